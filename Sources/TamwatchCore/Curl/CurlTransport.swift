@@ -1,0 +1,269 @@
+import CCurl
+import CCurlShims
+import Foundation
+import Synchronization
+
+/// Drives every transfer of the process on one libcurl multi handle, on one thread of its own.
+///
+/// Callers `await` a response; requests cross to the loop thread through a locked queue and
+/// `curl_multi_wakeup`, and every libcurl handle stays confined to that thread. Connections are
+/// kept in the multi handle's cache and reused across requests.
+public final class CurlTransport: HTTPTransport, Sendable {
+    private struct Shared: ~Copyable {
+        var pending: [Transfer] = []
+        var cancelled: Set<UInt64> = []
+        var stopping = false
+    }
+
+    // The multi handle is used only on the loop thread, except for curl_multi_wakeup, which
+    // libcurl documents as callable from any thread.
+    nonisolated(unsafe) private let multi: UnsafeMutableRawPointer
+    private let shared = Mutex(Shared())
+    private let nextID = Atomic<UInt64>(1)
+    private let stats = Mutex(TransportStats())
+
+    private static let globalInit: CURLcode = curl_global_init(tw_global_default())
+
+    /// - Parameter maxConnectionsPerHost: transfers past this wait in libcurl's queue (0: no cap).
+    public init(maxConnectionsPerHost: Int = 64) {
+        _ = Self.globalInit
+        guard let m = curl_multi_init() else {
+            // curl_multi_init fails only when out of memory.
+            preconditionFailure("curl_multi_init returned NULL")
+        }
+        multi = m
+        _ = tw_multi_setopt_long(m, CURLMOPT_MAX_HOST_CONNECTIONS, maxConnectionsPerHost)
+        _ = tw_multi_setopt_long(m, CURLMOPT_MAXCONNECTS, max(maxConnectionsPerHost * 2, 16))
+        let thread = Thread { [self] in self.runLoop() }
+        thread.name = "tamwatch-curl"
+        thread.start()
+    }
+
+    /// Counters for benchmarks and tests: requests finished and connections opened.
+    public var statistics: TransportStats { stats.withLock { $0 } }
+
+    public func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
+        let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
+        let result: Result<HTTPResponse, TransportError> = await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Result<HTTPResponse, TransportError>, Never>) in
+                let transfer = Transfer(id: id, request: request, continuation: continuation)
+                let accepted = shared.withLock { state -> Bool in
+                    if state.stopping { return false }
+                    state.pending.append(transfer)
+                    return true
+                }
+                if accepted {
+                    curl_multi_wakeup(multi)
+                } else {
+                    continuation.resume(returning: .failure(.shutDown))
+                }
+            }
+        } onCancel: {
+            shared.withLock { _ = $0.cancelled.insert(id) }
+            curl_multi_wakeup(multi)
+        }
+        return try result.get()
+    }
+
+    /// Stops the loop thread after failing whatever is still in flight.
+    public func shutdown() {
+        shared.withLock { $0.stopping = true }
+        curl_multi_wakeup(multi)
+    }
+
+    // MARK: - Loop thread
+
+    private func runLoop() {
+        var active: [UnsafeMutableRawPointer: Transfer] = [:]
+        var idle: [UnsafeMutableRawPointer] = []
+        var running: Int32 = 0
+
+        while true {
+            let (incoming, cancelled, stopping) = shared.withLock { state in
+                let taken = (state.pending, state.cancelled, state.stopping)
+                state.pending.removeAll(keepingCapacity: true)
+                state.cancelled.removeAll(keepingCapacity: true)
+                return taken
+            }
+            for transfer in incoming {
+                if cancelled.contains(transfer.id) || stopping {
+                    transfer.finish(.failure(stopping ? .shutDown : .cancelled))
+                    continue
+                }
+                let easy = idle.popLast() ?? curl_easy_init()
+                guard let easy else {
+                    transfer.finish(.failure(.other(code: -1, message: "curl_easy_init failed")))
+                    continue
+                }
+                if let error = transfer.configure(easy) {
+                    curl_easy_reset(easy)
+                    idle.append(easy)
+                    transfer.finish(.failure(error))
+                    continue
+                }
+                active[easy] = transfer
+                curl_multi_add_handle(multi, easy)
+            }
+            if !cancelled.isEmpty || stopping {
+                for (easy, transfer) in active where stopping || cancelled.contains(transfer.id) {
+                    curl_multi_remove_handle(multi, easy)
+                    active[easy] = nil
+                    transfer.finish(.failure(stopping ? .shutDown : .cancelled))
+                    curl_easy_reset(easy)
+                    idle.append(easy)
+                }
+            }
+            if stopping && active.isEmpty { break }
+
+            curl_multi_perform(multi, &running)
+            var queued: Int32 = 0
+            while let message = curl_multi_info_read(multi, &queued) {
+                guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle,
+                      let transfer = active.removeValue(forKey: easy) else { continue }
+                let code = message.pointee.data.result
+                curl_multi_remove_handle(multi, easy)
+                var connects = 0
+                _ = tw_easy_getinfo_long(easy, CURLINFO_NUM_CONNECTS, &connects)
+                stats.withLock { $0.requests += 1; $0.connectionsOpened += connects }
+                transfer.finish(transfer.result(code: code, easy: easy))
+                curl_easy_reset(easy)
+                if idle.count < 256 { idle.append(easy) } else { curl_easy_cleanup(easy) }
+            }
+            curl_multi_poll(multi, nil, 0, 1000, nil)
+        }
+        for easy in idle { curl_easy_cleanup(easy) }
+        curl_multi_cleanup(multi)
+    }
+}
+
+/// Counters kept by `CurlTransport`.
+public struct TransportStats: Sendable {
+    public var requests = 0
+    public var connectionsOpened = 0
+}
+
+/// One transfer in flight. Built by the caller, then touched only by the loop thread.
+private final class Transfer: @unchecked Sendable {
+    let id: UInt64
+    let request: HTTPRequest
+    private var continuation: CheckedContinuation<Result<HTTPResponse, TransportError>, Never>?
+    private var headerList: UnsafeMutablePointer<curl_slist>?
+    private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+    var body: [UInt8] = []
+    var headers: [HTTPHeader] = []
+
+    init(id: UInt64, request: HTTPRequest, continuation: CheckedContinuation<Result<HTTPResponse, TransportError>, Never>) {
+        self.id = id
+        self.request = request
+        self.continuation = continuation
+        errorBuffer.initialize(to: 0)
+    }
+
+    deinit {
+        if let headerList { curl_slist_free_all(headerList) }
+        errorBuffer.deallocate()
+    }
+
+    func finish(_ result: Result<HTTPResponse, TransportError>) {
+        continuation?.resume(returning: result)
+        continuation = nil
+    }
+
+    /// Sets every option for this request; returns an error instead of starting a bad transfer.
+    func configure(_ easy: UnsafeMutableRawPointer) -> TransportError? {
+        guard request.url.hasPrefix("http://") || request.url.hasPrefix("https://") else {
+            return .invalidURL("only http:// and https:// URLs are supported")
+        }
+        guard tw_easy_setopt_string(easy, CURLOPT_URL, request.url) == CURLE_OK else {
+            return .invalidURL("libcurl rejected the URL")
+        }
+        _ = tw_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
+        _ = tw_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0)
+        _ = tw_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 1)
+        _ = tw_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 2)
+        _ = tw_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(request.connectTimeout.milliseconds))
+        _ = tw_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(request.timeout.milliseconds))
+        _ = tw_easy_setopt_string(easy, CURLOPT_USERAGENT, "tamwatch/\(TamwatchVersion.current)")
+        _ = tw_easy_setopt_ptr(easy, CURLOPT_ERRORBUFFER, errorBuffer)
+        if let caFile = request.caFile { _ = tw_easy_setopt_string(easy, CURLOPT_CAINFO, caFile) }
+
+        switch request.method {
+        case "GET": _ = tw_easy_setopt_long(easy, CURLOPT_HTTPGET, 1)
+        default:
+            let body = request.body ?? []
+            _ = tw_easy_setopt_long(easy, CURLOPT_POST, 1)
+            _ = tw_easy_setopt_off_t(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
+            // COPYPOSTFIELDS: libcurl keeps its own copy, so no Swift buffer must outlive this call.
+            body.withUnsafeBytes { raw in
+                _ = tw_easy_setopt_ptr(easy, CURLOPT_COPYPOSTFIELDS,
+                                       UnsafeMutableRawPointer(mutating: raw.baseAddress ?? UnsafeRawPointer(errorBuffer)))
+            }
+            if request.method != "POST" { _ = tw_easy_setopt_string(easy, CURLOPT_CUSTOMREQUEST, request.method) }
+        }
+
+        var list: UnsafeMutablePointer<curl_slist>? = curl_slist_append(nil, "Expect:")
+        for header in request.headers {
+            list = curl_slist_append(list, "\(header.name): \(header.value)")
+        }
+        headerList = list
+        _ = tw_easy_setopt_ptr(easy, CURLOPT_HTTPHEADER, list)
+
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        _ = tw_easy_setopt_ptr(easy, CURLOPT_WRITEDATA, context)
+        _ = tw_easy_setopt_write_cb(easy, CURLOPT_WRITEFUNCTION) { data, size, count, context in
+            guard let data, let context else { return 0 }
+            let transfer = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
+            let n = size * count
+            data.withMemoryRebound(to: UInt8.self, capacity: n) { bytes in
+                transfer.body.append(contentsOf: UnsafeBufferPointer(start: bytes, count: n))
+            }
+            return n
+        }
+        _ = tw_easy_setopt_ptr(easy, CURLOPT_HEADERDATA, context)
+        _ = tw_easy_setopt_write_cb(easy, CURLOPT_HEADERFUNCTION) { data, size, count, context in
+            guard let data, let context else { return 0 }
+            let transfer = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
+            let n = size * count
+            let line = data.withMemoryRebound(to: UInt8.self, capacity: n) { bytes in
+                String(decoding: UnsafeBufferPointer(start: bytes, count: n), as: UTF8.self)
+            }
+            transfer.receivedHeaderLine(line)
+            return n
+        }
+        return nil
+    }
+
+    func receivedHeaderLine(_ raw: String) {
+        let line = raw.trimmingCharacters(in: .newlines)
+        if line.hasPrefix("HTTP/") {
+            headers.removeAll()  // a new response (after 100 Continue) starts a new header block
+            return
+        }
+        guard let colon = line.firstIndex(of: ":") else { return }
+        let name = String(line[..<colon])
+        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        headers.append(HTTPHeader(name, value))
+    }
+
+    func result(code: CURLcode, easy: UnsafeMutableRawPointer) -> Result<HTTPResponse, TransportError> {
+        if code == CURLE_OK {
+            var status = 0
+            _ = tw_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
+            return .success(HTTPResponse(status: status, headers: headers, body: body))
+        }
+        let detail = String(cString: errorBuffer)
+        let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+        switch code {
+        case CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL: return .failure(.invalidURL(message))
+        case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY: return .failure(.couldNotResolveHost(message))
+        case CURLE_COULDNT_CONNECT: return .failure(.couldNotConnect(message))
+        case CURLE_OPERATION_TIMEDOUT: return .failure(.timedOut(message))
+        case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE,
+             CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER:
+            return .failure(.tls(message))
+        case CURLE_GOT_NOTHING, CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_PARTIAL_FILE:
+            return .failure(.connectionLost(message))
+        default: return .failure(.other(code: Int(code.rawValue), message: message))
+        }
+    }
+}

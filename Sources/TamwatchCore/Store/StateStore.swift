@@ -1,0 +1,157 @@
+import Foundation
+import GRDB
+
+/// A job as stored: the watch state and the labels its watch carries.
+public struct StoredJob: Sendable, Equatable {
+    public var jobId: String
+    public var state: WatchState
+    public var labels: [String: String]
+}
+
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    public var message: String
+    public var description: String { "state file \(path): \(message)" }
+}
+
+/// The SQLite state file (WAL): per job the last snapshot and counters, and every event.
+///
+/// A snapshot and the events it produced are committed in one transaction before anything is
+/// printed or sent; an event is marked emitted only after it was written out, so a crash at any
+/// point loses nothing and a restart re-emits only what may not have reached stdout.
+public final class StateStore: Sendable {
+    public let path: String
+    private let pool: DatabasePool
+
+    public init(path: String) throws(StoreError) {
+        self.path = path
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in
+            // WAL + NORMAL survives a killed process; only a power loss can drop the last commits.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            if !folder.isEmpty, !FileManager.default.fileExists(atPath: folder) {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            }
+            pool = try DatabasePool(path: path, configuration: config)
+            try Self.migrator.migrate(pool)
+        } catch {
+            throw StoreError(path: path, message: Self.describe(error))
+        }
+    }
+
+    /// Every schema change, in order. Never edit a shipped migration; add a new one.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-jobs-and-events") { db in
+            try db.execute(sql: """
+                CREATE TABLE jobs (
+                    job_id TEXT PRIMARY KEY NOT NULL,
+                    state TEXT NOT NULL,
+                    labels TEXT NOT NULL DEFAULT '{}',
+                    updated_at REAL NOT NULL
+                );
+                CREATE TABLE events (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    job_id TEXT NOT NULL,
+                    sequence INTEGER NOT NULL,
+                    type TEXT NOT NULL,
+                    occurred_at REAL NOT NULL,
+                    body TEXT NOT NULL,
+                    emitted INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE INDEX events_by_job ON events(job_id, sequence);
+                CREATE INDEX events_not_emitted ON events(job_id) WHERE emitted = 0;
+                """)
+        }
+        return migrator
+    }
+
+    public func job(_ jobId: String) async throws(StoreError) -> StoredJob? {
+        try await read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT state, labels FROM jobs WHERE job_id = ?", arguments: [jobId]) else {
+                return nil
+            }
+            return Self.storedJob(jobId: jobId, state: row["state"], labels: row["labels"])
+        }
+    }
+
+    /// Stores the new state and inserts the events in one transaction. Returns the events that
+    /// were new (an id already stored is never stored, or announced, twice).
+    public func commit(jobId: String, state: WatchState, labels: [String: String], events: [Event],
+                       at now: Date) async throws(StoreError) -> [Event] {
+        let stateText = state.json.serialized()
+        let labelsText = Self.labelsJSON(labels)
+        let rows = events.map { ($0, $0.json.serialized()) }
+        return try await write { db in
+            try db.execute(sql: """
+                INSERT INTO jobs (job_id, state, labels, updated_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT(job_id) DO UPDATE SET state = excluded.state, labels = excluded.labels, updated_at = excluded.updated_at
+                """, arguments: [jobId, stateText, labelsText, now.timeIntervalSince1970])
+            var inserted: [Event] = []
+            for (event, body) in rows {
+                try db.execute(sql: """
+                    INSERT OR IGNORE INTO events (id, job_id, sequence, type, occurred_at, body) VALUES (?, ?, ?, ?, ?, ?)
+                    """, arguments: [event.id, event.jobId, event.sequence, event.type.rawValue,
+                                     event.occurredAt.timeIntervalSince1970, body])
+                if db.changesCount > 0 { inserted.append(event) }
+            }
+            return inserted
+        }
+    }
+
+    /// Events stored but not yet written out, oldest first.
+    public func pendingEvents(jobId: String) async throws(StoreError) -> [Event] {
+        try await read { db in
+            try String.fetchAll(db, sql: "SELECT body FROM events WHERE job_id = ? AND emitted = 0 ORDER BY sequence",
+                                arguments: [jobId])
+                .compactMap { try? JSONValue.parse($0) }.compactMap(Event.init(json:))
+        }
+    }
+
+    public func markEmitted(_ ids: [String]) async throws(StoreError) {
+        guard !ids.isEmpty else { return }
+        try await write { db in
+            for id in ids { try db.execute(sql: "UPDATE events SET emitted = 1 WHERE id = ?", arguments: [id]) }
+        }
+    }
+
+    /// Every stored event of a job, by sequence.
+    public func events(jobId: String) async throws(StoreError) -> [Event] {
+        try await read { db in
+            try String.fetchAll(db, sql: "SELECT body FROM events WHERE job_id = ? ORDER BY sequence", arguments: [jobId])
+                .compactMap { try? JSONValue.parse($0) }.compactMap(Event.init(json:))
+        }
+    }
+
+    // MARK: - Plumbing
+
+    private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+        do { return try await pool.read(body) } catch { throw StoreError(path: path, message: Self.describe(error)) }
+    }
+
+    private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+        do { return try await pool.write(body) } catch { throw StoreError(path: path, message: Self.describe(error)) }
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        if let db = error as? DatabaseError { return db.message ?? "\(db.resultCode)" }
+        return "\(error)"
+    }
+
+    private static func labelsJSON(_ labels: [String: String]) -> String {
+        JSONValue.object(labels.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }).serialized()
+    }
+
+    private static func storedJob(jobId: String, state: String, labels: String) -> StoredJob? {
+        guard let json = try? JSONValue.parse(state), let watchState = WatchState(json: json) else { return nil }
+        var out: [String: String] = [:]
+        if case .object(let members)? = try? JSONValue.parse(labels) {
+            for (k, v) in members { out[k] = v.stringValue ?? "" }
+        }
+        return StoredJob(jobId: jobId, state: watchState, labels: out)
+    }
+}

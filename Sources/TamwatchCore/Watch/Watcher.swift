@@ -1,0 +1,193 @@
+import Foundation
+import Logging
+
+/// Receives events once they are stored; the console printer is one, tests have others.
+public protocol EventSink: Sendable {
+    func emit(_ events: [Event]) async
+    /// A job's latest snapshot, for live progress; called after every successful poll.
+    func observed(_ snapshot: JobSnapshot) async
+}
+
+extension EventSink {
+    public func observed(_ snapshot: JobSnapshot) async {}
+}
+
+/// Everything a watch needs, reached through protocols so a test can run it without a network or sleeps.
+public struct WatchSettings: Sendable {
+    public var schedule: PollSchedule
+    public var diff: DiffSettings
+    public var notFoundGrace: Duration
+    public var giveUpAfter: Duration
+
+    public init(config: TamwatchConfig) {
+        schedule = PollSchedule(interval: config.api.pollInterval, maxInterval: config.watch.maxPollInterval)
+        diff = config.watch.diffSettings
+        notFoundGrace = config.watch.notFoundGrace
+        giveUpAfter = config.watch.giveUpAfter
+    }
+
+    public init(schedule: PollSchedule, diff: DiffSettings, notFoundGrace: Duration, giveUpAfter: Duration) {
+        self.schedule = schedule
+        self.diff = diff
+        self.notFoundGrace = notFoundGrace
+        self.giveUpAfter = giveUpAfter
+    }
+}
+
+/// Polls many jobs at once over one transport, each on its own schedule, and turns what it
+/// sees into stored events. One task per job; all share the client, store and sink.
+public struct Watcher: Sendable {
+    public var client: OpenFunnelClient
+    public var store: StateStore
+    public var sink: any EventSink
+    public var settings: WatchSettings
+    public var clock: any WatchClock
+    public var logger: Logger
+    /// A draw in 0...1 for backoff jitter; injectable so tests are repeatable.
+    public var jitter: @Sendable () -> Double
+
+    public init(client: OpenFunnelClient, store: StateStore, sink: any EventSink, settings: WatchSettings,
+                clock: any WatchClock = SystemClock(), logger: Logger = Logger(label: "tamwatch"),
+                jitter: @escaping @Sendable () -> Double = { Double.random(in: 0...1) }) {
+        self.client = client
+        self.store = store
+        self.sink = sink
+        self.settings = settings
+        self.clock = clock
+        self.logger = logger
+        self.jitter = jitter
+    }
+
+    /// Watches every job until it is terminal or cannot be watched; returns each job's outcome.
+    public func watch(jobs: [String], labels: [String: String] = [:]) async throws(StoreError) -> [String: WatchOutcome] {
+        let results = await withTaskGroup(of: (String, Result<WatchOutcome, StoreError>).self) { group in
+            for job in Set(jobs) {
+                group.addTask {
+                    do throws(StoreError) { return (job, .success(try await self.watch(job: job, labels: labels))) }
+                    catch { return (job, .failure(error)) }
+                }
+            }
+            var out: [(String, Result<WatchOutcome, StoreError>)] = []
+            for await r in group { out.append(r) }
+            return out
+        }
+        var outcomes: [String: WatchOutcome] = [:]
+        for (job, result) in results {
+            switch result {
+            case .success(let o): outcomes[job] = o
+            case .failure(let e): throw e
+            }
+        }
+        return outcomes
+    }
+
+    /// Watches one job to its end.
+    public func watch(job jobId: String, labels: [String: String] = [:]) async throws(StoreError) -> WatchOutcome {
+        let stored = try await store.job(jobId)
+        var state = stored?.state
+        var jobLabels = stored?.labels ?? [:]
+        jobLabels.merge(labels) { _, new in new }
+
+        // Events a previous run stored but may not have written out.
+        let pending = try await store.pendingEvents(jobId: jobId)
+        if !pending.isEmpty {
+            await sink.emit(pending)
+            try await store.markEmitted(pending.map(\.id))
+        }
+        if let snapshot = state?.snapshot, snapshot.status.isTerminal, state?.terminalAnnounced == true {
+            logger.info("job \(jobId) already ended as \(snapshot.status) (from the state file)")
+            await sink.observed(snapshot)
+            return WatchOutcome(terminal: snapshot.status)
+        }
+
+        var unchangedPolls = 0
+        var failures = 0
+        var faultsSince: Date?
+        var notFoundSince: Date?
+
+        while true {
+            if Task.isCancelled { return .interrupted }
+            let delay: Duration
+            do {
+                let page = try await client.poll(jobId: jobId)
+                var snapshot = page.snapshot
+                if snapshot.jobId != jobId {
+                    throw OpenFunnelError.invalidResponse("asked for job \(jobId), the response is for \(snapshot.jobId)")
+                }
+                snapshot.jobId = jobId
+                failures = 0
+                faultsSince = nil
+                notFoundSince = nil
+
+                let result = Differ.diff(previous: state, current: snapshot, at: clock.now(), settings: settings.diff, labels: jobLabels)
+                if result.state != state {
+                    try await record(jobId: jobId, result: result, labels: jobLabels)
+                    state = result.state
+                }
+                await sink.observed(snapshot)
+                if snapshot.status.isTerminal { return WatchOutcome(terminal: snapshot.status) }
+                unchangedPolls = result.events.isEmpty ? unchangedPolls + 1 : 0
+                delay = settings.schedule.afterSuccess(status: snapshot.status, unchangedPolls: unchangedPolls)
+            } catch let error as OpenFunnelError {
+                if case .transport(.cancelled) = error { return .interrupted }
+                let now = clock.now()
+                switch error {
+                case .unauthorized(let status, _):
+                    return try await giveUp(jobId, state, kind: "unauthorized", status: status, error: error, labels: jobLabels)
+                case .notFound:
+                    let since = notFoundSince ?? now
+                    notFoundSince = since
+                    if now.timeIntervalSince(since) >= settings.notFoundGrace.seconds {
+                        return try await giveUp(jobId, state, kind: "not_found", status: 404, error: error, labels: jobLabels)
+                    }
+                    failures += 1
+                    logger.info("job \(jobId): not found yet (HTTP 404); retrying for up to \(DurationText.format(settings.notFoundGrace))")
+                    delay = settings.schedule.afterFailure(failures: failures, retryAfter: nil, jitter: jitter())
+                case _ where error.isTransient:
+                    let since = faultsSince ?? now
+                    faultsSince = since
+                    failures += 1
+                    if now.timeIntervalSince(since) >= settings.giveUpAfter.seconds {
+                        return try await giveUp(jobId, state, kind: Self.kind(of: error), status: error.httpStatus, error: error,
+                                                labels: jobLabels, extra: " for \(DurationText.format(settings.giveUpAfter))")
+                    }
+                    delay = settings.schedule.afterFailure(failures: failures, retryAfter: error.retryAfter, jitter: jitter())
+                    logger.warning("job \(jobId): \(error); retrying in \(DurationText.format(delay)) (fault \(failures) in a row)")
+                default:
+                    return try await giveUp(jobId, state, kind: "rejected", status: error.httpStatus, error: error, labels: jobLabels)
+                }
+            } catch let error as StoreError {
+                throw error
+            } catch {
+                return .interrupted
+            }
+            do { try await clock.sleep(for: delay) } catch { return .interrupted }
+        }
+    }
+
+    private func record(jobId: String, result: DiffResult, labels: [String: String]) async throws(StoreError) {
+        let inserted = try await store.commit(jobId: jobId, state: result.state, labels: labels, events: result.events, at: clock.now())
+        guard !inserted.isEmpty else { return }
+        await sink.emit(inserted)
+        try await store.markEmitted(inserted.map(\.id))
+    }
+
+    private func giveUp(_ jobId: String, _ state: WatchState?, kind: String, status: Int?, error: OpenFunnelError,
+                        labels: [String: String], extra: String = "") async throws(StoreError) -> WatchOutcome {
+        let message = "\(error)\(extra)"
+        logger.error("job \(jobId): cannot be watched: \(message)")
+        let result = Differ.watchError(previous: state, jobId: jobId, kind: kind, httpStatus: status,
+                                       message: message, at: clock.now(), labels: labels)
+        try await record(jobId: jobId, result: result, labels: labels)
+        return .unwatchable(kind: kind)
+    }
+
+    static func kind(of error: OpenFunnelError) -> String {
+        switch error {
+        case .transport: return "unreachable"
+        case .invalidResponse: return "invalid_response"
+        case .rateLimited: return "rate_limited"
+        default: return "server_error"
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TamwatchCore
+
+struct WatchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "watch",
+        abstract: "Watch TAM builds until each one ends.",
+        discussion: """
+            Exit status: 0 every job completed; 1 a job failed; 2 a job was cancelled; 3 a job could \
+            not be watched (unauthorized, not found, unreachable); 64 usage; 78 configuration. With \
+            several jobs the worst wins (3 > 1 > 2 > 0). Ctrl-C stops with the state saved (130).
+            """
+    )
+
+    @Argument(help: "One or more job ids, as returned by the submit call.")
+    var jobIds: [String]
+
+    @Option(name: .long, help: "The YAML configuration file (default: $TAMWATCH_CONFIG, else ./tamwatch.yaml if present).")
+    var config: String?
+
+    @Option(name: .long, help: "What to print on stdout for each event: text or ndjson.")
+    var output: Console.Format = .text
+
+    @Option(name: .long, help: "Override api.base_url.")
+    var apiUrl: String?
+
+    @Option(name: .long, help: "Override api.poll_interval (e.g. 50ms, 10s).")
+    var pollInterval: String?
+
+    @Option(name: .long, help: "Override state.path (the SQLite state file).")
+    var state: String?
+
+    @Option(name: .long, help: "A label for the watched jobs, key=value; repeatable.")
+    var label: [String] = []
+
+    @Flag(name: .long, help: "Do not draw live progress lines on stderr.")
+    var noProgress = false
+
+    @OptionGroup var logging: LoggingOptions
+
+    func validate() throws {
+        if jobIds.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+            throw ValidationError("a job id must not be empty")
+        }
+        if let pollInterval, DurationText.parse(pollInterval).map({ $0 >= .milliseconds(50) }) != true {
+            throw ValidationError("--poll-interval '\(pollInterval)' is not a duration of at least 50ms (e.g. 50ms, 10s, 1m)")
+        }
+        if let apiUrl, !(apiUrl.hasPrefix("http://") || apiUrl.hasPrefix("https://")) {
+            throw ValidationError("--api-url must start with http:// or https://")
+        }
+        _ = try parseLabels(label)
+    }
+
+    func run() async throws {
+        logging.bootstrap()
+        var config = try loadConfig(config)
+        if let apiUrl { config.api.baseURL = apiUrl }
+        if let pollInterval, let d = DurationText.parse(pollInterval) { config.api.pollInterval = d }
+        if let state { config.statePath = state }
+        let key = try apiKey(config)
+        let labels = try parseLabels(label)
+
+        let store: StateStore
+        do { store = try StateStore(path: config.statePath) } catch {
+            printError("tamwatch: \(error)")
+            throw Exit.configuration
+        }
+        let transport = CurlTransport()
+        let client = OpenFunnelClient(baseURL: config.api.baseURL, apiKey: key, transport: transport, timeout: config.api.timeout)
+        let console = Console(format: output, live: noProgress ? false : nil)
+        let watcher = Watcher(client: client, store: store, sink: console, settings: WatchSettings(config: config),
+                              logger: Logger(label: "tamwatch.watch"))
+
+        let jobs = jobIds
+        let task = Task<Result<[String: WatchOutcome], StoreError>, Never> {
+            do throws(StoreError) { return .success(try await watcher.watch(jobs: jobs, labels: labels)) }
+            catch { return .failure(error) }
+        }
+        let signals = cancelOnSignals(task)
+        let result = await task.value
+        signals.forEach { $0.cancel() }
+        await console.finish()
+
+        switch result {
+        case .failure(let error):
+            printError("tamwatch: \(error)")
+            throw ExitCode(3)
+        case .success(let outcomes):
+            let worst = WatchOutcome.worst(Array(outcomes.values))
+            if worst == .interrupted {
+                printError("tamwatch: interrupted; state saved in \(config.statePath). Run the same command to carry on.")
+            }
+            if worst.exitCode != 0 { throw ExitCode(worst.exitCode) }
+        }
+    }
+}
+
+extension Console.Format: ExpressibleByArgument {}
