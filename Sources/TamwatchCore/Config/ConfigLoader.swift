@@ -35,10 +35,17 @@ public struct ConfigLoader {
         }
         var config = TamwatchConfig()
         config.file = file
+        config.statePath = URL(fileURLWithPath: baseDirectory).appendingPathComponent(config.statePath).path
         if let root {
             reader.read(root, into: &config, baseDirectory: baseDirectory)
         }
-        if !reader.errors.isEmpty { throw ConfigErrors(reader.errors) }
+        if !reader.errors.isEmpty {
+            // In file order, whichever pass found them.
+            let sorted = reader.errors.enumerated().sorted {
+                ($0.element.line ?? 0, $0.element.column ?? 0, $0.offset) < ($1.element.line ?? 0, $1.element.column ?? 0, $1.offset)
+            }
+            throw ConfigErrors(sorted.map(\.element))
+        }
         return config
     }
 }
@@ -191,9 +198,6 @@ private struct Reader {
             }
         }
         if let rulesNode { config.rules = readRules(rulesNode, channels: Set(config.channels.map(\.name))) }
-        if !sections.contains(where: { $0.0 == "state" }) {
-            config.statePath = URL(fileURLWithPath: baseDirectory).appendingPathComponent(config.statePath).path
-        }
     }
 
     mutating func readAPI(_ node: Node, _ api: inout TamwatchConfig.API) {

@@ -1,0 +1,160 @@
+import Foundation
+import Testing
+@testable import TamwatchCore
+
+@Suite("Configuration")
+struct ConfigTests {
+    let env = ["OPENFUNNEL_API_KEY": "of_test", "SLACK_URL": "https://hooks.slack.com/x", "EMPTY": ""]
+
+    func parse(_ text: String, env: [String: String]? = nil) throws(ConfigErrors) -> TamwatchConfig {
+        try ConfigLoader(environment: env ?? self.env).parse(text, file: "conf/tamwatch.yaml", baseDirectory: "/etc/tw")
+    }
+
+    /// The single error a config produces.
+    func error(_ text: String) -> ConfigError? {
+        do {
+            _ = try parse(text)
+            return nil
+        } catch {
+            return error.errors.first
+        }
+    }
+
+    @Test("the documented example in config/tamwatch.yaml loads")
+    func documentedExample() throws {
+        let path = try #require(ResourceLocator.directory("config")) + "/tamwatch.yaml"
+        let config = try ConfigLoader(environment: ["OPENFUNNEL_API_KEY": "of_x"]).load(path: path)
+        #expect(config.api.key == "of_x")
+        #expect(config.api.pollInterval == .seconds(10))
+        #expect(config.channels.map(\.name).sorted() == ["ops", "owner", "pipeline"])
+        #expect(config.rules.map(\.name) == ["finished", "everything-to-pipeline"])
+        #expect(config.rules[0].matchers.map(\.op) == [.equal, .greaterOrEqual])
+        #expect(config.statePath.hasSuffix("config/tamwatch.sqlite"))
+    }
+
+    @Test("values, defaults and ${VAR:-default} expansion")
+    func values() throws {
+        let c = try parse("""
+            api:
+              base_url: ${API_URL:-http://127.0.0.1:8787}
+              key: ${OPENFUNNEL_API_KEY}
+              poll_interval: 50ms
+            state:
+              path: data/state.sqlite
+            watch:
+              milestone_every: 5000
+              stall_after: "off"
+            """)
+        #expect(c.api.baseURL == "http://127.0.0.1:8787")
+        #expect(c.api.key == "of_test")
+        #expect(c.api.pollInterval == .milliseconds(50))
+        #expect(c.statePath == "/etc/tw/data/state.sqlite")
+        #expect(c.watch.milestones == .every(5000))
+        #expect(c.watch.stallAfter == nil)
+        let empty = try parse("")
+        #expect(empty.api.pollInterval == .seconds(10) && empty.statePath == "/etc/tw/tamwatch.sqlite")
+    }
+
+    @Test("an unknown key names file, line and key")
+    func unknownKey() throws {
+        let e = try #require(error("api:\n  poll_intervall: 10s\n"))
+        #expect(e.file == "conf/tamwatch.yaml" && e.line == 2 && e.key == "api.poll_intervall")
+        #expect(e.description.hasPrefix("conf/tamwatch.yaml:2:3: api.poll_intervall: unknown key"))
+    }
+
+    @Test("a bad duration names file, line and key")
+    func badDuration() throws {
+        let e = try #require(error("api:\n  key: k\nwatch:\n  stall_after: 30 minutes\n"))
+        #expect(e.line == 4 && e.key == "watch.stall_after")
+        #expect(e.message.contains("not a duration"))
+    }
+
+    @Test("a missing environment variable names file, line and key")
+    func missingEnv() throws {
+        let e = try #require(error("channels:\n  ops: { type: slack, url: \"${SLACK_WEBHOOK_URL}\" }\n"))
+        #expect(e.line == 2 && e.key == "channels.ops.url")
+        #expect(e.message.contains("SLACK_WEBHOOK_URL is not set"))
+    }
+
+    @Test("an unknown channel in a rule names file, line and key")
+    func unknownChannel() throws {
+        let e = try #require(error("""
+            channels:
+              ops: { type: slack, url: "${SLACK_URL}" }
+            rules:
+              - name: r
+                on: [job.terminal]
+                to: [opps]
+            """))
+        #expect(e.line == 6 && e.key == "rules[0].to")
+        #expect(e.message.contains("unknown channel 'opps'") && e.message.contains("ops"))
+    }
+
+    @Test("a bad matcher names file, line and key")
+    func badMatcher() throws {
+        let e = try #require(error("""
+            channels:
+              ops: { type: slack, url: "https://x" }
+            rules:
+              - name: r
+                on: ["*"]
+                where: ["job.processed >= lots"]
+                to: [ops]
+            """))
+        #expect(e.line == 6 && e.key == "rules[0].where")
+        #expect(e.message.contains("is not a number"))
+    }
+
+    @Test("an unknown channel type and an unknown event type")
+    func unknownTypes() throws {
+        let e = try #require(error("channels:\n  x: { type: pager, url: \"https://x\" }\n"))
+        #expect(e.line == 2 && e.key == "channels.x.type" && e.message.contains("unknown channel type 'pager'"))
+        let e2 = try #require(error("channels:\n  x: { type: slack, url: \"https://x\" }\nrules:\n  - { name: r, on: [job.finished], to: [x] }\n"))
+        #expect(e2.line == 4 && e2.key == "rules[0].on" && e2.message.contains("unknown event type 'job.finished'"))
+    }
+
+    @Test("invalid YAML names the line and column")
+    func invalidYAML() throws {
+        let e = try #require(error("api:\n  key: [unclosed\n  poll_interval: 1s\n"))
+        #expect(e.line != nil && e.message.hasPrefix("invalid YAML"))
+    }
+
+    @Test("every problem is reported in one run")
+    func allProblems() {
+        do {
+            _ = try parse("""
+                api:
+                  poll_interval: soon
+                  colour: blue
+                watch:
+                  milestones: [1000, -5]
+                channels:
+                  hook: { type: webhook, url: "ftp://x", secret: "plain" }
+                """)
+            Issue.record("expected errors")
+        } catch {
+            #expect(error.errors.map(\.key) == ["api.poll_interval", "api.colour", "watch.milestones", "channels.hook.url", "channels.hook.secret"])
+        }
+    }
+
+    @Test("a secret's value never appears in an error")
+    func secretNotShown() throws {
+        let e = try #require(error("channels:\n  hook: { type: webhook, url: \"https://x\", secret: \"hunter2-very-secret\" }\n"))
+        #expect(!e.description.contains("hunter2"))
+    }
+
+    @Test("a file that does not exist is an error naming it")
+    func missingFile() {
+        #expect(throws: ConfigErrors.self) { try ConfigLoader(environment: [:]).load(path: "/nonexistent/tamwatch.yaml") }
+    }
+
+    @Test("matchers parse fields, operators and quoted values")
+    func matchers() throws {
+        let m = try Matcher.parse(#"labels.team =~ "sales|ops""#).get()
+        #expect(m.field == ["labels", "team"] && m.op == .matches && m.value == "sales|ops")
+        #expect(try Matcher.parse("job.manifest.unique_count >= 1000").get().op == .greaterOrEqual)
+        #expect(try Matcher.parse("data.status != completed").get().op == .notEqual)
+        #expect((try? Matcher.parse("data.status").get()) == nil)
+        #expect((try? Matcher.parse("labels.x =~ (unclosed").get()) == nil)
+    }
+}

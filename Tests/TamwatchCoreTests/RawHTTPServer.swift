@@ -1,0 +1,83 @@
+import Foundation
+import Synchronization
+
+/// A tiny loopback HTTP/1.1 server on raw sockets, for answers no real server gives on purpose:
+/// redirects, silence until the client times out, a connection closed mid-response.
+final class RawHTTPServer: Sendable {
+    enum Behaviour: Sendable {
+        case respond(String)   // raw response bytes (status line, headers, body)
+        case silent            // read the request, never answer
+        case hangUp            // read the request, close the connection
+    }
+
+    let port: Int
+    private let fd: Int32
+    private let behaviour: Behaviour
+    private let requestCount = Atomic<Int>(0)
+    private let held = Mutex<[Int32]>([])
+
+    init(_ behaviour: Behaviour) throws {
+        self.behaviour = behaviour
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.fd = fd
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(fd, 64) == 0 else { throw POSIXError(.EADDRINUSE) }
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
+        self.port = Int(UInt16(bigEndian: addr.sin_port))
+        let thread = Thread { [self] in self.acceptLoop() }
+        thread.start()
+    }
+
+    var requests: Int { requestCount.load(ordering: .relaxed) }
+
+    func close() {
+        shutdown(fd, Int32(SHUT_RDWR))
+        Glibc.close(fd)
+        for c in held.withLock({ $0 }) { Glibc.close(c) }
+    }
+
+    private func acceptLoop() {
+        while true {
+            let client = accept(fd, nil, nil)
+            if client < 0 { return }
+            Thread { [self] in self.serve(client) }.start()
+        }
+    }
+
+    private func serve(_ client: Int32) {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var request = [UInt8]()
+        while true {
+            let n = read(client, &buffer, buffer.count)
+            if n <= 0 { Glibc.close(client); return }
+            request += buffer[0..<n]
+            guard let text = String(bytes: request, encoding: .utf8), let end = text.range(of: "\r\n\r\n") else { continue }
+            let head = text[..<end.lowerBound].lowercased()
+            let length = head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
+                .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
+            guard text.utf8.count - text.utf8.distance(from: text.startIndex, to: end.upperBound) >= length else { continue }
+            requestCount.add(1, ordering: .relaxed)
+            request.removeAll()
+            switch behaviour {
+            case .respond(let raw):
+                let bytes = Array(raw.utf8)
+                _ = bytes.withUnsafeBytes { write(client, $0.baseAddress, bytes.count) }
+            case .silent:
+                held.withLock { $0.append(client) }
+                return
+            case .hangUp:
+                Glibc.close(client)
+                return
+            }
+        }
+    }
+}
