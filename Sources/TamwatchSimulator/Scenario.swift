@@ -8,6 +8,14 @@ public struct Scenario: Sendable, Equatable {
     public struct Band: Sendable, Equatable {
         public var label: String
         public var companies: Int
+        /// This band's own length, instead of `band_duration`.
+        public var duration: Duration?
+
+        public init(label: String, companies: Int, duration: Duration? = nil) {
+            self.label = label
+            self.companies = companies
+            self.duration = duration
+        }
     }
 
     /// A canned answer to the nth poll of a job, instead of the real one.
@@ -38,7 +46,11 @@ public struct Scenario: Sendable, Equatable {
     /// Simulated seconds per real second.
     public var speed: Double
 
-    public var stepDuration: Duration { bandDuration / stepsPerBand }
+    /// How long one sub-process of band `index` (0-based) takes.
+    public func stepDuration(band index: Int) -> Duration {
+        let band = index < bands.count ? bands[index].duration ?? bandDuration : bandDuration
+        return band / stepsPerBand
+    }
 
     /// The six-band build that completes, used when no scenario is named.
     public static let standard = Scenario(
@@ -98,7 +110,8 @@ extension Scenario {
                     guard case .mapping(let m) = item, let label = m["label"]?.string, let companies = m["companies"] else {
                         throw fail(key, item, "each band needs a label and companies")
                     }
-                    s.bands.append(Band(label: label, companies: try int("companies", companies)))
+                    s.bands.append(Band(label: label, companies: try int("companies", companies),
+                                        duration: try m["duration"].map { n throws(ScenarioError) in try duration("duration", n) }))
                 }
             case "pending": s.pending = try duration(key, v)
             case "band_duration": s.bandDuration = try duration(key, v)

@@ -32,7 +32,6 @@ struct SimulatedJob: Sendable {
 
     mutating func advance(by seconds: Double) {
         var remaining = max(0, seconds)
-        let step = max(scenario.stepDuration.seconds, 0.001)
         while remaining > 0, !status.isTerminal {
             let need: Double
             if status == .paused {
@@ -41,7 +40,7 @@ struct SimulatedJob: Sendable {
             } else if !started {
                 need = scenario.pending.seconds - phaseElapsed
             } else {
-                need = step - phaseElapsed
+                need = max(scenario.stepDuration(band: bandsDone).seconds, 0.001) - phaseElapsed
             }
             if remaining < need {
                 phaseElapsed += remaining

@@ -39,6 +39,8 @@ public actor SimulatorEngine {
     private let now: @Sendable () -> Double
     private var jobs: [String: Entry] = [:]
     private var creditsUsed = 0.0
+    /// Serialised pages by job, page and row count: rows never change once written.
+    private var pageCache: [String: String] = [:]
     public static let pageSize = 100
 
     /// - Parameters:
@@ -146,20 +148,35 @@ public actor SimulatorEngine {
         }
         let start = pageIndex * Self.pageSize
         let end = min(start + Self.pageSize, job.processed)
-        let rows = start < end ? (start..<end).map {
-            CompanyGenerator.row(jobId: jobId, index: $0, scenario: job.scenario, query: job.query)
-        } : []
+        let rows = rowsJSON(job: job, start: start, end: end)
         let next = end < job.processed ? String(format: "page_%04d", pageIndex + 1) : nil
         let s = job.snapshot
-        return .json(200, .object([
+        let head = JSONValue.object([
             ("job_id", .string(jobId)), ("status", .string(s.status.rawValue)),
             ("manifest", s.manifest?.json ?? .null), ("error_message", .optional(s.errorMessage)),
-            ("rows", .array(rows)), ("page", .string(String(format: "page_%04d", pageIndex))),
-            ("next_cursor", .optional(next)), ("count", .int(Int64(rows.count))),
+        ]).serialized()
+        let tail = JSONValue.object([
+            ("page", .string(String(format: "page_%04d", pageIndex))),
+            ("next_cursor", .optional(next)), ("count", .int(Int64(max(0, end - start)))),
             ("processed", .optional(s.processed)), ("progress_message", .optional(s.progressMessage)),
             ("bands_done", .optional(s.bandsDone)), ("bands_total", .optional(s.bandsTotal)),
             ("degraded", .optional(s.degraded)),
-        ]))
+        ]).serialized()
+        // The documented field order, with the cached rows spliced in between.
+        let body = head.dropLast() + ",\"rows\":" + rows + "," + tail.dropFirst()
+        return SimulatorResponse(status: 200, headers: [HTTPHeader("Content-Type", "application/json")], body: String(body))
+    }
+
+    private func rowsJSON(job: SimulatedJob, start: Int, end: Int) -> String {
+        guard start < end else { return "[]" }
+        let key = "\(job.id)|\(start)|\(end)"
+        if let cached = pageCache[key] { return cached }
+        let rows = JSONValue.array((start..<end).map {
+            CompanyGenerator.row(jobId: job.id, index: $0, scenario: job.scenario, query: job.query)
+        }).serialized()
+        if pageCache.count > 20_000 { pageCache.removeAll(keepingCapacity: true) }
+        pageCache[key] = rows
+        return rows
     }
 
     private func faultResponse(_ fault: Scenario.Fault, jobId: String) -> SimulatorResponse {

@@ -1,1 +1,137 @@
-print("x")
+import Foundation
+import Logging
+import TamwatchCore
+import TamwatchSimulator
+
+// tamwatch-bench: speed and memory figures for the README. Run in release mode:
+//   swift run -c release tamwatch-bench differ
+//   swift run -c release tamwatch-bench watch-load [--jobs 1000] [--interval 1s] [--seconds 30]
+
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+        + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+}
+
+func peakRSSMegabytes() -> Double {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    return Double(usage.ru_maxrss) / 1024
+}
+
+func option(_ name: String, _ fallback: String) -> String {
+    let args = CommandLine.arguments
+    guard let i = args.firstIndex(of: name), i + 1 < args.count else { return fallback }
+    return args[i + 1]
+}
+
+/// Differ throughput on one core: unchanged pairs (most polls) and pairs that each carry progress.
+func benchDiffer() {
+    let settings = DiffSettings(milestones: .list([1000, 5000, 10000]), stallAfter: .seconds(1800))
+    let start = Date(timeIntervalSince1970: 1_800_000_000)
+    func snapshot(_ i: Int) -> JobSnapshot {
+        JobSnapshot(jobId: "8a8e8a97-8192-48ff-849a-d8a96e949732", status: .running, processed: i * 7, bandsDone: min(6, i / 500),
+                    bandsTotal: 6, progressMessage: "band 201-1000: validating \(i * 7)", degraded: false)
+    }
+    let base = Differ.diff(previous: nil, current: snapshot(1), at: start, settings: settings).state
+    for (label, changing) in [("unchanged", false), ("with progress", true)] {
+        let n = changing ? 1_000_000 : 5_000_000
+        let snaps = (0..<3000).map { snapshot(changing ? $0 + 2 : 1) }
+        var state = base
+        var events = 0
+        let cpu0 = cpuSeconds()
+        let t0 = ContinuousClock.now
+        for i in 0..<n {
+            let r = Differ.diff(previous: state, current: snaps[i % snaps.count], at: start, settings: settings)
+            events &+= r.events.count
+            if changing { state = i % snaps.count == snaps.count - 1 ? base : r.state }
+        }
+        let elapsed = (ContinuousClock.now - t0).seconds
+        let cpu = cpuSeconds() - cpu0
+        print(String(format: "differ %@: %d pairs in %.2f s = %.0f pairs/s (%.2f CPU s, %d events)",
+                     label, n, elapsed, Double(n) / elapsed, cpu, events))
+    }
+}
+
+/// Polls per second, CPU and peak RSS of the watcher with many jobs against a simulator process.
+func benchWatchLoad() async throws {
+    let jobs = Int(option("--jobs", "1000")) ?? 1000
+    let interval = DurationText.parse(option("--interval", "1s")) ?? .seconds(1)
+    let seconds = Double(option("--seconds", "30")) ?? 30
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tamwatch-bench-\(getpid())")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+
+    // A build that fills its first page within a second, then stays running for hours: every
+    // poll carries a full page of 100 rows, as the real API's does.
+    let scenario = folder.appendingPathComponent("bench.yaml")
+    try """
+        name: bench
+        pending: 0s
+        steps_per_band: 1
+        bands:
+          - { label: "1-10", companies: 150, duration: 500ms }
+          - { label: "11-50", companies: 5000, duration: 10h }
+        """.write(to: scenario, atomically: true, encoding: .utf8)
+    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tamwatch")
+    let simulator = Process()
+    simulator.executableURL = binary
+    simulator.arguments = ["simulate", "--port", "0", "--scenario", scenario.path, "--api-key", "bench"]
+    let out = Pipe()
+    simulator.standardOutput = out
+    try simulator.run()
+    defer { simulator.terminate() }
+    var printed = ""
+    while !printed.contains("\n") {
+        let chunk = out.fileHandleForReading.availableData
+        if chunk.isEmpty { break }
+        printed += String(decoding: chunk, as: UTF8.self)
+    }
+    guard let line = printed.split(separator: "\n").first(where: { $0.hasPrefix("http://") }) else {
+        print("the simulator did not start")
+        return
+    }
+    let url = String(line)
+
+    let transport = CurlTransport(maxConnectionsPerHost: 64)
+    let client = OpenFunnelClient(baseURL: url, apiKey: "bench", transport: transport)
+    var ids: [String] = []
+    for _ in 0..<jobs { ids.append(try await client.submit(query: "cloud observability tools").jobId) }
+    try await Task.sleep(for: .seconds(1))
+
+    var config = TamwatchConfig()
+    config.api.pollInterval = interval
+    config.watch.maxPollInterval = interval  // no slowing down: the full load, all the time
+    let store = try StateStore(path: folder.appendingPathComponent("state.sqlite").path)
+    actor CountingSink: EventSink {
+        var events = 0
+        func emit(_ e: [Event]) { events += e.count }
+    }
+    let sink = CountingSink()
+    var logger = Logger(label: "bench")
+    logger.logLevel = .error
+    let watcher = Watcher(client: client, store: store, sink: sink, settings: WatchSettings(config: config), logger: logger)
+    let task = Task { try await watcher.watch(jobs: ids) }
+    try await Task.sleep(for: .seconds(3))  // every job past its first polls
+    let requests0 = transport.statistics.requests
+    let cpu0 = cpuSeconds()
+    let t0 = ContinuousClock.now
+    try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+    let elapsed = (ContinuousClock.now - t0).seconds
+    let polls = transport.statistics.requests - requests0
+    let cpu = cpuSeconds() - cpu0
+    task.cancel()
+    _ = await task.result
+    print(String(format: "watch-load: %d jobs at %@: %.0f polls/s over %.0f s; tamwatch CPU %.1f%% of one core; peak RSS %.1f MB; %d connections opened; %d events",
+                 jobs, DurationText.format(interval), Double(polls) / elapsed, elapsed, 100 * cpu / elapsed, peakRSSMegabytes(),
+                 transport.statistics.connectionsOpened, await sink.events))
+}
+
+switch CommandLine.arguments.dropFirst().first {
+case "differ": benchDiffer()
+case "watch-load": try await benchWatchLoad()
+default:
+    print("usage: tamwatch-bench differ | watch-load [--jobs N] [--interval 1s] [--seconds 30]")
+    exit(64)
+}

@@ -149,3 +149,30 @@ struct ErrorMappingTests {
         }
     }
 }
+
+@Suite("Skipping the rows of a poll")
+struct SkippingTests {
+    @Test("the snapshot read with rows skipped equals the full read")
+    func sameSnapshot() throws {
+        let full = try JobSnapshot(json: try JSONValue.parse(documentedExample))
+        let skipped = try JSONValue.parse(Data(documentedExample.utf8), skippingTopLevel: ["rows"])
+        #expect(try JobSnapshot(json: skipped) == full)
+        #expect(skipped["rows"] == .null)
+    }
+
+    @Test("skipping still notices a truncated or unbalanced body", arguments: [
+        #"{"job_id":"j","status":"running","rows":[{"name":"a\"]}"#,
+        #"{"job_id":"j","status":"running","rows":[{"name":"a"}"#,
+        #"{"job_id":"j","rows":[1,2"#,
+    ])
+    func truncated(_ text: String) {
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(Data(text.utf8), skippingTopLevel: ["rows"]) }
+    }
+
+    @Test("nested strings with brackets and escapes are skipped correctly")
+    func tricky() throws {
+        let text = #"{"rows":[{"a":"]}\"[{","b":[[],{}]}, 1.5e3, null],"job_id":"j","status":"paused"}"#
+        let v = try JSONValue.parse(Data(text.utf8), skippingTopLevel: ["rows"])
+        #expect(v["status"] == .string("paused") && v["job_id"] == .string("j"))
+    }
+}

@@ -51,4 +51,24 @@ struct CrashRecoveryTests {
         #expect(all.filter { $0.type == .terminal }.count == 1)
         #expect(all.filter { $0.type == .statusChanged && $0.data["from"] == .null }.count == 1, "one baseline, however many restarts")
     }
+
+    @Test("Ctrl-C stops the watch cleanly (exit 130) and the next run carries on where it stopped")
+    func interrupt() async throws {
+        let sim = try await SimulatorProcess.start()
+        defer { sim.child.stop() }
+        let job = try await sim.submit("normal")
+        let state = temporaryDirectory().appendingPathComponent("state.sqlite").path
+        let args = ["watch", job, "--api-url", sim.url, "--poll-interval", "50ms", "--state", state, "--output", "ndjson", "--no-progress"]
+        let env = ["OPENFUNNEL_API_KEY": SimulatorProcess.key]
+        let first = try ChildProcess(args, environment: env)
+        try await first.waitFor { $0.count >= 4 }
+        kill(first.pid, SIGINT)
+        #expect(try await first.exitCode() == 130)
+        #expect(first.stderr.contains("interrupted; state saved"))
+        let second = try ChildProcess(args, environment: env)
+        #expect(try await second.exitCode() == 0)
+        let events = (first.stdoutLines + second.stdoutLines).compactMap { try? JSONValue.parse($0) }.compactMap(Event.init(json:))
+        #expect(Set(events.map(\.id)).count == events.count, "a clean stop re-prints nothing")
+        #expect(events.map(\.sequence) == Array(1...events.count))
+    }
 }

@@ -50,6 +50,12 @@ public struct OpenFunnelClient: Sendable {
         return try TamBuildPage(json: try await call("GET", path, jobId: jobId))
     }
 
+    /// The poll, reading only status and progress: the page of rows is scanned, not decoded.
+    /// This is what the watcher calls on every tick.
+    public func pollSnapshot(jobId: String) async throws(OpenFunnelError) -> JobSnapshot {
+        try JobSnapshot(json: try await call("GET", "/api/v1/tam/build/\(try Self.escape(jobId))", jobId: jobId, skipping: ["rows"]))
+    }
+
     public func cancel(jobId: String) async throws(OpenFunnelError) -> JobActionResponse {
         try Self.action(try await call("POST", "/api/v1/tam/build/\(try Self.escape(jobId))/cancel", jobId: jobId, body: ""))
     }
@@ -85,7 +91,7 @@ public struct OpenFunnelClient: Sendable {
     }
 
     private func call(_ method: String, _ path: String, jobId: String?, body: String? = nil,
-                      extraHeaders: [HTTPHeader] = []) async throws(OpenFunnelError) -> JSONValue {
+                      extraHeaders: [HTTPHeader] = [], skipping: Set<String> = []) async throws(OpenFunnelError) -> JSONValue {
         var headers = [HTTPHeader("X-API-Key", apiKey), HTTPHeader("Accept", "application/json")]
         if body != nil { headers.append(HTTPHeader("Content-Type", "application/json")) }
         headers += extraHeaders
@@ -97,12 +103,13 @@ public struct OpenFunnelClient: Sendable {
         } catch {
             throw .transport(error)
         }
-        return try Self.interpret(response, jobId: jobId)
+        return try Self.interpret(response, jobId: jobId, skipping: skipping)
     }
 
     /// Maps a response to its JSON body or to the typed error its status means.
-    static func interpret(_ response: HTTPResponse, jobId: String?) throws(OpenFunnelError) -> JSONValue {
-        let parsed = try? JSONValue.parse(Data(response.body))
+    static func interpret(_ response: HTTPResponse, jobId: String?, skipping: Set<String> = []) throws(OpenFunnelError) -> JSONValue {
+        let parsed = skipping.isEmpty ? try? JSONValue.parse(Data(response.body))
+            : try? JSONValue.parse(Data(response.body), skippingTopLevel: skipping)
         switch response.status {
         case 200..<300:
             guard let parsed else {

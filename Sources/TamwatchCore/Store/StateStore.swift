@@ -133,8 +133,17 @@ public final class StateStore: Sendable {
         do { return try await pool.read(body) } catch { throw StoreError(path: path, message: Self.describe(error)) }
     }
 
+    /// Writes run in a task of their own, so a Ctrl-C arriving mid-commit cannot cut a
+    /// snapshot off from its events: the commit finishes, then the watch stops.
     private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
-        do { return try await pool.write(body) } catch { throw StoreError(path: path, message: Self.describe(error)) }
+        let pool = self.pool
+        let result = await Task { () -> Result<T, any Error> in
+            do { return .success(try await pool.write(body)) } catch { return .failure(error) }
+        }.value
+        switch result {
+        case .success(let value): return value
+        case .failure(let error): throw StoreError(path: path, message: Self.describe(error))
+        }
     }
 
     private static func describe(_ error: any Error) -> String {

@@ -141,6 +141,14 @@ extension JSONValue {
     public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
         try parse(Data(text.utf8))
     }
+
+    /// Parses a JSON object but only scans past the values of `skipped` top-level keys (they come
+    /// back as null): a poll's page of rows is checked for shape, never built.
+    public static func parse(_ data: Data, skippingTopLevel skipped: Set<String>) throws(JSONParseError) -> JSONValue {
+        var parser = JSONParser(bytes: [UInt8](data))
+        parser.skippedTopLevelKeys = skipped
+        return try parser.parseDocument()
+    }
 }
 
 public struct JSONParseError: Error, Sendable, CustomStringConvertible {
@@ -153,6 +161,7 @@ private struct JSONParser {
     let bytes: [UInt8]
     var i = 0
     var depth = 0
+    var skippedTopLevelKeys: Set<String> = []
 
     init(bytes: [UInt8]) { self.bytes = bytes }
 
@@ -211,13 +220,51 @@ private struct JSONParser {
             guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             i += 1
             skipSpace()
-            members.append((key, try parseValue()))
+            if depth == 1, skippedTopLevelKeys.contains(key) {
+                try skipValue()
+                members.append((key, .null))
+            } else {
+                members.append((key, try parseValue()))
+            }
             skipSpace()
             guard i < bytes.count else { throw fail("unexpected end of input in an object") }
             if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
             if bytes[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
             throw fail("expected ',' or '}'")
         }
+    }
+
+    /// Moves past one value, keeping track of strings and nesting but building nothing.
+    mutating func skipValue() throws(JSONParseError) {
+        guard i < bytes.count else { throw fail("unexpected end of input") }
+        var nesting = 0
+        repeat {
+            guard i < bytes.count else { throw fail("unexpected end of input in a skipped value") }
+            switch bytes[i] {
+            case UInt8(ascii: "\""): _ = try skipString()
+            case UInt8(ascii: "{"), UInt8(ascii: "["): nesting += 1; i += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                guard nesting > 0 else { return }
+                nesting -= 1
+                i += 1
+            case UInt8(ascii: ","), 0x20, 0x0A, 0x0D, 0x09:
+                if nesting == 0 { return }
+                i += 1
+            default: i += 1
+            }
+        } while nesting > 0
+    }
+
+    mutating func skipString() throws(JSONParseError) {
+        i += 1
+        while i < bytes.count {
+            switch bytes[i] {
+            case UInt8(ascii: "\""): i += 1; return
+            case UInt8(ascii: "\\"): i += 2
+            default: i += 1
+            }
+        }
+        throw fail("unterminated string")
     }
 
     mutating func parseArray() throws(JSONParseError) -> JSONValue {

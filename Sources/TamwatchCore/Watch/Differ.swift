@@ -145,14 +145,14 @@ private struct EventBuilder {
     let current: JobSnapshot
     let now: Date
     let labels: [String: String]
-    let job: JSONValue
+    /// Built on the first event only: most polls change nothing and need no summary.
+    lazy var job: JSONValue = Event.jobSummary(current)
 
     init(state: WatchState, current: JobSnapshot, now: Date, labels: [String: String]) {
         self.state = state
         self.current = current
         self.now = now
         self.labels = labels
-        self.job = Event.jobSummary(current)
     }
 
     mutating func emit(_ type: EventType, key: String, _ data: [(String, JSONValue)]) {

@@ -60,25 +60,32 @@ public struct Watcher: Sendable {
 
     /// Watches every job until it is terminal or cannot be watched; returns each job's outcome.
     public func watch(jobs: [String], labels: [String: String] = [:]) async throws(StoreError) -> [String: WatchOutcome] {
-        let results = await withTaskGroup(of: (String, Result<WatchOutcome, StoreError>).self) { group in
+        let finished = await withTaskGroup(of: JobResult.self) { group in
             for job in Set(jobs) {
                 group.addTask {
-                    do throws(StoreError) { return (job, .success(try await self.watch(job: job, labels: labels))) }
-                    catch { return (job, .failure(error)) }
+                    do throws(StoreError) {
+                        return JobResult(job: job, outcome: try await self.watch(job: job, labels: labels), error: nil)
+                    } catch {
+                        return JobResult(job: job, outcome: nil, error: error)
+                    }
                 }
             }
-            var out: [(String, Result<WatchOutcome, StoreError>)] = []
-            for await r in group { out.append(r) }
+            var out: [JobResult] = []
+            for await result in group { out.append(result) }
             return out
         }
         var outcomes: [String: WatchOutcome] = [:]
-        for (job, result) in results {
-            switch result {
-            case .success(let o): outcomes[job] = o
-            case .failure(let e): throw e
-            }
+        for result in finished {
+            if let error = result.error { throw error }
+            outcomes[result.job] = result.outcome ?? .interrupted
         }
         return outcomes
+    }
+
+    private struct JobResult: Sendable {
+        var job: String
+        var outcome: WatchOutcome?
+        var error: StoreError?
     }
 
     /// Watches one job to its end.
@@ -109,8 +116,7 @@ public struct Watcher: Sendable {
             if Task.isCancelled { return .interrupted }
             let delay: Duration
             do {
-                let page = try await client.poll(jobId: jobId)
-                var snapshot = page.snapshot
+                var snapshot = try await client.pollSnapshot(jobId: jobId)
                 if snapshot.jobId != jobId {
                     throw OpenFunnelError.invalidResponse("asked for job \(jobId), the response is for \(snapshot.jobId)")
                 }
