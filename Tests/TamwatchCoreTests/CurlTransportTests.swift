@@ -99,7 +99,11 @@ struct CurlTransportTests {
         defer { silent.close() }
         let transport = CurlTransport()
         let task = Task { try await transport.send(HTTPRequest(url: "http://127.0.0.1:\(silent.port)/", timeout: .seconds(20))) }
-        while silent.requests == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while silent.requests == 0 {
+            guard ContinuousClock.now < deadline else { Issue.record("the request never reached the server"); task.cancel(); return }
+            try await Task.sleep(for: .milliseconds(5))
+        }
         task.cancel()
         let result = await task.result
         guard case .failure(let error as TransportError) = result, error == .cancelled else {

@@ -14,6 +14,7 @@ final class RawHTTPServer: Sendable {
     private let fd: Int32
     private let behaviour: Behaviour
     private let requestCount = Atomic<Int>(0)
+    private let closed = Atomic<Bool>(false)
     private let held = Mutex<[Int32]>([])
 
     init(_ behaviour: Behaviour) throws {
@@ -39,16 +40,22 @@ final class RawHTTPServer: Sendable {
 
     var requests: Int { requestCount.load(ordering: .relaxed) }
 
+    /// Stops listening. The accept thread closes the socket itself once it has woken up, so the
+    /// descriptor cannot be reused by another server while a stale thread still accepts on it.
     func close() {
+        closed.store(true, ordering: .sequentiallyConsistent)
         shutdown(fd, Int32(SHUT_RDWR))
-        Glibc.close(fd)
         for c in held.withLock({ $0 }) { Glibc.close(c) }
     }
 
     private func acceptLoop() {
         while true {
             let client = accept(fd, nil, nil)
-            if client < 0 { return }
+            if client < 0 || closed.load(ordering: .sequentiallyConsistent) {
+                if client >= 0 { Glibc.close(client) }
+                Glibc.close(fd)
+                return
+            }
             Thread { [self] in self.serve(client) }.start()
         }
     }

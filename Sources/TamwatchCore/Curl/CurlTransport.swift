@@ -224,25 +224,29 @@ private final class Transfer: @unchecked Sendable {
             guard let data, let context else { return 0 }
             let transfer = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
             let n = size * count
-            let line = data.withMemoryRebound(to: UInt8.self, capacity: n) { bytes in
-                String(decoding: UnsafeBufferPointer(start: bytes, count: n), as: UTF8.self)
+            data.withMemoryRebound(to: UInt8.self, capacity: n) { bytes in
+                transfer.receivedHeaderLine(UnsafeBufferPointer(start: bytes, count: n))
             }
-            transfer.receivedHeaderLine(line)
             return n
         }
         return nil
     }
 
-    func receivedHeaderLine(_ raw: String) {
-        let line = raw.trimmingCharacters(in: .newlines)
-        if line.hasPrefix("HTTP/") {
+    func receivedHeaderLine(_ raw: UnsafeBufferPointer<UInt8>) {
+        var end = raw.count
+        while end > 0, raw[end - 1] == 0x0A || raw[end - 1] == 0x0D { end -= 1 }
+        let line = UnsafeBufferPointer(rebasing: raw[0..<end])
+        if line.starts(with: Array("HTTP/".utf8)) {
             headers.removeAll()  // a new response (after 100 Continue) starts a new header block
             return
         }
-        guard let colon = line.firstIndex(of: ":") else { return }
-        let name = String(line[..<colon])
-        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-        headers.append(HTTPHeader(name, value))
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return }
+        var valueStart = colon + 1
+        while valueStart < end, line[valueStart] == 0x20 || line[valueStart] == 0x09 { valueStart += 1 }
+        var valueEnd = end
+        while valueEnd > valueStart, line[valueEnd - 1] == 0x20 || line[valueEnd - 1] == 0x09 { valueEnd -= 1 }
+        headers.append(HTTPHeader(String(decoding: UnsafeBufferPointer(rebasing: line[0..<colon]), as: UTF8.self),
+                                  String(decoding: UnsafeBufferPointer(rebasing: line[valueStart..<valueEnd]), as: UTF8.self)))
     }
 
     func result(code: CURLcode, easy: UnsafeMutableRawPointer) -> Result<HTTPResponse, TransportError> {

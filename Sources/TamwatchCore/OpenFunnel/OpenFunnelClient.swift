@@ -108,8 +108,7 @@ public struct OpenFunnelClient: Sendable {
 
     /// Maps a response to its JSON body or to the typed error its status means.
     static func interpret(_ response: HTTPResponse, jobId: String?, skipping: Set<String> = []) throws(OpenFunnelError) -> JSONValue {
-        let parsed = skipping.isEmpty ? try? JSONValue.parse(Data(response.body))
-            : try? JSONValue.parse(Data(response.body), skippingTopLevel: skipping)
+        let parsed = try? JSONValue.parse(bytes: response.body, skippingTopLevel: skipping)
         switch response.status {
         case 200..<300:
             guard let parsed else {

@@ -145,7 +145,11 @@ extension JSONValue {
     /// Parses a JSON object but only scans past the values of `skipped` top-level keys (they come
     /// back as null): a poll's page of rows is checked for shape, never built.
     public static func parse(_ data: Data, skippingTopLevel skipped: Set<String>) throws(JSONParseError) -> JSONValue {
-        var parser = JSONParser(bytes: [UInt8](data))
+        try parse(bytes: [UInt8](data), skippingTopLevel: skipped)
+    }
+
+    public static func parse(bytes: [UInt8], skippingTopLevel skipped: Set<String> = []) throws(JSONParseError) -> JSONValue {
+        var parser = JSONParser(bytes: bytes)
         parser.skippedTopLevelKeys = skipped
         return try parser.parseDocument()
     }
@@ -236,35 +240,54 @@ private struct JSONParser {
 
     /// Moves past one value, keeping track of strings and nesting but building nothing.
     mutating func skipValue() throws(JSONParseError) {
-        guard i < bytes.count else { throw fail("unexpected end of input") }
-        var nesting = 0
-        repeat {
-            guard i < bytes.count else { throw fail("unexpected end of input in a skipped value") }
-            switch bytes[i] {
-            case UInt8(ascii: "\""): _ = try skipString()
-            case UInt8(ascii: "{"), UInt8(ascii: "["): nesting += 1; i += 1
-            case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                guard nesting > 0 else { return }
-                nesting -= 1
-                i += 1
-            case UInt8(ascii: ","), 0x20, 0x0A, 0x0D, 0x09:
-                if nesting == 0 { return }
-                i += 1
-            default: i += 1
-            }
-        } while nesting > 0
+        let result: Int? = bytes.withUnsafeBufferPointer { buffer -> Int? in
+            guard let base = buffer.baseAddress else { return nil }
+            return JSONParser.skip(base, count: buffer.count, from: i)
+        }
+        guard let end = result else { throw fail("unexpected end of input in a skipped value") }
+        i = end
     }
 
-    mutating func skipString() throws(JSONParseError) {
-        i += 1
-        while i < bytes.count {
-            switch bytes[i] {
-            case UInt8(ascii: "\""): i += 1; return
-            case UInt8(ascii: "\\"): i += 2
-            default: i += 1
+    /// The offset just past the value at `start`, or nil when the input ends first.
+    private static func skip(_ p: UnsafePointer<UInt8>, count n: Int, from start: Int) -> Int? {
+        var i = start
+        var nesting = 0
+        while i < n {
+            switch p[i] {
+            case UInt8(ascii: "\""):
+                guard let end = stringEnd(p, count: n, from: i + 1) else { return nil }
+                i = end
+                if nesting == 0 { return i }
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                nesting += 1
+                i += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                if nesting == 0 { return i }
+                nesting -= 1
+                i += 1
+                if nesting == 0 { return i }
+            case UInt8(ascii: ","), 0x20, 0x0A, 0x0D, 0x09:
+                if nesting == 0 { return i }
+                i += 1
+            default:
+                i += 1
             }
         }
-        throw fail("unterminated string")
+        return nesting == 0 && i > start ? i : nil
+    }
+
+    /// The offset just past the closing quote of a string whose body starts at `from`.
+    private static func stringEnd(_ p: UnsafePointer<UInt8>, count n: Int, from: Int) -> Int? {
+        var i = from
+        while i < n {
+            guard let hit = memchr(p + i, Int32(UInt8(ascii: "\"")), n - i) else { return nil }
+            let q = UnsafePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self)) - p
+            var backslashes = 0
+            while q - backslashes - 1 >= from, p[q - backslashes - 1] == UInt8(ascii: "\\") { backslashes += 1 }
+            if backslashes % 2 == 0 { return q + 1 }
+            i = q + 1
+        }
+        return nil
     }
 
     mutating func parseArray() throws(JSONParseError) -> JSONValue {
