@@ -20,6 +20,8 @@ public final class CurlTransport: HTTPTransport, Sendable {
     nonisolated(unsafe) private let multi: UnsafeMutableRawPointer
     private let shared = Mutex(Shared())
     private let nextID = Atomic<UInt64>(1)
+    /// True while the loop thread waits in curl_multi_poll: only then does a request need a wakeup.
+    private let waiting = Atomic<Bool>(false)
     private let stats = Mutex(TransportStats())
 
     private static let globalInit: CURLcode = curl_global_init(tw_global_default())
@@ -53,7 +55,7 @@ public final class CurlTransport: HTTPTransport, Sendable {
                     return true
                 }
                 if accepted {
-                    curl_multi_wakeup(multi)
+                    if waiting.exchange(false, ordering: .sequentiallyConsistent) { curl_multi_wakeup(multi) }
                 } else {
                     continuation.resume(returning: .failure(.shutDown))
                 }
@@ -129,7 +131,12 @@ public final class CurlTransport: HTTPTransport, Sendable {
                 curl_easy_reset(easy)
                 if idle.count < 256 { idle.append(easy) } else { curl_easy_cleanup(easy) }
             }
-            curl_multi_poll(multi, nil, 0, 1000, nil)
+            // Announce the wait, then look again: a request queued in between is not missed.
+            waiting.store(true, ordering: .sequentiallyConsistent)
+            if shared.withLock({ $0.pending.isEmpty && $0.cancelled.isEmpty && !$0.stopping }) {
+                curl_multi_poll(multi, nil, 0, 1000, nil)
+            }
+            waiting.store(false, ordering: .sequentiallyConsistent)
         }
         for easy in idle { curl_easy_cleanup(easy) }
         curl_multi_cleanup(multi)
@@ -245,8 +252,12 @@ private final class Transfer: @unchecked Sendable {
         while valueStart < end, line[valueStart] == 0x20 || line[valueStart] == 0x09 { valueStart += 1 }
         var valueEnd = end
         while valueEnd > valueStart, line[valueEnd - 1] == 0x20 || line[valueEnd - 1] == 0x09 { valueEnd -= 1 }
-        headers.append(HTTPHeader(String(decoding: UnsafeBufferPointer(rebasing: line[0..<colon]), as: UTF8.self),
-                                  String(decoding: UnsafeBufferPointer(rebasing: line[valueStart..<valueEnd]), as: UTF8.self)))
+        let header = HTTPHeader(String(decoding: UnsafeBufferPointer(rebasing: line[0..<colon]), as: UTF8.self),
+                                String(decoding: UnsafeBufferPointer(rebasing: line[valueStart..<valueEnd]), as: UTF8.self))
+        if header.name.lowercased() == "content-length", let length = Int(header.value), length > 0 {
+            body.reserveCapacity(min(length, 64 << 20))  // one allocation instead of a growing buffer
+        }
+        headers.append(header)
     }
 
     func result(code: CURLcode, easy: UnsafeMutableRawPointer) -> Result<HTTPResponse, TransportError> {
