@@ -60,7 +60,8 @@ struct SimulateCommand: AsyncParsableCommand {
         let pace: SimulatorEngine.Pace = stepPerPoll.flatMap(DurationText.parse).map { .perPoll($0) } ?? .clock(speed: speed)
         let engine = SimulatorEngine(apiKey: key, scenario: chosen, scenarios: catalog, pace: pace)
         var logger = Logger(label: "tamwatch.simulator")
-        logger.logLevel = max(logging.logLevel, .warning)
+        // Hummingbird reports its own shutdown as an error; show its logs only when debugging.
+        logger.logLevel = logging.logLevel <= .debug ? logging.logLevel : .critical
         let server = SimulatorServer(engine: engine, host: host, port: port, logger: logger)
         let pacing: String
         if case .perPoll(let step) = pace { pacing = "\(DurationText.format(step)) per poll" } else { pacing = "speed x\(speed * chosen.speed)" }

@@ -74,27 +74,31 @@ struct WatchCommand: AsyncParsableCommand {
                               logger: Logger(label: "tamwatch.watch"))
 
         let jobs = jobIds
-        let task = Task<Result<[String: WatchOutcome], StoreError>, Never> {
-            do throws(StoreError) { return .success(try await watcher.watch(jobs: jobs, labels: labels)) }
-            catch { return .failure(error) }
+        let task = Task<WatchRun, Never> {
+            do throws(StoreError) { return WatchRun(outcomes: try await watcher.watch(jobs: jobs, labels: labels), error: nil) }
+            catch { return WatchRun(outcomes: [:], error: error) }
         }
         let signals = cancelOnSignals(task)
-        let result = await task.value
+        let run = await task.value
         signals.forEach { $0.cancel() }
         await console.finish()
 
-        switch result {
-        case .failure(let error):
+        if let error = run.error {
             printError("tamwatch: \(error)")
             throw ExitCode(3)
-        case .success(let outcomes):
-            let worst = WatchOutcome.worst(Array(outcomes.values))
-            if worst == .interrupted {
-                printError("tamwatch: interrupted; state saved in \(config.statePath). Run the same command to carry on.")
-            }
-            if worst.exitCode != 0 { throw ExitCode(worst.exitCode) }
         }
+        let worst = WatchOutcome.worst(Array(run.outcomes.values))
+        if worst == .interrupted {
+            printError("tamwatch: interrupted; state saved in \(config.statePath). Run the same command to carry on.")
+        }
+        if worst.exitCode != 0 { throw ExitCode(worst.exitCode) }
     }
+}
+
+/// What a watch ended with: each job's outcome, or the state file's failure.
+struct WatchRun: Sendable {
+    var outcomes: [String: WatchOutcome]
+    var error: StoreError?
 }
 
 extension Console.Format: ExpressibleByArgument {}
