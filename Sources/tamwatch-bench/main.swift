@@ -5,7 +5,7 @@ import TamwatchSimulator
 
 // tamwatch-bench: speed and memory figures for the README. Run in release mode:
 //   swift run -c release tamwatch-bench differ
-//   swift run -c release tamwatch-bench watch-load [--jobs 1000] [--interval 1s] [--seconds 30]
+//   swift run -c release tamwatch-bench watch-load [--jobs 1000] [--interval 1s] [--seconds 30] [--rows 150]
 
 func cpuSeconds() -> Double {
     var usage = rusage()
@@ -59,6 +59,7 @@ func benchWatchLoad() async throws {
     let jobs = Int(option("--jobs", "1000")) ?? 1000
     let interval = DurationText.parse(option("--interval", "1s")) ?? .seconds(1)
     let seconds = Double(option("--seconds", "30")) ?? 30
+    let firstBand = Int(option("--rows", "150")) ?? 150  // companies written in the first second
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tamwatch-bench-\(getpid())")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: folder) }
@@ -71,7 +72,7 @@ func benchWatchLoad() async throws {
         pending: 0s
         steps_per_band: 1
         bands:
-          - { label: "1-10", companies: 150, duration: 500ms }
+          - { label: "1-10", companies: \(firstBand), duration: 500ms }
           - { label: "11-50", companies: 5000, duration: 10h }
         """.write(to: scenario, atomically: true, encoding: .utf8)
     let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tamwatch")

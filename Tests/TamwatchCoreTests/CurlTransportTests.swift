@@ -111,4 +111,38 @@ struct CurlTransportTests {
             return
         }
     }
+
+    @Test("transfers past the in-flight cap wait their turn, and a waiting one can be cancelled")
+    func inFlightCap() async throws {
+        let silent = try RawHTTPServer(.silent)
+        defer { silent.close() }
+        let transport = CurlTransport(maxConnectionsPerHost: 1)  // two in flight at most
+        let url = "http://127.0.0.1:\(silent.port)/"
+        let busy = (0..<2).map { _ in Task { try await transport.send(HTTPRequest(url: url, timeout: .seconds(20))) } }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while silent.requests < 1, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        let waiting = Task { try await transport.send(HTTPRequest(url: url, timeout: .seconds(20))) }
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(silent.requests <= 2, "a third transfer started past the cap")
+        waiting.cancel()
+        guard case .failure(let error as TransportError) = await waiting.result, error == .cancelled else {
+            Issue.record("the queued transfer was not cancelled")
+            return
+        }
+        busy.forEach { $0.cancel() }
+        for task in busy { _ = await task.result }
+
+        let sim = try await SimulatorServer(engine: SimulatorEngine(apiKey: "k")).start()
+        defer { Task { await sim.stop() } }
+        let statuses = await withTaskGroup(of: Int.self) { group in
+            for _ in 0..<40 {
+                group.addTask {
+                    (try? await transport.send(HTTPRequest(url: sim.baseURL + "/api/v1/credits/balance",
+                                                           headers: [HTTPHeader("X-API-Key", "k")])).status) ?? -1
+                }
+            }
+            return await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(statuses.count == 40 && statuses.allSatisfy { $0 == 200 })
+    }
 }

@@ -23,6 +23,8 @@ public final class CurlTransport: HTTPTransport, Sendable {
     /// True while the loop thread waits in curl_multi_poll: only then does a request need a wakeup.
     private let waiting = Atomic<Bool>(false)
     private let stats = Mutex(TransportStats())
+    /// At most this many transfers are handed to libcurl at once; the rest queue in order.
+    private let maxInFlight: Int
 
     private static let globalInit: CURLcode = curl_global_init(tw_global_default())
 
@@ -34,6 +36,7 @@ public final class CurlTransport: HTTPTransport, Sendable {
             preconditionFailure("curl_multi_init returned NULL")
         }
         multi = m
+        maxInFlight = max(1, maxConnectionsPerHost) * 2
         _ = tw_multi_setopt_long(m, CURLMOPT_MAX_HOST_CONNECTIONS, maxConnectionsPerHost)
         _ = tw_multi_setopt_long(m, CURLMOPT_MAXCONNECTS, max(maxConnectionsPerHost * 2, 16))
         let thread = Thread { [self] in self.runLoop() }
@@ -78,6 +81,10 @@ public final class CurlTransport: HTTPTransport, Sendable {
     private func runLoop() {
         var active: [UnsafeMutableRawPointer: Transfer] = [:]
         var idle: [UnsafeMutableRawPointer] = []
+        // Transfers past `maxInFlight` wait here, not inside libcurl, so a burst of a thousand
+        // polls holds a thousand small records instead of a thousand easy handles and buffers.
+        var queue: [Transfer?] = []
+        var queueHead = 0
         var running: Int32 = 0
 
         while true {
@@ -87,13 +94,28 @@ public final class CurlTransport: HTTPTransport, Sendable {
                 state.cancelled.removeAll(keepingCapacity: true)
                 return taken
             }
-            for transfer in incoming {
-                if cancelled.contains(transfer.id) || stopping {
+            queue.append(contentsOf: incoming)
+            if !cancelled.isEmpty || stopping {
+                for i in queueHead..<queue.count {
+                    guard let transfer = queue[i], stopping || cancelled.contains(transfer.id) else { continue }
                     transfer.finish(.failure(stopping ? .shutDown : .cancelled))
-                    continue
+                    queue[i] = nil
                 }
-                let easy = idle.popLast() ?? curl_easy_init()
-                guard let easy else {
+                for (easy, transfer) in active where stopping || cancelled.contains(transfer.id) {
+                    curl_multi_remove_handle(multi, easy)
+                    active[easy] = nil
+                    transfer.finish(.failure(stopping ? .shutDown : .cancelled))
+                    curl_easy_reset(easy)
+                    idle.append(easy)
+                }
+                if stopping { queue.removeAll(); queueHead = 0 }
+            }
+            while active.count < maxInFlight, queueHead < queue.count {
+                let next = queue[queueHead]
+                queue[queueHead] = nil
+                queueHead += 1
+                guard let transfer = next, !transfer.isFinished else { continue }
+                guard let easy = idle.popLast() ?? curl_easy_init() else {
                     transfer.finish(.failure(.other(code: -1, message: "curl_easy_init failed")))
                     continue
                 }
@@ -106,14 +128,12 @@ public final class CurlTransport: HTTPTransport, Sendable {
                 active[easy] = transfer
                 curl_multi_add_handle(multi, easy)
             }
-            if !cancelled.isEmpty || stopping {
-                for (easy, transfer) in active where stopping || cancelled.contains(transfer.id) {
-                    curl_multi_remove_handle(multi, easy)
-                    active[easy] = nil
-                    transfer.finish(.failure(stopping ? .shutDown : .cancelled))
-                    curl_easy_reset(easy)
-                    idle.append(easy)
-                }
+            if queueHead == queue.count {
+                queue.removeAll(keepingCapacity: true)
+                queueHead = 0
+            } else if queueHead > 4096 {
+                queue.removeFirst(queueHead)
+                queueHead = 0
             }
             if stopping && active.isEmpty { break }
 
@@ -129,8 +149,10 @@ public final class CurlTransport: HTTPTransport, Sendable {
                 stats.withLock { $0.requests += 1; $0.connectionsOpened += connects }
                 transfer.finish(transfer.result(code: code, easy: easy))
                 curl_easy_reset(easy)
-                if idle.count < 256 { idle.append(easy) } else { curl_easy_cleanup(easy) }
+                if idle.count < maxInFlight { idle.append(easy) } else { curl_easy_cleanup(easy) }
             }
+            // A slot freed: start the next queued transfers before waiting.
+            if active.count < maxInFlight, queueHead < queue.count { continue }
             // Announce the wait, then look again: a request queued in between is not missed.
             waiting.store(true, ordering: .sequentiallyConsistent)
             if shared.withLock({ $0.pending.isEmpty && $0.cancelled.isEmpty && !$0.stopping }) {
@@ -170,6 +192,8 @@ private final class Transfer: @unchecked Sendable {
         if let headerList { curl_slist_free_all(headerList) }
         errorBuffer.deallocate()
     }
+
+    var isFinished: Bool { continuation == nil }
 
     func finish(_ result: Result<HTTPResponse, TransportError>) {
         continuation?.resume(returning: result)
@@ -264,6 +288,7 @@ private final class Transfer: @unchecked Sendable {
         if code == CURLE_OK {
             var status = 0
             _ = tw_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
+            defer { body = []; headers = [] }  // the response owns them now
             return .success(HTTPResponse(status: status, headers: headers, body: body))
         }
         let detail = String(cString: errorBuffer)
