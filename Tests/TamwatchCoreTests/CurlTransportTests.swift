@@ -5,6 +5,19 @@ import Testing
 
 @Suite("libcurl transport, over real loopback HTTP")
 struct CurlTransportTests {
+    /// The statuses of `count` concurrent credit-balance requests (-1 for a transport error).
+    func balanceStatuses(_ transport: CurlTransport, _ sim: RunningSimulator, count: Int) async -> [Int] {
+        await withTaskGroup(of: Int.self) { group in
+            for _ in 0..<count {
+                group.addTask {
+                    (try? await transport.send(HTTPRequest(url: sim.baseURL + "/api/v1/credits/balance",
+                                                           headers: [HTTPHeader("X-API-Key", "k")])).status) ?? -1
+                }
+            }
+            return await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+    }
+
     @Test("GET and POST against the simulator: status, headers, body")
     func roundTrip() async throws {
         let sim = try await SimulatorServer(engine: SimulatorEngine(apiKey: "k")).start()
@@ -28,15 +41,7 @@ struct CurlTransportTests {
         let sim = try await SimulatorServer(engine: SimulatorEngine(apiKey: "k")).start()
         defer { Task { await sim.stop() } }
         let transport = CurlTransport(maxConnectionsPerHost: 8)
-        let statuses = await withTaskGroup(of: Int.self) { group in
-            for _ in 0..<200 {
-                group.addTask {
-                    (try? await transport.send(HTTPRequest(url: sim.baseURL + "/api/v1/credits/balance",
-                                                           headers: [HTTPHeader("X-API-Key", "k")])).status) ?? -1
-                }
-            }
-            return await group.reduce(into: [Int]()) { $0.append($1) }
-        }
+        let statuses = await balanceStatuses(transport, sim, count: 200)
         #expect(statuses.count == 200 && statuses.allSatisfy { $0 == 200 })
         let stats = transport.statistics
         #expect(stats.requests == 200)
@@ -134,15 +139,7 @@ struct CurlTransportTests {
 
         let sim = try await SimulatorServer(engine: SimulatorEngine(apiKey: "k")).start()
         defer { Task { await sim.stop() } }
-        let statuses = await withTaskGroup(of: Int.self) { group in
-            for _ in 0..<40 {
-                group.addTask {
-                    (try? await transport.send(HTTPRequest(url: sim.baseURL + "/api/v1/credits/balance",
-                                                           headers: [HTTPHeader("X-API-Key", "k")])).status) ?? -1
-                }
-            }
-            return await group.reduce(into: [Int]()) { $0.append($1) }
-        }
+        let statuses = await balanceStatuses(transport, sim, count: 40)
         #expect(statuses.count == 40 && statuses.allSatisfy { $0 == 200 })
     }
 }

@@ -5,25 +5,30 @@ import TamwatchCore
 /// SIGKILL in the middle of a build, then a restart on the same state file.
 @Suite("Crash recovery, end to end", .serialized)
 struct CrashRecoveryTests {
-    @Test("killed twice mid-build: no event lost, none announced under two ids, at most a re-print of the same id")
-    func sigkill() async throws {
+    /// A simulator with one normal build, and a way to start `tamwatch watch` on it, always on the same state file.
+    static func normalBuild() async throws -> (SimulatorProcess, () throws -> ChildProcess) {
         let sim = try await SimulatorProcess.start()
-        defer { sim.child.stop() }
         let job = try await sim.submit("normal")
         let state = temporaryDirectory().appendingPathComponent("state.sqlite").path
         let args = ["watch", job, "--api-url", sim.url, "--poll-interval", "50ms", "--state", state, "--output", "ndjson", "--no-progress"]
-        let env = ["OPENFUNNEL_API_KEY": SimulatorProcess.key]
+        return (sim, { try ChildProcess(args, environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key]) })
+    }
+
+    @Test("killed twice mid-build: no event lost, none announced under two ids, at most a re-print of the same id")
+    func sigkill() async throws {
+        let (sim, watch) = try await Self.normalBuild()
+        defer { sim.child.stop() }
 
         var runs: [[Event]] = []
         for killAfterLines in [3, 9] {
-            let child = try ChildProcess(args, environment: env)
+            let child = try watch()
             try await child.waitFor { $0.count >= killAfterLines }
             // Somewhere in the next poll cycles, not on a line boundary.
             try await Task.sleep(for: .milliseconds(Int.random(in: 0...80)))
             child.sigkill()
             runs.append(child.stdoutLines.compactMap { try? JSONValue.parse($0) }.compactMap(Event.init(json:)))
         }
-        let last = try ChildProcess(args, environment: env)
+        let last = try watch()
         #expect(try await last.exitCode() == 0, "stderr: \(last.stderr)")
         runs.append(last.stdoutLines.compactMap { try? JSONValue.parse($0) }.compactMap(Event.init(json:)))
         #expect(runs[0].count >= 3 && runs[1].count >= 1)
@@ -54,18 +59,14 @@ struct CrashRecoveryTests {
 
     @Test("Ctrl-C stops the watch cleanly (exit 130) and the next run carries on where it stopped")
     func interrupt() async throws {
-        let sim = try await SimulatorProcess.start()
+        let (sim, watch) = try await Self.normalBuild()
         defer { sim.child.stop() }
-        let job = try await sim.submit("normal")
-        let state = temporaryDirectory().appendingPathComponent("state.sqlite").path
-        let args = ["watch", job, "--api-url", sim.url, "--poll-interval", "50ms", "--state", state, "--output", "ndjson", "--no-progress"]
-        let env = ["OPENFUNNEL_API_KEY": SimulatorProcess.key]
-        let first = try ChildProcess(args, environment: env)
+        let first = try watch()
         try await first.waitFor { $0.count >= 4 }
         kill(first.pid, SIGINT)
         #expect(try await first.exitCode() == 130)
         #expect(first.stderr.contains("interrupted; state saved"))
-        let second = try ChildProcess(args, environment: env)
+        let second = try watch()
         #expect(try await second.exitCode() == 0)
         let events = (first.stdoutLines + second.stdoutLines).compactMap { try? JSONValue.parse($0) }.compactMap(Event.init(json:))
         #expect(Set(events.map(\.id)).count == events.count, "a clean stop re-prints nothing")
