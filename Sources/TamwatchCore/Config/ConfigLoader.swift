@@ -284,8 +284,10 @@ private struct Reader {
                 case "ca_file": channel.caFile = string(v, path)
                 case "secret":
                     let secrets = strings(v, path) ?? []
-                    for s in secrets where !s.hasPrefix("whsec_") {
-                        fail(v, path, "a signing secret starts with whsec_ (the value is not shown)")
+                    for secret in secrets {
+                        do { _ = try StandardWebhookSigner.key(secret) } catch {
+                            fail(v, path, "\(error) (the value is not shown)")
+                        }
                     }
                     channel.secrets = secrets
                 case "headers":
