@@ -8,6 +8,7 @@ final class ChildProcess: Sendable {
     private let lines = Mutex<[String]>([])
     private let errText = Mutex<String>("")
     private let partial = Mutex<String>("")
+    private let closedPipes = Atomic<Int>(0)
 
     /// The `tamwatch` binary next to the test bundle (or `$TAMWATCH_BIN`).
     static var binary: String {
@@ -17,9 +18,9 @@ final class ChildProcess: Sendable {
         return dir.appendingPathComponent("tamwatch").path
     }
 
-    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+    init(_ arguments: [String], environment: [String: String] = [:], executable: String = ChildProcess.binary) throws {
         process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "OPENFUNNEL_API_KEY")
@@ -32,7 +33,15 @@ final class ChildProcess: Sendable {
         process.standardInput = FileHandle.nullDevice
         out.fileHandleForReading.readabilityHandler = { [self] handle in
             let data = handle.availableData
-            guard !data.isEmpty else { handle.readabilityHandler = nil; return }
+            guard !data.isEmpty else {
+                handle.readabilityHandler = nil
+                self.partial.withLock { rest in
+                    if !rest.isEmpty { self.lines.withLock { $0.append(rest) } }
+                    rest = ""
+                }
+                self.closedPipes.add(1, ordering: .sequentiallyConsistent)
+                return
+            }
             self.partial.withLock { buffer in
                 buffer += String(decoding: data, as: UTF8.self)
                 while let nl = buffer.firstIndex(of: "\n") {
@@ -44,7 +53,11 @@ final class ChildProcess: Sendable {
         }
         err.fileHandleForReading.readabilityHandler = { [self] handle in
             let data = handle.availableData
-            guard !data.isEmpty else { handle.readabilityHandler = nil; return }
+            guard !data.isEmpty else {
+                handle.readabilityHandler = nil
+                self.closedPipes.add(1, ordering: .sequentiallyConsistent)
+                return
+            }
             self.errText.withLock { $0 += String(decoding: data, as: UTF8.self) }
         }
         try process.run()
@@ -74,13 +87,18 @@ final class ChildProcess: Sendable {
             }
             try await Task.sleep(for: .milliseconds(10))
         }
-        try await Task.sleep(for: .milliseconds(30))  // let the pipes drain
+        // Everything the process wrote is read once both pipes reach end of file.
+        let drained = ContinuousClock.now + .seconds(5)
+        while closedPipes.load(ordering: .sequentiallyConsistent) < 2, ContinuousClock.now < drained {
+            try await Task.sleep(for: .milliseconds(5))
+        }
         return process.terminationStatus
     }
 
-    func sigkill() {
+    /// Kills the process with SIGKILL and waits until all it wrote has been read.
+    func sigkill() async throws {
         kill(pid, SIGKILL)
-        process.waitUntilExit()
+        _ = try await exitCode()
     }
 
     func stop() {

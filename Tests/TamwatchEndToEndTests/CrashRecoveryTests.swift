@@ -25,7 +25,7 @@ struct CrashRecoveryTests {
             try await child.waitFor { $0.count >= killAfterLines }
             // Somewhere in the next poll cycles, not on a line boundary.
             try await Task.sleep(for: .milliseconds(Int.random(in: 0...80)))
-            child.sigkill()
+            try await child.sigkill()
             runs.append(child.stdoutLines.compactMap { try? JSONValue.parse($0) }.compactMap(Event.init(json:)))
         }
         let last = try watch()

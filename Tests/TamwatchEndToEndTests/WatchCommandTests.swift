@@ -147,4 +147,23 @@ struct WatchCommandTests {
         #expect(try await child.exitCode() == 78)
         #expect(child.stderr.contains("OPENFUNNEL_API_KEY"))
     }
+
+    @Test("on a terminal: a live progress line per job (status, band bar, processed) beside the events")
+    func liveProgress() async throws {
+        let sim = try await SimulatorProcess.start()
+        defer { sim.child.stop() }
+        let job = try await sim.submit("normal")
+        let state = temporaryDirectory().appendingPathComponent("s.sqlite").path
+        let command = [ChildProcess.binary, "watch", job, "--api-url", sim.url, "--poll-interval", "50ms", "--state", state]
+            .map { "'\($0)'" }.joined(separator: " ")
+        // script(1) gives the watch a pseudo-terminal, as a person's shell would.
+        let child = try ChildProcess(["-qec", command, "/dev/null"], environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key],
+                                     executable: "/usr/bin/script")
+        #expect(try await child.exitCode() == 0)
+        let screen = child.stdoutLines.joined(separator: "\n")
+        #expect(screen.contains("6/6 bands"), "no progress line: \(screen.suffix(400))")
+        #expect(screen.contains("█") && screen.contains("\u{1B}[2K"))
+        #expect(screen.contains("job.band_completed") && screen.contains("band 6/6 completed"))
+        #expect(screen.contains("21,815 processed"))
+    }
 }
