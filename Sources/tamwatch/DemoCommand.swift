@@ -82,7 +82,7 @@ struct DemoCommand: AsyncParsableCommand {
         printError("""
 
             The build ended as \(outcome) (exit status \(outcome.exitCode)).
-            Next: OPENFUNNEL_API_KEY=of_... tamwatch watch JOB_ID --config config/tamwatch.yaml
+            Next, a real build: export OPENFUNNEL_API_KEY=of_...; JOB=$(tamwatch submit "your market"); tamwatch watch "$JOB"
             """)
         if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
     }

@@ -23,13 +23,22 @@ struct ConfigTests {
     @Test("the documented example in config/tamwatch.yaml loads")
     func documentedExample() throws {
         let path = try #require(ResourceLocator.directory("config")) + "/tamwatch.yaml"
-        let config = try ConfigLoader(environment: ["OPENFUNNEL_API_KEY": "of_x"]).load(path: path)
+        let env = ["OPENFUNNEL_API_KEY": "of_x", "SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T/B/X",
+                   "WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "SMTP_PASSWORD": "pw"]
+        let config = try ConfigLoader(environment: env).load(path: path)
         #expect(config.api.key == "of_x")
         #expect(config.api.pollInterval == .seconds(10))
         #expect(config.channels.map(\.name).sorted() == ["ops", "owner", "pipeline"])
         #expect(config.rules.map(\.name) == ["finished", "everything-to-pipeline"])
         #expect(config.rules[0].matchers.map(\.op) == [.equal, .greaterOrEqual])
         #expect(config.statePath.hasSuffix("config/tamwatch.sqlite"))
+        // Without its secrets in the environment, the example names each missing one.
+        do {
+            _ = try ConfigLoader(environment: ["OPENFUNNEL_API_KEY": "of_x"]).load(path: path)
+            Issue.record("expected errors for the unset secrets")
+        } catch {
+            #expect(error.errors.map(\.key) == ["channels.ops.url", "channels.pipeline.secret", "channels.owner.password"])
+        }
     }
 
     @Test("values, defaults and ${VAR:-default} expansion")
@@ -51,6 +60,7 @@ struct ConfigTests {
         #expect(c.statePath == "/etc/tw/data/state.sqlite")
         #expect(c.watch.milestones == .every(5000))
         #expect(c.watch.stallAfter == nil)
+        #expect(try parse("api:\n  key: \"a$${B}c${EMPTY:-d}\"\n").api.key == "a${B}cd")
         let empty = try parse("")
         #expect(empty.api.pollInterval == .seconds(10) && empty.statePath == "/etc/tw/tamwatch.sqlite")
     }
