@@ -35,7 +35,7 @@ struct DemoCommand: AsyncParsableCommand {
         }
         let key = "demo-key"
         var simLogger = Logger(label: "tamwatch.simulator")
-        simLogger.logLevel = .warning
+        simLogger.logLevel = .critical  // Hummingbird reports its own shutdown as an error
         let engine = SimulatorEngine(apiKey: key, scenario: chosen, pace: .clock(speed: speed))
         let simulator = try await SimulatorServer(engine: engine, logger: simLogger).start()
         defer { Task { await simulator.stop() } }
