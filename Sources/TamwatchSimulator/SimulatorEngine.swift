@@ -38,7 +38,6 @@ public actor SimulatorEngine {
     private let pace: Pace
     private let now: @Sendable () -> Double
     private var jobs: [String: Entry] = [:]
-    private var creditsUsed = 0.0
     /// Serialised pages by job, page and row count: rows never change once written.
     private var pageCache: [String: String] = [:]
     public static let pageSize = 100
@@ -74,18 +73,14 @@ public actor SimulatorEngine {
         case ("POST", 6) where Array(parts.prefix(4)) == ["api", "v1", "tam", "build"]:
             return act(jobId: parts[4], action: parts[5])
         case ("GET", 4) where parts == ["api", "v1", "credits", "balance"]:
-            return .json(200, .object([("total_credits", .int(1_000_000)), ("credits_used", .number(creditsUsed)),
-                                       ("credits_left", .number(1_000_000 - creditsUsed))]))
+            // One credit per delivered company, across every job of this key.
+            for id in Array(jobs.keys) { advanceByClock(id) }
+            let used = Double(jobs.values.reduce(0) { $0 + $1.job.processed })
+            return .json(200, .object([("total_credits", .int(1_000_000)), ("credits_used", .number(used)),
+                                       ("credits_left", .number(1_000_000 - used))]))
         default:
             return .detail(404, "Not Found")
         }
-    }
-
-    /// The current snapshot of a job (for tests and the demo), advancing it first.
-    public func snapshot(jobId: String) -> JobSnapshot? {
-        guard jobs[jobId] != nil else { return nil }
-        advanceByClock(jobId)
-        return jobs[jobId]?.job.snapshot
     }
 
     private func submit(body: [UInt8], scenarioName: String?) -> SimulatorResponse {
@@ -136,8 +131,6 @@ public actor SimulatorEngine {
         }
         advanceByClock(jobId)
         guard let job = jobs[jobId]?.job else { return .detail(404, "Job not found for this API key.") }
-        let before = creditsUsed
-        if job.status.isTerminal { creditsUsed = max(before, Double(job.processed)) }
 
         var pageIndex = 0
         if let cursor {

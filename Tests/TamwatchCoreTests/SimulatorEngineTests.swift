@@ -44,6 +44,11 @@ struct SimulatorEngineTests {
         #expect(body["status"] == .string("completed") && body["bands_done"] == .int(6) && body["processed"] == .int(21815))
         #expect(body["manifest"]?["unique_count"] == .int(21815) && body["manifest"]?["credits_consumed"] == .int(21815))
         #expect(body["manifest"]?["pages"] == .int(219) && body["manifest"]?["partial"] == .bool(false))
+        // The balance counts every delivered company of every job: a second build adds its own.
+        _ = try await submit(engine)
+        clock.advance(.seconds(500))
+        let balance = await engine.handle(method: "GET", path: "/api/v1/credits/balance", query: [:], apiKey: key, body: [])
+        #expect(try JSONValue.parse(balance.body)["credits_used"] == .int(2 * 21815))
     }
 
     @Test("cursor pages of 100 realistic rows, next_cursor null on the last page")

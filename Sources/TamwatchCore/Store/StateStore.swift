@@ -105,11 +105,7 @@ public final class StateStore: Sendable {
 
     /// Events stored but not yet written out, oldest first.
     public func pendingEvents(jobId: String) async throws(StoreError) -> [Event] {
-        try await read { db in
-            try String.fetchAll(db, sql: "SELECT body FROM events WHERE job_id = ? AND emitted = 0 ORDER BY sequence",
-                                arguments: [jobId])
-                .compactMap { try? JSONValue.parse($0) }.compactMap(Event.init(json:))
-        }
+        try await events(jobId: jobId, onlyPending: true)
     }
 
     public func markEmitted(_ ids: [String]) async throws(StoreError) {
@@ -120,9 +116,10 @@ public final class StateStore: Sendable {
     }
 
     /// Every stored event of a job, by sequence.
-    public func events(jobId: String) async throws(StoreError) -> [Event] {
-        try await read { db in
-            try String.fetchAll(db, sql: "SELECT body FROM events WHERE job_id = ? ORDER BY sequence", arguments: [jobId])
+    public func events(jobId: String, onlyPending: Bool = false) async throws(StoreError) -> [Event] {
+        let sql = "SELECT body FROM events WHERE job_id = ?" + (onlyPending ? " AND emitted = 0" : "") + " ORDER BY sequence"
+        return try await read { db in
+            try String.fetchAll(db, sql: sql, arguments: [jobId])
                 .compactMap { try? JSONValue.parse($0) }.compactMap(Event.init(json:))
         }
     }

@@ -116,11 +116,10 @@ public struct Watcher: Sendable {
             if Task.isCancelled { return .interrupted }
             let delay: Duration
             do {
-                var snapshot = try await client.pollSnapshot(jobId: jobId)
+                let snapshot = try await client.pollSnapshot(jobId: jobId)
                 if snapshot.jobId != jobId {
                     throw OpenFunnelError.invalidResponse("asked for job \(jobId), the response is for \(snapshot.jobId)")
                 }
-                snapshot.jobId = jobId
                 failures = 0
                 faultsSince = nil
                 notFoundSince = nil
