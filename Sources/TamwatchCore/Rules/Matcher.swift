@@ -11,6 +11,10 @@ public struct Matcher: Sendable, Equatable {
     public var field: [String]
     public var op: Operator
     public var value: String
+    /// For `=~` and `!~`: the value compiled once, anchored to match the whole field.
+    let regex: NSRegularExpression?
+
+    public static func == (a: Matcher, b: Matcher) -> Bool { a.field == b.field && a.op == b.op && a.value == b.value }
 
     /// Parses `FIELD OP VALUE`; the value may be quoted. Returns a reason on failure.
     public static func parse(_ text: String) -> Result<Matcher, MatcherError> {
@@ -37,15 +41,16 @@ public struct Matcher: Sendable, Equatable {
         guard !value.isEmpty || op == .equal || op == .notEqual else {
             return .failure(MatcherError(reason: "'\(field) \(op.rawValue)' needs a value"))
         }
+        var regex: NSRegularExpression?
         if op == .matches || op == .notMatches {
-            do { _ = try NSRegularExpression(pattern: value) } catch {
+            do { regex = try NSRegularExpression(pattern: "^(?:\(value))$") } catch {
                 return .failure(MatcherError(reason: "'\(value)' is not a valid regular expression"))
             }
         }
         if [.greater, .greaterOrEqual, .less, .lessOrEqual].contains(op), Double(value) == nil {
             return .failure(MatcherError(reason: "'\(op.rawValue)' compares numbers, and '\(value)' is not a number"))
         }
-        return .success(Matcher(field: path, op: op, value: value))
+        return .success(Matcher(field: path, op: op, value: value, regex: regex))
     }
 }
 

@@ -13,8 +13,8 @@ extension Matcher {
         switch op {
         case .equal: return Self.equal(actual, value: self.value)
         case .notEqual: return !Self.equal(actual, value: self.value)
-        case .matches: return Self.fullMatch(Self.text(actual), pattern: self.value)
-        case .notMatches: return !Self.fullMatch(Self.text(actual), pattern: self.value)
+        case .matches: return fullMatch(Self.text(actual))
+        case .notMatches: return !fullMatch(Self.text(actual))
         case .greater, .greaterOrEqual, .less, .lessOrEqual:
             guard let lhs = Self.number(actual), let rhs = Double(self.value) else { return false }
             switch op {
@@ -49,8 +49,8 @@ extension Matcher {
         }
     }
 
-    static func fullMatch(_ text: String, pattern: String) -> Bool {
-        guard let regex = try? NSRegularExpression(pattern: "^(?:\(pattern))$") else { return false }
+    func fullMatch(_ text: String) -> Bool {
+        guard let regex else { return false }
         return regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
     }
 }
