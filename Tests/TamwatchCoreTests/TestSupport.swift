@@ -30,9 +30,7 @@ final class ManualClock: WatchClock, Sendable {
 /// Keeps every event it is given.
 actor CollectingSink: EventSink {
     private(set) var events: [Event] = []
-    private(set) var snapshots: [JobSnapshot] = []
     func emit(_ events: [Event]) { self.events += events }
-    func observed(_ snapshot: JobSnapshot) { snapshots.append(snapshot) }
 }
 
 func temporaryPath(_ name: String) -> String {

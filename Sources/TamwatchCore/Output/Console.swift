@@ -8,7 +8,7 @@ public actor Console: EventSink {
     }
 
     private let format: Format
-    private let live: Bool
+    private nonisolated let live: Bool
     private var order: [String] = []
     private var lines: [String: String] = [:]
     private var drawn = 0
@@ -35,6 +35,8 @@ public actor Console: EventSink {
         Self.write(out, to: FileHandle.standardOutput)
         draw(force: true)
     }
+
+    public nonisolated var followsProgress: Bool { live }
 
     public func observed(_ snapshot: JobSnapshot) {
         guard live else { return }

@@ -4,11 +4,14 @@ import Logging
 /// Receives events once they are stored; the console printer is one, tests have others.
 public protocol EventSink: Sendable {
     func emit(_ events: [Event]) async
+    /// Whether `observed` wants every poll's snapshot; false spares the poll loop a call.
+    nonisolated var followsProgress: Bool { get }
     /// A job's latest snapshot, for live progress; called after every successful poll.
     func observed(_ snapshot: JobSnapshot) async
 }
 
 extension EventSink {
+    public nonisolated var followsProgress: Bool { false }
     public func observed(_ snapshot: JobSnapshot) async {}
 }
 
@@ -103,7 +106,7 @@ public struct Watcher: Sendable {
         }
         if let snapshot = state?.snapshot, snapshot.status.isTerminal, state?.terminalAnnounced == true {
             logger.info("job \(jobId) already ended as \(snapshot.status) (from the state file)")
-            await sink.observed(snapshot)
+            if sink.followsProgress { await sink.observed(snapshot) }
             return WatchOutcome(terminal: snapshot.status)
         }
 
@@ -129,7 +132,7 @@ public struct Watcher: Sendable {
                     try await record(jobId: jobId, result: result, labels: jobLabels)
                     state = result.state
                 }
-                await sink.observed(snapshot)
+                if sink.followsProgress { await sink.observed(snapshot) }
                 if snapshot.status.isTerminal { return WatchOutcome(terminal: snapshot.status) }
                 unchangedPolls = result.events.isEmpty ? unchangedPolls + 1 : 0
                 delay = settings.schedule.afterSuccess(status: snapshot.status, unchangedPolls: unchangedPolls)
