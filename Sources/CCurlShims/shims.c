@@ -5,10 +5,7 @@ CURLcode tw_easy_setopt_ptr(CURL *h, CURLoption o, void *v) { return curl_easy_s
 CURLcode tw_easy_setopt_string(CURL *h, CURLoption o, const char *v) { return curl_easy_setopt(h, o, v); }
 CURLcode tw_easy_setopt_off_t(CURL *h, CURLoption o, curl_off_t v) { return curl_easy_setopt(h, o, v); }
 CURLcode tw_easy_setopt_write_cb(CURL *h, CURLoption o, curl_write_callback cb) { return curl_easy_setopt(h, o, cb); }
-CURLcode tw_easy_setopt_read_cb(CURL *h, CURLoption o, curl_read_callback cb) { return curl_easy_setopt(h, o, cb); }
 
 CURLcode tw_easy_getinfo_long(CURL *h, CURLINFO i, long *o) { return curl_easy_getinfo(h, i, o); }
-CURLcode tw_easy_getinfo_double(CURL *h, CURLINFO i, double *o) { return curl_easy_getinfo(h, i, o); }
-CURLcode tw_easy_getinfo_ptr(CURL *h, CURLINFO i, void **o) { return curl_easy_getinfo(h, i, o); }
 
 CURLMcode tw_multi_setopt_long(CURLM *m, CURLMoption o, long v) { return curl_multi_setopt(m, o, v); }

@@ -9,14 +9,10 @@ CURLcode tw_easy_setopt_ptr(CURL *h, CURLoption opt, void *value);
 CURLcode tw_easy_setopt_string(CURL *h, CURLoption opt, const char *value);
 CURLcode tw_easy_setopt_off_t(CURL *h, CURLoption opt, curl_off_t value);
 CURLcode tw_easy_setopt_write_cb(CURL *h, CURLoption opt, curl_write_callback cb);
-CURLcode tw_easy_setopt_read_cb(CURL *h, CURLoption opt, curl_read_callback cb);
 
 CURLcode tw_easy_getinfo_long(CURL *h, CURLINFO info, long *out);
-CURLcode tw_easy_getinfo_double(CURL *h, CURLINFO info, double *out);
-CURLcode tw_easy_getinfo_ptr(CURL *h, CURLINFO info, void **out);
 
 CURLMcode tw_multi_setopt_long(CURLM *m, CURLMoption opt, long value);
 
 static inline long tw_global_default(void) { return CURL_GLOBAL_DEFAULT; }
-static inline size_t tw_zero_terminated(void) { return CURL_ZERO_TERMINATED; }
 #endif
