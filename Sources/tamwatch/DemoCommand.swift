@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Synchronization
 import TamwatchCore
 import TamwatchSimulator
 
@@ -8,7 +9,11 @@ struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Watch a simulated TAM build from start to end, with nothing to set up.",
-        discussion: "Starts the built-in OpenFunnel simulator on a free loopback port, submits a build and watches it. No credits are spent."
+        discussion: """
+            Starts the built-in OpenFunnel simulator and a local webhook receiver on free loopback \
+            ports, submits a build, watches it, and delivers its events as signed webhooks to the \
+            receiver, which checks every signature. No credits are spent.
+            """
     )
 
     @Option(name: .long, help: "The scenario to play (normal, degraded, failed, cancelled, paused, flaky).")
@@ -57,20 +62,40 @@ struct DemoCommand: AsyncParsableCommand {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tamwatch-demo-\(getpid())")
         let store = try StateStore(path: folder.appendingPathComponent("state.sqlite").path)
         defer { try? FileManager.default.removeItem(at: folder) }
-        var config = TamwatchConfig()
-        config.api.pollInterval = .milliseconds(250)
-        config.watch.maxPollInterval = .seconds(1)
-        config.watch.milestones = .list([1000, 5000, 10000, 20000])
         let console = Console(format: output)
-        let watcher = Watcher(client: client, store: store, sink: console, settings: WatchSettings(config: config),
+
+        // A local receiver that checks Standard Webhooks signatures, and a channel pointing at it.
+        let secret = DemoReceiver.makeSecret()
+        let tally = DemoReceiver.Tally()
+        var receiverLogger = Logger(label: "tamwatch.receiver")
+        receiverLogger.logLevel = .critical
+        let receiver = try WebhookReceiver(secrets: [secret], logger: receiverLogger) { arrival in
+            tally.add(arrival)
+            Task { await console.note("    ⇢ receiver  " + ReceiveText.line(arrival)) }
+        }
+        let running = try await receiver.start()
+        defer { Task { await running.stop() } }
+        let config = DemoReceiver.config(receiverURL: "\(running.baseURL)/tamwatch", secret: secret)
+        printError("A local webhook receiver is listening on \(running.baseURL)/tamwatch; it checks every signature.\n")
+
+        let delivery = try DeliveryRuntime.start(config: config, store: store, transport: transport)
+        var watcher = Watcher(client: client, store: store, sink: console, settings: WatchSettings(config: config),
                               logger: Logger(label: "tamwatch.watch"))
+        watcher.rules = delivery.setup.engine
+        let dispatcher = delivery.dispatcher
+        watcher.deliveriesQueued = { dispatcher.wake() }
         let task = Task<WatchOutcome, Never> {
-            (try? await watcher.watch(job: jobId, labels: ["owner": "demo@example.com"])) ?? .unwatchable(kind: "state")
+            let outcome = (try? await watcher.watch(job: jobId, labels: ["owner": "demo@example.com"])) ?? .unwatchable(kind: "state")
+            if !Task.isCancelled { _ = await delivery.drain(jobIds: [jobId], timeout: .seconds(10)) }
+            return outcome
         }
         let signals = cancelOnSignals(task)
         let outcome = await task.value
         signals.forEach { $0.cancel() }
+        await delivery.stop()
         await console.finish()
+        let sent = (try? await store.deliveries(status: .sent, jobId: jobId).count) ?? 0
+        printError("\nDeliveries: \(sent) sent; the receiver got \(tally.summary).")
 
         if outcome != .interrupted, let page = try? await client.poll(jobId: jobId), !page.rows.isEmpty {
             var lines = ["", "First companies of the ranked list (page \(page.page ?? "page_0000"), \(page.count) rows; next: \(page.nextCursor ?? "none")):"]
@@ -85,5 +110,53 @@ struct DemoCommand: AsyncParsableCommand {
             Next, a real build: export OPENFUNNEL_API_KEY=of_...; JOB=$(tamwatch submit "your market"); tamwatch watch "$JOB"
             """)
         if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
+    }
+}
+
+/// The demo's receiver side: a fresh secret, the config that points at it, and what arrived.
+enum DemoReceiver {
+    static func makeSecret() -> String {
+        var bytes = [UInt8](repeating: 0, count: 32)
+        for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255) }
+        return "whsec_" + Data(bytes).base64EncodedString()
+    }
+
+    /// Every event but progress goes out as it happens; progress at most once per 2 s, the rest
+    /// folded into the next one.
+    static func config(receiverURL: String, secret: String) -> TamwatchConfig {
+        var config = TamwatchConfig()
+        config.api.pollInterval = .milliseconds(250)
+        config.watch.maxPollInterval = .seconds(1)
+        config.watch.milestones = .list([1000, 5000, 10000, 20000])
+        var channel = ChannelConfig(name: "receiver", type: .webhook, url: receiverURL)
+        channel.secrets = [secret]
+        channel.retry = [.milliseconds(500), .seconds(1), .seconds(2)]
+        config.channels = [channel]
+        let milestones = EventType.allCases.filter { $0 != .progress }.map(\.rawValue)
+        config.rules = [
+            RuleConfig(name: "events", on: milestones, matchers: [], to: ["receiver"]),
+            RuleConfig(name: "progress", on: [EventType.progress.rawValue], matchers: [], to: ["receiver"], throttle: .seconds(2)),
+        ]
+        return config
+    }
+
+    final class Tally: Sendable {
+        private let counts = Mutex((verified: 0, failed: 0, duplicates: 0))
+
+        func add(_ r: ReceivedWebhook) {
+            counts.withLock {
+                if r.verified == true { $0.verified += 1 } else { $0.failed += 1 }
+                if r.duplicate { $0.duplicates += 1 }
+            }
+        }
+
+        var summary: String {
+            counts.withLock { c in
+                var s = "\(c.verified) with a valid signature"
+                if c.failed > 0 { s += ", \(c.failed) with a bad one" }
+                if c.duplicates > 0 { s += ", \(c.duplicates) repeated ids" }
+                return s
+            }
+        }
     }
 }

@@ -13,7 +13,8 @@ struct Tamwatch: AsyncParsableCommand {
             against the last, and emits typed events. Try it with no setup: tamwatch demo
             """,
         version: TamwatchVersion.current,
-        subcommands: [WatchCommand.self, DemoCommand.self, SimulateCommand.self, SubmitCommand.self]
+        subcommands: [WatchCommand.self, DemoCommand.self, DeliveriesCommand.self, ReplayCommand.self,
+                      SimulateCommand.self, ReceiveCommand.self, SubmitCommand.self]
     )
 }
 
@@ -58,9 +59,7 @@ func loadConfig(_ path: String?) throws -> TamwatchConfig {
         }
         return try ConfigLoader(environment: env).load(path: chosen)
     } catch {
-        let count = error.errors.count
-        printError("tamwatch: \(count == 1 ? "a configuration error" : "\(count) configuration errors"):")
-        for e in error.errors { printError("  \(e)") }
+        printConfigErrors(error)
         throw Exit.configuration
     }
 }

@@ -11,6 +11,10 @@ struct WatchCommand: AsyncParsableCommand {
             Exit status: 0 every job completed; 1 a job failed; 2 a job was cancelled; 3 a job could \
             not be watched (unauthorized, not found, unreachable); 64 usage; 78 configuration. With \
             several jobs the worst wins (3 > 1 > 2 > 0). Ctrl-C stops with the state saved (130).
+
+            Deliveries chosen by the config's rules are queued in the state file with the events and \
+            sent as they fall due. Once every job has ended, watch waits up to --drain-timeout for \
+            them to settle; what is left stays queued for the next run.
             """
     )
 
@@ -38,6 +42,8 @@ struct WatchCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Do not draw live progress lines on stderr.")
     var noProgress = false
 
+    @OptionGroup var drain: DrainOptions
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -62,26 +68,34 @@ struct WatchCommand: AsyncParsableCommand {
         let key = try apiKey(config)
         let labels = try parseLabels(label)
 
-        let store: StateStore
-        do { store = try StateStore(path: config.statePath) } catch {
-            printError("tamwatch: \(error)")
-            throw Exit.configuration
-        }
+        let store = try openStore(config.statePath)
         let transport = CurlTransport()
+        let delivery = try DeliveryRuntime.start(config: config, store: store, transport: transport)
         let client = OpenFunnelClient(baseURL: config.api.baseURL, apiKey: key, transport: transport, timeout: config.api.timeout)
         let console = Console(format: output, live: noProgress ? false : nil)
-        let watcher = Watcher(client: client, store: store, sink: console, settings: WatchSettings(config: config),
+        var watcher = Watcher(client: client, store: store, sink: console, settings: WatchSettings(config: config),
                               logger: Logger(label: "tamwatch.watch"))
+        if !config.rules.isEmpty { watcher.rules = delivery.setup.engine }
+        let dispatcher = delivery.dispatcher
+        watcher.deliveriesQueued = { dispatcher.wake() }
 
         let jobs = jobIds
+        let timeout = drain.timeout
         let task = Task<WatchRun, Never> {
-            do throws(StoreError) { return WatchRun(outcomes: try await watcher.watch(jobs: jobs, labels: labels), error: nil) }
+            var run: WatchRun
+            do throws(StoreError) { run = WatchRun(outcomes: try await watcher.watch(jobs: jobs, labels: labels), error: nil) }
             catch { return WatchRun(outcomes: [:], error: error) }
+            if !Task.isCancelled, !config.rules.isEmpty {
+                run.leftover = await delivery.drain(jobIds: jobs, timeout: timeout)
+            }
+            return run
         }
         let signals = cancelOnSignals(task)
         let run = await task.value
         signals.forEach { $0.cancel() }
+        await delivery.stop()
         await console.finish()
+        if let left = run.leftover { reportLeftovers(left, timeout: timeout, statePath: config.statePath) }
 
         if let error = run.error {
             printError("tamwatch: \(error)")
@@ -99,6 +113,8 @@ struct WatchCommand: AsyncParsableCommand {
 struct WatchRun: Sendable {
     var outcomes: [String: WatchOutcome]
     var error: StoreError?
+    /// Deliveries of these jobs still pending after the drain.
+    var leftover: PendingSummary?
 }
 
 extension Console.Format: ExpressibleByArgument {}

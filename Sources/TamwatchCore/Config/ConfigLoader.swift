@@ -180,7 +180,7 @@ private struct Reader {
     // MARK: Sections
 
     mutating func read(_ root: Node, into config: inout TamwatchConfig, baseDirectory: String) {
-        let sections = mapping(root, "", allowed: ["api", "state", "watch", "channels", "rules"])
+        let sections = mapping(root, "", allowed: ["api", "state", "watch", "templates", "channels", "rules"])
         var rulesNode: Node?
         for (name, _, value) in sections {
             switch name {
@@ -192,6 +192,10 @@ private struct Reader {
                     }
                 }
             case "watch": readWatch(value, &config.watch)
+            case "templates":
+                if let path = string(value, "templates") {
+                    config.templatesPath = path.hasPrefix("/") ? path : URL(fileURLWithPath: baseDirectory).appendingPathComponent(path).path
+                }
             case "channels": config.channels = readChannels(value)
             case "rules": rulesNode = value
             default: break
@@ -246,7 +250,7 @@ private struct Reader {
         var out: [ChannelConfig] = []
         for (name, keyNode, value) in mapping(node, "channels", allowed: []) {
             let key = "channels.\(name)"
-            let common: Set<String> = ["type", "url", "retry", "ca_file"]
+            let common: Set<String> = ["type", "url", "retry", "ca_file", "concurrency", "rate_limit", "timeout"]
             let pairs = mapping(value, key, allowed: [])
             guard let typeNode = pairs.first(where: { $0.0 == "type" })?.2 else {
                 fail(value, "\(key).type", "missing (one of: \(ChannelType.allCases.map(\.rawValue).joined(separator: ", ")))")
@@ -259,7 +263,7 @@ private struct Reader {
             }
             let extra: Set<String>
             switch type {
-            case .webhook: extra = ["secret", "headers"]
+            case .webhook: extra = ["secret", "headers", "retry_statuses"]
             case .email: extra = ["from", "to", "username", "password", "starttls"]
             default: extra = []
             }
@@ -282,6 +286,17 @@ private struct Reader {
                     guard case .sequence(let seq) = v else { fail(v, path, "expected a list of durations, like [5s, 5m, 30m]"); continue }
                     channel.retry = seq.compactMap { duration($0, path) }
                 case "ca_file": channel.caFile = string(v, path)
+                case "concurrency": channel.concurrency = positiveInt(v, path)
+                case "rate_limit":
+                    guard let text = string(v, path) else { continue }
+                    if let limit = RateLimit.parse(text) { channel.rateLimit = limit }
+                    else { fail(v, path, "'\(text)' is not a rate like 10/s, 1/s or 30/m") }
+                case "timeout": channel.timeout = duration(v, path, min: .milliseconds(100))
+                case "retry_statuses":
+                    for text in strings(v, path) ?? [] {
+                        if let code = Int(text), (400..<500).contains(code) { channel.retryStatuses.insert(code) }
+                        else { fail(v, path, "'\(text)' is not a 4xx status (5xx, 408, 425 and 429 are always retried)") }
+                    }
                 case "secret":
                     let secrets = strings(v, path) ?? []
                     for secret in secrets {

@@ -6,6 +6,7 @@ public struct StoredJob: Sendable, Equatable {
     public var jobId: String
     public var state: WatchState
     public var labels: [String: String]
+    public var throttle = ThrottleState()
 }
 
 public struct StoreError: Error, Sendable, CustomStringConvertible {
@@ -67,37 +68,85 @@ public final class StateStore: Sendable {
                 CREATE INDEX events_not_emitted ON events(job_id) WHERE emitted = 0;
                 """)
         }
+        migrator.registerMigration("v2-outbox") { db in
+            try db.execute(sql: """
+                ALTER TABLE jobs ADD COLUMN throttle TEXT NOT NULL DEFAULT '{}';
+                CREATE TABLE deliveries (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    event_id TEXT NOT NULL,
+                    job_id TEXT NOT NULL,
+                    event_type TEXT NOT NULL,
+                    channel TEXT NOT NULL,
+                    rule TEXT NOT NULL,
+                    message TEXT NOT NULL,
+                    folded INTEGER NOT NULL DEFAULT 0,
+                    render_error TEXT,
+                    status TEXT NOT NULL DEFAULT 'pending',
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    failures INTEGER NOT NULL DEFAULT 0,
+                    next_at REAL NOT NULL,
+                    claimed_by INTEGER,
+                    created_at REAL NOT NULL,
+                    last_attempt_at REAL,
+                    sent_at REAL,
+                    last_status INTEGER,
+                    last_error TEXT
+                );
+                CREATE INDEX deliveries_due ON deliveries(channel, next_at) WHERE status = 'pending';
+                CREATE INDEX deliveries_by_job ON deliveries(job_id, created_at);
+                CREATE TABLE channel_state (
+                    channel TEXT PRIMARY KEY NOT NULL,
+                    fingerprint TEXT NOT NULL,
+                    disabled_at REAL NOT NULL,
+                    reason TEXT NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 
     public func job(_ jobId: String) async throws(StoreError) -> StoredJob? {
         try await read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT state, labels FROM jobs WHERE job_id = ?", arguments: [jobId]) else {
+            guard let row = try Row.fetchOne(db, sql: "SELECT state, labels, throttle FROM jobs WHERE job_id = ?", arguments: [jobId]) else {
                 return nil
             }
-            return Self.storedJob(jobId: jobId, state: row["state"], labels: row["labels"])
+            var job = Self.storedJob(jobId: jobId, state: row["state"], labels: row["labels"])
+            if let text: String = row["throttle"], let json = try? JSONValue.parse(text) { job?.throttle = ThrottleState(json: json) }
+            return job
         }
     }
 
-    /// Stores the new state and inserts the events in one transaction. Returns the events that
-    /// were new (an id already stored is never stored, or announced, twice).
+    /// Stores the new state, the events and the deliveries they caused (the outbox) in one
+    /// transaction. Returns the events that were new (an id already stored is never stored, or
+    /// announced, twice); a delivery is queued only with its event's first storing.
     public func commit(jobId: String, state: WatchState, labels: [String: String], events: [Event],
+                       deliveries: [Delivery] = [], throttle: ThrottleState? = nil,
                        at now: Date) async throws(StoreError) -> [Event] {
         let stateText = state.json.serialized()
         let labelsText = Self.labelsJSON(labels)
+        let throttleText = throttle?.json.serialized()
         let rows = events.map { ($0, $0.json.serialized()) }
+        let outbox = deliveries.map { ($0, $0.message.json.serialized()) }
         return try await write { db in
             try db.execute(sql: """
-                INSERT INTO jobs (job_id, state, labels, updated_at) VALUES (?, ?, ?, ?)
-                ON CONFLICT(job_id) DO UPDATE SET state = excluded.state, labels = excluded.labels, updated_at = excluded.updated_at
-                """, arguments: [jobId, stateText, labelsText, now.timeIntervalSince1970])
+                INSERT INTO jobs (job_id, state, labels, updated_at, throttle) VALUES (?, ?, ?, ?, COALESCE(?, '{}'))
+                ON CONFLICT(job_id) DO UPDATE SET state = excluded.state, labels = excluded.labels,
+                    updated_at = excluded.updated_at, throttle = COALESCE(?, jobs.throttle)
+                """, arguments: [jobId, stateText, labelsText, now.timeIntervalSince1970, throttleText, throttleText])
             var inserted: [Event] = []
+            var newIDs = Set<String>()
             for (event, body) in rows {
                 try db.execute(sql: """
                     INSERT OR IGNORE INTO events (id, job_id, sequence, type, occurred_at, body) VALUES (?, ?, ?, ?, ?, ?)
                     """, arguments: [event.id, event.jobId, event.sequence, event.type.rawValue,
                                      event.occurredAt.timeIntervalSince1970, body])
-                if db.changesCount > 0 { inserted.append(event) }
+                if db.changesCount > 0 {
+                    inserted.append(event)
+                    newIDs.insert(event.id)
+                }
+            }
+            for (d, message) in outbox where newIDs.contains(d.eventId) {
+                try Self.insert(d, message: message, at: now, db)
             }
             return inserted
         }
@@ -126,13 +175,13 @@ public final class StateStore: Sendable {
 
     // MARK: - Plumbing
 
-    private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
         do { return try await pool.read(body) } catch { throw StoreError(path: path, message: Self.describe(error)) }
     }
 
     /// Writes run in a task of their own, so a Ctrl-C arriving mid-commit cannot cut a
     /// snapshot off from its events: the commit finishes, then the watch stops.
-    private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
         let pool = self.pool
         let result = await Task { () -> Result<T, any Error> in
             do { return .success(try await pool.write(body)) } catch { return .failure(error) }
@@ -143,7 +192,7 @@ public final class StateStore: Sendable {
         }
     }
 
-    private static func describe(_ error: any Error) -> String {
+    static func describe(_ error: any Error) -> String {
         if let db = error as? DatabaseError { return db.message ?? "\(db.resultCode)" }
         return "\(error)"
     }

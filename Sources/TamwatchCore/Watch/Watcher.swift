@@ -48,6 +48,10 @@ public struct Watcher: Sendable {
     public var logger: Logger
     /// A draw in 0...1 for backoff jitter; injectable so tests are repeatable.
     public var jitter: @Sendable () -> Double
+    /// Turns events into deliveries, queued in the same transaction as the events.
+    public var rules: RuleEngine?
+    /// Called after deliveries were queued (wakes the dispatcher).
+    public var deliveriesQueued: @Sendable () -> Void = {}
 
     public init(client: OpenFunnelClient, store: StateStore, sink: any EventSink, settings: WatchSettings,
                 clock: any WatchClock = SystemClock(), logger: Logger = Logger(label: "tamwatch"),
@@ -95,6 +99,7 @@ public struct Watcher: Sendable {
     public func watch(job jobId: String, labels: [String: String] = [:]) async throws(StoreError) -> WatchOutcome {
         let stored = try await store.job(jobId)
         var state = stored?.state
+        var throttle = stored?.throttle ?? ThrottleState()
         var jobLabels = stored?.labels ?? [:]
         jobLabels.merge(labels) { _, new in new }
 
@@ -129,7 +134,7 @@ public struct Watcher: Sendable {
 
                 let result = Differ.diff(previous: state, current: snapshot, at: clock.now(), settings: settings.diff, labels: jobLabels)
                 if result.state != state {
-                    try await record(jobId: jobId, result: result, labels: jobLabels)
+                    try await record(jobId: jobId, result: result, labels: jobLabels, throttle: &throttle)
                     state = result.state
                 }
                 if sink.followsProgress { await sink.observed(snapshot) }
@@ -141,12 +146,12 @@ public struct Watcher: Sendable {
                 let now = clock.now()
                 switch error {
                 case .unauthorized(let status, _):
-                    return try await giveUp(jobId, state, kind: "unauthorized", status: status, error: error, labels: jobLabels)
+                    return try await giveUp(jobId, state, throttle: &throttle, kind: "unauthorized", status: status, error: error, labels: jobLabels)
                 case .notFound:
                     let since = notFoundSince ?? now
                     notFoundSince = since
                     if now.timeIntervalSince(since) >= settings.notFoundGrace.seconds {
-                        return try await giveUp(jobId, state, kind: "not_found", status: 404, error: error, labels: jobLabels)
+                        return try await giveUp(jobId, state, throttle: &throttle, kind: "not_found", status: 404, error: error, labels: jobLabels)
                     }
                     failures += 1
                     logger.info("job \(jobId): not found yet (HTTP 404); retrying for up to \(DurationText.format(settings.notFoundGrace))")
@@ -156,13 +161,13 @@ public struct Watcher: Sendable {
                     faultsSince = since
                     failures += 1
                     if now.timeIntervalSince(since) >= settings.giveUpAfter.seconds {
-                        return try await giveUp(jobId, state, kind: Self.kind(of: error), status: error.httpStatus, error: error,
+                        return try await giveUp(jobId, state, throttle: &throttle, kind: Self.kind(of: error), status: error.httpStatus, error: error,
                                                 labels: jobLabels, extra: " for \(DurationText.format(settings.giveUpAfter))")
                     }
                     delay = settings.schedule.afterFailure(failures: failures, retryAfter: error.retryAfter, jitter: jitter())
                     logger.warning("job \(jobId): \(error); retrying in \(DurationText.format(delay)) (fault \(failures) in a row)")
                 default:
-                    return try await giveUp(jobId, state, kind: "rejected", status: error.httpStatus, error: error, labels: jobLabels)
+                    return try await giveUp(jobId, state, throttle: &throttle, kind: "rejected", status: error.httpStatus, error: error, labels: jobLabels)
                 }
             } catch let error as StoreError {
                 throw error
@@ -173,20 +178,32 @@ public struct Watcher: Sendable {
         }
     }
 
-    private func record(jobId: String, result: DiffResult, labels: [String: String]) async throws(StoreError) {
-        let inserted = try await store.commit(jobId: jobId, state: result.state, labels: labels, events: result.events, at: clock.now())
+    private func record(jobId: String, result: DiffResult, labels: [String: String],
+                        throttle: inout ThrottleState) async throws(StoreError) {
+        var deliveries: [Delivery] = []
+        var newThrottle: ThrottleState?
+        if let rules, !result.events.isEmpty {
+            let routed = rules.route(result.events, throttle: throttle)
+            deliveries = routed.deliveries
+            newThrottle = routed.throttle
+            for error in routed.renderErrors { logger.error("job \(jobId): \(error)") }
+        }
+        let inserted = try await store.commit(jobId: jobId, state: result.state, labels: labels, events: result.events,
+                                              deliveries: deliveries, throttle: newThrottle, at: clock.now())
+        if let newThrottle { throttle = newThrottle }
+        if !deliveries.isEmpty, !inserted.isEmpty { deliveriesQueued() }
         guard !inserted.isEmpty else { return }
         await sink.emit(inserted)
         try await store.markEmitted(inserted.map(\.id))
     }
 
-    private func giveUp(_ jobId: String, _ state: WatchState?, kind: String, status: Int?, error: OpenFunnelError,
+    private func giveUp(_ jobId: String, _ state: WatchState?, throttle: inout ThrottleState, kind: String, status: Int?, error: OpenFunnelError,
                         labels: [String: String], extra: String = "") async throws(StoreError) -> WatchOutcome {
         let message = "\(error)\(extra)"
         logger.error("job \(jobId): cannot be watched: \(message)")
         let result = Differ.watchError(previous: state, jobId: jobId, kind: kind, httpStatus: status,
                                        message: message, at: clock.now(), labels: labels)
-        try await record(jobId: jobId, result: result, labels: labels)
+        try await record(jobId: jobId, result: result, labels: labels, throttle: &throttle)
         return .unwatchable(kind: kind)
     }
 

@@ -1,0 +1,347 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// Sends due deliveries from the outbox, concurrently, within each channel's concurrency cap and
+/// rate limit; records every attempt; schedules retries; dead-letters and disables channels.
+///
+/// One loop owns the scheduling state. It wakes when deliveries are queued (`wake()`), when an
+/// attempt finishes, and when the next delivery falls due. Attempts finished together are
+/// recorded in one transaction.
+public final class Dispatcher: Sendable {
+    public let store: StateStore
+    let channels: [String: any DeliveryChannel]
+    let clock: any WatchClock
+    let logger: Logger
+    let jitter: @Sendable () -> Double
+    let owner: Int32
+    /// Called after each recorded attempt, for the console (`demo` shows deliveries as they go).
+    let onAttempt: @Sendable (StoredDeliveryAttempt) -> Void
+
+    private let signals: AsyncStream<Void>
+    private let signal: AsyncStream<Void>.Continuation
+    private let shared = Mutex(Shared())
+    private let inFlightCount = Atomic<Int>(0)
+
+    private struct Shared {
+        var finished: [Finished] = []
+        var watchers: [UInt64: AsyncStream<Void>.Continuation] = [:]
+        var nextWatcher: UInt64 = 0
+    }
+
+    struct Finished: Sendable {
+        var delivery: StoredDelivery
+        var outcome: AttemptOutcome
+        var at: Date
+    }
+
+    public init(store: StateStore, channels: [any DeliveryChannel], clock: any WatchClock = SystemClock(),
+                logger: Logger = Logger(label: "tamwatch.deliver"),
+                jitter: @escaping @Sendable () -> Double = { Double.random(in: 0...1) },
+                owner: Int32 = getpid(),
+                onAttempt: @escaping @Sendable (StoredDeliveryAttempt) -> Void = { _ in }) {
+        self.store = store
+        self.channels = Dictionary(channels.map { ($0.config.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.clock = clock
+        self.logger = logger
+        self.jitter = jitter
+        self.owner = owner
+        self.onAttempt = onAttempt
+        (signals, signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// The channels this dispatcher can send to.
+    public var channelNames: [String] { channels.keys.sorted() }
+
+    /// Deliveries were queued: look for due work now.
+    public func wake() { signal.yield() }
+
+    /// Runs until its task is cancelled; then gives back the claims of attempts cut short.
+    public func run() async throws(StoreError) {
+        var loop = Loop(dispatcher: self)
+        _ = try await store.releaseStaleClaims(owner: owner)
+        loop.disabled = try await store.disabledChannels()
+        var iterator = signals.makeAsyncIterator()
+        defer { loop.stopTimer() }
+        do {
+            while !Task.isCancelled {
+                try await loop.collect()
+                try await loop.pump()
+                if Task.isCancelled { break }
+                _ = await iterator.next()
+            }
+        } catch {
+            await loop.stop()
+            // Stopping mid-query is not a store failure.
+            if Task.isCancelled { return }
+            throw error
+        }
+        await loop.stop()
+    }
+
+    /// Waits until the deliveries of these jobs (or these delivery ids) are settled (sent or
+    /// dead), or until `deadline`; returns what is still pending. Returns early when nothing
+    /// left can fall due before the deadline.
+    public func drain(jobIds: [String]?, ids: [String]? = nil, until deadline: Date) async throws(StoreError) -> PendingSummary {
+        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let token = shared.withLock { s -> UInt64 in
+            s.nextWatcher += 1
+            s.watchers[s.nextWatcher] = continuation
+            return s.nextWatcher
+        }
+        defer { _ = shared.withLock { $0.watchers.removeValue(forKey: token) } }
+        let clock = self.clock
+        let wait = max(0, deadline.timeIntervalSince(clock.now()))
+        let timer = Task {
+            try? await clock.sleep(for: .milliseconds(Int64(wait * 1000)))
+            continuation.yield()
+        }
+        defer { timer.cancel() }
+        var iterator = stream.makeAsyncIterator()
+        while true {
+            let pending = try await store.pending(jobIds: jobIds, ids: ids, channels: channelNames)
+            if pending.count == 0 || clock.now() >= deadline || Task.isCancelled { return pending }
+            if inFlightCount.load(ordering: .relaxed) == 0, (pending.nextAt ?? .distantFuture) > deadline { return pending }
+            _ = await iterator.next()
+        }
+    }
+
+    fileprivate func finished(_ f: Finished) {
+        shared.withLock { $0.finished.append(f) }
+        signal.yield()
+    }
+
+    fileprivate func takeFinished() -> [Finished] {
+        shared.withLock { s in
+            let out = s.finished
+            s.finished.removeAll(keepingCapacity: true)
+            return out
+        }
+    }
+
+    fileprivate func notifyWatchers() {
+        let watchers = shared.withLock { Array($0.watchers.values) }
+        for w in watchers { w.yield() }
+    }
+
+    fileprivate func adjustInFlight(_ delta: Int) { inFlightCount.add(delta, ordering: .relaxed) }
+
+    /// The scheduling state, owned by `run`'s loop.
+    private struct Loop {
+        let dispatcher: Dispatcher
+        var inFlight: [String: Int] = [:]
+        var tasks: [String: Task<Void, Never>] = [:]
+        var buckets: [String: TokenBucket] = [:]
+        var blockedUntil: [String: Date] = [:]
+        var disabled: [String: DisabledChannel] = [:]
+        var timer: Task<Void, Never>?
+        var timerAt: Date?
+
+        init(dispatcher: Dispatcher) { self.dispatcher = dispatcher }
+
+        var store: StateStore { dispatcher.store }
+
+        /// Records the attempts that finished since the last look, in one transaction.
+        mutating func collect() async throws(StoreError) {
+            let done = dispatcher.takeFinished()
+            guard !done.isEmpty else { return }
+            var records: [AttemptRecord] = []
+            var disable: [String: String] = [:]
+            for f in done {
+                let d = f.delivery
+                tasks[d.id] = nil
+                inFlight[d.delivery.channel, default: 1] -= 1
+                dispatcher.adjustInFlight(-1)
+                let channel = dispatcher.channels[d.delivery.channel]
+                let record = Self.record(f, schedule: channel?.config.retrySchedule ?? .webhookDefault, draw: dispatcher.jitter())
+                records.append(record)
+                if case .retry(_, let retryAfter) = f.outcome.outcome {
+                    // A channel that says "slow down" is paused as a whole, not one delivery at a time.
+                    if let retryAfter { block(d.delivery.channel, until: f.at.addingTimeInterval(retryAfter.seconds)) }
+                    else if f.outcome.httpStatus == 429, case .retry(let at) = record.result { block(d.delivery.channel, until: at) }
+                }
+                if case .disableChannel(let reason) = f.outcome.outcome { disable[d.delivery.channel] = reason }
+                dispatcher.log(f, record)
+            }
+            try await store.record(records)
+            for (name, reason) in disable.sorted(by: { $0.key < $1.key }) {
+                guard let config = dispatcher.channels[name]?.config else { continue }
+                let entry = DisabledChannel(channel: name, fingerprint: config.fingerprint, reason: reason, since: dispatcher.clock.now())
+                disabled[name] = entry
+                let dropped = try await store.disable(entry)
+                dispatcher.logger.error("channel \(name) disabled: \(reason); \(dropped) queued deliveries dead-lettered. Fix the channel, then: tamwatch replay --dead --channel \(name)")
+            }
+            dispatcher.notifyWatchers()
+        }
+
+        mutating func block(_ channel: String, until: Date) {
+            blockedUntil[channel] = max(blockedUntil[channel] ?? until, until)
+        }
+
+        static func record(_ f: Finished, schedule: RetrySchedule, draw: Double) -> AttemptRecord {
+            let d = f.delivery
+            switch f.outcome.outcome {
+            case .delivered:
+                return AttemptRecord(id: d.id, result: .sent, at: f.at, failures: d.failures, httpStatus: f.outcome.httpStatus, error: nil)
+            case .retry(let reason, let retryAfter):
+                let failures = d.failures + 1
+                guard let wait = schedule.delay(afterFailedAttempts: failures, retryAfter: retryAfter, draw: draw) else {
+                    return AttemptRecord(id: d.id, result: .dead, at: f.at, failures: failures, httpStatus: f.outcome.httpStatus,
+                                         error: "gave up after \(failures) failed attempts: \(reason)")
+                }
+                return AttemptRecord(id: d.id, result: .retry(at: f.at.addingTimeInterval(wait.seconds)), at: f.at,
+                                     failures: failures, httpStatus: f.outcome.httpStatus, error: reason)
+            case .dead(let reason), .disableChannel(let reason):
+                return AttemptRecord(id: d.id, result: .dead, at: f.at, failures: d.failures + 1, httpStatus: f.outcome.httpStatus, error: reason)
+            }
+        }
+
+        /// Claims what is due within each channel's limits, starts the attempts, and sets the
+        /// timer for the next moment something can be sent.
+        mutating func pump() async throws(StoreError) {
+            let now = dispatcher.clock.now()
+            var eligible: [String] = []
+            var wakeAt: Date?
+            func earliest(_ d: Date) { wakeAt = min(wakeAt ?? d, d) }
+
+            for (name, channel) in dispatcher.channels.sorted(by: { $0.key < $1.key }) {
+                let config = channel.config
+                if let off = disabled[name] {
+                    if off.fingerprint == config.fingerprint {
+                        let n = try await store.deadLetterPending(channel: name, reason: "channel disabled: \(off.reason)")
+                        if n > 0 { dispatcher.notifyWatchers() }
+                        continue
+                    }
+                    // The URL changed since the channel was disabled: try it again.
+                    try await store.enable(channels: [name])
+                    disabled[name] = nil
+                    dispatcher.logger.notice("channel \(name): its URL changed since it was disabled; sending to it again")
+                }
+                if let until = blockedUntil[name] {
+                    if until > now { earliest(until); continue }
+                    blockedUntil[name] = nil
+                }
+                var free = config.effectiveConcurrency - inFlight[name, default: 0]
+                guard free > 0 else { continue }
+                if let limit = config.effectiveRateLimit {
+                    var bucket = buckets[name] ?? TokenBucket(limit: limit, now: now)
+                    bucket.refill(now: now)
+                    buckets[name] = bucket
+                    free = min(free, bucket.whole)
+                    if free == 0 { earliest(bucket.nextTokenAt(now: now)); continue }
+                }
+                let claimed = try await store.claimDue(channel: name, limit: free, now: now, owner: dispatcher.owner)
+                if !claimed.isEmpty {
+                    buckets[name]?.take(claimed.count)
+                    for d in claimed { start(d, on: channel) }
+                }
+                if claimed.count < free { eligible.append(name) }
+                else if let bucket = buckets[name], bucket.whole == 0 { earliest(bucket.nextTokenAt(now: now)) }
+            }
+            if let due = try await store.nextDue(channels: eligible) {
+                // Due now but not claimed: another process holds it, or a claim raced; look again shortly.
+                earliest(max(due, now.addingTimeInterval(0.05)))
+            }
+            schedule(wakeAt, now: now)
+        }
+
+        mutating func start(_ d: StoredDelivery, on channel: any DeliveryChannel) {
+            inFlight[d.delivery.channel, default: 0] += 1
+            dispatcher.adjustInFlight(1)
+            let dispatcher = self.dispatcher
+            tasks[d.id] = Task {
+                let at = dispatcher.clock.now()
+                let outcome = await channel.send(d.delivery, now: at)
+                dispatcher.finished(Finished(delivery: d, outcome: outcome, at: dispatcher.clock.now()))
+            }
+        }
+
+        mutating func schedule(_ at: Date?, now: Date) {
+            guard let at else { stopTimer(); return }
+            if let timerAt, timerAt <= at, timer != nil { return }
+            stopTimer()
+            timerAt = at
+            let dispatcher = self.dispatcher
+            let wait = max(0, at.timeIntervalSince(now))
+            timer = Task {
+                do { try await dispatcher.clock.sleep(for: .milliseconds(Int64((wait * 1000).rounded(.up)))) } catch { return }
+                dispatcher.wake()
+            }
+        }
+
+        mutating func stopTimer() {
+            timer?.cancel()
+            timer = nil
+            timerAt = nil
+        }
+
+        /// Cancels attempts still running; records those that finished, frees the others' claims.
+        mutating func stop() async {
+            stopTimer()
+            let running = tasks
+            for (_, task) in running { task.cancel() }
+            for (_, task) in running { await task.value }
+            let done = dispatcher.takeFinished().filter { f in
+                if case .retry(let reason, _) = f.outcome.outcome, reason == TransportError.cancelled.description { return false }
+                return true
+            }
+            let recorded = Set(done.map(\.delivery.id))
+            let records = done.map { Self.record($0, schedule: dispatcher.channels[$0.delivery.delivery.channel]?.config.retrySchedule ?? .webhookDefault,
+                                                 draw: dispatcher.jitter()) }
+            try? await store.record(records)
+            try? await store.releaseClaims(ids: running.keys.filter { !recorded.contains($0) }, owner: dispatcher.owner)
+            dispatcher.adjustInFlight(-running.count)
+        }
+    }
+
+    func log(_ f: Finished, _ record: AttemptRecord) {
+        let d = f.delivery.delivery
+        let what = "\(d.eventType.rawValue) for job \(d.jobId) to \(d.channel)"
+        let status = f.outcome.httpStatus.map { "HTTP \($0)" }
+        switch record.result {
+        case .sent: logger.debug("delivered \(what) (\(status ?? "ok"))")
+        case .retry(let at):
+            logger.warning("delivery \(d.id) (\(what)) failed: \(record.error ?? "?"); attempt \(record.failures + 1) in \(DurationText.format(.milliseconds(Int64(at.timeIntervalSince(f.at) * 1000))))")
+        case .dead: logger.error("delivery \(d.id) (\(what)) is dead: \(record.error ?? "?"); resend with: tamwatch replay \(d.id)")
+        }
+        onAttempt(StoredDeliveryAttempt(delivery: d, result: record.result, httpStatus: f.outcome.httpStatus, error: record.error,
+                                        attempt: f.delivery.attempts + 1))
+    }
+}
+
+/// One recorded attempt, for whoever shows deliveries as they happen.
+public struct StoredDeliveryAttempt: Sendable {
+    public var delivery: Delivery
+    public var result: AttemptRecord.Result
+    public var httpStatus: Int?
+    public var error: String?
+    public var attempt: Int
+}
+
+/// `count` per `per`, refilled continuously; holds at most `count`.
+struct TokenBucket: Sendable {
+    let limit: RateLimit
+    var tokens: Double
+    var updated: Date
+
+    init(limit: RateLimit, now: Date) {
+        self.limit = limit
+        tokens = Double(limit.count)
+        updated = now
+    }
+
+    var rate: Double { Double(limit.count) / max(limit.per.seconds, 0.001) }
+    var whole: Int { Int(tokens.rounded(.down)) }
+
+    mutating func refill(now: Date) {
+        let elapsed = max(0, now.timeIntervalSince(updated))
+        tokens = min(Double(limit.count), tokens + elapsed * rate)
+        updated = now
+    }
+
+    mutating func take(_ n: Int) { tokens -= Double(n) }
+
+    func nextTokenAt(now: Date) -> Date {
+        now.addingTimeInterval(max(0, 1 - tokens) / rate)
+    }
+}

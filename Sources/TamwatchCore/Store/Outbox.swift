@@ -1,0 +1,275 @@
+import Foundation
+import GRDB
+
+/// A delivery as the outbox holds it: the queued message plus how its attempts went.
+public struct StoredDelivery: Sendable, Equatable {
+    public enum Status: String, Sendable, CaseIterable {
+        case pending, sent, dead
+    }
+
+    public var delivery: Delivery
+    public var status: Status
+    public var attempts: Int
+    /// Failed attempts since it was last queued; picks the next wait from the retry schedule.
+    public var failures: Int
+    public var nextAt: Date
+    public var lastAttemptAt: Date?
+    public var sentAt: Date?
+    public var lastStatus: Int?
+    public var lastError: String?
+
+    public var id: String { delivery.id }
+}
+
+/// What one attempt came to, as the dispatcher records it.
+public struct AttemptRecord: Sendable {
+    public enum Result: Sendable, Equatable {
+        case sent
+        case retry(at: Date)
+        case dead
+    }
+
+    public var id: String
+    public var result: Result
+    public var at: Date
+    public var failures: Int
+    public var httpStatus: Int?
+    public var error: String?
+}
+
+/// Deliveries still to send, and when the first of them is due.
+public struct PendingSummary: Sendable, Equatable {
+    public var count: Int
+    public var nextAt: Date?
+
+    public init(count: Int, nextAt: Date?) {
+        self.count = count
+        self.nextAt = nextAt
+    }
+}
+
+/// A channel that asked for no more deliveries (410, an archived chat channel).
+public struct DisabledChannel: Sendable, Equatable {
+    public var channel: String
+    /// Of the channel's URL when it was disabled: a changed URL enables the channel again.
+    public var fingerprint: String
+    public var reason: String
+    public var since: Date
+}
+
+extension StateStore {
+    static func insert(_ d: Delivery, message: String, at now: Date, _ db: Database) throws {
+        try db.execute(sql: """
+            INSERT OR IGNORE INTO deliveries (id, event_id, job_id, event_type, channel, rule, message, folded,
+                render_error, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [d.id, d.eventId, d.jobId, d.eventType.rawValue, d.channel, d.rule, message, d.folded,
+                             d.renderError, now.timeIntervalSince1970, d.createdAt.timeIntervalSince1970])
+    }
+
+    private static let columns = """
+        id, event_id, job_id, event_type, channel, rule, message, folded, render_error, status, attempts,
+        failures, next_at, created_at, last_attempt_at, sent_at, last_status, last_error
+        """
+
+    private static func stored(_ row: Row) -> StoredDelivery? {
+        guard let type = EventType(rawValue: row["event_type"]),
+              let messageJSON = try? JSONValue.parse(row["message"] as String),
+              let message = RenderedMessage(json: messageJSON),
+              let status = StoredDelivery.Status(rawValue: row["status"]) else { return nil }
+        func date(_ column: String) -> Date? { (row[column] as Double?).map(Date.init(timeIntervalSince1970:)) }
+        let delivery = Delivery(id: row["id"], eventId: row["event_id"], jobId: row["job_id"], eventType: type,
+                                channel: row["channel"], rule: row["rule"], message: message, folded: row["folded"],
+                                createdAt: date("created_at") ?? Date(timeIntervalSince1970: 0), renderError: row["render_error"])
+        return StoredDelivery(delivery: delivery, status: status, attempts: row["attempts"], failures: row["failures"],
+                              nextAt: date("next_at") ?? Date(timeIntervalSince1970: 0), lastAttemptAt: date("last_attempt_at"),
+                              sentAt: date("sent_at"), lastStatus: row["last_status"], lastError: row["last_error"])
+    }
+
+    /// Claims up to `limit` due deliveries of a channel for this process (oldest first). A claim
+    /// keeps other processes on the same state file from sending the same delivery at once.
+    public func claimDue(channel: String, limit: Int, now: Date, owner: Int32) async throws(StoreError) -> [StoredDelivery] {
+        guard limit > 0 else { return [] }
+        return try await write { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT \(Self.columns) FROM deliveries
+                WHERE status = 'pending' AND channel = ? AND next_at <= ? AND claimed_by IS NULL
+                ORDER BY next_at, created_at LIMIT ?
+                """, arguments: [channel, now.timeIntervalSince1970, limit])
+            let claimed = rows.compactMap(Self.stored)
+            for d in claimed {
+                try db.execute(sql: "UPDATE deliveries SET claimed_by = ? WHERE id = ?", arguments: [owner, d.id])
+            }
+            return claimed
+        }
+    }
+
+    /// The earliest time an unclaimed pending delivery of these channels falls due.
+    public func nextDue(channels: [String]) async throws(StoreError) -> Date? {
+        guard !channels.isEmpty else { return nil }
+        let marks = channels.map { _ in "?" }.joined(separator: ",")
+        return try await read { db in
+            try Double.fetchOne(db, sql: """
+                SELECT MIN(next_at) FROM deliveries
+                WHERE status = 'pending' AND claimed_by IS NULL AND channel IN (\(marks))
+                """, arguments: StatementArguments(channels)).map(Date.init(timeIntervalSince1970:))
+        }
+    }
+
+    /// Records attempts (one transaction for a batch) and drops their claims.
+    public func record(_ attempts: [AttemptRecord]) async throws(StoreError) {
+        guard !attempts.isEmpty else { return }
+        try await write { db in
+            for a in attempts {
+                let status: String
+                var nextAt: Double? = nil
+                var sentAt: Double? = nil
+                switch a.result {
+                case .sent: status = "sent"; sentAt = a.at.timeIntervalSince1970
+                case .retry(let at): status = "pending"; nextAt = at.timeIntervalSince1970
+                case .dead: status = "dead"
+                }
+                try db.execute(sql: """
+                    UPDATE deliveries SET status = ?, attempts = attempts + 1, failures = ?, next_at = COALESCE(?, next_at),
+                        claimed_by = NULL, last_attempt_at = ?, sent_at = COALESCE(?, sent_at), last_status = ?, last_error = ?
+                    WHERE id = ?
+                    """, arguments: [status, a.failures, nextAt, a.at.timeIntervalSince1970, sentAt, a.httpStatus, a.error, a.id])
+            }
+        }
+    }
+
+    /// Gives back claims held by processes that are gone (a SIGKILL mid-send) and by this one.
+    public func releaseStaleClaims(owner: Int32) async throws(StoreError) -> Int {
+        try await write { db in
+            let owners = try Int32.fetchAll(db, sql: "SELECT DISTINCT claimed_by FROM deliveries WHERE claimed_by IS NOT NULL")
+            var released = 0
+            for pid in owners where pid == owner || !Self.processAlive(pid) {
+                try db.execute(sql: "UPDATE deliveries SET claimed_by = NULL WHERE claimed_by = ?", arguments: [pid])
+                released += db.changesCount
+            }
+            return released
+        }
+    }
+
+    /// Drops this process's claims without recording an attempt (it is stopping mid-send).
+    public func releaseClaims(ids: [String], owner: Int32) async throws(StoreError) {
+        guard !ids.isEmpty else { return }
+        try await write { db in
+            for id in ids {
+                try db.execute(sql: "UPDATE deliveries SET claimed_by = NULL WHERE id = ? AND claimed_by = ?", arguments: [id, owner])
+            }
+        }
+    }
+
+    static func processAlive(_ pid: Int32) -> Bool {
+        guard pid > 0 else { return false }
+        return kill(pid, 0) == 0 || errno == EPERM
+    }
+
+    // MARK: Channels
+
+    public func disabledChannels() async throws(StoreError) -> [String: DisabledChannel] {
+        try await read { db in
+            var out: [String: DisabledChannel] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT channel, fingerprint, reason, disabled_at FROM channel_state") {
+                let c = DisabledChannel(channel: row["channel"], fingerprint: row["fingerprint"], reason: row["reason"],
+                                        since: Date(timeIntervalSince1970: row["disabled_at"]))
+                out[c.channel] = c
+            }
+            return out
+        }
+    }
+
+    /// Disables a channel and dead-letters what it still had queued, in one transaction.
+    public func disable(_ channel: DisabledChannel) async throws(StoreError) -> Int {
+        try await write { db in
+            try db.execute(sql: """
+                INSERT INTO channel_state (channel, fingerprint, disabled_at, reason) VALUES (?, ?, ?, ?)
+                ON CONFLICT(channel) DO UPDATE SET fingerprint = excluded.fingerprint, disabled_at = excluded.disabled_at,
+                    reason = excluded.reason
+                """, arguments: [channel.channel, channel.fingerprint, channel.since.timeIntervalSince1970, channel.reason])
+            return try Self.deadLetter(channel: channel.channel, reason: "channel disabled: \(channel.reason)", db)
+        }
+    }
+
+    /// Dead-letters the unclaimed pending deliveries of a disabled channel.
+    public func deadLetterPending(channel: String, reason: String) async throws(StoreError) -> Int {
+        try await write { db in try Self.deadLetter(channel: channel, reason: reason, db) }
+    }
+
+    private static func deadLetter(channel: String, reason: String, _ db: Database) throws -> Int {
+        try db.execute(sql: """
+            UPDATE deliveries SET status = 'dead', last_error = COALESCE(last_error || '; ', '') || ?
+            WHERE channel = ? AND status = 'pending' AND claimed_by IS NULL
+            """, arguments: [reason, channel])
+        return db.changesCount
+    }
+
+    public func enable(channels: [String]) async throws(StoreError) {
+        guard !channels.isEmpty else { return }
+        try await write { db in
+            for c in channels { try db.execute(sql: "DELETE FROM channel_state WHERE channel = ?", arguments: [c]) }
+        }
+    }
+
+    // MARK: Listing and replay
+
+    public func deliveries(status: StoredDelivery.Status? = nil, jobId: String? = nil, channel: String? = nil,
+                           limit: Int = 1000) async throws(StoreError) -> [StoredDelivery] {
+        var conditions: [String] = []
+        var arguments: [any DatabaseValueConvertible] = []
+        if let status { conditions.append("status = ?"); arguments.append(status.rawValue) }
+        if let jobId { conditions.append("job_id = ?"); arguments.append(jobId) }
+        if let channel { conditions.append("channel = ?"); arguments.append(channel) }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let args = StatementArguments(arguments + [limit]) ?? StatementArguments()
+        return try await read { db in
+            try Row.fetchAll(db, sql: "SELECT \(Self.columns) FROM deliveries \(filter) ORDER BY created_at, rowid LIMIT ?",
+                             arguments: args).compactMap(Self.stored)
+        }
+    }
+
+    /// Deliveries whose id starts with `prefix` (a listing shows short ids, as git does).
+    public func deliveries(idPrefix prefix: String) async throws(StoreError) -> [StoredDelivery] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT \(Self.columns) FROM deliveries WHERE substr(id, 1, ?) = ? LIMIT 2",
+                             arguments: [prefix.count, prefix]).compactMap(Self.stored)
+        }
+    }
+
+    /// Queues deliveries again from the start of their retry schedule, due now.
+    public func requeue(ids: [String], at now: Date) async throws(StoreError) -> Int {
+        try await write { db in
+            var changed = 0
+            for id in ids {
+                try db.execute(sql: """
+                    UPDATE deliveries SET status = 'pending', failures = 0, next_at = ?, claimed_by = NULL WHERE id = ?
+                    """, arguments: [now.timeIntervalSince1970, id])
+                changed += db.changesCount
+            }
+            return changed
+        }
+    }
+
+    /// How many deliveries of these jobs are still pending (on the given channels), and the
+    /// earliest time one of them is due.
+    public func pending(jobIds: [String]?, ids: [String]? = nil, channels: [String]) async throws(StoreError) -> PendingSummary {
+        guard !channels.isEmpty else { return PendingSummary(count: 0, nextAt: nil) }
+        var sql = "SELECT COUNT(*), MIN(next_at) FROM deliveries WHERE status = 'pending' AND channel IN (\(channels.map { _ in "?" }.joined(separator: ",")))"
+        var arguments: [any DatabaseValueConvertible] = channels
+        if let jobIds {
+            sql += " AND job_id IN (\(jobIds.map { _ in "?" }.joined(separator: ",")))"
+            arguments += jobIds as [any DatabaseValueConvertible]
+        }
+        if let ids {
+            sql += " AND id IN (\(ids.map { _ in "?" }.joined(separator: ",")))"
+            arguments += ids as [any DatabaseValueConvertible]
+        }
+        let args = StatementArguments(arguments) ?? StatementArguments()
+        let query = sql
+        return try await read { db in
+            guard let row = try Row.fetchOne(db, sql: query, arguments: args) else { return PendingSummary(count: 0, nextAt: nil) }
+            let next: Double? = row[1]
+            return PendingSummary(count: row[0], nextAt: next.map(Date.init(timeIntervalSince1970:)))
+        }
+    }
+}

@@ -1,0 +1,159 @@
+import Foundation
+
+/// What a delivery sends, fixed when it is queued so every retry sends the same bytes.
+public struct RenderedMessage: Sendable, Equatable {
+    /// HTTP channels: the exact request body. Email: the plain-text part.
+    public var body: String
+    public var contentType: String
+    /// Email only.
+    public var subject: String?
+    public var html: String?
+    public var to: [String]?
+
+    public init(body: String, contentType: String = "application/json", subject: String? = nil,
+                html: String? = nil, to: [String]? = nil) {
+        self.body = body
+        self.contentType = contentType
+        self.subject = subject
+        self.html = html
+        self.to = to
+    }
+
+    public var json: JSONValue {
+        var members: [(String, JSONValue)] = [("content_type", .string(contentType)), ("body", .string(body))]
+        if let subject { members.append(("subject", .string(subject))) }
+        if let html { members.append(("html", .string(html))) }
+        if let to { members.append(("to", .array(to.map(JSONValue.string)))) }
+        return .object(members)
+    }
+
+    public init?(json: JSONValue) {
+        guard let body = json["body"]?.stringValue else { return nil }
+        self.body = body
+        contentType = json["content_type"]?.stringValue ?? "application/json"
+        subject = json["subject"]?.stringValue
+        html = json["html"]?.stringValue
+        if case .array(let items)? = json["to"] { to = items.compactMap(\.stringValue) }
+    }
+}
+
+/// Renders an event for one channel through the templates. Pure: the same inputs give the same bytes.
+public struct Renderer: Sendable {
+    public var templates: TemplateSet
+
+    public init(templates: TemplateSet) { self.templates = templates }
+
+    public struct Output: Sendable {
+        public var message: RenderedMessage
+        /// Set when a template rendered something unusable and the plain fallback was sent instead.
+        public var error: String?
+    }
+
+    public func render(_ event: Event, channel: ChannelConfig, rule: String, template: String?, folded: Int) -> Output {
+        let context = Self.context(event, channel: channel.name, rule: rule, folded: folded)
+        switch channel.type {
+        case .email:
+            return renderEmail(event, channel: channel, template: template, context: context)
+        default:
+            guard let file = templates.find(kind: channel.type, templateName: template, eventType: event.type, suffix: "json") else {
+                return Output(message: Self.fallback(event, kind: channel.type, folded: folded), error: nil)
+            }
+            let body = file.render(context)
+            do {
+                let parsed = try JSONValue.parse(body)
+                // Compact and byte-stable: what is signed is what is sent.
+                return Output(message: RenderedMessage(body: parsed.serialized()), error: nil)
+            } catch {
+                return Output(message: Self.fallback(event, kind: channel.type, folded: folded),
+                              error: "template \(file.path) rendered invalid JSON for \(event.type.rawValue) (\(error)); sent the plain fallback")
+            }
+        }
+    }
+
+    func renderEmail(_ event: Event, channel: ChannelConfig, template: String?, context: [String: Any]) -> Output {
+        func part(_ suffix: String) -> String? {
+            templates.find(kind: .email, templateName: template, eventType: event.type, suffix: suffix)?.render(context)
+        }
+        let summary = Self.headline(event)
+        let subject = part("subject.txt").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? summary
+        let text = part("txt") ?? summary + "\n"
+        let html = part("html")
+        // Recipients may be templated from labels; one that renders empty is dropped.
+        let to = channel.to.map { recipient -> String in
+            guard recipient.contains("{{"), let file = try? TemplateSet.parse(recipient, path: "channels.\(channel.name).to", key: "", format: .txt)
+            else { return recipient }
+            return file.render(context).trimmingCharacters(in: .whitespaces)
+        }.filter { !$0.isEmpty }
+        return Output(message: RenderedMessage(body: text, contentType: "text/plain", subject: subject, html: html, to: to), error: nil)
+    }
+
+    /// The message sent when no template applies or a template failed: plain and always valid.
+    public static func fallback(_ event: Event, kind: ChannelType, folded: Int) -> RenderedMessage {
+        var text = headline(event)
+        if folded > 0 { text += " (+\(folded) more held back by the rule's throttle)" }
+        switch kind {
+        case .webhook: return RenderedMessage(body: event.json.serialized())
+        case .discord: return RenderedMessage(body: JSONValue.object([("content", .string(text))]).serialized())
+        case .email: return RenderedMessage(body: text + "\n", contentType: "text/plain", subject: headline(event))
+        case .teams:
+            let card: JSONValue = .object([
+                ("type", .string("message")),
+                ("attachments", .array([.object([
+                    ("contentType", .string("application/vnd.microsoft.card.adaptive")),
+                    ("content", .object([
+                        ("type", .string("AdaptiveCard")), ("version", .string("1.4")),
+                        ("body", .array([.object([("type", .string("TextBlock")), ("text", .string(text)), ("wrap", .bool(true))])])),
+                    ])),
+                ])])),
+            ])
+            return RenderedMessage(body: card.serialized())
+        case .slack, .mattermost, .googlechat:
+            return RenderedMessage(body: JSONValue.object([("text", .string(text))]).serialized())
+        }
+    }
+
+    /// `TAM build 8a8e8a97: band 3/6 completed · 9,120 processed`
+    public static func headline(_ event: Event) -> String {
+        "TAM build \(EventText.shortID(event.jobId)): \(EventText.summary(event))"
+    }
+
+    /// The template context: the event envelope plus `rule`, `channel`, `folded`, `summary`,
+    /// `headline` and `progress` (`percent`, `bar`, `bands`).
+    public static func context(_ event: Event, channel: String, rule: String, folded: Int) -> [String: Any] {
+        guard case .some(let base as [String: Any]) = mustacheValue(event.json) else { return [:] }
+        var context = base
+        context["rule"] = rule
+        context["channel"] = channel
+        context["folded"] = folded > 0 ? folded : nil
+        context["summary"] = EventText.summary(event)
+        context["headline"] = headline(event)
+        context["short_job_id"] = EventText.shortID(event.jobId)
+        if let done = event.job["bands_done"]?.intValue, let total = event.job["bands_total"]?.intValue, total > 0 {
+            let clamped = min(max(done, 0), total)
+            context["progress"] = [
+                "percent": clamped * 100 / total,
+                "bar": String(repeating: "▰", count: clamped) + String(repeating: "▱", count: total - clamped),
+                "bands": "\(clamped)/\(total)",
+            ] as [String: Any]
+        }
+        if let p = event.job["processed"]?.intValue { context["processed_text"] = EventText.count(p) }
+        return context
+    }
+
+    /// JSON as the values swift-mustache walks: dictionaries, arrays, strings, numbers, bools;
+    /// null becomes absent, so `{{#job.manifest}}` is false for a null manifest.
+    static func mustacheValue(_ value: JSONValue) -> Any? {
+        switch value {
+        case .null: return nil
+        case .bool(let b): return b
+        case .int(let i): return Int(i)
+        case .double(let d): return d
+        case .string(let s): return s
+        case .array(let items): return items.compactMap(mustacheValue)
+        case .object(let members):
+            var out: [String: Any] = [:]
+            for (k, v) in members { if let m = mustacheValue(v) { out[k] = m } }
+            return out
+        }
+    }
+}

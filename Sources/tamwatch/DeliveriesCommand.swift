@@ -1,0 +1,100 @@
+import ArgumentParser
+import Foundation
+import TamwatchCore
+
+struct DeliveriesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deliveries",
+        abstract: "List deliveries in the outbox: status, attempts, last answer and error.",
+        discussion: "Ids may be shortened to any unique prefix in tamwatch replay."
+    )
+
+    @Option(name: .long, help: "Only this status: pending, sent or dead.")
+    var status: StoredDelivery.Status?
+
+    @Option(name: .long, help: "Only deliveries for this job.")
+    var job: String?
+
+    @Option(name: .long, help: "Only deliveries to this channel.")
+    var channel: String?
+
+    @Option(name: .long, help: "The YAML configuration file (for state.path).")
+    var config: String?
+
+    @Option(name: .long, help: "Override state.path (the SQLite state file).")
+    var state: String?
+
+    @Option(name: .long, help: "text (a table) or ndjson (one JSON object per delivery).")
+    var output: Console.Format = .text
+
+    @Option(name: .long, help: "At most this many, oldest first.")
+    var limit: Int = 1000
+
+    func run() async throws {
+        var config = try loadConfig(config)
+        if let state { config.statePath = state }
+        guard FileManager.default.fileExists(atPath: config.statePath) else {
+            printError("tamwatch: no state file at \(config.statePath) (nothing was watched with it yet)")
+            throw ExitCode(1)
+        }
+        let store = try openStore(config.statePath)
+        let list = try await store.deliveries(status: status, jobId: job, channel: channel, limit: max(1, limit))
+        switch output {
+        case .ndjson:
+            var out = ""
+            for d in list { DeliveryText.json(d).write(into: &out); out += "\n" }
+            FileHandle.standardOutput.write(Data(out.utf8))
+        case .text:
+            if list.isEmpty {
+                printError("no deliveries\(status.map { " with status \($0.rawValue)" } ?? "")\(job.map { " for job \($0)" } ?? "")")
+                return
+            }
+            FileHandle.standardOutput.write(Data(DeliveryText.table(list, now: Date()).utf8))
+        }
+    }
+}
+
+extension StoredDelivery.Status: ExpressibleByArgument {}
+
+/// How deliveries are shown by `deliveries` and `replay`.
+enum DeliveryText {
+    static func json(_ d: StoredDelivery) -> JSONValue {
+        let x = d.delivery
+        return .object([
+            ("id", .string(x.id)), ("status", .string(d.status.rawValue)), ("channel", .string(x.channel)),
+            ("rule", .string(x.rule)), ("event_id", .string(x.eventId)), ("event_type", .string(x.eventType.rawValue)),
+            ("job_id", .string(x.jobId)), ("attempts", .int(Int64(d.attempts))),
+            ("created_at", .string(Timestamp.format(x.createdAt))),
+            ("last_attempt_at", d.lastAttemptAt.map { .string(Timestamp.format($0)) } ?? .null),
+            ("next_attempt_at", d.status == .pending ? .string(Timestamp.format(d.nextAt)) : .null),
+            ("sent_at", d.sentAt.map { .string(Timestamp.format($0)) } ?? .null),
+            ("last_status", .optional(d.lastStatus)), ("last_error", .optional(d.lastError)),
+            ("folded", .int(Int64(x.folded))), ("render_error", .optional(x.renderError)),
+        ])
+    }
+
+    static func table(_ list: [StoredDelivery], now: Date) -> String {
+        var rows = [["ID", "STATUS", "TRIES", "CHANNEL", "EVENT", "JOB", "NEXT", "LAST"]]
+        for d in list {
+            let x = d.delivery
+            var last = d.lastStatus.map { "HTTP \($0)" } ?? (d.attempts == 0 ? "-" : "no answer")
+            if let e = d.lastError, d.status != .sent { last += ": " + e }
+            let next: String
+            if d.status == .pending {
+                let wait = d.nextAt.timeIntervalSince(now)
+                next = wait <= 0 ? "now" : "in " + DurationText.format(.seconds(Int64(wait.rounded(.up))))
+            } else { next = "-" }
+            rows.append([String(x.id.prefix(12)), d.status.rawValue, String(d.attempts), x.channel, x.eventType.rawValue,
+                         EventText.shortID(x.jobId), next, last])
+        }
+        let widths = (0..<rows[0].count - 1).map { c in rows.map { $0[c].count }.max() ?? 0 }
+        return rows.map { row in
+            var line = ""
+            for (c, cell) in row.enumerated() {
+                if c < widths.count { line += cell.padding(toLength: widths[c] + 2, withPad: " ", startingAt: 0) }
+                else { line += cell }
+            }
+            return line
+        }.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TamwatchCore
+
+/// The rules, channels and a running dispatcher for one command run.
+struct DeliveryRuntime {
+    let setup: DeliverySetup
+    let dispatcher: Dispatcher
+    let task: Task<StoreError?, Never>
+
+    /// Loads templates and channels (a problem is a configuration error, exit 78) and starts
+    /// sending whatever the outbox holds that is due.
+    static func start(config: TamwatchConfig, store: StateStore, transport: any HTTPTransport,
+                      onAttempt: @escaping @Sendable (StoredDeliveryAttempt) -> Void = { _ in }) throws -> DeliveryRuntime {
+        let setup: DeliverySetup
+        do { setup = try DeliverySetup.load(config, transport: transport) } catch {
+            printConfigErrors(error)
+            throw Exit.configuration
+        }
+        let dispatcher = Dispatcher(store: store, channels: setup.channels, logger: Logger(label: "tamwatch.deliver"),
+                                    onAttempt: onAttempt)
+        let task = Task<StoreError?, Never> {
+            do throws(StoreError) { try await dispatcher.run(); return nil } catch { return error }
+        }
+        return DeliveryRuntime(setup: setup, dispatcher: dispatcher, task: task)
+    }
+
+    /// Waits for deliveries to settle, at most `timeout`; returns what is left pending.
+    func drain(jobIds: [String]?, ids: [String]? = nil, timeout: Duration) async -> PendingSummary {
+        let deadline = Date().addingTimeInterval(timeout.seconds)
+        do { return try await dispatcher.drain(jobIds: jobIds, ids: ids, until: deadline) } catch {
+            printError("tamwatch: \(error)")
+            return PendingSummary(count: -1, nextAt: nil)
+        }
+    }
+
+    /// Stops the dispatcher; attempts cut short stay queued.
+    func stop() async {
+        task.cancel()
+        if let error = await task.value { printError("tamwatch: \(error)") }
+    }
+}
+
+/// `--drain-timeout`, shared by watch and replay.
+struct DrainOptions: ParsableArguments {
+    @Option(name: .long, help: "How long to wait for deliveries to settle before exiting (they stay in the outbox).")
+    var drainTimeout: String = "30s"
+
+    var timeout: Duration { DurationText.parse(drainTimeout) ?? .seconds(30) }
+
+    func validate() throws {
+        guard DurationText.parse(drainTimeout) != nil || drainTimeout == "0" else {
+            throw ValidationError("--drain-timeout '\(drainTimeout)' is not a duration (e.g. 0s, 30s, 5m)")
+        }
+    }
+}
+
+func printConfigErrors(_ error: ConfigErrors) {
+    let count = error.errors.count
+    printError("tamwatch: \(count == 1 ? "a configuration error" : "\(count) configuration errors"):")
+    for e in error.errors { printError("  \(e)") }
+}
+
+/// Opens the state file or exits 78 with the reason.
+func openStore(_ path: String) throws -> StateStore {
+    do { return try StateStore(path: path) } catch {
+        printError("tamwatch: \(error)")
+        throw Exit.configuration
+    }
+}
+
+/// Says what the outbox still holds after a drain.
+func reportLeftovers(_ left: PendingSummary, timeout: Duration, statePath: String) {
+    guard left.count > 0 else { return }
+    var when = ""
+    if let next = left.nextAt {
+        let wait = next.timeIntervalSinceNow
+        when = wait > 0 ? "; the next attempt is due in \(DurationText.format(.seconds(Int64(wait.rounded(.up)))))" : ""
+    }
+    printError("tamwatch: \(left.count) \(left.count == 1 ? "delivery is" : "deliveries are") still pending after --drain-timeout \(DurationText.format(timeout))\(when). "
+        + "They stay in the outbox (\(statePath)): the next tamwatch watch or replay sends them; see tamwatch deliveries --status pending.")
+}

@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import TamwatchCore
+
+struct ReplayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Queue deliveries again and send them now.",
+        discussion: """
+            tamwatch replay ID...            the named deliveries (any unique id prefix)
+            tamwatch replay --dead           every dead-lettered delivery (--channel, --job narrow it)
+            tamwatch replay --pending        every pending delivery, without waiting for its retry time
+            A replayed delivery keeps its webhook-id, so a receiver that already has it can drop it. \
+            Replaying a disabled channel's deliveries enables the channel again. Exit 0 when every \
+            replayed delivery was sent, 1 otherwise.
+            """
+    )
+
+    @Argument(help: "Delivery ids (or unique prefixes), as tamwatch deliveries shows them.")
+    var ids: [String] = []
+
+    @Flag(name: .long, help: "Replay every dead delivery.")
+    var dead = false
+
+    @Flag(name: .long, help: "Send every pending delivery now.")
+    var pending = false
+
+    @Option(name: .long, help: "With --dead or --pending: only this channel.")
+    var channel: String?
+
+    @Option(name: .long, help: "With --dead or --pending: only this job.")
+    var job: String?
+
+    @Option(name: .long, help: "The YAML configuration file (channels and state.path).")
+    var config: String?
+
+    @Option(name: .long, help: "Override state.path (the SQLite state file).")
+    var state: String?
+
+    @OptionGroup var drain: DrainOptions
+
+    @OptionGroup var logging: LoggingOptions
+
+    func validate() throws {
+        if ids.isEmpty && !dead && !pending { throw ValidationError("name delivery ids, or use --dead or --pending") }
+        if !ids.isEmpty && (dead || pending) { throw ValidationError("give ids or --dead/--pending, not both") }
+        if ids.isEmpty == false && (channel != nil || job != nil) { throw ValidationError("--channel and --job go with --dead or --pending") }
+    }
+
+    func run() async throws {
+        logging.bootstrap()
+        var config = try loadConfig(config)
+        if let state { config.statePath = state }
+        guard FileManager.default.fileExists(atPath: config.statePath) else {
+            printError("tamwatch: no state file at \(config.statePath)")
+            throw ExitCode(1)
+        }
+        let store = try openStore(config.statePath)
+
+        var chosen: [StoredDelivery] = []
+        for id in ids {
+            let found = try await store.deliveries(idPrefix: id)
+            guard found.count == 1, let d = found.first else {
+                printError("tamwatch: \(found.isEmpty ? "no delivery" : "more than one delivery") matches '\(id)' (see tamwatch deliveries)")
+                throw ExitCode(1)
+            }
+            chosen.append(d)
+        }
+        if dead { chosen += try await store.deliveries(status: .dead, jobId: job, channel: channel, limit: 100_000) }
+        if pending { chosen += try await store.deliveries(status: .pending, jobId: job, channel: channel, limit: 100_000) }
+        guard !chosen.isEmpty else {
+            printError("tamwatch: nothing to replay")
+            return
+        }
+        let configured = Set(config.channels.map(\.name))
+        let missing = Set(chosen.map(\.delivery.channel)).subtracting(configured)
+        if !missing.isEmpty {
+            printError("tamwatch: channel \(missing.sorted().joined(separator: ", ")) is not in the configuration \(config.file ?? "(none)"); "
+                + "replay needs the channel's URL and secret")
+            throw Exit.configuration
+        }
+        let ids = chosen.map(\.id)
+        try await store.enable(channels: Array(Set(chosen.map(\.delivery.channel))))
+        _ = try await store.requeue(ids: ids, at: Date())
+        printError("tamwatch: replaying \(ids.count) \(ids.count == 1 ? "delivery" : "deliveries")")
+
+        let delivery = try DeliveryRuntime.start(config: config, store: store, transport: CurlTransport())
+        let timeout = drain.timeout
+        let task = Task { await delivery.drain(jobIds: nil, ids: ids, timeout: timeout) }
+        let signals = cancelOnSignals(task)
+        let left = await task.value
+        signals.forEach { $0.cancel() }
+        await delivery.stop()
+
+        var after: [StoredDelivery] = []
+        for id in ids { after += try await store.deliveries(idPrefix: id) }
+        FileHandle.standardOutput.write(Data(DeliveryText.table(after, now: Date()).utf8))
+        reportLeftovers(left, timeout: timeout, statePath: config.statePath)
+        if after.contains(where: { $0.status != .sent }) { throw ExitCode(1) }
+    }
+}
