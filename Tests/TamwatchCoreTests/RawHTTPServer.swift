@@ -8,6 +8,8 @@ final class RawHTTPServer: Sendable {
         case respond(String)   // raw response bytes (status line, headers, body)
         case silent            // read the request, never answer
         case hangUp            // read the request, close the connection
+        case script(@Sendable (Int) -> Behaviour)   // per request number (0, 1, ...)
+        indirect case after(milliseconds: Int, Behaviour)   // wait (real time: this is the far side), then behave
     }
 
     let port: Int
@@ -16,6 +18,8 @@ final class RawHTTPServer: Sendable {
     private let requestCount = Atomic<Int>(0)
     private let closed = Atomic<Bool>(false)
     private let held = Mutex<[Int32]>([])
+    private let captured = Mutex<[String]>([])
+    private let active = Mutex((now: 0, most: 0))
 
     init(_ behaviour: Behaviour) throws {
         self.behaviour = behaviour
@@ -39,6 +43,17 @@ final class RawHTTPServer: Sendable {
     }
 
     var requests: Int { requestCount.load(ordering: .relaxed) }
+
+    /// The most requests this server was answering at one moment.
+    var mostConcurrent: Int { active.withLock { $0.most } }
+
+    /// Every request received, head and body, in arrival order.
+    var requestTexts: [String] { captured.withLock { $0 } }
+
+    /// A response with a status, optional headers and no body.
+    static func status(_ code: Int, headers: [String] = []) -> Behaviour {
+        .respond((["HTTP/1.1 \(code) X", "Content-Length: 0"] + headers).joined(separator: "\r\n") + "\r\n\r\n")
+    }
 
     /// Stops listening. The accept thread closes the socket itself once it has woken up, so the
     /// descriptor cannot be reused by another server while a stale thread still accepts on it.
@@ -72,8 +87,17 @@ final class RawHTTPServer: Sendable {
             let length = head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
                 .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
             guard text.utf8.count - text.utf8.distance(from: text.startIndex, to: end.upperBound) >= length else { continue }
-            requestCount.add(1, ordering: .relaxed)
+            let number = requestCount.add(1, ordering: .relaxed).oldValue
+            captured.withLock { $0.append(text) }
             request.removeAll()
+            var behaviour = self.behaviour
+            if case .script(let pick) = behaviour { behaviour = pick(number) }
+            if case .after(let ms, let then) = behaviour {
+                active.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
+                usleep(useconds_t(ms * 1000))
+                active.withLock { $0.now -= 1 }
+                behaviour = then
+            }
             switch behaviour {
             case .respond(let raw):
                 let bytes = Array(raw.utf8)
@@ -81,7 +105,7 @@ final class RawHTTPServer: Sendable {
             case .silent:
                 held.withLock { $0.append(client) }
                 return
-            case .hangUp:
+            case .hangUp, .script, .after:
                 Glibc.close(client)
                 return
             }

@@ -258,7 +258,8 @@ public final class Dispatcher: Sendable {
 
         mutating func schedule(_ at: Date?, now: Date) {
             guard let at else { stopTimer(); return }
-            if let timerAt, timerAt <= at, timer != nil { return }
+            // A pending timer that fires sooner will look again anyway; one already past has fired.
+            if let timerAt, timerAt > now, timerAt <= at, timer != nil { return }
             stopTimer()
             timerAt = at
             let dispatcher = self.dispatcher
