@@ -101,8 +101,14 @@ final class ChildProcess: Sendable {
         _ = try await exitCode()
     }
 
+    /// SIGTERM, then SIGKILL if the process is still there after two seconds.
     func stop() {
-        if process.isRunning { kill(pid, SIGTERM); process.waitUntilExit() }
+        guard process.isRunning else { return }
+        kill(pid, SIGTERM)
+        let deadline = Date().addingTimeInterval(2)
+        while process.isRunning, Date() < deadline { usleep(2000) }
+        if process.isRunning { kill(pid, SIGKILL) }
+        process.waitUntilExit()
     }
 }
 

@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import json
 import os
+import signal
 import socket
 import sys
 import threading
@@ -48,6 +49,8 @@ def main() -> None:
     parser.add_argument("--mode-file")
     parser.add_argument("--quiet", action="store_true", help="count only, no per-request verification log")
     args = parser.parse_args()
+    # A parent that ignores SIGTERM passes that on; this receiver must stop when told.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
     plan = [p for p in args.plan.split(",") if p]
     lock = threading.Lock()

@@ -1,0 +1,252 @@
+import Foundation
+import Testing
+import TamwatchCore
+
+/// `Tests/receivers/webhook_receiver.py`: checks every delivery with the reference
+/// `standardwebhooks` library and with stdlib hmac, logs one JSON line per request.
+struct PythonReceiver {
+    let child: ChildProcess
+    let port: Int
+    let log: URL
+
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("receivers/webhook_receiver.py").path
+
+    static func start(secret: String, in dir: URL, plan: String = "", then: String = "200", modeFile: URL? = nil) async throws -> PythonReceiver {
+        let log = dir.appendingPathComponent("receiver-\(UUID().uuidString.prefix(8)).log")
+        var args = ["python3", script, "--secret", secret, "--log", log.path, "--plan", plan, "--then", then]
+        if let modeFile { args += ["--mode-file", modeFile.path] }
+        let child = try ChildProcess(args, executable: "/usr/bin/env")
+        try await child.waitFor(timeout: .seconds(30)) { !$0.isEmpty }
+        let port = try #require(child.stdoutLines.first.flatMap { Int($0) }, "receiver did not start: \(child.stderr)")
+        return PythonReceiver(child: child, port: port, log: log)
+    }
+
+    var url: String { "http://127.0.0.1:\(port)/tam" }
+
+    struct Entry {
+        var n: Int
+        var id: String?
+        var answer: String
+        var libraryOK: Bool
+        var stdlibOK: Bool
+        var type: String?
+        var eventID: String?
+        var headers: [String: String]
+    }
+
+    func entries() throws -> [Entry] {
+        guard let text = try? String(contentsOf: log, encoding: .utf8) else { return [] }
+        return try text.split(separator: "\n").map { line in
+            let json = try JSONValue.parse(String(line))
+            var headers: [String: String] = [:]
+            if case .object(let members)? = json["headers"] { for (k, v) in members { headers[k] = v.stringValue } }
+            return Entry(n: json["n"]?.intValue ?? 0, id: json["id"]?.stringValue, answer: json["answer"]?.stringValue ?? "",
+                         libraryOK: json["library_ok"]?.boolValue ?? false, stdlibOK: json["stdlib_ok"]?.boolValue ?? false,
+                         type: json["type"]?.stringValue, eventID: json["event_id"]?.stringValue, headers: headers)
+        }
+    }
+
+    /// Ids the receiver answered with a 2xx.
+    func acknowledged() throws -> [String] {
+        try entries().filter { $0.answer.hasPrefix("2") || $0.answer.hasPrefix("slow:") }.compactMap(\.id)
+    }
+}
+
+@Suite("Webhook delivery, end to end", .serialized)
+struct DeliveryEndToEndTests {
+    static let secret = "whsec_" + Data((0..<32).map { UInt8($0 * 7 % 256) }).base64EncodedString()
+
+    /// A config with one webhook channel and a rule for every event.
+    static func writeConfig(in dir: URL, receiver: String, retry: String = "[100ms, 200ms, 400ms, 800ms, 1s, 1s, 1s]",
+                            extra: String = "concurrency: 4") throws -> String {
+        let path = dir.appendingPathComponent("tamwatch.yaml").path
+        try """
+            state: { path: state.sqlite }
+            channels:
+              pipeline:
+                type: webhook
+                url: "\(receiver)"
+                secret: "${E2E_WEBHOOK_SECRET}"
+                headers: { x-pipeline: tam }
+                retry: \(retry)
+                \(extra)
+            rules:
+              - name: everything
+                on: ["*"]
+                to: [pipeline]
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    static func watch(_ job: String, sim: SimulatorProcess, config: String, extra: [String] = []) throws -> ChildProcess {
+        try ChildProcess(["watch", job, "--config", config, "--api-url", sim.url, "--poll-interval", "50ms", "--output", "ndjson",
+                          "--no-progress"] + extra,
+                         environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key, "E2E_WEBHOOK_SECRET": secret])
+    }
+
+    static func eventIDs(_ lines: [String]) -> [String] {
+        lines.compactMap { try? JSONValue.parse($0) }.compactMap { $0["id"]?.stringValue }
+    }
+
+    @Test("every event reaches the receiver once, signed (two independent verifiers), webhook-id = event id")
+    func everyEventOnce() async throws {
+        let dir = temporaryDirectory()
+        let sim = try await SimulatorProcess.start()
+        defer { sim.child.stop() }
+        let receiver = try await PythonReceiver.start(secret: Self.secret, in: dir)
+        defer { receiver.child.stop() }
+        let config = try Self.writeConfig(in: dir, receiver: receiver.url)
+        let job = try await sim.submit("normal")
+
+        let watch = try Self.watch(job, sim: sim, config: config)
+        #expect(try await watch.exitCode() == 0, "\(watch.stderr)")
+        let events = Self.eventIDs(watch.stdoutLines)
+        #expect(events.count > 20)
+
+        let entries = try receiver.entries()
+        #expect(entries.count == events.count, "one request per event, no retries needed")
+        #expect(entries.map { $0.id ?? "" }.sorted() == events.sorted())
+        #expect(entries.allSatisfy { $0.id == $0.eventID }, "webhook-id is the event id")
+        #expect(entries.allSatisfy { $0.libraryOK && $0.stdlibOK }, "every signature verifies, by the library and by hand")
+        #expect(entries.allSatisfy { $0.headers["x-pipeline"] == "tam" && $0.headers["content-type"] == "application/json" })
+
+        let list = try ChildProcess(["deliveries", "--config", config, "--output", "ndjson"],
+                                    environment: ["E2E_WEBHOOK_SECRET": Self.secret])
+        #expect(try await list.exitCode() == 0)
+        let rows = list.stdoutLines.compactMap { try? JSONValue.parse($0) }
+        #expect(rows.count == events.count)
+        #expect(rows.allSatisfy { $0["status"]?.stringValue == "sent" && $0["last_status"]?.intValue == 200 && $0["attempts"]?.intValue == 1 })
+    }
+
+    @Test("receiver outages, 429 storms and dropped connections: every event still arrives, same id every time")
+    func outages() async throws {
+        let dir = temporaryDirectory()
+        let sim = try await SimulatorProcess.start()
+        defer { sim.child.stop() }
+        let plan = "503,503,drop,429:1,429:1,500,502,drop,503,429:1,504,drop,503,503"
+        let receiver = try await PythonReceiver.start(secret: Self.secret, in: dir, plan: plan)
+        defer { receiver.child.stop() }
+        let config = try Self.writeConfig(in: dir, receiver: receiver.url)
+        let job = try await sim.submit("normal")
+
+        let watch = try Self.watch(job, sim: sim, config: config)
+        #expect(try await watch.exitCode() == 0, "\(watch.stderr)")
+        let events = Set(Self.eventIDs(watch.stdoutLines))
+        let entries = try receiver.entries()
+        #expect(entries.count > events.count, "the plan's failures were retried")
+        #expect(Set(try receiver.acknowledged()) == events, "every event was acknowledged")
+        #expect(Set(entries.compactMap(\.id)).isSubset(of: events), "retries reuse the event's id")
+        #expect(entries.allSatisfy { $0.libraryOK && $0.stdlibOK })
+        #expect(watch.stderr.contains("HTTP 429"))
+    }
+
+    @Test("SIGKILL while deliveries are in flight, then a restart: nothing lost, nothing acknowledged and recorded is sent again")
+    func sigkillMidDelivery() async throws {
+        let dir = temporaryDirectory()
+        let sim = try await SimulatorProcess.start()
+        defer { sim.child.stop() }
+        // Slow answers keep deliveries in flight when the kill lands.
+        let receiver = try await PythonReceiver.start(secret: Self.secret, in: dir, then: "slow:150")
+        defer { receiver.child.stop() }
+        let config = try Self.writeConfig(in: dir, receiver: receiver.url, extra: "concurrency: 3")
+        let job = try await sim.submit("normal")
+
+        let first = try Self.watch(job, sim: sim, config: config)
+        let deadline = ContinuousClock.now + .seconds(60)
+        while try receiver.entries().count < 6 {
+            guard ContinuousClock.now < deadline else { Issue.record("no deliveries arrived: \(first.stderr)"); return }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        try await first.sigkill()
+        let seenAtKill = try receiver.entries().count
+
+        let store = try StateStore(path: dir.appendingPathComponent("state.sqlite").path)
+        let sentAtKill = Set(try await store.deliveries(status: .sent).map(\.delivery.eventId))
+        let pendingAtKill = try await store.deliveries(status: .pending)
+        #expect(!pendingAtKill.isEmpty, "the kill landed with deliveries still to send")
+
+        let second = try Self.watch(job, sim: sim, config: config)
+        #expect(try await second.exitCode() == 0, "\(second.stderr)")
+
+        let events = Set(try await store.events(jobId: job).map(\.id))
+        let entries = try receiver.entries()
+        #expect(Set(entries.compactMap(\.id)) == events, "every stored event reached the receiver")
+        let afterRestart = entries.filter { $0.n > seenAtKill }.compactMap(\.id)
+        #expect(Set(afterRestart).isDisjoint(with: sentAtKill), "a delivery recorded as sent was never sent again")
+        #expect(try await store.deliveries(status: .pending).isEmpty)
+        #expect(try await store.deliveries(status: .sent).count == events.count)
+        #expect(entries.allSatisfy { $0.libraryOK && $0.stdlibOK })
+    }
+
+    @Test("dead deliveries stay listed; replay --dead sends them with their ids once the receiver is fixed")
+    func deadAndReplay() async throws {
+        let dir = temporaryDirectory()
+        let sim = try await SimulatorProcess.start()
+        defer { sim.child.stop() }
+        let mode = dir.appendingPathComponent("mode")
+        try "400".write(to: mode, atomically: true, encoding: .utf8)
+        let receiver = try await PythonReceiver.start(secret: Self.secret, in: dir, modeFile: mode)
+        defer { receiver.child.stop() }
+        let config = try Self.writeConfig(in: dir, receiver: receiver.url)
+        let job = try await sim.submit("failed")
+        let env = ["E2E_WEBHOOK_SECRET": Self.secret]
+
+        let watch = try Self.watch(job, sim: sim, config: config)
+        #expect(try await watch.exitCode() == 1, "the build failed: \(watch.stderr)")
+        #expect(watch.stderr.contains("tamwatch replay dlv_"), "the log says how to resend")
+        let events = Self.eventIDs(watch.stdoutLines)
+
+        let dead = try ChildProcess(["deliveries", "--config", config, "--status", "dead", "--job", job], environment: env)
+        #expect(try await dead.exitCode() == 0)
+        #expect(dead.stdoutLines.first?.hasPrefix("ID") == true)
+        #expect(dead.stdoutLines.dropFirst().count == events.count)
+        #expect(dead.stdoutLines.dropFirst().allSatisfy { $0.contains("dead") && $0.contains("HTTP 400") })
+
+        // One by id prefix first, then the rest.
+        try "200".write(to: mode, atomically: true, encoding: .utf8)
+        let firstID = try #require(dead.stdoutLines.dropFirst().first?.split(separator: " ").first.map(String.init))
+        let one = try ChildProcess(["replay", firstID, "--config", config], environment: env)
+        #expect(try await one.exitCode() == 0, "\(one.stderr)")
+        #expect(try receiver.acknowledged().count == 1)
+
+        let rest = try ChildProcess(["replay", "--dead", "--channel", "pipeline", "--config", config], environment: env)
+        #expect(try await rest.exitCode() == 0, "\(rest.stderr)")
+        #expect(Set(try receiver.acknowledged()) == Set(events))
+        #expect(try receiver.acknowledged().count == events.count, "nothing acknowledged twice")
+
+        let none = try ChildProcess(["deliveries", "--config", config, "--status", "dead"], environment: env)
+        #expect(try await none.exitCode() == 0)
+        #expect(none.stdoutLines.isEmpty)
+        #expect(none.stderr.contains("no deliveries"))
+
+        let unknown = try ChildProcess(["replay", "dlv_nope", "--config", config], environment: env)
+        #expect(try await unknown.exitCode() == 1)
+        #expect(unknown.stderr.contains("no delivery matches 'dlv_nope'"))
+    }
+
+    @Test("--drain-timeout: watch exits once the build ends, leaving undeliverable webhooks queued, and says so")
+    func drainTimeout() async throws {
+        let dir = temporaryDirectory()
+        let sim = try await SimulatorProcess.start()
+        defer { sim.child.stop() }
+        let receiver = try await PythonReceiver.start(secret: Self.secret, in: dir, then: "503")
+        defer { receiver.child.stop() }
+        let config = try Self.writeConfig(in: dir, receiver: receiver.url, retry: "[300ms, 1h]")
+        let job = try await sim.submit("normal")
+
+        let started = ContinuousClock.now
+        let watch = try Self.watch(job, sim: sim, config: config, extra: ["--drain-timeout", "20s"])
+        #expect(try await watch.exitCode() == 0, "\(watch.stderr)")
+        #expect(ContinuousClock.now - started < .seconds(15), "no waiting for retries due after the deadline")
+        #expect(watch.stderr.contains("still pending after --drain-timeout 20s"))
+        #expect(watch.stderr.contains("the next attempt is due in"))
+
+        let pending = try ChildProcess(["deliveries", "--config", config, "--status", "pending", "--output", "ndjson"],
+                                       environment: ["E2E_WEBHOOK_SECRET": Self.secret])
+        #expect(try await pending.exitCode() == 0)
+        let rows = pending.stdoutLines.compactMap { try? JSONValue.parse($0) }
+        #expect(rows.count == Self.eventIDs(watch.stdoutLines).count)
+        #expect(rows.allSatisfy { $0["attempts"]?.intValue == 2 && $0["last_status"]?.intValue == 503 })
+    }
+}
