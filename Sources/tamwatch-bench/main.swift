@@ -6,6 +6,9 @@ import TamwatchSimulator
 // tamwatch-bench: speed and memory figures for the README. Run in release mode:
 //   swift run -c release tamwatch-bench differ
 //   swift run -c release tamwatch-bench watch-load [--jobs 1000] [--interval 1s] [--seconds 30] [--rows 150]
+//   swift run -c release tamwatch-bench route [--rounds 200]
+//   swift run -c release tamwatch-bench deliver [--count 5000] [--concurrency 16] [--runs 3]
+//   swift run -c release tamwatch-bench latency [--count 1000] [--gap 5ms]
 
 func cpuSeconds() -> Double {
     var usage = rusage()
@@ -132,7 +135,10 @@ func benchWatchLoad() async throws {
 switch CommandLine.arguments.dropFirst().first {
 case "differ": benchDiffer()
 case "watch-load": try await benchWatchLoad()
+case "route": try await benchRoute()
+case "deliver": try await benchDeliver()
+case "latency": try await benchLatency()
 default:
-    print("usage: tamwatch-bench differ | watch-load [--jobs N] [--interval 1s] [--seconds 30]")
+    print("usage: tamwatch-bench differ | watch-load [--jobs N] [--interval 1s] [--seconds 30] | route | deliver [--count N] [--concurrency N] | latency")
     exit(64)
 }

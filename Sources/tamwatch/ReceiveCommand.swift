@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Synchronization
 import TamwatchCore
 import TamwatchSimulator
 
@@ -24,15 +25,22 @@ struct ReceiveCommand: AsyncParsableCommand {
     @Option(name: .long, help: "text: one line per delivery; ndjson: each body as it arrived.")
     var output: Console.Format = .text
 
+    @Flag(name: .long, help: "Print nothing per delivery; a count on exit (for load tests).")
+    var quiet = false
+
     func run() async throws {
         var secrets = secret
         if secrets.isEmpty, let env = ProcessInfo.processInfo.environment["TAMWATCH_RECEIVE_SECRET"], !env.isEmpty { secrets = [env] }
         var logger = Logger(label: "tamwatch.receiver")
         logger.logLevel = .critical
         let format = output
+        let quiet = self.quiet
+        let count = Counter()
         let receiver: WebhookReceiver
         do {
             receiver = try WebhookReceiver(port: port, secrets: secrets, logger: logger) { arrival in
+                count.value.add(1, ordering: .relaxed)
+                guard !quiet else { return }
                 let line = format == .ndjson ? String(decoding: arrival.body, as: UTF8.self) : ReceiveText.line(arrival)
                 FileHandle.standardOutput.write(Data((line + "\n").utf8))
             }
@@ -50,6 +58,7 @@ struct ReceiveCommand: AsyncParsableCommand {
         let signals = cancelOnSignals(task)
         let failure = await task.value
         signals.forEach { $0.cancel() }
+        if quiet { printError("tamwatch receive: \(count.value.load(ordering: .relaxed)) deliveries received") }
         if let failure {
             printError("tamwatch receive: \(failure)")
             throw ExitCode(1)
@@ -71,4 +80,8 @@ enum ReceiveText {
         if let json = try? JSONValue.parse(bytes: r.body), let event = Event(json: json) { line += "  " + Renderer.headline(event) }
         return line
     }
+}
+
+final class Counter: Sendable {
+    let value = Atomic<Int>(0)
 }

@@ -65,8 +65,7 @@ public final class Dispatcher: Sendable {
         defer { loop.stopTimer() }
         do {
             while !Task.isCancelled {
-                try await loop.collect()
-                try await loop.pump()
+                try await loop.step()
                 if Task.isCancelled { break }
                 _ = await iterator.next()
             }
@@ -98,10 +97,14 @@ public final class Dispatcher: Sendable {
         }
         defer { timer.cancel() }
         var iterator = stream.makeAsyncIterator()
+        let channels = channelNames
         while true {
-            let pending = try await store.pending(jobIds: jobIds, ids: ids, channels: channelNames)
-            if pending.count == 0 || clock.now() >= deadline || Task.isCancelled { return pending }
-            if inFlightCount.load(ordering: .relaxed) == 0, (pending.nextAt ?? .distantFuture) > deadline { return pending }
+            let pending = try await store.pending(jobIds: jobIds, ids: ids, channels: channels, countAll: false)
+            if pending.count == 0 { return pending }
+            if clock.now() >= deadline || Task.isCancelled
+                || (inFlightCount.load(ordering: .relaxed) == 0 && (pending.nextAt ?? .distantFuture) > deadline) {
+                return try await store.pending(jobIds: jobIds, ids: ids, channels: channels)
+            }
             _ = await iterator.next()
         }
     }
@@ -134,6 +137,7 @@ public final class Dispatcher: Sendable {
         var buckets: [String: TokenBucket] = [:]
         var blockedUntil: [String: Date] = [:]
         var disabled: [String: DisabledChannel] = [:]
+        var toDisable: [DisabledChannel] = []
         var timer: Task<Void, Never>?
         var timerAt: Date?
 
@@ -141,69 +145,17 @@ public final class Dispatcher: Sendable {
 
         var store: StateStore { dispatcher.store }
 
-        /// Records the attempts that finished since the last look, in one transaction.
-        mutating func collect() async throws(StoreError) {
-            let done = dispatcher.takeFinished()
-            guard !done.isEmpty else { return }
-            var records: [AttemptRecord] = []
-            var disable: [String: String] = [:]
-            for f in done {
-                let d = f.delivery
-                tasks[d.id] = nil
-                inFlight[d.delivery.channel, default: 1] -= 1
-                dispatcher.adjustInFlight(-1)
-                let channel = dispatcher.channels[d.delivery.channel]
-                let record = Self.record(f, schedule: channel?.config.retrySchedule ?? .webhookDefault, draw: dispatcher.jitter())
-                records.append(record)
-                if case .retry(_, let retryAfter) = f.outcome.outcome {
-                    // A channel that says "slow down" is paused as a whole, not one delivery at a time.
-                    if let retryAfter { block(d.delivery.channel, until: f.at.addingTimeInterval(retryAfter.seconds)) }
-                    else if f.outcome.httpStatus == 429, case .retry(let at) = record.result { block(d.delivery.channel, until: at) }
-                }
-                if case .disableChannel(let reason) = f.outcome.outcome { disable[d.delivery.channel] = reason }
-                dispatcher.log(f, record)
-            }
-            try await store.record(records)
-            for (name, reason) in disable.sorted(by: { $0.key < $1.key }) {
-                guard let config = dispatcher.channels[name]?.config else { continue }
-                let entry = DisabledChannel(channel: name, fingerprint: config.fingerprint, reason: reason, since: dispatcher.clock.now())
-                disabled[name] = entry
-                let dropped = try await store.disable(entry)
-                dispatcher.logger.error("channel \(name) disabled: \(reason); \(dropped) queued deliveries dead-lettered. Fix the channel, then: tamwatch replay --dead --channel \(name)")
-            }
-            dispatcher.notifyWatchers()
-        }
-
-        mutating func block(_ channel: String, until: Date) {
-            blockedUntil[channel] = max(blockedUntil[channel] ?? until, until)
-        }
-
-        static func record(_ f: Finished, schedule: RetrySchedule, draw: Double) -> AttemptRecord {
-            let d = f.delivery
-            switch f.outcome.outcome {
-            case .delivered:
-                return AttemptRecord(id: d.id, result: .sent, at: f.at, failures: d.failures, httpStatus: f.outcome.httpStatus, error: nil)
-            case .retry(let reason, let retryAfter):
-                let failures = d.failures + 1
-                guard let wait = schedule.delay(afterFailedAttempts: failures, retryAfter: retryAfter, draw: draw) else {
-                    return AttemptRecord(id: d.id, result: .dead, at: f.at, failures: failures, httpStatus: f.outcome.httpStatus,
-                                         error: "gave up after \(failures) failed attempts: \(reason)")
-                }
-                return AttemptRecord(id: d.id, result: .retry(at: f.at.addingTimeInterval(wait.seconds)), at: f.at,
-                                     failures: failures, httpStatus: f.outcome.httpStatus, error: reason)
-            case .dead(let reason), .disableChannel(let reason):
-                return AttemptRecord(id: d.id, result: .dead, at: f.at, failures: d.failures + 1, httpStatus: f.outcome.httpStatus, error: reason)
-            }
-        }
-
-        /// Claims what is due within each channel's limits, starts the attempts, and sets the
+        /// One turn of the loop: records the attempts that finished, claims what is due within
+        /// each channel's limits (both in one transaction), starts those attempts, and sets the
         /// timer for the next moment something can be sent.
-        mutating func pump() async throws(StoreError) {
+        mutating func step() async throws(StoreError) {
+            let records = takeFinished()
             let now = dispatcher.clock.now()
-            var eligible: [String] = []
             var wakeAt: Date?
             func earliest(_ d: Date) { wakeAt = min(wakeAt ?? d, d) }
 
+            // How many each channel may start now.
+            var wanted: [(channel: String, limit: Int)] = []
             for (name, channel) in dispatcher.channels.sorted(by: { $0.key < $1.key }) {
                 let config = channel.config
                 if let off = disabled[name] {
@@ -230,19 +182,87 @@ public final class Dispatcher: Sendable {
                     free = min(free, bucket.whole)
                     if free == 0 { earliest(bucket.nextTokenAt(now: now)); continue }
                 }
-                let claimed = try await store.claimDue(channel: name, limit: free, now: now, owner: dispatcher.owner)
-                if !claimed.isEmpty {
-                    buckets[name]?.take(claimed.count)
+                wanted.append((name, free))
+            }
+
+            let exchange = try await store.exchange(records: records, claims: wanted, now: now, owner: dispatcher.owner)
+            var drained = records.contains { $0.result == .dead }
+            for (name, limit) in wanted {
+                let claimed = exchange.claimed[name] ?? []
+                if let channel = dispatcher.channels[name] {
                     for d in claimed { start(d, on: channel) }
                 }
-                if claimed.count < free { eligible.append(name) }
+                if !claimed.isEmpty { buckets[name]?.take(claimed.count) }
+                if claimed.count < limit { drained = true }
                 else if let bucket = buckets[name], bucket.whole == 0 { earliest(bucket.nextTokenAt(now: now)) }
             }
-            if let due = try await store.nextDue(channels: eligible) {
+            if let due = exchange.nextDue {
                 // Due now but not claimed: another process holds it, or a claim raced; look again shortly.
                 earliest(max(due, now.addingTimeInterval(0.05)))
             }
+            try await disableChannels()
             schedule(wakeAt, now: now)
+            // A drain only needs a look once a queue ran dry or something was dead-lettered.
+            if !records.isEmpty && (drained || wanted.isEmpty) { dispatcher.notifyWatchers() }
+        }
+
+        /// Turns the attempts that finished into records; pauses and disables channels that asked.
+        mutating func takeFinished() -> [AttemptRecord] {
+            var records: [AttemptRecord] = []
+            for f in dispatcher.takeFinished() {
+                let d = f.delivery
+                tasks[d.id] = nil
+                inFlight[d.delivery.channel, default: 1] -= 1
+                dispatcher.adjustInFlight(-1)
+                let channel = dispatcher.channels[d.delivery.channel]
+                let record = Self.record(f, schedule: channel?.config.retrySchedule ?? .webhookDefault, draw: dispatcher.jitter())
+                records.append(record)
+                if case .retry(_, let retryAfter) = f.outcome.outcome {
+                    // A channel that says "slow down" is paused as a whole, not one delivery at a time.
+                    if let retryAfter { block(d.delivery.channel, until: f.at.addingTimeInterval(retryAfter.seconds)) }
+                    else if f.outcome.httpStatus == 429, case .retry(let at) = record.result { block(d.delivery.channel, until: at) }
+                }
+                if case .disableChannel(let reason) = f.outcome.outcome, let config = channel?.config {
+                    toDisable.append(DisabledChannel(channel: config.name, fingerprint: config.fingerprint, reason: reason,
+                                                     since: f.at))
+                    disabled[config.name] = toDisable.last
+                }
+                dispatcher.log(f, record)
+            }
+            return records
+        }
+
+        /// Stores the channels disabled this turn and dead-letters their queues.
+        mutating func disableChannels() async throws(StoreError) {
+            guard !toDisable.isEmpty else { return }
+            for entry in toDisable {
+                let dropped = try await store.disable(entry)
+                dispatcher.logger.error("channel \(entry.channel) disabled: \(entry.reason); \(dropped) queued deliveries dead-lettered. Fix the channel, then: tamwatch replay --dead --channel \(entry.channel)")
+            }
+            toDisable.removeAll()
+            dispatcher.notifyWatchers()
+        }
+
+        mutating func block(_ channel: String, until: Date) {
+            blockedUntil[channel] = max(blockedUntil[channel] ?? until, until)
+        }
+
+        static func record(_ f: Finished, schedule: RetrySchedule, draw: Double) -> AttemptRecord {
+            let d = f.delivery
+            switch f.outcome.outcome {
+            case .delivered:
+                return AttemptRecord(id: d.id, result: .sent, at: f.at, failures: d.failures, httpStatus: f.outcome.httpStatus, error: nil)
+            case .retry(let reason, let retryAfter):
+                let failures = d.failures + 1
+                guard let wait = schedule.delay(afterFailedAttempts: failures, retryAfter: retryAfter, draw: draw) else {
+                    return AttemptRecord(id: d.id, result: .dead, at: f.at, failures: failures, httpStatus: f.outcome.httpStatus,
+                                         error: "gave up after \(failures) failed attempts: \(reason)")
+                }
+                return AttemptRecord(id: d.id, result: .retry(at: f.at.addingTimeInterval(wait.seconds)), at: f.at,
+                                     failures: failures, httpStatus: f.outcome.httpStatus, error: reason)
+            case .dead(let reason), .disableChannel(let reason):
+                return AttemptRecord(id: d.id, result: .dead, at: f.at, failures: d.failures + 1, httpStatus: f.outcome.httpStatus, error: reason)
+            }
         }
 
         mutating func start(_ d: StoredDelivery, on channel: any DeliveryChannel) {

@@ -16,6 +16,20 @@ public struct Delivery: Sendable, Equatable {
     /// A template that failed; the fallback message was queued instead.
     public var renderError: String?
 
+    public init(id: String, eventId: String, jobId: String, eventType: EventType, channel: String, rule: String,
+                message: RenderedMessage, folded: Int, createdAt: Date, renderError: String? = nil) {
+        self.id = id
+        self.eventId = eventId
+        self.jobId = jobId
+        self.eventType = eventType
+        self.channel = channel
+        self.rule = rule
+        self.message = message
+        self.folded = folded
+        self.createdAt = createdAt
+        self.renderError = renderError
+    }
+
     public static func makeID(eventId: String, channel: String) -> String {
         "dlv_" + StableHash.hex128("\(eventId)|\(channel)")
     }
@@ -80,7 +94,8 @@ public struct RuleEngine: Sendable {
         var errors: [String] = []
         for event in events {
             var taken = Set<String>()
-            for rule in rules where rule.matches(event) {
+            let envelope = event.json
+            for rule in rules where rule.matches(event, envelope: envelope) {
                 for name in rule.to where !taken.contains(name) {
                     guard let channel = channels[name] else { continue }
                     taken.insert(name)
@@ -97,7 +112,8 @@ public struct RuleEngine: Sendable {
                         }
                         state.entries[key] = ThrottleState.Entry(lastQueued: event.occurredAt, held: 0)
                     }
-                    let rendered = renderer.render(event, channel: channel, rule: rule.name, template: rule.template, folded: folded)
+                    let rendered = renderer.render(event, envelope: envelope, channel: channel, rule: rule.name,
+                                                   template: rule.template, folded: folded)
                     if let e = rendered.error { errors.append("rule \(rule.name), channel \(name): \(e)") }
                     out.append(Delivery(id: Delivery.makeID(eventId: event.id, channel: name), eventId: event.id,
                                         jobId: event.jobId, eventType: event.type, channel: name, rule: rule.name,

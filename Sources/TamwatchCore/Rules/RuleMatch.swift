@@ -67,9 +67,14 @@ extension RuleConfig {
 
     /// True when the rule's `on` selects the event and every `where` condition holds.
     public func matches(_ event: Event) -> Bool {
+        matches(event, envelope: nil)
+    }
+
+    /// As `matches(_:)`, with the event's envelope already built (the engine builds it once per event).
+    func matches(_ event: Event, envelope: JSONValue?) -> Bool {
         guard selects(event.type) else { return false }
         guard !matchers.isEmpty else { return true }
-        let envelope = event.json
-        return matchers.allSatisfy { $0.evaluate(on: envelope) }
+        let json = envelope ?? event.json
+        return matchers.allSatisfy { $0.evaluate(on: json) }
     }
 }

@@ -78,7 +78,9 @@ public final class StateStore: Sendable {
                     event_type TEXT NOT NULL,
                     channel TEXT NOT NULL,
                     rule TEXT NOT NULL,
-                    message TEXT NOT NULL,
+                    content_type TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    message_extra TEXT,
                     folded INTEGER NOT NULL DEFAULT 0,
                     render_error TEXT,
                     status TEXT NOT NULL DEFAULT 'pending',
@@ -92,7 +94,7 @@ public final class StateStore: Sendable {
                     last_status INTEGER,
                     last_error TEXT
                 );
-                CREATE INDEX deliveries_due ON deliveries(channel, next_at) WHERE status = 'pending';
+                CREATE INDEX deliveries_due ON deliveries(channel, next_at, created_at) WHERE status = 'pending';
                 CREATE INDEX deliveries_by_job ON deliveries(job_id, created_at);
                 CREATE TABLE channel_state (
                     channel TEXT PRIMARY KEY NOT NULL,
@@ -126,27 +128,27 @@ public final class StateStore: Sendable {
         let labelsText = Self.labelsJSON(labels)
         let throttleText = throttle?.json.serialized()
         let rows = events.map { ($0, $0.json.serialized()) }
-        let outbox = deliveries.map { ($0, $0.message.json.serialized()) }
+        let outbox = deliveries
         return try await write { db in
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO jobs (job_id, state, labels, updated_at, throttle) VALUES (?, ?, ?, ?, COALESCE(?, '{}'))
                 ON CONFLICT(job_id) DO UPDATE SET state = excluded.state, labels = excluded.labels,
                     updated_at = excluded.updated_at, throttle = COALESCE(?, jobs.throttle)
-                """, arguments: [jobId, stateText, labelsText, now.timeIntervalSince1970, throttleText, throttleText])
+                """).execute(arguments: [jobId, stateText, labelsText, now.timeIntervalSince1970, throttleText, throttleText])
             var inserted: [Event] = []
             var newIDs = Set<String>()
             for (event, body) in rows {
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     INSERT OR IGNORE INTO events (id, job_id, sequence, type, occurred_at, body) VALUES (?, ?, ?, ?, ?, ?)
-                    """, arguments: [event.id, event.jobId, event.sequence, event.type.rawValue,
+                    """).execute(arguments: [event.id, event.jobId, event.sequence, event.type.rawValue,
                                      event.occurredAt.timeIntervalSince1970, body])
                 if db.changesCount > 0 {
                     inserted.append(event)
                     newIDs.insert(event.id)
                 }
             }
-            for (d, message) in outbox where newIDs.contains(d.eventId) {
-                try Self.insert(d, message: message, at: now, db)
+            for d in outbox where newIDs.contains(d.eventId) {
+                try Self.insert(d, at: now, db)
             }
             return inserted
         }

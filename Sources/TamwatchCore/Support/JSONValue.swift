@@ -110,21 +110,35 @@ extension JSONValue {
     }
 
     static func writeString(_ s: String, into out: inout String) {
+        var s = s
+        s.makeContiguousUTF8()  // a no-op for native strings
         out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case let c where c.value < 0x20:
-                let hex = String(c.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
+        // Most strings need no escaping: append them whole. Otherwise escape byte by byte
+        // (appending scalar by scalar, as this once did, is many times slower).
+        _ = s.utf8.withContiguousStorageIfAvailable { bytes in
+            guard bytes.contains(where: needsEscape) else { out += s; return }
+            var escaped = [UInt8]()
+            escaped.reserveCapacity(bytes.count + 16)
+            for b in bytes {
+                guard needsEscape(b) else { escaped.append(b); continue }
+                escaped.append(UInt8(ascii: "\\"))
+                switch b {
+                case UInt8(ascii: "\""): escaped.append(UInt8(ascii: "\""))
+                case UInt8(ascii: "\\"): escaped.append(UInt8(ascii: "\\"))
+                case 0x0A: escaped.append(UInt8(ascii: "n"))
+                case 0x0D: escaped.append(UInt8(ascii: "r"))
+                case 0x09: escaped.append(UInt8(ascii: "t"))
+                default: escaped += Array(String(format: "u%04x", Int(b)).utf8)
+                }
             }
+            out += String(decoding: escaped, as: UTF8.self)
         }
         out += "\""
+    }
+
+    @inline(__always)
+    private static func needsEscape(_ b: UInt8) -> Bool {
+        b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\")
     }
 }
 

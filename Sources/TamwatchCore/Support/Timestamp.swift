@@ -8,9 +8,25 @@ public enum Timestamp {
         var tmv = tm()
         gmtime_r(&t, &tmv)
         let milli = Int(ms % 1000 < 0 ? ms % 1000 + 1000 : ms % 1000)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                      Int(tmv.tm_year) + 1900, Int(tmv.tm_mon) + 1, Int(tmv.tm_mday),
-                      Int(tmv.tm_hour), Int(tmv.tm_min), Int(tmv.tm_sec), milli)
+        // Digits by hand: String(format:) was a sixth of the rule engine's time.
+        var out = [UInt8]()
+        out.reserveCapacity(24)
+        func digits(_ value: Int, _ width: Int) {
+            var v = value, buffer = [UInt8](repeating: UInt8(ascii: "0"), count: width)
+            for i in stride(from: width - 1, through: 0, by: -1) {
+                buffer[i] = UInt8(ascii: "0") + UInt8(v % 10)
+                v /= 10
+            }
+            out += buffer
+        }
+        digits(Int(tmv.tm_year) + 1900, 4); out.append(UInt8(ascii: "-"))
+        digits(Int(tmv.tm_mon) + 1, 2); out.append(UInt8(ascii: "-"))
+        digits(Int(tmv.tm_mday), 2); out.append(UInt8(ascii: "T"))
+        digits(Int(tmv.tm_hour), 2); out.append(UInt8(ascii: ":"))
+        digits(Int(tmv.tm_min), 2); out.append(UInt8(ascii: ":"))
+        digits(Int(tmv.tm_sec), 2); out.append(UInt8(ascii: "."))
+        digits(milli, 3); out.append(UInt8(ascii: "Z"))
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

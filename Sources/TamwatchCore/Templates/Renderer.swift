@@ -19,18 +19,16 @@ public struct RenderedMessage: Sendable, Equatable {
         self.to = to
     }
 
-    public var json: JSONValue {
-        var members: [(String, JSONValue)] = [("content_type", .string(contentType)), ("body", .string(body))]
+    /// The email parts beyond the body, as the outbox stores them (nil for HTTP channels).
+    public var extraJSON: JSONValue? {
+        var members: [(String, JSONValue)] = []
         if let subject { members.append(("subject", .string(subject))) }
         if let html { members.append(("html", .string(html))) }
         if let to { members.append(("to", .array(to.map(JSONValue.string)))) }
-        return .object(members)
+        return members.isEmpty ? nil : .object(members)
     }
 
-    public init?(json: JSONValue) {
-        guard let body = json["body"]?.stringValue else { return nil }
-        self.body = body
-        contentType = json["content_type"]?.stringValue ?? "application/json"
+    mutating func apply(extraJSON json: JSONValue) {
         subject = json["subject"]?.stringValue
         html = json["html"]?.stringValue
         if case .array(let items)? = json["to"] { to = items.compactMap(\.stringValue) }
@@ -50,15 +48,21 @@ public struct Renderer: Sendable {
     }
 
     public func render(_ event: Event, channel: ChannelConfig, rule: String, template: String?, folded: Int) -> Output {
-        let context = Self.context(event, channel: channel.name, rule: rule, folded: folded)
+        render(event, envelope: event.json, channel: channel, rule: rule, template: template, folded: folded)
+    }
+
+    /// As above, with the event's envelope already built.
+    func render(_ event: Event, envelope: JSONValue, channel: ChannelConfig, rule: String, template: String?, folded: Int) -> Output {
+        let context = { Self.context(event, envelope: envelope, channel: channel.name, rule: rule, folded: folded) }
         switch channel.type {
         case .email:
-            return renderEmail(event, channel: channel, template: template, context: context)
+            return renderEmail(event, channel: channel, template: template, context: context())
         default:
             guard let file = templates.find(kind: channel.type, templateName: template, eventType: event.type, suffix: "json") else {
+                if channel.type == .webhook { return Output(message: RenderedMessage(body: envelope.serialized()), error: nil) }
                 return Output(message: Self.fallback(event, kind: channel.type, folded: folded), error: nil)
             }
-            let body = file.render(context)
+            let body = file.render(context())
             do {
                 let parsed = try JSONValue.parse(body)
                 // Compact and byte-stable: what is signed is what is sent.
@@ -119,8 +123,8 @@ public struct Renderer: Sendable {
 
     /// The template context: the event envelope plus `rule`, `channel`, `folded`, `summary`,
     /// `headline` and `progress` (`percent`, `bar`, `bands`).
-    public static func context(_ event: Event, channel: String, rule: String, folded: Int) -> [String: Any] {
-        guard case .some(let base as [String: Any]) = mustacheValue(event.json) else { return [:] }
+    public static func context(_ event: Event, envelope: JSONValue? = nil, channel: String, rule: String, folded: Int) -> [String: Any] {
+        guard case .some(let base as [String: Any]) = mustacheValue(envelope ?? event.json) else { return [:] }
         var context = base
         context["rule"] = rule
         context["channel"] = channel
