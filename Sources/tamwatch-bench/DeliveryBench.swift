@@ -138,10 +138,9 @@ func benchDeliver() async throws {
     let body = events[count / 2].json.serialized()
     let bodyFile = folder.appendingPathComponent("body.json")
     try body.write(to: bodyFile, atomically: true, encoding: .utf8)
-    var config = ""
-    for _ in 0..<count {
-        config += "url = \"\(url)\"\ndata-binary = \"@\(bodyFile.path)\"\nheader = \"content-type: application/json\"\noutput = \"/dev/null\"\nnext\n"
-    }
+    // One transfer per entry, `next` between them (not after the last: an empty transfer aborts the run).
+    let entry = "url = \"\(url)\"\ndata-binary = \"@\(bodyFile.path)\"\nheader = \"content-type: application/json\"\noutput = \"/dev/null\"\nfail\n"
+    let config = Array(repeating: entry, count: count).joined(separator: "next\n")
     let curlConfig = folder.appendingPathComponent("curl.cfg")
     try config.write(to: curlConfig, atomically: true, encoding: .utf8)
     print("deliver: \(count) POSTs of \(body.utf8.count) bytes, \(concurrency) at a time, to \(url) (tamwatch receive, keep-alive HTTP/1.1)")
@@ -156,7 +155,8 @@ func benchDeliver() async throws {
         let c0 = ContinuousClock.now
         try curl.run()
         curl.waitUntilExit()
-        let curlSeconds = (ContinuousClock.now - c0).seconds
+        let curlSeconds = milliseconds(ContinuousClock.now - c0) / 1000
+        guard curl.terminationStatus == 0 else { throw BenchError(message: "curl exited \(curl.terminationStatus)") }
 
         // tamwatch: the outbox on disk, signed, every attempt recorded.
         let store = try StateStore(path: folder.appendingPathComponent("outbox-\(run).sqlite").path)
@@ -178,7 +178,7 @@ func benchDeliver() async throws {
         let t0 = ContinuousClock.now
         let task = Task { try await dispatcher.run() }
         let left = try await dispatcher.drain(jobIds: nil, until: Date().addingTimeInterval(300))
-        let seconds = (ContinuousClock.now - t0).seconds
+        let seconds = milliseconds(ContinuousClock.now - t0) / 1000
         let cpu = cpuSeconds() - cpu0
         task.cancel()
         _ = await task.result

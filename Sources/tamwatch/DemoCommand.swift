@@ -91,7 +91,7 @@ struct DemoCommand: AsyncParsableCommand {
         }
         let signals = cancelOnSignals(task)
         let outcome = await task.value
-        signals.forEach { $0.cancel() }
+        signals.detach()
         await delivery.stop()
         await console.finish()
         let sent = (try? await store.deliveries(status: .sent, jobId: jobId).count) ?? 0

@@ -57,7 +57,7 @@ struct ReceiveCommand: AsyncParsableCommand {
         }
         let signals = cancelOnSignals(task)
         let failure = await task.value
-        signals.forEach { $0.cancel() }
+        signals.detach()
         if quiet { printError("tamwatch receive: \(count.value.load(ordering: .relaxed)) deliveries received") }
         if let failure {
             printError("tamwatch receive: \(failure)")

@@ -89,7 +89,7 @@ struct ReplayCommand: AsyncParsableCommand {
         let task = Task { await delivery.drain(jobIds: nil, ids: ids, timeout: timeout) }
         let signals = cancelOnSignals(task)
         let left = await task.value
-        signals.forEach { $0.cancel() }
+        signals.detach()
         await delivery.stop()
 
         var after: [StoredDelivery] = []

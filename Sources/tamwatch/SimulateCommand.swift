@@ -79,6 +79,6 @@ struct SimulateCommand: AsyncParsableCommand {
         }
         let signals = cancelOnSignals(task)
         await task.value
-        signals.forEach { $0.cancel() }
+        signals.detach()
     }
 }

@@ -61,6 +61,10 @@ struct WatchCommand: AsyncParsableCommand {
 
     func run() async throws {
         logging.bootstrap()
+        // From here on Ctrl-C stops the watch cleanly, even before it has started polling.
+        let canceller = Canceller()
+        let signals = SignalRelay.shared.attach { canceller.cancel() }
+        defer { signals.detach() }
         var config = try loadConfig(config)
         if let apiUrl { config.api.baseURL = apiUrl }
         if let pollInterval, let d = DurationText.parse(pollInterval) { config.api.pollInterval = d }
@@ -90,9 +94,8 @@ struct WatchCommand: AsyncParsableCommand {
             }
             return run
         }
-        let signals = cancelOnSignals(task)
+        canceller.bind(task)
         let run = await task.value
-        signals.forEach { $0.cancel() }
         await delivery.stop()
         await console.finish()
         if let left = run.leftover { reportLeftovers(left, timeout: timeout, statePath: config.statePath) }

@@ -29,8 +29,17 @@ struct ConfigTests {
         #expect(config.api.key == "of_x")
         #expect(config.api.pollInterval == .seconds(10))
         #expect(config.channels.map(\.name).sorted() == ["ops", "owner", "pipeline"])
-        #expect(config.rules.map(\.name) == ["finished", "everything-to-pipeline"])
+        #expect(config.rules.map(\.name) == ["finished", "sales-progress", "everything-to-pipeline"])
         #expect(config.rules[0].matchers.map(\.op) == [.equal, .greaterOrEqual])
+        #expect(config.rules[1].throttle == .seconds(600))
+        let pipeline = try #require(config.channels.first { $0.name == "pipeline" })
+        #expect(pipeline.retrySchedule == .webhookDefault)
+        #expect(pipeline.concurrency == 16)
+        #expect(pipeline.headers == [HTTPHeader("x-source", "tamwatch")])
+        // Its templates (the shipped ones) load, and every rule's template exists.
+        let setup = try DeliverySetup.load(config, transport: CurlTransport())
+        #expect(setup.channels.map(\.config.name).sorted() == ["ops", "pipeline"])
+        #expect(setup.warnings == ["channel owner: email delivery is not in this version yet; its deliveries stay queued in the outbox"])
         #expect(config.statePath.hasSuffix("config/tamwatch.sqlite"))
         // Without its secrets in the environment, the example names each missing one.
         do {

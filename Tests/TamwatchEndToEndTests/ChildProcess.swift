@@ -18,8 +18,10 @@ final class ChildProcess: Sendable {
         return dir.appendingPathComponent("tamwatch").path
     }
 
-    init(_ arguments: [String], environment: [String: String] = [:], executable: String = ChildProcess.binary) throws {
+    init(_ arguments: [String], environment: [String: String] = [:], executable: String = ChildProcess.binary,
+         directory: URL? = nil) throws {
         process = Process()
+        if let directory { process.currentDirectoryURL = directory }
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
@@ -101,14 +103,17 @@ final class ChildProcess: Sendable {
         _ = try await exitCode()
     }
 
-    /// SIGTERM, then SIGKILL if the process is still there after two seconds.
+    /// SIGTERM, then SIGKILL if the process is still there after two seconds. Returns at once:
+    /// it runs in `defer` blocks of async tests, where blocking would starve the other tests' tasks.
     func stop() {
         guard process.isRunning else { return }
         kill(pid, SIGTERM)
-        let deadline = Date().addingTimeInterval(2)
-        while process.isRunning, Date() < deadline { usleep(2000) }
-        if process.isRunning { kill(pid, SIGKILL) }
-        process.waitUntilExit()
+        let process = self.process
+        Thread.detachNewThread {
+            let deadline = Date().addingTimeInterval(2)
+            while process.isRunning, Date() < deadline { usleep(5000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
     }
 }
 

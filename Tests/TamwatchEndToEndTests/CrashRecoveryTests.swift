@@ -63,8 +63,10 @@ struct CrashRecoveryTests {
         defer { sim.child.stop() }
         let first = try watch()
         try await first.waitFor { $0.count >= 4 }
+        let linesAtSignal = first.stdoutLines.count
         kill(first.pid, SIGINT)
-        #expect(try await first.exitCode() == 130)
+        let firstStatus = try await first.exitCode()
+        #expect(firstStatus == 130, "exit \(firstStatus) after \(first.stdoutLines.count) lines (\(linesAtSignal) when signalled); stderr: \(first.stderr)")
         #expect(first.stderr.contains("interrupted; state saved"))
         let second = try watch()
         #expect(try await second.exitCode() == 0)

@@ -33,6 +33,7 @@ struct PythonReceiver {
         var type: String?
         var eventID: String?
         var headers: [String: String]
+        var body: String
     }
 
     func entries() throws -> [Entry] {
@@ -43,7 +44,8 @@ struct PythonReceiver {
             if case .object(let members)? = json["headers"] { for (k, v) in members { headers[k] = v.stringValue } }
             return Entry(n: json["n"]?.intValue ?? 0, id: json["id"]?.stringValue, answer: json["answer"]?.stringValue ?? "",
                          libraryOK: json["library_ok"]?.boolValue ?? false, stdlibOK: json["stdlib_ok"]?.boolValue ?? false,
-                         type: json["type"]?.stringValue, eventID: json["event_id"]?.stringValue, headers: headers)
+                         type: json["type"]?.stringValue, eventID: json["event_id"]?.stringValue, headers: headers,
+                         body: json["body"]?.stringValue ?? "")
         }
     }
 
@@ -248,5 +250,68 @@ struct DeliveryEndToEndTests {
         let rows = pending.stdoutLines.compactMap { try? JSONValue.parse($0) }
         #expect(rows.count == Self.eventIDs(watch.stdoutLines).count)
         #expect(rows.allSatisfy { $0["attempts"]?.intValue == 2 && $0["last_status"]?.intValue == 503 })
+    }
+}
+
+@Suite("Templates from the command line")
+struct TemplateCommandLineTests {
+    @Test("a rule's template is found in the shipped templates/ from any working directory, rendered, signed")
+    func shippedTemplateFromAnyDirectory() async throws {
+        let dir = temporaryDirectory()
+        let sim = try await SimulatorProcess.start()
+        defer { sim.child.stop() }
+        let receiver = try await PythonReceiver.start(secret: DeliveryEndToEndTests.secret, in: dir)
+        defer { receiver.child.stop() }
+        let config = dir.appendingPathComponent("tamwatch.yaml")
+        try """
+            state: { path: state.sqlite }
+            channels:
+              crm: { type: webhook, url: "\(receiver.url)", secret: "${E2E_WEBHOOK_SECRET}" }
+            rules:
+              - { name: done, on: [job.terminal], where: ["labels.team =~ \\"sales|ops\\""], to: [crm], template: compact }
+            """.write(to: config, atomically: true, encoding: .utf8)
+        let job = try await sim.submit("normal")
+        let elsewhere = temporaryDirectory()
+        let watch = try ChildProcess(["watch", job, "--config", config.path, "--api-url", sim.url, "--poll-interval", "50ms",
+                                      "--label", "team=sales", "--label", "owner=ana@example.com", "--no-progress"],
+                                     environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key, "E2E_WEBHOOK_SECRET": DeliveryEndToEndTests.secret],
+                                     directory: elsewhere)
+        #expect(try await watch.exitCode() == 0, "\(watch.stderr)")
+        let entries = try receiver.entries()
+        #expect(entries.count == 1, "only job.terminal matches the rule")
+        #expect(entries.allSatisfy { $0.libraryOK && $0.stdlibOK })
+        let body = try JSONValue.parse(try #require(entries.first).body)
+        #expect(body["type"]?.stringValue == "job.terminal")
+        #expect(body["id"]?.stringValue == entries.first?.id, "webhook-id is the event id")
+        #expect(body["summary"]?.stringValue?.hasPrefix("TAM build \(job.prefix(8)): completed") == true, "\(body)")
+        #expect(body["status"]?.stringValue == "completed")
+        #expect(body["bands"]?.stringValue == "6/6")
+        #expect(body["owner"]?.stringValue == "ana@example.com")
+        #expect(body["unique_count"]?.stringValue.flatMap(Int.init).map { $0 > 0 } == true)
+    }
+
+    @Test("a broken template or a rule naming a missing one is a configuration error: file, line, column, key; exit 78")
+    func templateErrors() async throws {
+        let dir = temporaryDirectory()
+        let own = dir.appendingPathComponent("mytemplates/webhook")
+        try FileManager.default.createDirectory(at: own, withIntermediateDirectories: true)
+        try "{\n  \"text\": \"{{#job.manifest}}done\"\n}\n".write(to: own.appendingPathComponent("broken.json"), atomically: true, encoding: .utf8)
+        let config = dir.appendingPathComponent("tamwatch.yaml")
+        try """
+            templates: mytemplates
+            channels:
+              crm: { type: webhook, url: "http://127.0.0.1:9/hook" }
+            rules:
+              - name: done
+                on: [job.terminal]
+                to: [crm]
+                template: nothere
+            """.write(to: config, atomically: true, encoding: .utf8)
+        let watch = try ChildProcess(["watch", "job-1", "--config", config.path], environment: ["OPENFUNNEL_API_KEY": "k"])
+        #expect(try await watch.exitCode() == 78)
+        #expect(watch.stderr.contains("2 configuration errors"), "\(watch.stderr)")
+        #expect(watch.stderr.contains("mytemplates/webhook/broken.json:"), "\(watch.stderr)")
+        #expect(watch.stderr.contains("template syntax error: a section is not closed"), "\(watch.stderr)")
+        #expect(watch.stderr.contains("tamwatch.yaml:5: rules.done.template: no template 'nothere' for webhook channels"), "\(watch.stderr)")
     }
 }

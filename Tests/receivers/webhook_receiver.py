@@ -87,6 +87,7 @@ def main() -> None:
                     entry["stdlib_ok"] = stdlib_verify(args.secret, headers, body)
                 except (KeyError, ValueError):
                     entry["stdlib_ok"] = False
+                entry["body"] = body.decode("utf-8", "replace")
                 try:
                     event = json.loads(body)
                     entry["type"] = event.get("type")

@@ -150,6 +150,9 @@ public final class Dispatcher: Sendable {
         /// timer for the next moment something can be sent.
         mutating func step() async throws(StoreError) {
             let records = takeFinished()
+            // Disabled before anything else is claimed or recorded: once a queue is dead-lettered,
+            // the channel's state already says why.
+            try await disableChannels()
             let now = dispatcher.clock.now()
             var wakeAt: Date?
             func earliest(_ d: Date) { wakeAt = min(wakeAt ?? d, d) }
@@ -200,7 +203,6 @@ public final class Dispatcher: Sendable {
                 // Due now but not claimed: another process holds it, or a claim raced; look again shortly.
                 earliest(max(due, now.addingTimeInterval(0.05)))
             }
-            try await disableChannels()
             schedule(wakeAt, now: now)
             // A drain only needs a look once a queue ran dry or something was dead-lettered.
             if !records.isEmpty && (drained || wanted.isEmpty) { dispatcher.notifyWatchers() }
