@@ -21,16 +21,7 @@ public struct SimulatorServer: Sendable {
 
     /// Starts serving in the background and returns once the port is bound.
     public func start() async throws -> RunningSimulator {
-        let (stream, continuation) = AsyncStream<Int>.makeStream()
-        let app = makeApplication { port in continuation.yield(port); continuation.finish() }
-        let task = Task { try await app.run() }
-        var iterator = stream.makeAsyncIterator()
-        guard let bound = await iterator.next() else {
-            task.cancel()
-            _ = try await task.value
-            throw SimulatorStartError(message: "the simulator stopped before it was listening on \(host):\(port)")
-        }
-        return RunningSimulator(port: bound, host: host, task: task)
+        try await startInBackground("the simulator", host: host, port: port, makeApplication)
     }
 
     /// Serves until the task is cancelled; `onListening` gets the bound port.
@@ -60,6 +51,21 @@ public struct SimulatorServer: Sendable {
                            onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
                            logger: logger)
     }
+}
+
+/// Runs a Hummingbird application in a task of its own and returns once its port is bound.
+func startInBackground<App: ApplicationProtocol>(_ what: String, host: String, port: Int,
+                                                 _ make: (@escaping @Sendable (Int) -> Void) -> App) async throws -> RunningSimulator {
+    let (stream, continuation) = AsyncStream<Int>.makeStream()
+    let app = make { port in continuation.yield(port); continuation.finish() }
+    let task = Task { try await app.run() }
+    var iterator = stream.makeAsyncIterator()
+    guard let bound = await iterator.next() else {
+        task.cancel()
+        _ = try await task.value
+        throw SimulatorStartError(message: "\(what) stopped before it was listening on \(host):\(port)")
+    }
+    return RunningSimulator(port: bound, host: host, task: task)
 }
 
 public struct SimulatorStartError: Error, CustomStringConvertible {

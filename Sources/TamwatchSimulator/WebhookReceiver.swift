@@ -43,16 +43,7 @@ public struct WebhookReceiver: Sendable {
 
     /// Starts serving in the background and returns once the port is bound.
     public func start() async throws -> RunningSimulator {
-        let (stream, continuation) = AsyncStream<Int>.makeStream()
-        let app = makeApplication { port in continuation.yield(port); continuation.finish() }
-        let task = Task { try await app.run() }
-        var iterator = stream.makeAsyncIterator()
-        guard let bound = await iterator.next() else {
-            task.cancel()
-            _ = try await task.value
-            throw SimulatorStartError(message: "the receiver stopped before it was listening on \(host):\(port)")
-        }
-        return RunningSimulator(port: bound, host: host, task: task)
+        try await startInBackground("the receiver", host: host, port: port, makeApplication)
     }
 
     /// Serves until the task is cancelled; `onListening` gets the bound port.

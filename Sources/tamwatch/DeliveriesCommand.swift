@@ -18,11 +18,7 @@ struct DeliveriesCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Only deliveries to this channel.")
     var channel: String?
 
-    @Option(name: .long, help: "The YAML configuration file (for state.path).")
-    var config: String?
-
-    @Option(name: .long, help: "Override state.path (the SQLite state file).")
-    var state: String?
+    @OptionGroup var options: ConfigOptions
 
     @Option(name: .long, help: "text (a table) or ndjson (one JSON object per delivery).")
     var output: Console.Format = .text
@@ -31,13 +27,8 @@ struct DeliveriesCommand: AsyncParsableCommand {
     var limit: Int = 1000
 
     func run() async throws {
-        var config = try loadConfig(config)
-        if let state { config.statePath = state }
-        guard FileManager.default.fileExists(atPath: config.statePath) else {
-            printError("tamwatch: no state file at \(config.statePath) (nothing was watched with it yet)")
-            throw ExitCode(1)
-        }
-        let store = try openStore(config.statePath)
+        let config = try options.load()
+        let store = try options.existingStore(config)
         let list = try await store.deliveries(status: status, jobId: job, channel: channel, limit: max(1, limit))
         switch output {
         case .ndjson:

@@ -43,6 +43,31 @@ struct DeliveryRuntime {
     }
 }
 
+/// `--config` and `--state`, shared by watch, deliveries and replay.
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .long, help: "The YAML configuration file (default: $TAMWATCH_CONFIG, else ./tamwatch.yaml if present).")
+    var config: String?
+
+    @Option(name: .long, help: "Override state.path (the SQLite state file).")
+    var state: String?
+
+    /// The configuration with `--state` applied (exit 78 on errors).
+    func load() throws -> TamwatchConfig {
+        var loaded = try loadConfig(config)
+        if let state { loaded.statePath = state }
+        return loaded
+    }
+
+    /// The existing state file, or exit 1 saying there is none.
+    func existingStore(_ config: TamwatchConfig) throws -> StateStore {
+        guard FileManager.default.fileExists(atPath: config.statePath) else {
+            printError("tamwatch: no state file at \(config.statePath) (nothing was watched with it yet)")
+            throw ExitCode(1)
+        }
+        return try openStore(config.statePath)
+    }
+}
+
 /// `--drain-timeout`, shared by watch and replay.
 struct DrainOptions: ParsableArguments {
     @Option(name: .long, help: "How long to wait for deliveries to settle before exiting (they stay in the outbox).")

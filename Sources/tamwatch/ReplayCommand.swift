@@ -31,11 +31,7 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(name: .long, help: "With --dead or --pending: only this job.")
     var job: String?
 
-    @Option(name: .long, help: "The YAML configuration file (channels and state.path).")
-    var config: String?
-
-    @Option(name: .long, help: "Override state.path (the SQLite state file).")
-    var state: String?
+    @OptionGroup var options: ConfigOptions
 
     @OptionGroup var drain: DrainOptions
 
@@ -49,13 +45,8 @@ struct ReplayCommand: AsyncParsableCommand {
 
     func run() async throws {
         logging.bootstrap()
-        var config = try loadConfig(config)
-        if let state { config.statePath = state }
-        guard FileManager.default.fileExists(atPath: config.statePath) else {
-            printError("tamwatch: no state file at \(config.statePath)")
-            throw ExitCode(1)
-        }
-        let store = try openStore(config.statePath)
+        let config = try options.load()
+        let store = try options.existingStore(config)
 
         var chosen: [StoredDelivery] = []
         for id in ids {

@@ -21,9 +21,6 @@ struct WatchCommand: AsyncParsableCommand {
     @Argument(help: "One or more job ids, as returned by the submit call.")
     var jobIds: [String]
 
-    @Option(name: .long, help: "The YAML configuration file (default: $TAMWATCH_CONFIG, else ./tamwatch.yaml if present).")
-    var config: String?
-
     @Option(name: .long, help: "What to print on stdout for each event: text or ndjson.")
     var output: Console.Format = .text
 
@@ -33,14 +30,13 @@ struct WatchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Override api.poll_interval (e.g. 50ms, 10s).")
     var pollInterval: String?
 
-    @Option(name: .long, help: "Override state.path (the SQLite state file).")
-    var state: String?
-
     @Option(name: .long, help: "A label for the watched jobs, key=value; repeatable.")
     var label: [String] = []
 
     @Flag(name: .long, help: "Do not draw live progress lines on stderr.")
     var noProgress = false
+
+    @OptionGroup var options: ConfigOptions
 
     @OptionGroup var drain: DrainOptions
 
@@ -65,10 +61,9 @@ struct WatchCommand: AsyncParsableCommand {
         let canceller = Canceller()
         let signals = SignalRelay.shared.attach { canceller.cancel() }
         defer { signals.detach() }
-        var config = try loadConfig(config)
+        var config = try options.load()
         if let apiUrl { config.api.baseURL = apiUrl }
         if let pollInterval, let d = DurationText.parse(pollInterval) { config.api.pollInterval = d }
-        if let state { config.statePath = state }
         let key = try apiKey(config)
         let labels = try parseLabels(label)
 
