@@ -206,7 +206,8 @@ struct DispatcherTests {
         let rig = try Rig(RawHTTPServer.status(200))
         let queued = try await rig.queue(2)
         // A process that no longer exists claimed both (it was killed mid-send).
-        _ = try await rig.store.claimDue(channel: "hook", limit: 2, now: rig.clock.now(), owner: Int32.max)
+        let claimed = try await rig.store.exchange(records: [], claims: [("hook", 2)], now: rig.clock.now(), owner: Int32.max)
+        #expect(claimed.claimed["hook"]?.count == 2)
         let all = try await rig.run(try rig.dispatcher([rig.channel()]), until: { $0.allSatisfy { $0.status == .sent } })
         #expect(all.count == 2)
         #expect(Set(rig.requestHeaders().compactMap { $0["webhook-id"] }) == Set(queued.map(\.eventId)))

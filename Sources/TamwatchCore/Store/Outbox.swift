@@ -86,24 +86,6 @@ extension StateStore {
                               sentAt: date(17), lastStatus: row[18], lastError: row[19])
     }
 
-    /// Claims up to `limit` due deliveries of a channel for this process (oldest first). A claim
-    /// keeps other processes on the same state file from sending the same delivery at once.
-    public func claimDue(channel: String, limit: Int, now: Date, owner: Int32) async throws(StoreError) -> [StoredDelivery] {
-        guard limit > 0 else { return [] }
-        return try await write { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT \(Self.columns) FROM deliveries
-                WHERE status = 'pending' AND channel = ? AND next_at <= ? AND claimed_by IS NULL
-                ORDER BY next_at, created_at LIMIT ?
-                """, arguments: [channel, now.timeIntervalSince1970, limit])
-            let claimed = rows.compactMap(Self.stored)
-            for d in claimed {
-                try db.execute(sql: "UPDATE deliveries SET claimed_by = ? WHERE id = ?", arguments: [owner, d.id])
-            }
-            return claimed
-        }
-    }
-
     public struct Exchange: Sendable {
         public var claimed: [String: [StoredDelivery]]
         /// The earliest due time among unclaimed deliveries of channels that had room left.
@@ -111,7 +93,8 @@ extension StateStore {
     }
 
     /// The dispatcher's turn in one transaction: records finished attempts, then claims up to
-    /// each channel's limit of due deliveries for `owner`, oldest first.
+    /// each channel's limit of due deliveries for `owner` (a pid), oldest first. A claim keeps
+    /// other processes on the same state file from sending the same delivery at once.
     public func exchange(records: [AttemptRecord], claims: [(channel: String, limit: Int)], now: Date,
                          owner: Int32) async throws(StoreError) -> Exchange {
         let claims = claims.map { ChannelClaim(channel: $0.channel, limit: $0.limit) }
@@ -150,18 +133,6 @@ extension StateStore {
             SELECT next_at FROM deliveries
             WHERE status = 'pending' AND channel = ? AND claimed_by IS NULL ORDER BY next_at LIMIT 1
             """), arguments: [channel])
-    }
-
-    /// The earliest time an unclaimed pending delivery of these channels falls due.
-    public func nextDue(channels: [String]) async throws(StoreError) -> Date? {
-        guard !channels.isEmpty else { return nil }
-        return try await read { db in
-            var earliest: Double?
-            for channel in channels {
-                if let next = try Self.nextUnclaimed(channel: channel, db) { earliest = min(earliest ?? next, next) }
-            }
-            return earliest.map(Date.init(timeIntervalSince1970:))
-        }
     }
 
     /// Records attempts (one transaction for a batch) and drops their claims.
