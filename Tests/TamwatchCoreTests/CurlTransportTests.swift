@@ -59,9 +59,9 @@ struct CurlTransportTests {
     @Test("a refused connection, a timeout and a dropped connection are typed errors")
     func failures() async throws {
         let transport = CurlTransport()
-        let refused = try RawHTTPServer(.silent)
+        let refused = try RefusingPort()
+        defer { withExtendedLifetime(refused) {} }  // the port stays refused (and ours) to the end
         let port = refused.port
-        refused.close()
         do {
             _ = try await transport.send(HTTPRequest(url: "http://127.0.0.1:\(port)/"))
             Issue.record("expected a refused connection")

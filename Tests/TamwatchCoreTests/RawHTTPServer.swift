@@ -1,6 +1,34 @@
 import Foundation
 import Synchronization
 
+/// A loopback port that refuses connections for as long as this lives: the socket is bound but
+/// never listens, so no other test's server can be handed the same port meanwhile (closing a
+/// server and reusing its port raced with servers started by tests running in parallel).
+final class RefusingPort: Sendable {
+    let port: Int
+    private let fd: Int32
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.fd = fd
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else { Glibc.close(fd); throw POSIXError(.EADDRINUSE) }
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
+        port = Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    deinit { Glibc.close(fd) }
+}
+
 /// A tiny loopback HTTP/1.1 server on raw sockets, for answers no real server gives on purpose:
 /// redirects, silence until the client times out, a connection closed mid-response.
 final class RawHTTPServer: Sendable {

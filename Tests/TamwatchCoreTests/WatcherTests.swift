@@ -109,10 +109,9 @@ struct WatcherTests {
 
     @Test("an unreachable API is retried with growing backoff, then given up on past the budget")
     func unreachable() async throws {
-        let closed = try RawHTTPServer(.silent)
-        let port = closed.port
-        closed.close()
-        let h = try await Harness(baseURL: "http://127.0.0.1:\(port)", giveUp: .seconds(60))
+        let closed = try RefusingPort()
+        defer { withExtendedLifetime(closed) {} }  // the port stays refused (and ours) to the end
+        let h = try await Harness(baseURL: "http://127.0.0.1:\(closed.port)", giveUp: .seconds(60))
         defer { Task { await h.sim.stop() } }
         #expect(try await h.watcher.watch(job: "j") == .unwatchable(kind: "unreachable"))
         let sleeps = h.clock.sleeps
