@@ -14,8 +14,9 @@ struct Tamwatch: AsyncParsableCommand {
             against the last, and emits typed events. Try it with no setup: tamwatch demo
             """,
         version: TamwatchVersion.current,
-        subcommands: [WatchCommand.self, DemoCommand.self, DeliveriesCommand.self, ReplayCommand.self,
-                      SimulateCommand.self, ReceiveCommand.self, SubmitCommand.self]
+        subcommands: [WatchCommand.self, DemoCommand.self, CheckCommand.self, RenderCommand.self, TestSendCommand.self,
+                      DeliveriesCommand.self, ReplayCommand.self, SimulateCommand.self, ReceiveCommand.self,
+                      SubmitCommand.self]
     )
 }
 
@@ -52,7 +53,7 @@ func printError(_ message: String) {
 /// else the built-in defaults. Problems are printed with file, line and key; exit 78.
 func loadConfig(_ path: String?) throws -> TamwatchConfig {
     let env = ProcessInfo.processInfo.environment
-    let chosen = path ?? env["TAMWATCH_CONFIG"] ?? (FileManager.default.fileExists(atPath: "tamwatch.yaml") ? "tamwatch.yaml" : nil)
+    let chosen = configPath(path)
     do {
         guard let chosen else {
             var config = TamwatchConfig()
@@ -64,6 +65,12 @@ func loadConfig(_ path: String?) throws -> TamwatchConfig {
         printConfigErrors(error)
         throw Exit.configuration
     }
+}
+
+/// `--config`, else `$TAMWATCH_CONFIG`, else `./tamwatch.yaml` when present.
+func configPath(_ path: String?) -> String? {
+    path ?? ProcessInfo.processInfo.environment["TAMWATCH_CONFIG"]
+        ?? (FileManager.default.fileExists(atPath: "tamwatch.yaml") ? "tamwatch.yaml" : nil)
 }
 
 /// Parses `key=value` labels.

@@ -11,27 +11,41 @@ public struct ConfigLoader {
     }
 
     public func load(path: String) throws(ConfigErrors) -> TamwatchConfig {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let why = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "does not exist"
-            throw ConfigErrors([ConfigError(file: path, line: nil, key: "", message: "the configuration file \(why)")])
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw ConfigErrors([ConfigError(file: path, line: nil, key: "", message: "the file is not UTF-8 text")])
-        }
-        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        return try parse(text, file: path, baseDirectory: folder)
+        let (config, errors) = loadCollecting(path: path)
+        guard errors.isEmpty, let config else { throw ConfigErrors(errors) }
+        return config
     }
 
     /// Parses configuration text; relative paths resolve against `baseDirectory`.
     public func parse(_ text: String, file: String, baseDirectory: String) throws(ConfigErrors) -> TamwatchConfig {
+        let (config, errors) = parseCollecting(text, file: file, baseDirectory: baseDirectory)
+        guard errors.isEmpty, let config else { throw ConfigErrors(errors) }
+        return config
+    }
+
+    /// As `load`, but returns what could be read beside every problem (for `tamwatch check`,
+    /// which goes on to the templates and rules even when the file has errors).
+    public func loadCollecting(path: String) -> (TamwatchConfig?, [ConfigError]) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let why = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "does not exist"
+            return (nil, [ConfigError(file: path, line: nil, key: "", message: "the configuration file \(why)")])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            return (nil, [ConfigError(file: path, line: nil, key: "", message: "the file is not UTF-8 text")])
+        }
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        return parseCollecting(text, file: path, baseDirectory: folder)
+    }
+
+    func parseCollecting(_ text: String, file: String, baseDirectory: String) -> (TamwatchConfig?, [ConfigError]) {
         var reader = Reader(file: file, environment: environment)
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
         } catch let error as YamlError {
-            throw ConfigErrors([reader.yamlError(error)])
+            return (nil, [reader.yamlError(error)])
         } catch {
-            throw ConfigErrors([ConfigError(file: file, line: nil, key: "", message: "\(error)")])
+            return (nil, [ConfigError(file: file, line: nil, key: "", message: "\(error)")])
         }
         var config = TamwatchConfig()
         config.file = file
@@ -39,14 +53,11 @@ public struct ConfigLoader {
         if let root {
             reader.read(root, into: &config, baseDirectory: baseDirectory)
         }
-        if !reader.errors.isEmpty {
-            // In file order, whichever pass found them.
-            let sorted = reader.errors.enumerated().sorted {
-                ($0.element.line ?? 0, $0.element.column ?? 0, $0.offset) < ($1.element.line ?? 0, $1.element.column ?? 0, $1.offset)
-            }
-            throw ConfigErrors(sorted.map(\.element))
+        // In file order, whichever pass found them.
+        let sorted = reader.errors.enumerated().sorted {
+            ($0.element.line ?? 0, $0.element.column ?? 0, $0.offset) < ($1.element.line ?? 0, $1.element.column ?? 0, $1.offset)
         }
-        return config
+        return (config, sorted.map(\.element))
     }
 }
 
@@ -345,6 +356,7 @@ private struct Reader {
             let base = "rules[\(index)]"
             let pairs = mapping(item, base, allowed: ["name", "on", "where", "to", "template", "throttle"])
             var rule = RuleConfig(name: "", on: [], matchers: [], to: [], line: item.mark?.line)
+            var whereNode: Node?
             for (k, _, v) in pairs {
                 let key = "\(base).\(k)"
                 switch k {
@@ -355,6 +367,7 @@ private struct Reader {
                         fail(v, key, "unknown event type '\(t)' (one of: \(knownTypes.sorted().joined(separator: ", ")))")
                     }
                 case "where":
+                    whereNode = v
                     for text in strings(v, key) ?? [] {
                         switch Matcher.parse(text) {
                         case .success(let m): rule.matchers.append(m)
@@ -373,6 +386,12 @@ private struct Reader {
                 }
             }
             let where_ = rule.name.isEmpty ? base : "rules.\(rule.name)"
+            let types = EventFields.selected(by: rule.on)
+            if !types.isEmpty {
+                for m in rule.matchers {
+                    if let problem = EventFields.problem(m.field, types: types) { fail(whereNode, "\(where_).where", problem) }
+                }
+            }
             if rule.name.isEmpty { fail(item, "\(base).name", "missing") }
             else if !names.insert(rule.name).inserted { fail(item, "\(base).name", "duplicate rule name '\(rule.name)'") }
             if !pairs.contains(where: { $0.0 == "on" }) { fail(item, "\(where_).on", "missing (event types, or \"*\")") }

@@ -4,10 +4,21 @@ import Foundation
 public struct AttemptOutcome: Sendable, Equatable {
     public var outcome: DeliveryOutcome
     public var httpStatus: Int?
+    /// The start of the provider's answer (`ok`, `channel_not_found`, a JSON error), for people.
+    public var answer: String?
 
-    public init(_ outcome: DeliveryOutcome, httpStatus: Int? = nil) {
+    public init(_ outcome: DeliveryOutcome, httpStatus: Int? = nil, answer: String? = nil) {
         self.outcome = outcome
         self.httpStatus = httpStatus
+        self.answer = answer
+    }
+
+    /// The first 300 characters of a response body, on one line.
+    public static func excerpt(_ response: HTTPResponse) -> String? {
+        let text = response.bodyText.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else { return nil }
+        let line = text.replacingOccurrences(of: "\n", with: " ")
+        return line.count > 300 ? String(line.prefix(300)) + "…" : line
     }
 }
 
@@ -77,7 +88,7 @@ public struct WebhookChannel: DeliveryChannel {
     public func send(_ delivery: Delivery, now: Date) async -> AttemptOutcome {
         do {
             let response = try await transport.send(request(for: delivery, now: now))
-            return AttemptOutcome(classifier.classify(response), httpStatus: response.status)
+            return AttemptOutcome(classifier.classify(response), httpStatus: response.status, answer: AttemptOutcome.excerpt(response))
         } catch {
             return AttemptOutcome(classifier.classify(error))
         }
@@ -97,7 +108,7 @@ public struct ChatWebhookChannel: DeliveryChannel {
                                   body: Array(delivery.message.body.utf8), timeout: config.effectiveTimeout, caFile: config.caFile)
         do {
             let response = try await transport.send(request)
-            return AttemptOutcome(HTTPStatusClassifier().classify(response), httpStatus: response.status)
+            return AttemptOutcome(HTTPStatusClassifier().classify(response), httpStatus: response.status, answer: AttemptOutcome.excerpt(response))
         } catch {
             return AttemptOutcome(HTTPStatusClassifier().classify(error))
         }

@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+import TamwatchCore
+
+struct RenderCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "render",
+        abstract: "Render a realistic sample event through the real templates and print the exact bytes that would be sent.",
+        discussion: """
+            With one rule and channel (or one channel), stdout holds exactly the request body (pipe it \
+            to jq); with several, each comes after a header line on stderr. --channel also takes a \
+            channel kind (slack, discord, …) to preview the shipped templates without a config. Email \
+            shows its subject, recipients and parts. Sends nothing.
+            """
+    )
+
+    @Option(name: .long, help: "The event type: \(EventType.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var event: String
+
+    @Option(name: .long, help: "Only this rule (its channels and its template).")
+    var rule: String?
+
+    @Option(name: .long, help: "Only this channel (a name from the config, or a channel kind).")
+    var channel: String?
+
+    @Option(name: .long, help: "A label for the sample event, key=value; repeatable.")
+    var label: [String] = []
+
+    @Option(name: .long, help: "The YAML configuration file (default: $TAMWATCH_CONFIG, else ./tamwatch.yaml if present).")
+    var config: String?
+
+    func validate() throws {
+        guard EventType(rawValue: event) != nil else {
+            throw ValidationError("--event '\(event)' is not an event type (one of: \(EventType.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        _ = try parseLabels(label)
+    }
+
+    func run() async throws {
+        guard let type = EventType(rawValue: event) else { throw Exit.usage }
+        var config = configPath(config) == nil ? TamwatchConfig() : try loadConfig(config)
+        if let name = channel, !config.channels.contains(where: { $0.name == name }), let kind = ChannelType(rawValue: name) {
+            // A kind, not a configured channel: preview the shipped templates.
+            config.channels.append(ChannelConfig(name: name, type: kind, url: kind == .email ? "smtp://127.0.0.1" : "https://example.invalid/"))
+        }
+        let setup: DeliverySetup
+        do { setup = try DeliverySetup.load(config, transport: CurlTransport()) } catch {
+            printConfigErrors(error)
+            throw Exit.configuration
+        }
+        var labels = ["owner": "ana@example.com", "team": "sales"]
+        labels.merge(try parseLabels(label)) { _, new in new }
+        let sample = SampleEvents.make(type, labels: labels)
+
+        let pairs = try RenderTargets.pairs(config: config, type: type, rule: rule, channel: channel)
+        let renderer = setup.engine.renderer
+        var failed = false
+        for (i, pair) in pairs.enumerated() {
+            let out = renderer.render(sample, channel: pair.channel, rule: pair.rule ?? "(none)", template: pair.template, folded: 0)
+            if pairs.count > 1 || out.error != nil {
+                printError("\(i == 0 ? "" : "\n")── \(pair.rule.map { "rule \($0) → " } ?? "")channel \(pair.channel.name) (\(pair.channel.type.rawValue))"
+                    + (pair.template.map { ", template \($0)" } ?? ""))
+            }
+            if let error = out.error {
+                printError("tamwatch render: \(error)")
+                failed = true
+            }
+            FileHandle.standardOutput.write(Data(RenderTargets.text(out.message, kind: pair.channel.type).utf8))
+        }
+        if failed { throw ExitCode(1) }
+    }
+}
+
+/// Which (rule, channel) pairs `render` and `test-send` show.
+enum RenderTargets {
+    struct Pair {
+        var rule: String?
+        var channel: ChannelConfig
+        var template: String?
+    }
+
+    static func pairs(config: TamwatchConfig, type: EventType, rule: String?, channel: String?) throws -> [Pair] {
+        if let rule {
+            guard let r = config.rules.first(where: { $0.name == rule }) else {
+                printError("tamwatch: no rule '\(rule)' (rules: \(config.rules.map(\.name).joined(separator: ", ")))")
+                throw Exit.usage
+            }
+            let names = r.to.filter { channel == nil || $0 == channel }
+            let chosen = config.channels.filter { names.contains($0.name) }
+            guard !chosen.isEmpty else {
+                printError("tamwatch: rule '\(rule)' does not send to '\(channel ?? "")' (it sends to: \(r.to.joined(separator: ", ")))")
+                throw Exit.usage
+            }
+            return chosen.map { Pair(rule: r.name, channel: $0, template: r.template) }
+        }
+        let chosen = config.channels.filter { channel == nil || $0.name == channel }
+        guard !chosen.isEmpty else {
+            let known = config.channels.map(\.name)
+            printError("tamwatch: no channel '\(channel ?? "")' (\(known.isEmpty ? "the configuration has none; pass --config, or a kind such as --channel slack" : "channels: \(known.joined(separator: ", "))"))")
+            throw Exit.usage
+        }
+        // Each channel through the first rule that would send this type of event to it.
+        return chosen.map { c in
+            let r = config.rules.first { $0.to.contains(c.name) && $0.selects(type) }
+            return Pair(rule: r?.name, channel: c, template: r?.template)
+        }
+    }
+
+    /// The bytes a channel sends; for email, the envelope and parts.
+    static func text(_ m: RenderedMessage, kind: ChannelType) -> String {
+        guard kind == .email else { return m.body + "\n" }
+        var out = "To: \((m.to ?? []).joined(separator: ", "))\nSubject: \(m.subject ?? "")\n\n--- text/plain\n\(m.body)"
+        if !m.body.hasSuffix("\n") { out += "\n" }
+        if let html = m.html { out += "--- text/html\n\(html)" + (html.hasSuffix("\n") ? "" : "\n") }
+        return out
+    }
+}
