@@ -26,6 +26,12 @@ public enum JSONValue: Sendable, Equatable {
     }
 
     /// The member `key` of an object, or nil.
+    /// The element at `index` of an array, nil for anything else or out of range.
+    public subscript(index: Int) -> JSONValue? {
+        guard case .array(let items) = self, items.indices.contains(index) else { return nil }
+        return items[index]
+    }
+
     public subscript(key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
         return members.first { $0.0 == key }?.1

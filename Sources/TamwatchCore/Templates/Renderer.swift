@@ -65,8 +65,8 @@ public struct Renderer: Sendable {
             let body = file.render(context())
             do {
                 let parsed = try JSONValue.parse(body)
-                // Compact and byte-stable: what is signed is what is sent.
-                return Output(message: RenderedMessage(body: parsed.serialized()), error: nil)
+                // Within the provider's limits; compact and byte-stable: what is signed is what is sent.
+                return Output(message: RenderedMessage(body: Channels.fit(parsed, kind: channel.type).serialized()), error: nil)
             } catch {
                 return Output(message: Self.fallback(event, kind: channel.type, folded: folded),
                               error: "template \(file.path) rendered invalid JSON for \(event.type.rawValue) (\(error)); sent the plain fallback")
@@ -111,7 +111,11 @@ public struct Renderer: Sendable {
                 ])])),
             ])
             return RenderedMessage(body: card.serialized())
-        case .slack, .mattermost, .googlechat:
+        case .slack, .mattermost:
+            let escaped = text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+                .replacingOccurrences(of: ">", with: "&gt;")
+            return RenderedMessage(body: JSONValue.object([("text", .string(escaped))]).serialized())
+        case .googlechat:
             return RenderedMessage(body: JSONValue.object([("text", .string(text))]).serialized())
         }
     }
@@ -141,6 +145,7 @@ public struct Renderer: Sendable {
             ] as [String: Any]
         }
         if let p = event.job["processed"]?.intValue { context["processed_text"] = EventText.count(p) }
+        for (key, value) in Presentation.of(event) { context[key] = value }
         return context
     }
 

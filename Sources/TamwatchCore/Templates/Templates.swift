@@ -7,12 +7,23 @@ public enum TemplateFormat: String, Sendable, CaseIterable {
     case json, txt, html
 
     /// The CONTENT_TYPE pragma put in front of every template (swift-mustache's default is HTML).
-    var pragma: String {
+    /// Slack and Mattermost JSON also escape `&`, `<`, `>` in values: mrkdwn's control characters.
+    func pragma(kind: String?) -> String {
         switch self {
+        case .json where kind == ChannelType.slack.rawValue || kind == ChannelType.mattermost.rawValue:
+            return "{{% CONTENT_TYPE: SLACK_JSON}}"
         case .json: return "{{% CONTENT_TYPE: JSON}}"
         case .txt: return "{{% CONTENT_TYPE: TEXT}}"
         case .html: return "{{% CONTENT_TYPE: HTML}}"
         }
+    }
+}
+
+/// Escapes a value for mrkdwn (`&`, `<`, `>` only), then for the inside of a JSON string.
+struct SlackJSONContentType: MustacheContentType {
+    func escapeText(_ text: String) -> String {
+        String.jsonStringBody(text.replacingOccurrences(of: "&", with: "&amp;")
+            .replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;"))
     }
 }
 
@@ -98,7 +109,7 @@ public struct TemplateSet: Sendable {
     public static func parse(_ text: String, path: String, key: String, format: TemplateFormat) throws(ConfigError) -> TemplateFile {
         registerContentTypes
         // The pragma goes on line 1 without a newline, so line numbers stay those of the file.
-        let pragma = format.pragma
+        let pragma = format.pragma(kind: key.split(separator: "/").first.map(String.init))
         do {
             let template = try MustacheTemplate(string: pragma + text)
             return TemplateFile(key: key, path: path, format: format, template: template)
@@ -146,4 +157,5 @@ public struct TemplateSet: Sendable {
 /// swift-mustache keeps content types in a global table; ours are registered once.
 private let registerContentTypes: Void = {
     MustacheContentTypes.register(JSONStringContentType(), named: "JSON")
+    MustacheContentTypes.register(SlackJSONContentType(), named: "SLACK_JSON")
 }()

@@ -1,0 +1,143 @@
+import Foundation
+
+/// What one attempt came to, with the provider's status for the delivery log.
+public struct AttemptOutcome: Sendable, Equatable {
+    public var outcome: DeliveryOutcome
+    public var httpStatus: Int?
+    /// The start of the provider's answer (`ok`, `channel_not_found`, a JSON error), for people.
+    public var answer: String?
+
+    public init(_ outcome: DeliveryOutcome, httpStatus: Int? = nil, answer: String? = nil) {
+        self.outcome = outcome
+        self.httpStatus = httpStatus
+        self.answer = answer
+    }
+
+    /// The first 300 characters of a response body, on one line.
+    public static func excerpt(_ response: HTTPResponse) -> String? {
+        let text = response.bodyText.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else { return nil }
+        let line = text.replacingOccurrences(of: "\n", with: " ")
+        return line.count > 300 ? String(line.prefix(300)) + "…" : line
+    }
+}
+
+/// A delivery target: turns a queued message into a transfer and classifies the answer.
+public protocol DeliveryChannel: Sendable {
+    var config: ChannelConfig { get }
+    /// One attempt; `now` is this attempt's time (webhook signatures carry it).
+    func send(_ delivery: Delivery, now: Date) async -> AttemptOutcome
+}
+
+public struct ChannelSetupError: Error, Sendable, CustomStringConvertible {
+    public var channel: String
+    public var message: String
+    public var description: String { "channel \(channel): \(message)" }
+}
+
+/// Builds the channel for a config entry.
+public enum Channels {
+    /// nil for a kind this version cannot send yet (email): its deliveries wait in the outbox.
+    public static func make(_ config: ChannelConfig, transport: any HTTPTransport) throws(ChannelSetupError) -> (any DeliveryChannel)? {
+        switch config.type {
+        case .webhook:
+            do { return try WebhookChannel(config: config, transport: transport) } catch {
+                throw ChannelSetupError(channel: config.name, message: "\(error) (the value is not shown)")
+            }
+        case .email:
+            return nil
+        case .slack: return ChatChannel<Slack>(config: config, transport: transport)
+        case .mattermost: return ChatChannel<Mattermost>(config: config, transport: transport)
+        case .discord: return ChatChannel<Discord>(config: config, transport: transport)
+        case .teams: return ChatChannel<Teams>(config: config, transport: transport)
+        case .googlechat: return ChatChannel<GoogleChat>(config: config, transport: transport)
+        }
+    }
+
+    /// Makes a rendered chat payload fit its provider's limits (a no-op for webhooks and email).
+    public static func fit(_ payload: JSONValue, kind: ChannelType) -> JSONValue {
+        switch kind {
+        case .slack: return Slack.fit(payload)
+        case .mattermost: return Mattermost.fit(payload)
+        case .discord: return Discord.fit(payload)
+        case .teams: return Teams.fit(payload)
+        case .googlechat: return GoogleChat.fit(payload)
+        case .webhook, .email: return payload
+        }
+    }
+}
+
+/// What differs between chat providers; each lives in its own folder beside this file.
+public protocol ChatProvider: Sendable {
+    /// Visibly truncates what exceeds the provider's limits, so the provider never rejects a
+    /// message for its size. Pure; applied when a delivery is queued.
+    static func fit(_ payload: JSONValue) -> JSONValue
+    /// Where to post, from the configured URL.
+    static func url(_ configured: String) -> String
+    /// The provider's answer: delivered, retry (with its wait), dead, or disable the channel.
+    static func classify(_ response: HTTPResponse) -> DeliveryOutcome
+}
+
+extension ChatProvider {
+    public static func url(_ configured: String) -> String { configured }
+}
+
+/// A chat incoming webhook: POST of the rendered JSON, classified by the provider's rules.
+public struct ChatChannel<Provider: ChatProvider>: DeliveryChannel {
+    public let config: ChannelConfig
+    let transport: any HTTPTransport
+
+    public func send(_ delivery: Delivery, now: Date) async -> AttemptOutcome {
+        let request = HTTPRequest(method: "POST", url: Provider.url(config.url),
+                                  headers: [HTTPHeader("content-type", "application/json"),
+                                            HTTPHeader("user-agent", "tamwatch/\(TamwatchVersion.current)")],
+                                  body: Array(delivery.message.body.utf8),
+                                  connectTimeout: min(.seconds(10), config.effectiveTimeout), timeout: config.effectiveTimeout,
+                                  caFile: config.caFile)
+        do {
+            let response = try await transport.send(request)
+            return AttemptOutcome(Provider.classify(response), httpStatus: response.status, answer: AttemptOutcome.excerpt(response))
+        } catch {
+            return AttemptOutcome(HTTPStatusClassifier().classify(error))
+        }
+    }
+}
+
+/// Shortening that shows: a cut text ends with "…".
+enum Truncate {
+    /// At most `limit` characters.
+    static func characters(_ text: String, _ limit: Int) -> String {
+        guard text.count > limit else { return text }
+        return String(text.prefix(max(0, limit - 1))) + "…"
+    }
+
+    /// At most `limit` UTF-8 bytes, cut on a character boundary.
+    static func bytes(_ text: String, _ limit: Int) -> String {
+        guard text.utf8.count > limit else { return text }
+        var out = ""
+        var used = 0
+        for ch in text {
+            let n = String(ch).utf8.count
+            if used + n + 3 > limit { break }
+            out.append(ch)
+            used += n
+        }
+        return out + "…"
+    }
+}
+
+extension JSONValue {
+    /// The object with `key` set (added at the end when absent).
+    func setting(_ key: String, _ value: JSONValue) -> JSONValue {
+        guard case .object(var members) = self else { return self }
+        if let i = members.firstIndex(where: { $0.0 == key }) { members[i].1 = value } else { members.append((key, value)) }
+        return .object(members)
+    }
+
+    /// A string member cut to `limit` characters, if present.
+    func truncating(_ key: String, to limit: Int) -> JSONValue {
+        guard let text = self[key]?.stringValue, text.count > limit else { return self }
+        return setting(key, .string(Truncate.characters(text, limit)))
+    }
+}
+

@@ -1,0 +1,71 @@
+import Foundation
+
+/// Slack incoming webhooks: `text` (the notification) plus Block Kit `blocks`.
+/// Limits (docs.slack.dev): 50 blocks, section text 3,000, header 150, 10 fields of 2,000,
+/// 10 context elements, top-level text 40,000. About one message per second per webhook.
+public enum Slack: ChatProvider {
+    static let maxBlocks = 50, sectionText = 3000, headerText = 150, maxFields = 10, fieldText = 2000
+    static let contextElements = 10, topText = 40_000
+
+    public static func fit(_ payload: JSONValue) -> JSONValue {
+        var out = payload.truncating("text", to: topText)
+        guard case .array(var blocks)? = payload["blocks"] else { return out }
+        blocks = blocks.map(fitBlock)
+        if blocks.count > maxBlocks {
+            let dropped = blocks.count - (maxBlocks - 1)
+            blocks = Array(blocks.prefix(maxBlocks - 1))
+            blocks.append(.object([("type", .string("context")), ("elements", .array([
+                .object([("type", .string("mrkdwn")), ("text", .string("… \(dropped) more blocks not shown (Slack shows at most \(maxBlocks))"))]),
+            ]))]))
+        }
+        out = out.setting("blocks", .array(blocks))
+        return out
+    }
+
+    static func fitBlock(_ block: JSONValue) -> JSONValue {
+        switch block["type"]?.stringValue {
+        case "header":
+            guard let text = block["text"] else { return block }
+            return block.setting("text", text.truncating("text", to: headerText))
+        case "section":
+            var b = block
+            if let text = block["text"] { b = b.setting("text", text.truncating("text", to: sectionText)) }
+            if case .array(let fields)? = block["fields"] {
+                b = b.setting("fields", .array(fields.prefix(maxFields).map { $0.truncating("text", to: fieldText) }))
+            }
+            return b
+        case "context":
+            guard case .array(let elements)? = block["elements"] else { return block }
+            return block.setting("elements", .array(elements.prefix(contextElements).map { $0.truncating("text", to: sectionText) }))
+        default:
+            return block
+        }
+    }
+
+    /// 200 `ok` is success. `no_service` and `channel_not_found` (404) and `channel_is_archived`
+    /// (410) disable the channel; other 4xx (`invalid_payload`, `action_prohibited`) are dead;
+    /// 429 waits for `Retry-After`; 5xx retries.
+    public static func classify(_ response: HTTPResponse) -> DeliveryOutcome {
+        let answer = response.bodyText.trimmingCharacters(in: .whitespacesAndNewlines)
+        switch (response.status, answer) {
+        case (_, "no_service"), (_, "channel_not_found"), (_, "channel_is_archived"), (410, _):
+            return .disableChannel(reason: "Slack answered HTTP \(response.status) \(answer): the webhook or its channel is gone")
+        default:
+            return HTTPStatusClassifier().classify(response)
+        }
+    }
+}
+
+/// Mattermost incoming webhooks: Slack-compatible `text` (Markdown) and `attachments`; no Block
+/// Kit. Text up to 16,383 characters. Success is 200 `ok`.
+public enum Mattermost: ChatProvider {
+    static let maxText = 16_383
+
+    public static func fit(_ payload: JSONValue) -> JSONValue {
+        payload.truncating("text", to: maxText)
+    }
+
+    public static func classify(_ response: HTTPResponse) -> DeliveryOutcome {
+        Slack.classify(response)
+    }
+}
