@@ -36,7 +36,6 @@ struct CheckCommand: AsyncParsableCommand {
         lines.append("  rules: \(config.rules.isEmpty ? "none" : config.rules.map(\.name).joined(separator: ", "))")
         lines.append("  templates: \(setup.templates.files.count) parsed from \(setup.templates.folders.joined(separator: ", "))")
         lines.append("  state: \(config.statePath)")
-        for warning in setup.warnings { lines.append("  warning: \(warning)") }
         print(lines.joined(separator: "\n"))
     }
 }

@@ -19,7 +19,6 @@ struct DeliveryRuntime {
             throw Exit.configuration
         }
         let logger = Logger(label: "tamwatch.deliver")
-        for warning in setup.warnings { logger.warning("\(warning)") }
         let dispatcher = Dispatcher(store: store, channels: setup.channels, logger: logger, onAttempt: onAttempt)
         let task = Task<StoreError?, Never> {
             do throws(StoreError) { try await dispatcher.run(); return nil } catch { return error }

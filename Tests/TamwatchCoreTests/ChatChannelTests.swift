@@ -110,7 +110,7 @@ struct ChatChannelTests {
         let server = try RawHTTPServer(.respond(raw))
         defer { server.close() }
         let config = ChannelConfig(name: "c", type: kind, url: "http://127.0.0.1:\(server.port)/hook")
-        let channel = try #require(try Channels.make(config, transport: CurlTransport()))
+        let channel = try Channels.make(config, transport: CurlTransport())
         let d = Delivery(id: "dlv_1", eventId: "evt_1", jobId: "j", eventType: .terminal, channel: "c", rule: "r",
                          message: RenderedMessage(body: #"{"text":"hi"}"#), folded: 0, createdAt: Date())
         let outcome = await channel.send(d, now: Date())

@@ -37,15 +37,13 @@ public struct ChannelSetupError: Error, Sendable, CustomStringConvertible {
 
 /// Builds the channel for a config entry.
 public enum Channels {
-    /// nil for a kind this version cannot send yet (email): its deliveries wait in the outbox.
-    public static func make(_ config: ChannelConfig, transport: any HTTPTransport) throws(ChannelSetupError) -> (any DeliveryChannel)? {
+    public static func make(_ config: ChannelConfig, transport: any HTTPTransport) throws(ChannelSetupError) -> any DeliveryChannel {
         switch config.type {
         case .webhook:
             do { return try WebhookChannel(config: config, transport: transport) } catch {
                 throw ChannelSetupError(channel: config.name, message: "\(error) (the value is not shown)")
             }
-        case .email:
-            return nil
+        case .email: return EmailChannel(config: config, transport: transport)
         case .slack: return ChatChannel<Slack>(config: config, transport: transport)
         case .mattermost: return ChatChannel<Mattermost>(config: config, transport: transport)
         case .discord: return ChatChannel<Discord>(config: config, transport: transport)

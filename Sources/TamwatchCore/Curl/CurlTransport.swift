@@ -177,6 +177,8 @@ private final class Transfer: @unchecked Sendable {
     let request: HTTPRequest
     private var continuation: CheckedContinuation<Result<HTTPResponse, TransportError>, Never>?
     private var headerList: UnsafeMutablePointer<curl_slist>?
+    private var recipientList: UnsafeMutablePointer<curl_slist>?
+    nonisolated(unsafe) private var mime: OpaquePointer?
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
     var body: [UInt8] = []
     var headers: [HTTPHeader] = []
@@ -190,6 +192,8 @@ private final class Transfer: @unchecked Sendable {
 
     deinit {
         if let headerList { curl_slist_free_all(headerList) }
+        if let recipientList { curl_slist_free_all(recipientList) }
+        if let mime { curl_mime_free(mime) }
         errorBuffer.deallocate()
     }
 
@@ -202,6 +206,7 @@ private final class Transfer: @unchecked Sendable {
 
     /// Sets every option for this request; returns an error instead of starting a bad transfer.
     func configure(_ easy: UnsafeMutableRawPointer) -> TransportError? {
+        if let mail = request.mail { return configureMail(easy, mail) }
         guard request.url.hasPrefix("http://") || request.url.hasPrefix("https://") else {
             return .invalidURL("only http:// and https:// URLs are supported")
         }
@@ -263,6 +268,65 @@ private final class Transfer: @unchecked Sendable {
         return nil
     }
 
+    /// SMTP through libcurl: envelope, TLS policy, AUTH, top-level headers and a MIME body
+    /// (multipart/alternative: text/plain, then text/html), quoted-printable for any text.
+    func configureMail(_ easy: UnsafeMutableRawPointer, _ mail: MailTransfer) -> TransportError? {
+        let smtps = request.url.hasPrefix("smtps://")
+        guard smtps || request.url.hasPrefix("smtp://") else { return .invalidURL("an email channel needs smtp:// or smtps://") }
+        // The URL's path is the EHLO name; curl would otherwise make one up.
+        var url = request.url
+        if let hostEnd = url.dropFirst(smtps ? 8 : 7).firstIndex(of: "/") { url = String(url[..<hostEnd]) }
+        url += "/tamwatch.localhost"
+        guard tw_easy_setopt_string(easy, CURLOPT_URL, url) == CURLE_OK else { return .invalidURL("libcurl rejected the URL") }
+        _ = tw_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
+        _ = tw_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 1)
+        _ = tw_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 2)
+        _ = tw_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(request.connectTimeout.milliseconds))
+        _ = tw_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(request.timeout.milliseconds))
+        _ = tw_easy_setopt_ptr(easy, CURLOPT_ERRORBUFFER, errorBuffer)
+        if let caFile = request.caFile { _ = tw_easy_setopt_string(easy, CURLOPT_CAINFO, caFile) }
+        if !smtps, mail.requireTLS { _ = tw_easy_setopt_long(easy, CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue)) }
+        if let username = mail.username { _ = tw_easy_setopt_string(easy, CURLOPT_USERNAME, username) }
+        if let password = mail.password { _ = tw_easy_setopt_string(easy, CURLOPT_PASSWORD, password) }
+        _ = tw_easy_setopt_string(easy, CURLOPT_MAIL_FROM, "<\(mail.from)>")
+        var rcpt: UnsafeMutablePointer<curl_slist>?
+        for r in mail.recipients { rcpt = curl_slist_append(rcpt, "<\(r)>") }
+        recipientList = rcpt
+        _ = tw_easy_setopt_ptr(easy, CURLOPT_MAIL_RCPT, rcpt)
+
+        var list: UnsafeMutablePointer<curl_slist>?
+        for header in request.headers + mail.headers { list = curl_slist_append(list, "\(header.name): \(header.value)") }
+        headerList = list
+        _ = tw_easy_setopt_ptr(easy, CURLOPT_HTTPHEADER, list)
+
+        guard let mime = curl_mime_init(easy) else { return .other(code: 0, message: "curl_mime_init failed") }
+        self.mime = mime
+        func addText(_ to: OpaquePointer, _ text: String, _ type: String) {
+            let part = curl_mime_addpart(to)
+            _ = text.withCString { curl_mime_data(part, $0, text.utf8.count) }
+            _ = curl_mime_type(part, type)
+            _ = curl_mime_encoder(part, "quoted-printable")
+        }
+        if let html = mail.html {
+            // The message itself is multipart/alternative: curl keeps a Content-Type given in the
+            // headers for the top level (adding its boundary), instead of multipart/mixed.
+            addText(mime, crlf(mail.text), "text/plain; charset=utf-8")
+            addText(mime, crlf(html), "text/html; charset=utf-8")
+            list = curl_slist_append(list, "Content-Type: multipart/alternative")
+            headerList = list
+            _ = tw_easy_setopt_ptr(easy, CURLOPT_HTTPHEADER, list)
+        } else {
+            addText(mime, crlf(mail.text), "text/plain; charset=utf-8")
+        }
+        _ = tw_easy_setopt_ptr(easy, CURLOPT_MIMEPOST, UnsafeMutableRawPointer(mime))
+        return nil
+    }
+
+    /// Lines end in CRLF on the wire.
+    private func crlf(_ text: String) -> String {
+        text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n")
+    }
+
     func receivedHeaderLine(_ raw: UnsafeBufferPointer<UInt8>) {
         var end = raw.count
         while end > 0, raw[end - 1] == 0x0A || raw[end - 1] == 0x0D { end -= 1 }
@@ -293,6 +357,12 @@ private final class Transfer: @unchecked Sendable {
         }
         let detail = String(cString: errorBuffer)
         let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+        if request.mail != nil {
+            var reply = 0
+            _ = tw_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &reply)
+            // A reply code decides SMTP: 4xx is worth a retry, 5xx is not (RFC 5321).
+            if reply >= 400 { return .failure(.smtpRefused(reply: reply, curlCode: Int(code.rawValue), message: message)) }
+        }
         switch code {
         case CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL: return .failure(.invalidURL(message))
         case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY: return .failure(.couldNotResolveHost(message))

@@ -17,6 +17,8 @@ public struct HTTPRequest: Sendable {
     public var timeout: Duration
     /// Extra CA certificates to trust (PEM file); TLS verification stays on.
     public var caFile: String?
+    /// Set for `smtp://` and `smtps://` URLs: the mail to send instead of an HTTP request.
+    public var mail: MailTransfer?
 
     public init(method: String = "GET", url: String, headers: [HTTPHeader] = [], body: [UInt8]? = nil,
                 connectTimeout: Duration = .seconds(10), timeout: Duration = .seconds(30), caFile: String? = nil) {
@@ -27,6 +29,33 @@ public struct HTTPRequest: Sendable {
         self.connectTimeout = connectTimeout
         self.timeout = timeout
         self.caFile = caFile
+    }
+}
+
+/// One email for libcurl's SMTP: the envelope, the top-level headers, and the parts, sent as
+/// multipart/alternative (plain text first, HTML second) with curl's MIME API.
+public struct MailTransfer: Sendable {
+    public var from: String
+    public var recipients: [String]
+    /// Date, Message-ID, From, To, Subject (already encoded for non-ASCII).
+    public var headers: [HTTPHeader]
+    public var text: String
+    public var html: String?
+    public var username: String?
+    public var password: String?
+    /// `smtp://` only: STARTTLS is required (CURLUSESSL_ALL), or not asked for at all.
+    public var requireTLS: Bool
+
+    public init(from: String, recipients: [String], headers: [HTTPHeader], text: String, html: String?,
+                username: String?, password: String?, requireTLS: Bool) {
+        self.from = from
+        self.recipients = recipients
+        self.headers = headers
+        self.text = text
+        self.html = html
+        self.username = username
+        self.password = password
+        self.requireTLS = requireTLS
     }
 }
 
@@ -59,6 +88,9 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
     case tls(String)
     case connectionLost(String)
     case other(code: Int, message: String)
+    /// SMTP: the server's reply code ended the transfer (a refused sender or recipient, a
+    /// failed AUTH, a refused message). `curlCode` says at which step.
+    case smtpRefused(reply: Int, curlCode: Int, message: String)
     case cancelled
     case shutDown
 
@@ -71,6 +103,7 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
         case .tls(let m): return "TLS error: \(m)"
         case .connectionLost(let m): return "connection lost: \(m)"
         case .other(let code, let m): return "transfer failed (curl \(code)): \(m)"
+        case .smtpRefused(let reply, _, let m): return "the SMTP server answered \(reply): \(m)"
         case .cancelled: return "cancelled"
         case .shutDown: return "transport shut down"
         }

@@ -5,8 +5,6 @@ public struct DeliverySetup: Sendable {
     public var templates: TemplateSet
     public var engine: RuleEngine
     public var channels: [any DeliveryChannel]
-    /// Things worth a warning that do not stop a run (a channel kind this version cannot send yet).
-    public var warnings: [String] = []
 
     /// The template folders: the config's `templates:` folder first, then the shipped `templates/`.
     public static func templateFolders(_ config: TamwatchConfig, environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
@@ -37,17 +35,13 @@ public struct DeliverySetup: Sendable {
         }
 
         var channels: [any DeliveryChannel] = []
-        var warnings: [String] = []
         for channel in config.channels {
-            do {
-                if let made = try Channels.make(channel, transport: transport) { channels.append(made) }
-                else { warnings.append("channel \(channel.name): \(channel.type.rawValue) delivery is not in this version yet; its deliveries stay queued in the outbox") }
-            } catch {
+            do { channels.append(try Channels.make(channel, transport: transport)) } catch {
                 errors.append(ConfigError(file: config.file ?? "config", line: channel.line, key: "channels.\(channel.name)", message: error.message))
             }
         }
         if !errors.isEmpty { throw ConfigErrors(errors) }
         let engine = RuleEngine(rules: config.rules, channels: config.channels, renderer: Renderer(templates: templates))
-        return DeliverySetup(templates: templates, engine: engine, channels: channels, warnings: warnings)
+        return DeliverySetup(templates: templates, engine: engine, channels: channels)
     }
 }
