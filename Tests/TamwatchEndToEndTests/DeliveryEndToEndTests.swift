@@ -12,9 +12,11 @@ struct PythonReceiver {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("receivers/webhook_receiver.py").path
 
-    static func start(secret: String, in dir: URL, plan: String = "", then: String = "200", modeFile: URL? = nil) async throws -> PythonReceiver {
+    /// Without a secret it checks no signatures (a chat provider's webhook).
+    static func start(secret: String?, in dir: URL, plan: String = "", then: String = "200", modeFile: URL? = nil) async throws -> PythonReceiver {
         let log = dir.appendingPathComponent("receiver-\(UUID().uuidString.prefix(8)).log")
-        var args = ["python3", script, "--secret", secret, "--log", log.path, "--plan", plan, "--then", then]
+        var args = ["python3", script, "--log", log.path, "--plan", plan, "--then", then]
+        if let secret { args += ["--secret", secret] }
         if let modeFile { args += ["--mode-file", modeFile.path] }
         let child = try ChildProcess(args, executable: "/usr/bin/env")
         try await child.waitFor(timeout: .seconds(30)) { !$0.isEmpty }
@@ -313,5 +315,50 @@ struct TemplateCommandLineTests {
         #expect(watch.stderr.contains("mytemplates/webhook/broken.json:"), "\(watch.stderr)")
         #expect(watch.stderr.contains("template syntax error: a section is not closed"), "\(watch.stderr)")
         #expect(watch.stderr.contains("tamwatch.yaml:5: rules.done.template: no template 'nothere' for webhook channels"), "\(watch.stderr)")
+    }
+}
+
+@Suite("Chat channels, end to end")
+struct ChatEndToEndTests {
+    @Test("through watch: Slack's 429 with Retry-After pauses then delivers everything; channel_not_found disables the other channel")
+    func slackThroughWatch() async throws {
+        let dir = temporaryDirectory()
+        let sim = try await SimulatorProcess.start()
+        defer { sim.child.stop() }
+        let ok = try await PythonReceiver.start(secret: nil, in: dir, plan: "429:1", then: "200=ok")
+        defer { ok.child.stop() }
+        let gone = try await PythonReceiver.start(secret: nil, in: dir, then: "404=channel_not_found")
+        defer { gone.child.stop() }
+        let config = dir.appendingPathComponent("tamwatch.yaml")
+        try """
+            state: { path: state.sqlite }
+            channels:
+              ops: { type: slack, url: "\(ok.url)", rate_limit: 20/s, retry: [200ms, 400ms, 800ms] }
+              old: { type: slack, url: "\(gone.url)", rate_limit: 20/s }
+            rules:
+              - { name: bands, on: [job.band_completed, job.terminal], to: [ops, old] }
+            """.write(to: config, atomically: true, encoding: .utf8)
+        let job = try await sim.submit("normal")
+        let watch = try ChildProcess(["watch", job, "--config", config.path, "--api-url", sim.url, "--poll-interval", "50ms", "--no-progress"],
+                                     environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key])
+        #expect(try await watch.exitCode() == 0, "\(watch.stderr)")
+        #expect(watch.stderr.contains("channel old disabled: Slack answered HTTP 404 channel_not_found"), "\(watch.stderr)")
+
+        let arrived = try ok.entries()
+        #expect(arrived.first?.answer == "429:1")
+        let delivered = arrived.filter { $0.answer == "200=ok" }
+        #expect(delivered.count == 7, "six bands and the terminal event")
+        for entry in delivered {
+            let body = try JSONValue.parse(entry.body)
+            #expect(body["text"]?.stringValue?.contains("TAM build \(job.prefix(8))") == true)
+            #expect(body["blocks"]?[0]?["type"]?.stringValue == "header")
+        }
+        #expect(try gone.entries().count == 1, "nothing more was sent to a channel that is gone")
+
+        let store = try StateStore(path: dir.appendingPathComponent("state.sqlite").path)
+        let old = try await store.deliveries(channel: "old")
+        #expect(old.count == 7 && old.allSatisfy { $0.status == .dead })
+        #expect(old.filter { $0.lastError?.hasPrefix("channel disabled:") == true }.count == 6)
+        #expect(try await store.deliveries(channel: "ops").allSatisfy { $0.status == .sent })
     }
 }

@@ -10,8 +10,10 @@ as one JSON line. The answers follow a plan, so tests can stage outages:
     --mode-file PATH                        if the file exists, its content is the answer (a switch
                                             a test can flip while tamwatch runs)
 
-Answers: a status (`200`, `503`), `429:S` (429 with Retry-After: S), `drop` (close the
-connection without a response), `slow:MS` (wait, then 200).
+Answers: a status (`200`, `503`), `CODE=BODY` (a status with a text body, as Slack answers:
+`404=channel_not_found`), `429:S` (429 with Retry-After: S), `drop` (close the connection
+without a response), `slow:MS` (wait, then 200). Without `--secret`, signatures are not checked
+(chat providers' webhooks are not signed).
 
 The first line on stdout is the port. HTTP/1.1 with keep-alive.
 """
@@ -42,7 +44,7 @@ def stdlib_verify(secret: str, headers, body: bytes) -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--secret", required=True)
+    parser.add_argument("--secret")
     parser.add_argument("--log", required=True)
     parser.add_argument("--plan", default="")
     parser.add_argument("--then", default="200")
@@ -56,7 +58,7 @@ def main() -> None:
     lock = threading.Lock()
     counter = [0]
     log = open(args.log, "a", buffering=1)
-    library = Webhook(args.secret)
+    library = Webhook(args.secret) if args.secret else None
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -76,7 +78,7 @@ def main() -> None:
             headers = {k.lower(): v for k, v in self.headers.items()}
             entry = {"n": n, "id": headers.get("webhook-id"), "timestamp": headers.get("webhook-timestamp"),
                      "answer": answer, "path": self.path}
-            if not args.quiet:
+            if not args.quiet and library is not None:
                 try:
                     library.verify(body, headers)
                     entry["library_ok"] = True
@@ -87,6 +89,7 @@ def main() -> None:
                     entry["stdlib_ok"] = stdlib_verify(args.secret, headers, body)
                 except (KeyError, ValueError):
                     entry["stdlib_ok"] = False
+            if not args.quiet:
                 entry["body"] = body.decode("utf-8", "replace")
                 try:
                     event = json.loads(body)
@@ -105,8 +108,11 @@ def main() -> None:
                 except OSError:
                     pass
                 return
-            status, extra = 200, {}
-            if answer.startswith("slow:"):
+            status, extra, text = 200, {}, b""
+            if "=" in answer:
+                code, _, reply = answer.partition("=")
+                status, text = int(code), reply.encode()
+            elif answer.startswith("slow:"):
                 time.sleep(int(answer.split(":", 1)[1]) / 1000)
             elif answer.startswith("429:"):
                 status, extra = 429, {"Retry-After": answer.split(":", 1)[1]}
@@ -115,8 +121,9 @@ def main() -> None:
             self.send_response(status)
             for k, v in extra.items():
                 self.send_header(k, v)
-            self.send_header("content-length", "0")
+            self.send_header("content-length", str(len(text)))
             self.end_headers()
+            self.wfile.write(text)
 
     ThreadingHTTPServer.daemon_threads = True
     ThreadingHTTPServer.request_queue_size = 128
