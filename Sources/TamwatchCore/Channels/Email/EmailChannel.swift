@@ -22,7 +22,7 @@ public struct EmailChannel: DeliveryChannel {
             HTTPHeader("Message-ID", "<\(delivery.id)@tamwatch>"),
             HTTPHeader("From", from),
             HTTPHeader("To", recipients.joined(separator: ", ")),
-            HTTPHeader("Subject", Self.encodedWord(m.subject ?? Renderer.headline(SampleEvents.make(delivery.eventType)))),
+            HTTPHeader("Subject", Self.encodedWord(m.subject ?? "TAM build \(EventText.shortID(delivery.jobId)): \(delivery.eventType.rawValue)")),
         ]
         let mail = MailTransfer(from: Self.address(from), recipients: recipients.map(Self.address), headers: headers,
                                 text: m.body, html: m.html, username: config.username, password: config.password,
