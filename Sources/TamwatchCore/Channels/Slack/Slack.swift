@@ -10,6 +10,8 @@ public enum Slack: ChatProvider {
     public static func fit(_ payload: JSONValue) -> JSONValue {
         var out = payload.truncating("text", to: topText)
         guard case .array(var blocks)? = payload["blocks"] else { return out }
+        // Most messages are within every limit: leave them as they are.
+        if blocks.count <= maxBlocks, !blocks.contains(where: overLimit) { return out }
         blocks = blocks.map(fitBlock)
         if blocks.count > maxBlocks {
             let dropped = blocks.count - (maxBlocks - 1)
@@ -20,6 +22,22 @@ public enum Slack: ChatProvider {
         }
         out = out.setting("blocks", .array(blocks))
         return out
+    }
+
+    /// Whether a block breaks a limit `fitBlock` enforces.
+    static func overLimit(_ block: JSONValue) -> Bool {
+        func over(_ v: JSONValue?, _ limit: Int) -> Bool { (v?.stringValue?.count ?? 0) > limit }
+        switch block["type"]?.stringValue {
+        case "header": return over(block["text"]?["text"], headerText)
+        case "section":
+            if over(block["text"]?["text"], sectionText) { return true }
+            guard case .array(let fields)? = block["fields"] else { return false }
+            return fields.count > maxFields || fields.contains { over($0["text"], fieldText) }
+        case "context":
+            guard case .array(let elements)? = block["elements"] else { return false }
+            return elements.count > contextElements || elements.contains { over($0["text"], sectionText) }
+        default: return false
+        }
     }
 
     static func fitBlock(_ block: JSONValue) -> JSONValue {
