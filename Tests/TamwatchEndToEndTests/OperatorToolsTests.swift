@@ -75,7 +75,7 @@ struct OperatorToolsTests {
         let dir = temporaryDirectory()
         let receiver = try await PythonReceiver.start(secret: DeliveryEndToEndTests.secret, in: dir)
         defer { receiver.child.stop() }
-        let gone = try RawServerProcess.slackGone()
+        let gone = try await RawServerProcess.slackGone()
         defer { gone.stop() }
         let config = dir.appendingPathComponent("tamwatch.yaml")
         try """
@@ -102,7 +102,7 @@ struct RawServerProcess {
     let child: ChildProcess
     let url: String
 
-    static func slackGone() throws -> RawServerProcess {
+    static func slackGone() async throws -> RawServerProcess {
         let script = """
             import http.server, signal, sys
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -117,8 +117,7 @@ struct RawServerProcess {
             s.serve_forever()
             """
         let child = try ChildProcess(["python3", "-c", script], executable: "/usr/bin/env")
-        let deadline = Date().addingTimeInterval(20)
-        while child.stdoutLines.isEmpty, Date() < deadline { usleep(5000) }
+        try await child.waitFor(timeout: .seconds(20)) { !$0.isEmpty }
         guard let port = child.stdoutLines.first.flatMap({ Int($0) }) else { throw ChildError.timeout(child.stderr) }
         return RawServerProcess(child: child, url: "http://127.0.0.1:\(port)/services/T/B/X")
     }
