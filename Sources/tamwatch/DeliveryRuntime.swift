@@ -11,15 +11,13 @@ struct DeliveryRuntime {
 
     /// Loads templates and channels (a problem is a configuration error, exit 78) and starts
     /// sending whatever the outbox holds that is due.
-    static func start(config: TamwatchConfig, store: StateStore, transport: any HTTPTransport,
-                      onAttempt: @escaping @Sendable (StoredDeliveryAttempt) -> Void = { _ in }) throws -> DeliveryRuntime {
+    static func start(config: TamwatchConfig, store: StateStore, transport: any HTTPTransport) throws -> DeliveryRuntime {
         let setup: DeliverySetup
         do { setup = try DeliverySetup.load(config, transport: transport) } catch {
             printConfigErrors(error)
             throw Exit.configuration
         }
-        let logger = Logger(label: "tamwatch.deliver")
-        let dispatcher = Dispatcher(store: store, channels: setup.channels, logger: logger, onAttempt: onAttempt)
+        let dispatcher = Dispatcher(store: store, channels: setup.channels, logger: Logger(label: "tamwatch.deliver"))
         let task = Task<StoreError?, Never> {
             do throws(StoreError) { try await dispatcher.run(); return nil } catch { return error }
         }

@@ -53,7 +53,10 @@ struct TemplateTests {
                                  ("email/default.subject.txt", "  {{summary}}\n")])
         var email = channel(.email)
         email.to = ["{{labels.owner}}", "ops@example.com", "{{labels.nobody}}"]
-        let out = Renderer(templates: templates).render(sampleEvent(.bandCompleted), channel: email, rule: "r", template: nil, folded: 0)
+        let (recipients, errors) = Renderer.compileRecipients([email], file: "conf.yaml")
+        #expect(errors.isEmpty)
+        let out = Renderer(templates: templates, recipients: recipients).render(sampleEvent(.bandCompleted), channel: email, rule: "r",
+                                                                               template: nil, folded: 0)
         #expect(out.message.body == "band 201-1000: \"validating\" 5000 <ana@example.com>")
         #expect(out.message.html == "<p>band 201-1000: &quot;validating&quot; 5000</p>")
         #expect(out.message.subject == "band 3/6 completed · 9,120 processed")

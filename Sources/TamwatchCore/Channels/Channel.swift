@@ -65,6 +65,15 @@ public enum Channels {
     }
 }
 
+extension ChannelConfig {
+    /// A request to this channel with its timeout (connect at most 10 s) and CA file. The
+    /// transport adds the User-Agent.
+    func request(method: String = "POST", url: String? = nil, headers: [HTTPHeader] = [], body: [UInt8]? = nil) -> HTTPRequest {
+        HTTPRequest(method: method, url: url ?? self.url, headers: headers, body: body,
+                    connectTimeout: min(.seconds(10), effectiveTimeout), timeout: effectiveTimeout, caFile: caFile)
+    }
+}
+
 /// What differs between chat providers; each lives in its own folder beside this file.
 public protocol ChatProvider: Sendable {
     /// Visibly truncates what exceeds the provider's limits, so the provider never rejects a
@@ -86,12 +95,8 @@ public struct ChatChannel<Provider: ChatProvider>: DeliveryChannel {
     let transport: any HTTPTransport
 
     public func send(_ delivery: Delivery, now: Date) async -> AttemptOutcome {
-        let request = HTTPRequest(method: "POST", url: Provider.url(config.url),
-                                  headers: [HTTPHeader("content-type", "application/json"),
-                                            HTTPHeader("user-agent", "tamwatch/\(TamwatchVersion.current)")],
-                                  body: Array(delivery.message.body.utf8),
-                                  connectTimeout: min(.seconds(10), config.effectiveTimeout), timeout: config.effectiveTimeout,
-                                  caFile: config.caFile)
+        let request = config.request(url: Provider.url(config.url), headers: [HTTPHeader("content-type", "application/json")],
+                                     body: Array(delivery.message.body.utf8))
         do {
             let response = try await transport.send(request)
             return AttemptOutcome(Provider.classify(response), httpStatus: response.status, answer: AttemptOutcome.excerpt(response))

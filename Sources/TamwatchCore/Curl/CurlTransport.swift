@@ -210,18 +210,9 @@ private final class Transfer: @unchecked Sendable {
         guard request.url.hasPrefix("http://") || request.url.hasPrefix("https://") else {
             return .invalidURL("only http:// and https:// URLs are supported")
         }
-        guard tw_easy_setopt_string(easy, CURLOPT_URL, request.url) == CURLE_OK else {
-            return .invalidURL("libcurl rejected the URL")
-        }
-        _ = tw_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
+        if let error = configureCommon(easy, url: request.url) { return error }
         _ = tw_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0)
-        _ = tw_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 1)
-        _ = tw_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 2)
-        _ = tw_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(request.connectTimeout.milliseconds))
-        _ = tw_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(request.timeout.milliseconds))
         _ = tw_easy_setopt_string(easy, CURLOPT_USERAGENT, "tamwatch/\(TamwatchVersion.current)")
-        _ = tw_easy_setopt_ptr(easy, CURLOPT_ERRORBUFFER, errorBuffer)
-        if let caFile = request.caFile { _ = tw_easy_setopt_string(easy, CURLOPT_CAINFO, caFile) }
 
         switch request.method {
         case "GET": _ = tw_easy_setopt_long(easy, CURLOPT_HTTPGET, 1)
@@ -268,6 +259,20 @@ private final class Transfer: @unchecked Sendable {
         return nil
     }
 
+    /// What every transfer sets: the URL, no signals, TLS verification on, timeouts, the error
+    /// buffer, extra CA certificates.
+    private func configureCommon(_ easy: UnsafeMutableRawPointer, url: String) -> TransportError? {
+        guard tw_easy_setopt_string(easy, CURLOPT_URL, url) == CURLE_OK else { return .invalidURL("libcurl rejected the URL") }
+        _ = tw_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
+        _ = tw_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 1)
+        _ = tw_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 2)
+        _ = tw_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(request.connectTimeout.milliseconds))
+        _ = tw_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(request.timeout.milliseconds))
+        _ = tw_easy_setopt_ptr(easy, CURLOPT_ERRORBUFFER, errorBuffer)
+        if let caFile = request.caFile { _ = tw_easy_setopt_string(easy, CURLOPT_CAINFO, caFile) }
+        return nil
+    }
+
     /// SMTP through libcurl: envelope, TLS policy, AUTH, top-level headers and a MIME body
     /// (multipart/alternative: text/plain, then text/html), quoted-printable for any text.
     func configureMail(_ easy: UnsafeMutableRawPointer, _ mail: MailTransfer) -> TransportError? {
@@ -277,14 +282,7 @@ private final class Transfer: @unchecked Sendable {
         var url = request.url
         if let hostEnd = url.dropFirst(smtps ? 8 : 7).firstIndex(of: "/") { url = String(url[..<hostEnd]) }
         url += "/tamwatch.localhost"
-        guard tw_easy_setopt_string(easy, CURLOPT_URL, url) == CURLE_OK else { return .invalidURL("libcurl rejected the URL") }
-        _ = tw_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
-        _ = tw_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 1)
-        _ = tw_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 2)
-        _ = tw_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(request.connectTimeout.milliseconds))
-        _ = tw_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(request.timeout.milliseconds))
-        _ = tw_easy_setopt_ptr(easy, CURLOPT_ERRORBUFFER, errorBuffer)
-        if let caFile = request.caFile { _ = tw_easy_setopt_string(easy, CURLOPT_CAINFO, caFile) }
+        if let error = configureCommon(easy, url: url) { return error }
         if !smtps, mail.requireTLS { _ = tw_easy_setopt_long(easy, CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue)) }
         if let username = mail.username { _ = tw_easy_setopt_string(easy, CURLOPT_USERNAME, username) }
         if let password = mail.password { _ = tw_easy_setopt_string(easy, CURLOPT_PASSWORD, password) }
@@ -294,8 +292,12 @@ private final class Transfer: @unchecked Sendable {
         recipientList = rcpt
         _ = tw_easy_setopt_ptr(easy, CURLOPT_MAIL_RCPT, rcpt)
 
+        // With HTML the message itself is multipart/alternative: curl keeps a Content-Type given in
+        // the headers for the top level (adding its boundary), instead of multipart/mixed.
+        var headers = request.headers + mail.headers
+        if mail.html != nil { headers.append(HTTPHeader("Content-Type", "multipart/alternative")) }
         var list: UnsafeMutablePointer<curl_slist>?
-        for header in request.headers + mail.headers { list = curl_slist_append(list, "\(header.name): \(header.value)") }
+        for header in headers { list = curl_slist_append(list, "\(header.name): \(header.value)") }
         headerList = list
         _ = tw_easy_setopt_ptr(easy, CURLOPT_HTTPHEADER, list)
 
@@ -307,17 +309,8 @@ private final class Transfer: @unchecked Sendable {
             _ = curl_mime_type(part, type)
             _ = curl_mime_encoder(part, "quoted-printable")
         }
-        if let html = mail.html {
-            // The message itself is multipart/alternative: curl keeps a Content-Type given in the
-            // headers for the top level (adding its boundary), instead of multipart/mixed.
-            addText(mime, crlf(mail.text), "text/plain; charset=utf-8")
-            addText(mime, crlf(html), "text/html; charset=utf-8")
-            list = curl_slist_append(list, "Content-Type: multipart/alternative")
-            headerList = list
-            _ = tw_easy_setopt_ptr(easy, CURLOPT_HTTPHEADER, list)
-        } else {
-            addText(mime, crlf(mail.text), "text/plain; charset=utf-8")
-        }
+        addText(mime, crlf(mail.text), "text/plain; charset=utf-8")
+        if let html = mail.html { addText(mime, crlf(html), "text/html; charset=utf-8") }
         _ = tw_easy_setopt_ptr(easy, CURLOPT_MIMEPOST, UnsafeMutableRawPointer(mime))
         return nil
     }

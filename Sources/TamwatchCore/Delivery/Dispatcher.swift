@@ -15,8 +15,6 @@ public final class Dispatcher: Sendable {
     let logger: Logger
     let jitter: @Sendable () -> Double
     let owner: Int32
-    /// Called after each recorded attempt, for the console (`demo` shows deliveries as they go).
-    let onAttempt: @Sendable (StoredDeliveryAttempt) -> Void
 
     private let signals: AsyncStream<Void>
     private let signal: AsyncStream<Void>.Continuation
@@ -38,15 +36,13 @@ public final class Dispatcher: Sendable {
     public init(store: StateStore, channels: [any DeliveryChannel], clock: any WatchClock = SystemClock(),
                 logger: Logger = Logger(label: "tamwatch.deliver"),
                 jitter: @escaping @Sendable () -> Double = { Double.random(in: 0...1) },
-                owner: Int32 = getpid(),
-                onAttempt: @escaping @Sendable (StoredDeliveryAttempt) -> Void = { _ in }) {
+                owner: Int32 = getpid()) {
         self.store = store
         self.channels = Dictionary(channels.map { ($0.config.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.clock = clock
         self.logger = logger
         self.jitter = jitter
         self.owner = owner
-        self.onAttempt = onAttempt
         (signals, signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -157,14 +153,14 @@ public final class Dispatcher: Sendable {
             var wakeAt: Date?
             func earliest(_ d: Date) { wakeAt = min(wakeAt ?? d, d) }
 
-            // How many each channel may start now.
+            // How many each channel may start now; a disabled channel's new deliveries go dead.
             var wanted: [(channel: String, limit: Int)] = []
+            var deadLetter: [(channel: String, reason: String)] = []
             for (name, channel) in dispatcher.channels.sorted(by: { $0.key < $1.key }) {
                 let config = channel.config
                 if let off = disabled[name] {
                     if off.fingerprint == config.fingerprint {
-                        let n = try await store.deadLetterPending(channel: name, reason: "channel disabled: \(off.reason)")
-                        if n > 0 { dispatcher.notifyWatchers() }
+                        deadLetter.append((name, "channel disabled: \(off.reason)"))
                         continue
                     }
                     // The URL changed since the channel was disabled: try it again.
@@ -188,8 +184,9 @@ public final class Dispatcher: Sendable {
                 wanted.append((name, free))
             }
 
-            let exchange = try await store.exchange(records: records, claims: wanted, now: now, owner: dispatcher.owner)
-            var drained = records.contains { $0.result == .dead }
+            let exchange = try await store.exchange(records: records, claims: wanted, deadLetter: deadLetter, now: now,
+                                                    owner: dispatcher.owner)
+            var drained = exchange.deadLettered > 0 || records.contains { $0.result == .dead }
             for (name, limit) in wanted {
                 let claimed = exchange.claimed[name] ?? []
                 if let channel = dispatcher.channels[name] {
@@ -205,7 +202,7 @@ public final class Dispatcher: Sendable {
             }
             schedule(wakeAt, now: now)
             // A drain only needs a look once a queue ran dry or something was dead-lettered.
-            if !records.isEmpty && (drained || wanted.isEmpty) { dispatcher.notifyWatchers() }
+            if (!records.isEmpty || exchange.deadLettered > 0) && (drained || wanted.isEmpty) { dispatcher.notifyWatchers() }
         }
 
         /// Turns the attempts that finished into records; pauses and disables channels that asked.
@@ -217,7 +214,7 @@ public final class Dispatcher: Sendable {
                 inFlight[d.delivery.channel, default: 1] -= 1
                 dispatcher.adjustInFlight(-1)
                 let channel = dispatcher.channels[d.delivery.channel]
-                let record = Self.record(f, schedule: channel?.config.retrySchedule ?? .webhookDefault, draw: dispatcher.jitter())
+                let record = self.record(f)
                 records.append(record)
                 if case .retry(_, let retryAfter) = f.outcome.outcome {
                     // A channel that says "slow down" is paused as a whole, not one delivery at a time.
@@ -247,6 +244,12 @@ public final class Dispatcher: Sendable {
 
         mutating func block(_ channel: String, until: Date) {
             blockedUntil[channel] = max(blockedUntil[channel] ?? until, until)
+        }
+
+        /// What a finished attempt comes to, on its channel's retry schedule.
+        func record(_ f: Finished) -> AttemptRecord {
+            let schedule = dispatcher.channels[f.delivery.delivery.channel]?.config.retrySchedule ?? .webhookDefault
+            return Self.record(f, schedule: schedule, draw: dispatcher.jitter())
         }
 
         static func record(_ f: Finished, schedule: RetrySchedule, draw: Double) -> AttemptRecord {
@@ -309,8 +312,7 @@ public final class Dispatcher: Sendable {
                 return true
             }
             let recorded = Set(done.map(\.delivery.id))
-            let records = done.map { Self.record($0, schedule: dispatcher.channels[$0.delivery.delivery.channel]?.config.retrySchedule ?? .webhookDefault,
-                                                 draw: dispatcher.jitter()) }
+            let records = done.map(record)
             try? await store.record(records)
             try? await store.releaseClaims(ids: running.keys.filter { !recorded.contains($0) }, owner: dispatcher.owner)
             dispatcher.adjustInFlight(-running.count)
@@ -327,18 +329,7 @@ public final class Dispatcher: Sendable {
             logger.warning("delivery \(d.id) (\(what)) failed: \(record.error ?? "?"); attempt \(record.failures + 1) in \(DurationText.format(.milliseconds(Int64(at.timeIntervalSince(f.at) * 1000))))")
         case .dead: logger.error("delivery \(d.id) (\(what)) is dead: \(record.error ?? "?"); resend with: tamwatch replay \(d.id)")
         }
-        onAttempt(StoredDeliveryAttempt(delivery: d, result: record.result, httpStatus: f.outcome.httpStatus, error: record.error,
-                                        attempt: f.delivery.attempts + 1))
     }
-}
-
-/// One recorded attempt, for whoever shows deliveries as they happen.
-public struct StoredDeliveryAttempt: Sendable {
-    public var delivery: Delivery
-    public var result: AttemptRecord.Result
-    public var httpStatus: Int?
-    public var error: String?
-    public var attempt: Int
 }
 
 /// `count` per `per`, refilled continuously; holds at most `count`.

@@ -40,8 +40,11 @@ public struct DeliverySetup: Sendable {
                 errors.append(ConfigError(file: config.file ?? "config", line: channel.line, key: "channels.\(channel.name)", message: error.message))
             }
         }
+        let (recipients, recipientErrors) = Renderer.compileRecipients(config.channels, file: config.file ?? "config")
+        errors += recipientErrors
         if !errors.isEmpty { throw ConfigErrors(errors) }
-        let engine = RuleEngine(rules: config.rules, channels: config.channels, renderer: Renderer(templates: templates))
+        let engine = RuleEngine(rules: config.rules, channels: config.channels,
+                                renderer: Renderer(templates: templates, recipients: recipients))
         return DeliverySetup(templates: templates, engine: engine, channels: channels)
     }
 }

@@ -90,17 +90,22 @@ extension StateStore {
         public var claimed: [String: [StoredDelivery]]
         /// The earliest due time among unclaimed deliveries of channels that had room left.
         public var nextDue: Date?
+        /// Deliveries of disabled channels dead-lettered in this turn.
+        public var deadLettered = 0
     }
 
-    /// The dispatcher's turn in one transaction: records finished attempts, then claims up to
-    /// each channel's limit of due deliveries for `owner` (a pid), oldest first. A claim keeps
-    /// other processes on the same state file from sending the same delivery at once.
-    public func exchange(records: [AttemptRecord], claims: [(channel: String, limit: Int)], now: Date,
+    /// The dispatcher's turn in one transaction: records finished attempts, dead-letters what
+    /// disabled channels still have queued, then claims up to each channel's limit of due
+    /// deliveries for `owner` (a pid), oldest first. A claim keeps other processes on the same
+    /// state file from sending the same delivery at once.
+    public func exchange(records: [AttemptRecord], claims: [(channel: String, limit: Int)],
+                         deadLetter: [(channel: String, reason: String)] = [], now: Date,
                          owner: Int32) async throws(StoreError) -> Exchange {
-        let claims = claims.map { ChannelClaim(channel: $0.channel, limit: $0.limit) }
-        if records.isEmpty && claims.isEmpty { return Exchange(claimed: [:], nextDue: nil) }
+        if records.isEmpty && claims.isEmpty && deadLetter.isEmpty { return Exchange(claimed: [:], nextDue: nil) }
         return try await write { db in
             try Self.record(records, db)
+            var deadLettered = 0
+            for (channel, reason) in deadLetter { deadLettered += try Self.deadLetter(channel: channel, reason: reason, db) }
             var claimed: [String: [StoredDelivery]] = [:]
             var earliest: Double?
             for claim in claims where claim.limit > 0 {
@@ -118,13 +123,8 @@ extension StateStore {
                     earliest = min(earliest ?? next, next)
                 }
             }
-            return Exchange(claimed: claimed, nextDue: earliest.map(Date.init(timeIntervalSince1970:)))
+            return Exchange(claimed: claimed, nextDue: earliest.map(Date.init(timeIntervalSince1970:)), deadLettered: deadLettered)
         }
-    }
-
-    private struct ChannelClaim: Sendable {
-        var channel: String
-        var limit: Int
     }
 
     private static func nextUnclaimed(channel: String, _ db: Database) throws -> Double? {
@@ -211,11 +211,6 @@ extension StateStore {
                 """, arguments: [channel.channel, channel.fingerprint, channel.since.timeIntervalSince1970, channel.reason])
             return try Self.deadLetter(channel: channel.channel, reason: "channel disabled: \(channel.reason)", db)
         }
-    }
-
-    /// Dead-letters the unclaimed pending deliveries of a disabled channel.
-    public func deadLetterPending(channel: String, reason: String) async throws(StoreError) -> Int {
-        try await write { db in try Self.deadLetter(channel: channel, reason: reason, db) }
     }
 
     private static func deadLetter(channel: String, reason: String, _ db: Database) throws -> Int {

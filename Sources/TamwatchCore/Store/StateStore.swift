@@ -128,7 +128,6 @@ public final class StateStore: Sendable {
         let labelsText = Self.labelsJSON(labels)
         let throttleText = throttle?.json.serialized()
         let rows = events.map { ($0, $0.json.serialized()) }
-        let outbox = deliveries
         return try await write { db in
             try db.cachedStatement(sql: """
                 INSERT INTO jobs (job_id, state, labels, updated_at, throttle) VALUES (?, ?, ?, ?, COALESCE(?, '{}'))
@@ -147,7 +146,7 @@ public final class StateStore: Sendable {
                     newIDs.insert(event.id)
                 }
             }
-            for d in outbox where newIDs.contains(d.eventId) {
+            for d in deliveries where newIDs.contains(d.eventId) {
                 try Self.insert(d, at: now, db)
             }
             return inserted

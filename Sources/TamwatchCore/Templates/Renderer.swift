@@ -38,8 +38,32 @@ public struct RenderedMessage: Sendable, Equatable {
 /// Renders an event for one channel through the templates. Pure: the same inputs give the same bytes.
 public struct Renderer: Sendable {
     public var templates: TemplateSet
+    /// Each email channel's `to` entries, parsed once (`compileRecipients`).
+    public var recipients: [String: [TemplateFile]]
 
-    public init(templates: TemplateSet) { self.templates = templates }
+    public init(templates: TemplateSet, recipients: [String: [TemplateFile]] = [:]) {
+        self.templates = templates
+        self.recipients = recipients
+    }
+
+    /// Parses the `to` of every email channel (recipients may be templated from labels); a
+    /// broken one is a configuration error at start, not a surprise at send time.
+    public static func compileRecipients(_ channels: [ChannelConfig], file: String) -> ([String: [TemplateFile]], [ConfigError]) {
+        var compiled: [String: [TemplateFile]] = [:]
+        var errors: [ConfigError] = []
+        for channel in channels where channel.type == .email {
+            compiled[channel.name] = channel.to.compactMap { entry in
+                do throws(ConfigError) {
+                    return try TemplateSet.parse(entry, path: file, key: "channels.\(channel.name).to", format: .txt)
+                } catch {
+                    errors.append(ConfigError(file: file, line: channel.line, key: "channels.\(channel.name).to",
+                                              message: "'\(entry)': \(error.message)"))
+                    return nil
+                }
+            }
+        }
+        return (compiled, errors)
+    }
 
     public struct Output: Sendable {
         public var message: RenderedMessage
@@ -83,11 +107,8 @@ public struct Renderer: Sendable {
         let text = part("txt") ?? summary + "\n"
         let html = part("html")
         // Recipients may be templated from labels; one that renders empty is dropped.
-        let to = channel.to.map { recipient -> String in
-            guard recipient.contains("{{"), let file = try? TemplateSet.parse(recipient, path: "channels.\(channel.name).to", key: "", format: .txt)
-            else { return recipient }
-            return file.render(context).trimmingCharacters(in: .whitespaces)
-        }.filter { !$0.isEmpty }
+        let to = (recipients[channel.name]?.map { $0.render(context) } ?? channel.to)
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         return Output(message: RenderedMessage(body: text, contentType: "text/plain", subject: subject, html: html, to: to), error: nil)
     }
 
@@ -112,9 +133,7 @@ public struct Renderer: Sendable {
             ])
             return RenderedMessage(body: card.serialized())
         case .slack, .mattermost:
-            let escaped = text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-                .replacingOccurrences(of: ">", with: "&gt;")
-            return RenderedMessage(body: JSONValue.object([("text", .string(escaped))]).serialized())
+            return RenderedMessage(body: JSONValue.object([("text", .string(Slack.escape(text)))]).serialized())
         case .googlechat:
             return RenderedMessage(body: JSONValue.object([("text", .string(text))]).serialized())
         }

@@ -22,8 +22,7 @@ public enum TemplateFormat: String, Sendable, CaseIterable {
 /// Escapes a value for mrkdwn (`&`, `<`, `>` only), then for the inside of a JSON string.
 struct SlackJSONContentType: MustacheContentType {
     func escapeText(_ text: String) -> String {
-        String.jsonStringBody(text.replacingOccurrences(of: "&", with: "&amp;")
-            .replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;"))
+        String.jsonStringBody(Slack.escape(text))
     }
 }
 

@@ -27,8 +27,7 @@ public struct EmailChannel: DeliveryChannel {
         let mail = MailTransfer(from: Self.address(from), recipients: recipients.map(Self.address), headers: headers,
                                 text: m.body, html: m.html, username: config.username, password: config.password,
                                 requireTLS: config.startTLS)
-        var request = HTTPRequest(method: "SMTP", url: config.url, connectTimeout: min(.seconds(10), config.effectiveTimeout),
-                                  timeout: config.effectiveTimeout, caFile: config.caFile)
+        var request = config.request(method: "SMTP")
         request.mail = mail
         return request
     }

@@ -7,6 +7,12 @@ public enum Slack: ChatProvider {
     static let maxBlocks = 50, sectionText = 3000, headerText = 150, maxFields = 10, fieldText = 2000
     static let contextElements = 10, topText = 40_000
 
+    /// mrkdwn's control characters, `&`, `<`, `>`, as entities (and nothing else).
+    public static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;")
+    }
+
     public static func fit(_ payload: JSONValue) -> JSONValue {
         var out = payload.truncating("text", to: topText)
         guard case .array(var blocks)? = payload["blocks"] else { return out }

@@ -19,8 +19,7 @@ public struct WebhookChannel: DeliveryChannel {
     public func request(for delivery: Delivery, now: Date) -> HTTPRequest {
         let body = Array(delivery.message.body.utf8)
         let timestamp = Int(now.timeIntervalSince1970)
-        var headers = [HTTPHeader("content-type", delivery.message.contentType),
-                       HTTPHeader("user-agent", "tamwatch/\(TamwatchVersion.current)")]
+        var headers = [HTTPHeader("content-type", delivery.message.contentType)]
         if let signer {
             headers += signer.headers(id: delivery.eventId, timestamp: timestamp, body: body)
         } else {
@@ -28,9 +27,7 @@ public struct WebhookChannel: DeliveryChannel {
         }
         if delivery.folded > 0 { headers.append(HTTPHeader("tamwatch-folded", String(delivery.folded))) }
         headers += config.headers
-        return HTTPRequest(method: "POST", url: config.url, headers: headers, body: body,
-                           connectTimeout: min(.seconds(10), config.effectiveTimeout), timeout: config.effectiveTimeout,
-                           caFile: config.caFile)
+        return config.request(headers: headers, body: body)
     }
 
     public func send(_ delivery: Delivery, now: Date) async -> AttemptOutcome {
