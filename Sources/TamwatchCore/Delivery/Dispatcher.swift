@@ -319,12 +319,12 @@ public final class Dispatcher: Sendable {
         }
     }
 
+    /// Called for every finished attempt: builds no text for a success unless debug logging is on.
     func log(_ f: Finished, _ record: AttemptRecord) {
         let d = f.delivery.delivery
-        let what = "\(d.eventType.rawValue) for job \(d.jobId) to \(d.channel)"
-        let status = f.outcome.httpStatus.map { "HTTP \($0)" }
+        var what: String { "\(d.eventType.rawValue) for job \(d.jobId) to \(d.channel)" }
         switch record.result {
-        case .sent: logger.debug("delivered \(what) (\(status ?? "ok"))")
+        case .sent: logger.debug("delivered \(what) (\(f.outcome.httpStatus.map { "HTTP \($0)" } ?? "ok"))")
         case .retry(let at):
             logger.warning("delivery \(d.id) (\(what)) failed: \(record.error ?? "?"); attempt \(record.failures + 1) in \(DurationText.format(.milliseconds(Int64(at.timeIntervalSince(f.at) * 1000))))")
         case .dead: logger.error("delivery \(d.id) (\(what)) is dead: \(record.error ?? "?"); resend with: tamwatch replay \(d.id)")
