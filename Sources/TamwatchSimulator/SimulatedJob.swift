@@ -2,7 +2,7 @@ import TamwatchCore
 
 /// One simulated TAM build: a state machine advanced by simulated seconds.
 ///
-/// It follows openfunnel-api.md: `pending` → `running`; `bands_done` and `processed` move as
+/// It follows the documented OpenFunnel API: `pending` → `running`; `bands_done` and `processed` move as
 /// each band's sub-processes finish; pause settles to `paused` at the next band boundary,
 /// cancel settles to `cancelled` at the next sub-process; the manifest appears once terminal.
 struct SimulatedJob: Sendable {

@@ -38,7 +38,7 @@ struct LoggingOptions: ParsableArguments {
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 
-/// Exit statuses from DESIGN.md.
+/// Exit statuses (README, "Using it").
 enum Exit {
     static let configuration = ExitCode(78)
     static let usage = ExitCode(64)

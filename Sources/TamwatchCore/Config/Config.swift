@@ -1,6 +1,6 @@
 import Foundation
 
-/// The whole configuration (DESIGN.md, "Configuration"); `config/tamwatch.yaml` documents it.
+/// The whole configuration; `config/tamwatch.yaml` is its documented example.
 public struct TamwatchConfig: Sendable {
     public struct API: Sendable {
         public var baseURL = "https://api.openfunnel.dev"
@@ -72,7 +72,7 @@ public struct ChannelConfig: Sendable {
         self.line = line
     }
 
-    /// The retry schedule: the channel's own, else the default for webhooks (delivery-facts.md).
+    /// The retry schedule: the channel's own, else the default (`RetrySchedule.webhookDefault`).
     public var retrySchedule: RetrySchedule { retry.map { RetrySchedule(delays: $0) } ?? .webhookDefault }
 
     /// Chat webhooks allow about one message per second; webhooks and email take more at once.

@@ -10,7 +10,7 @@ public enum DeliveryOutcome: Sendable, Equatable {
     case disableChannel(reason: String)
 }
 
-/// The status-code classes every HTTP channel starts from (delivery-facts.md; Standard Webhooks).
+/// The status-code classes every HTTP channel starts from (as Standard Webhooks recommends).
 public struct HTTPStatusClassifier: Sendable {
     /// 4xx statuses, beyond 408/425/429, that are retried instead of dead-lettered.
     public var retryable4xx: Set<Int>

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The kinds of event tamwatch emits (DESIGN.md, "Events").
+/// The kinds of event tamwatch emits (README, "Events").
 public enum EventType: String, Sendable, CaseIterable {
     case statusChanged = "job.status_changed"
     case bandCompleted = "job.band_completed"

@@ -7,7 +7,7 @@ public enum EventFields {
     static let manifest: Set<String> = ["pages", "page_size", "unique_count", "partial", "degraded", "ranked", "stop_reason",
                                         "credits_consumed"]
 
-    /// The `data` members of each event type (DESIGN.md's table).
+    /// The `data` members of each event type (README, "Events").
     public static func data(_ type: EventType) -> [String] {
         switch type {
         case .statusChanged: return ["from", "to"]

@@ -16,7 +16,7 @@ public enum WatchOutcome: Sendable, Equatable {
         }
     }
 
-    /// The exit status of `tamwatch watch` for this outcome (DESIGN.md).
+    /// The exit status of `tamwatch watch` for this outcome (README, "Using it").
     public var exitCode: Int32 {
         switch self {
         case .completed: return 0
