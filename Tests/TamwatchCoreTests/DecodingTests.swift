@@ -65,10 +65,18 @@ struct DecodingTests {
         #expect(s.manifest?.creditsConsumed == 37.5 && s.manifest?.uniqueCount == 12)
     }
 
-    @Test("mistyped fields become nil instead of failing the poll")
+    @Test("mistyped fields become nil instead of failing the poll; implausible counts say so")
     func mistyped() throws {
-        let s = try JobSnapshot(json: try JSONValue.parse(#"{"job_id":"j","status":"running","processed":"lots","degraded":"no","bands_done":2.5}"#))
-        #expect(s.processed == nil && s.degraded == nil && s.bandsDone == nil)
+        var warnings: [String] = []
+        let s = try JobSnapshot(json: try JSONValue.parse(#"{"job_id":"j","status":"running","processed":"lots","degraded":"no","bands_done":2.5,"bands_total":-3}"#),
+                                warnings: &warnings)
+        #expect(s.processed == nil && s.degraded == nil && s.bandsDone == nil && s.bandsTotal == nil)
+        #expect(warnings == ["job j: processed is \"lots\", not a count; read as null",
+                             "job j: bands_done is 2.5, not a count; read as null",
+                             "job j: bands_total is -3, not a count; read as null"])
+        var none: [String] = []
+        _ = try JobSnapshot(json: try JSONValue.parse(#"{"job_id":"j","status":"running","processed":null,"bands_done":0}"#), warnings: &none)
+        #expect(none.isEmpty)
     }
 
     @Test("a body without job_id or status, or not an object, is an invalid response", arguments: [

@@ -41,10 +41,9 @@ struct DifferTests {
     func baselineTerminal() {
         let m = Manifest(uniqueCount: 21815, degraded: true, creditsConsumed: 21815)
         let (_, events) = run([snap(.completed, processed: 21815, done: 6, degraded: true, manifest: m)])
-        #expect(types(events) == ["job.status_changed", "job.degraded", "job.degraded", "job.credits_consumed", "job.terminal"])
-        #expect(events.map(\.sequence) == [1, 2, 3, 4, 5])
+        #expect(types(events) == ["job.status_changed", "job.degraded", "job.credits_consumed", "job.terminal"])
         #expect(events[1].data["source"] == .string("job"))
-        #expect(events[2].data["source"] == .string("manifest"))
+        #expect(events.map(\.sequence) == [1, 2, 3, 4])
     }
 
     struct Row: Sendable, CustomTestStringConvertible {
@@ -205,10 +204,52 @@ struct DifferTests {
         #expect(r.events[0].data["http_status"] == .int(401))
     }
 
-    @Test("an absurd bands_done is capped, not looped over")
+    @Test("an absurd bands_done with no total is capped per poll, with a warning, and not announced again")
     func absurdBands() {
-        let (_, events) = run([snap(done: 0), snap(done: 50_000_000)])
-        #expect(events.filter { $0.type == .bandCompleted }.count == Differ.burstLimit)
+        var state = Differ.diff(previous: nil, current: snap(done: 0, total: nil), at: t0, settings: settings).state
+        let jump = Differ.diff(previous: state, current: snap(done: 1_000_000_000, total: nil), at: t0 + 1, settings: settings)
+        #expect(jump.events.filter { $0.type == .bandCompleted }.count == Differ.burstLimit)
+        #expect(jump.warnings.count == 1 && jump.warnings[0].contains("bands_done jumped from 0 to 1000000000"))
+        state = jump.state
+        let again = Differ.diff(previous: state, current: snap(done: 1_000_000_000, total: nil, message: "x"), at: t0 + 2, settings: settings)
+        #expect(again.events.filter { $0.type == .bandCompleted }.isEmpty)
+    }
+
+    @Test("bands_done past bands_total counts as bands_total: no band beyond the total is announced")
+    func bandsPastTotal() {
+        let first = Differ.diff(previous: nil, current: snap(done: 4, total: 6), at: t0, settings: settings)
+        let r = Differ.diff(previous: first.state, current: snap(done: 1_000_000_000, total: 6), at: t0 + 1, settings: settings)
+        let bands = r.events.filter { $0.type == .bandCompleted }
+        #expect(bands.map { $0.data["band"] } == [.int(5), .int(6)])
+        #expect(bands.allSatisfy { $0.data["bands_done"] == .int(6) })
+        #expect(r.warnings == ["job job-1: bands_done 1000000000 exceeds bands_total 6; counted as 6"])
+    }
+
+    @Test("a processed jump past many milestones announces a bounded number, with a warning")
+    func absurdProcessed() {
+        let every = DiffSettings(milestones: .every(10), stallAfter: nil)
+        let first = Differ.diff(previous: nil, current: snap(processed: 0), at: t0, settings: every)
+        let r = Differ.diff(previous: first.state, current: snap(processed: 1_000_000_000_000), at: t0 + 1, settings: every)
+        #expect(r.events.filter { $0.type == .processedMilestone }.count == Differ.burstLimit)
+        #expect(r.warnings.count == 1)
+    }
+
+    @Test("degraded is announced once per degradation, whichever flags say so, with the flag that turned it")
+    func degradedOnce() {
+        let m = Manifest(uniqueCount: 10, degraded: true)
+        let (_, events) = run([snap(.running, degraded: false), snap(.running, degraded: true),
+                               snap(.running, degraded: true, manifest: m), snap(.completed, degraded: false, manifest: m)])
+        let degraded = events.filter { $0.type == .degraded }
+        #expect(degraded.count == 1)
+        #expect(degraded.first?.data["source"] == .string("job"))
+
+        let (_, viaManifest) = run([snap(.running, degraded: false), snap(.completed, degraded: false, manifest: m)])
+        #expect(viaManifest.filter { $0.type == .degraded }.map { $0.data["source"] } == [.string("manifest")])
+
+        // Recovered, then degraded again: a second degradation, a second event with its own id.
+        let (_, twice) = run([snap(degraded: false), snap(degraded: true), snap(degraded: false), snap(degraded: true)])
+        let ids = twice.filter { $0.type == .degraded }.map(\.id)
+        #expect(ids.count == 2 && Set(ids).count == 2)
     }
 
     @Test("the envelope has the documented keys in order")

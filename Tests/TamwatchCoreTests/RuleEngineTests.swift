@@ -172,12 +172,46 @@ struct RuleEngineTests {
         #expect(queued.map(\.0) == [0, 10.5, 30])
         #expect(queued.map(\.1) == [0, 3, 1])
 
-        // The last word is never held back, and carries the count.
-        let held = e.route([sampleEvent(.progress, at: 31, sequence: 8)], throttle: state)
+        // The last word is never held back, and releases what was held first.
+        let held = e.route([sampleEvent(.progress, at: 31, sequence: 8), sampleEvent(.progress, at: 31.5, sequence: 9)], throttle: state)
         #expect(held.deliveries.isEmpty)
-        let final = e.route([sampleEvent(.terminal, at: 32, sequence: 9)], throttle: held.throttle)
-        #expect(final.deliveries.map(\.folded) == [1])
-        #expect(ThrottleState(json: final.throttle.json) == final.throttle, "the state survives a restart")
+        #expect(ThrottleState(json: held.throttle.json) == held.throttle, "the state, held event included, survives a restart")
+        let final = e.route([sampleEvent(.terminal, at: 32, sequence: 10)], throttle: held.throttle)
+        #expect(final.flushed.map(\.eventId) == [sampleEvent(.progress, at: 31.5, sequence: 9).id])
+        #expect(final.flushed.map(\.folded) == [1])
+        #expect(final.deliveries.map(\.eventType) == [.terminal] && final.deliveries.map(\.folded) == [0])
+        #expect(e.nextFlush(final.throttle) == nil)
+    }
+
+    @Test("a throttle holds back job.progress only: every other event type passes it")
+    func throttleOnlyProgress() throws {
+        let e = engine([RuleConfig(name: "all", on: ["*"], to: ["ops"], throttle: .seconds(600))])
+        let events = [sampleEvent(.progress, at: 0, sequence: 1), sampleEvent(.progress, at: 1, sequence: 2),
+                      sampleEvent(.degraded, at: 2, sequence: 3), sampleEvent(.stalled, at: 3, sequence: 4),
+                      sampleEvent(.bandCompleted, at: 4, sequence: 5), sampleEvent(.progress, at: 5, sequence: 6),
+                      sampleEvent(.statusChanged, at: 6, sequence: 7)]
+        let out = e.route(events, throttle: ThrottleState())
+        #expect(out.deliveries.map(\.eventType) == [.progress, .degraded, .stalled, .bandCompleted, .statusChanged])
+        #expect(out.deliveries.allSatisfy { $0.folded == 0 })
+    }
+
+    @Test("when a window closes with progress held back, the newest one is sent then, with the count of the rest")
+    func throttleFlushAtWindowClose() throws {
+        let e = engine([RuleConfig(name: "p", on: ["job.progress"], to: ["ops"], throttle: .seconds(10))])
+        let out = e.route([sampleEvent(.progress, at: 0, sequence: 1), sampleEvent(.progress, at: 1, sequence: 2),
+                           sampleEvent(.progress, at: 2, sequence: 3)], throttle: ThrottleState())
+        #expect(out.deliveries.count == 1)
+        let due = try #require(e.nextFlush(out.throttle))
+        #expect(due == Date(timeIntervalSince1970: 1_800_000_010))
+        #expect(e.flush(out.throttle, now: due.addingTimeInterval(-1)).deliveries.isEmpty, "not before the window closes")
+        let flushed = e.flush(out.throttle, now: due)
+        #expect(flushed.deliveries.map(\.eventId) == [sampleEvent(.progress, at: 2, sequence: 3).id])
+        #expect(flushed.deliveries.map(\.folded) == [1])
+        #expect(flushed.deliveries.first?.message.body.contains("+1 more held back") == true)
+        #expect(e.nextFlush(flushed.throttle) == nil)
+        // The flush opened a new window: progress right after it is held again.
+        #expect(e.route([sampleEvent(.progress, at: 11, sequence: 4)], throttle: flushed.throttle).deliveries.isEmpty)
+        #expect(e.route([sampleEvent(.progress, at: 20.5, sequence: 5)], throttle: flushed.throttle).deliveries.count == 1)
     }
 
     @Test("a throttled delivery's folded count reaches the message")

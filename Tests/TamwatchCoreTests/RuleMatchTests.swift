@@ -41,4 +41,25 @@ struct RuleMatchTests {
         #expect(try rule(on: ["job.terminal"], ["data.status = completed", "job.manifest.unique_count >= 1000"]).matches(terminal))
         #expect(try !rule(on: ["job.terminal"], ["data.status = completed", "job.manifest.unique_count >= 100000"]).matches(terminal))
     }
+
+    @Test("a regular expression that backtracks past its time limit is stopped and reported, not a silent non-match")
+    func regexTimeLimit() throws {
+        var event = terminal
+        event.labels["team"] = String(repeating: "a", count: 40) + "!"
+        for condition in [#"labels.team =~ "(a+)+""#, #"labels.team !~ "(a+)+""#] {
+            let m = try Matcher.parse(condition).get()
+            let started = ContinuousClock.now
+            #expect(m.verdict(on: event.json) == .timedOut, "\(condition)")
+            #expect(ContinuousClock.now - started < .seconds(2), "stopped near the limit, not run to the end")
+        }
+        let engine = RuleEngine(rules: [try rule(on: ["*"], [#"labels.team =~ "(a+)+""#])].map { var r = $0; r.to = ["c"]; return r },
+                                channels: [ChannelConfig(name: "c", type: .webhook, url: "http://127.0.0.1:1/")],
+                                renderer: Renderer(templates: TemplateSet()))
+        let out = engine.route([event], throttle: ThrottleState())
+        #expect(out.deliveries.isEmpty)
+        #expect(out.errors.count == 1 && out.errors[0].contains("rule r: where 'labels.team =~ (a+)+'") && out.errors[0].contains("evt_1"))
+        // An ordinary value is matched as before.
+        #expect(try Matcher.parse(#"labels.team =~ "(a+)+""#).get().verdict(on: terminal.json) == .fails)
+        #expect(try Matcher.parse(#"labels.team =~ "s(a|l)+es""#).get().verdict(on: terminal.json) == .holds)
+    }
 }

@@ -83,6 +83,30 @@ struct WatcherTests {
         #expect(statuses == ["running", "pausing", "paused", "running", "completed"])
     }
 
+    @Test("a throttle window that closes while the build is quiet sends the newest held-back progress then")
+    func throttleFlushWhileQuiet() async throws {
+        let h = try await Harness(scenario: "paused")
+        defer { Task { await h.sim.stop() } }
+        var watcher = h.watcher
+        let channel = ChannelConfig(name: "ops", type: .webhook, url: "http://127.0.0.1:1/")
+        watcher.rules = RuleEngine(rules: [RuleConfig(name: "p", on: ["job.progress"], to: ["ops"], throttle: .seconds(1))],
+                                   channels: [channel], renderer: Renderer(templates: TemplateSet()))
+        let id = try await h.submit()
+        #expect(try await watcher.watch(job: id) == .completed)
+        let progress = await h.sink.events.filter { $0.type == .progress }
+        let queued = Dictionary(try await h.store.deliveries(jobId: id).map { ($0.delivery.eventId, $0) }, uniquingKeysWith: { a, _ in a })
+        // Stretches longer than the window with no progress: the pause, and the end of the build.
+        let quiet = zip(progress, progress.dropFirst()).filter { $1.occurredAt.timeIntervalSince($0.occurredAt) > 1.5 }
+        #expect(!quiet.isEmpty)
+        var flushedAtClose = 0
+        for (last, next) in quiet {
+            let d = try #require(queued[last.id], "the newest progress before a quiet stretch was not sent")
+            #expect(d.nextAt < next.occurredAt, "it was queued when its window closed, not when the next progress came")
+            if d.nextAt.timeIntervalSince(last.occurredAt) >= 0.5 { flushedAtClose += 1 }
+        }
+        #expect(flushedAtClose > 0, "no held-back progress was released at a window's close")
+    }
+
     @Test("unknown job: 404 for the grace period, then watch.error not_found; exit 3")
     func notFound() async throws {
         let h = try await Harness(grace: .seconds(30))

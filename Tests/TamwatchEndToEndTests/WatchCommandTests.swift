@@ -52,7 +52,7 @@ struct WatchCommandTests {
             "band:4", "band:5", "status:running>completed", "band:6", "credits:21815", "terminal:completed"]),
         Case(scenario: "degraded", exit: 0, expected: [
             "status:null>running", "milestone:1000", "band:1", "milestone:5000", "band:2", "degraded:job", "milestone:10000",
-            "band:3", "band:4", "band:5", "status:running>completed", "band:6", "degraded:manifest", "credits:21815",
+            "band:3", "band:4", "band:5", "status:running>completed", "band:6", "credits:21815",
             "terminal:completed"]),
         Case(scenario: "failed", exit: 1, expected: [
             "status:null>running", "milestone:1000", "band:1", "milestone:5000", "band:2", "milestone:10000", "band:3",

@@ -71,6 +71,13 @@ public struct JobSnapshot: Sendable, Equatable {
 
     /// Reads a poll response leniently. Only `job_id` and `status` are required, as in the API's schema.
     public init(json: JSONValue) throws(OpenFunnelError) {
+        var ignored: [String] = []
+        try self.init(json: json, warnings: &ignored)
+    }
+
+    /// As `init(json:)`, also saying which values were implausible and read as null (a negative
+    /// or non-numeric count), so the caller can warn instead of silently dropping them.
+    public init(json: JSONValue, warnings: inout [String]) throws(OpenFunnelError) {
         guard case .object = json else { throw .invalidResponse("the response is not a JSON object") }
         guard let jobId = json["job_id"]?.stringValue, !jobId.isEmpty else {
             throw .invalidResponse("the response has no job_id")
@@ -80,13 +87,23 @@ public struct JobSnapshot: Sendable, Equatable {
         }
         self.jobId = jobId
         self.status = JobStatus(rawValue: status)
-        processed = json["processed"]?.intValue
-        bandsDone = json["bands_done"]?.intValue
-        bandsTotal = json["bands_total"]?.intValue
+        processed = Self.count(json, "processed", jobId: jobId, &warnings)
+        bandsDone = Self.count(json, "bands_done", jobId: jobId, &warnings)
+        bandsTotal = Self.count(json, "bands_total", jobId: jobId, &warnings)
         progressMessage = json["progress_message"]?.stringValue
         degraded = json["degraded"]?.boolValue
         errorMessage = json["error_message"]?.stringValue
         if let m = json["manifest"], case .object = m { manifest = Manifest(json: m) } else { manifest = nil }
+    }
+
+    /// A non-negative whole number, or nil; anything else present (text, a fraction, a negative
+    /// number) is nil with a warning.
+    private static func count(_ json: JSONValue, _ key: String, jobId: String, _ warnings: inout [String]) -> Int? {
+        guard let value = json[key], !value.isNull else { return nil }
+        if let n = value.intValue, n >= 0 { return n }
+        let shown = value.serialized()
+        warnings.append("job \(jobId): \(key) is \(shown.count > 40 ? String(shown.prefix(40)) + "…" : shown), not a count; read as null")
+        return nil
     }
 
     /// The fields as the API names them (also how the store keeps a snapshot).
@@ -119,8 +136,11 @@ public struct TamBuildPage: Sendable {
     public var nextCursor: String?
     public var count: Int
 
+    /// Values of the snapshot that were implausible and read as null.
+    public var warnings: [String] = []
+
     public init(json: JSONValue) throws(OpenFunnelError) {
-        snapshot = try JobSnapshot(json: json)
+        snapshot = try JobSnapshot(json: json, warnings: &warnings)
         if case .array(let items)? = json["rows"] { rows = items.map(CompanyRow.init(json:)) } else { rows = [] }
         page = json["page"]?.stringValue
         nextCursor = json["next_cursor"]?.stringValue

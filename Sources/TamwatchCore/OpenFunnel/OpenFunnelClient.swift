@@ -53,7 +53,14 @@ public struct OpenFunnelClient: Sendable {
     /// The poll, reading only status and progress: the page of rows is scanned, not decoded.
     /// This is what the watcher calls on every tick.
     public func pollSnapshot(jobId: String) async throws(OpenFunnelError) -> JobSnapshot {
-        try JobSnapshot(json: try await call("GET", "/api/v1/tam/build/\(try Self.escape(jobId))", jobId: jobId, skipping: ["rows"]))
+        var ignored: [String] = []
+        return try await pollSnapshot(jobId: jobId, warnings: &ignored)
+    }
+
+    /// As `pollSnapshot(jobId:)`, adding to `warnings` the values that were implausible and read as null.
+    public func pollSnapshot(jobId: String, warnings: inout [String]) async throws(OpenFunnelError) -> JobSnapshot {
+        let json = try await call("GET", "/api/v1/tam/build/\(try Self.escape(jobId))", jobId: jobId, skipping: ["rows"])
+        return try JobSnapshot(json: json, warnings: &warnings)
     }
 
     public func cancel(jobId: String) async throws(OpenFunnelError) -> JobActionResponse {

@@ -120,9 +120,10 @@ public final class StateStore: Sendable {
 
     /// Stores the new state, the events and the deliveries they caused (the outbox) in one
     /// transaction. Returns the events that were new (an id already stored is never stored, or
-    /// announced, twice); a delivery is queued only with its event's first storing.
+    /// announced, twice); a delivery is queued only with its event's first storing. `flushed`
+    /// deliveries (held-back events a throttle releases) are queued whatever the events.
     public func commit(jobId: String, state: WatchState, labels: [String: String], events: [Event],
-                       deliveries: [Delivery] = [], throttle: ThrottleState? = nil,
+                       deliveries: [Delivery] = [], flushed: [Delivery] = [], throttle: ThrottleState? = nil,
                        at now: Date) async throws(StoreError) -> [Event] {
         let stateText = state.json.serialized()
         let labelsText = Self.labelsJSON(labels)
@@ -149,6 +150,7 @@ public final class StateStore: Sendable {
             for d in deliveries where newIDs.contains(d.eventId) {
                 try Self.insert(d, at: now, db)
             }
+            for d in flushed { try Self.insert(d, at: now, db) }
             return inserted
         }
     }

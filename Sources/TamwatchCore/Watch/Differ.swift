@@ -43,12 +43,14 @@ public struct DiffSettings: Sendable, Equatable {
 public struct DiffResult: Sendable, Equatable {
     public var state: WatchState
     public var events: [Event]
+    /// Values the API sent that made no sense and were clamped (for the log).
+    public var warnings: [String] = []
 }
 
 /// Turns successive snapshots of one job into events. Pure: no I/O and no clock reads.
 public enum Differ {
     /// At most this many band or milestone events from one observation, whatever the API claims.
-    static let burstLimit = 1000
+    static let burstLimit = 100
 
     public static func diff(previous: WatchState?, current: JobSnapshot, at now: Date,
                             settings: DiffSettings, labels: [String: String] = [:]) -> DiffResult {
@@ -57,14 +59,14 @@ public enum Differ {
         guard let last = b.state.snapshot else {
             // First observation: the baseline. Work done before the watch began is not announced.
             b.emit(.statusChanged, key: "status:0", [("from", .null), ("to", .string(current.status.rawValue))])
-            b.state.bandsAnnounced = max(0, current.bandsDone ?? 0)
+            b.state.bandsAnnounced = b.bandsDone ?? 0
             b.state.processedHighWater = max(0, current.processed ?? 0)
             b.state.lastProgressAt = now
             b.announceDegraded(last: nil)
             b.announceCredits()
             b.announceTerminal()
             b.state.snapshot = current
-            return DiffResult(state: b.state, events: b.events)
+            return DiffResult(state: b.state, events: b.events, warnings: b.warnings)
         }
 
         var progressed = false
@@ -75,21 +77,31 @@ public enum Differ {
             progressed = true
         }
 
-        if let done = current.bandsDone, done > b.state.bandsAnnounced {
+        if let done = b.bandsDone, done > b.state.bandsAnnounced {
             let first = b.state.bandsAnnounced + 1
-            for band in first...min(done, b.state.bandsAnnounced + burstLimit) {
+            let last = min(done, b.state.bandsAnnounced + burstLimit)
+            for band in first...last {
                 b.emit(.bandCompleted, key: "band:\(band)",
                        [("band", .int(Int64(band))), ("bands_done", .int(Int64(done))),
                         ("bands_total", .optional(current.bandsTotal)), ("processed", .optional(current.processed))])
+            }
+            if last < done {
+                b.warnings.append("job \(current.jobId): bands_done jumped from \(b.state.bandsAnnounced) to \(done) in one poll; "
+                    + "announced bands \(first)-\(last) only")
             }
             b.state.bandsAnnounced = done
             progressed = true
         }
 
         if let processed = current.processed, processed > b.state.processedHighWater {
-            for milestone in settings.milestones(above: b.state.processedHighWater, upTo: processed, limit: burstLimit) {
+            let reached = settings.milestones(above: b.state.processedHighWater, upTo: processed, limit: burstLimit + 1)
+            for milestone in reached.prefix(burstLimit) {
                 b.emit(.processedMilestone, key: "milestone:\(milestone)",
                        [("milestone", .int(Int64(milestone))), ("processed", .int(Int64(processed)))])
+            }
+            if reached.count > burstLimit {
+                b.warnings.append("job \(current.jobId): processed jumped from \(b.state.processedHighWater) to \(processed) in one poll; "
+                    + "announced the first \(burstLimit) milestones only")
             }
             b.state.processedHighWater = processed
         }
@@ -120,7 +132,7 @@ public enum Differ {
 
         b.announceTerminal()
         b.state.snapshot = current
-        return DiffResult(state: b.state, events: b.events)
+        return DiffResult(state: b.state, events: b.events, warnings: b.warnings)
     }
 
     /// The `watch.error` event for a job that can no longer be watched.
@@ -142,9 +154,13 @@ public enum Differ {
 private struct EventBuilder {
     var state: WatchState
     var events: [Event] = []
+    var warnings: [String] = []
     let current: JobSnapshot
     let now: Date
     let labels: [String: String]
+    /// `bands_done`, at most `bands_total` when that is known: a count past the total is the
+    /// API's mistake, not bands to announce.
+    let bandsDone: Int?
     /// Built on the first event only: most polls change nothing and need no summary.
     lazy var job: JSONValue = Event.jobSummary(current)
 
@@ -153,6 +169,12 @@ private struct EventBuilder {
         self.current = current
         self.now = now
         self.labels = labels
+        var done = current.bandsDone.map { max(0, $0) }
+        if let d = done, let total = current.bandsTotal, total > 0, d > total {
+            warnings.append("job \(current.jobId): bands_done \(d) exceeds bands_total \(total); counted as \(total)")
+            done = total
+        }
+        bandsDone = done
     }
 
     mutating func emit(_ type: EventType, key: String, _ data: [(String, JSONValue)]) {
@@ -162,15 +184,14 @@ private struct EventBuilder {
                             data: .object(data), job: job, labels: labels))
     }
 
+    /// The job is degraded while either flag says so; only the change from not degraded to
+    /// degraded is news. `source` names the flag that turned it (the job's when both did).
     mutating func announceDegraded(last: JobSnapshot?) {
-        if current.degraded == true, last?.degraded != true {
-            state.degradedEvents += 1
-            emit(.degraded, key: "degraded:\(state.degradedEvents)", [("source", .string("job"))])
-        }
-        if current.manifest?.degraded == true, last?.manifest?.degraded != true {
-            state.degradedEvents += 1
-            emit(.degraded, key: "degraded:\(state.degradedEvents)", [("source", .string("manifest"))])
-        }
+        func degraded(_ s: JobSnapshot?) -> Bool { s?.degraded == true || s?.manifest?.degraded == true }
+        guard degraded(current), !degraded(last) else { return }
+        state.degradedEvents += 1
+        let source = current.degraded == true ? "job" : "manifest"
+        emit(.degraded, key: "degraded:\(state.degradedEvents)", [("source", .string(source))])
     }
 
     mutating func announceCredits() {

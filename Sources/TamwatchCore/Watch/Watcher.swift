@@ -119,12 +119,15 @@ public struct Watcher: Sendable {
         var failures = 0
         var faultsSince: Date?
         var notFoundSince: Date?
+        // Implausible values are logged once each, not on every poll that repeats them.
+        var warned = Set<String>()
 
         while true {
             if Task.isCancelled { return .interrupted }
             let delay: Duration
             do {
-                let snapshot = try await client.pollSnapshot(jobId: jobId)
+                var warnings: [String] = []
+                let snapshot = try await client.pollSnapshot(jobId: jobId, warnings: &warnings)
                 if snapshot.jobId != jobId {
                     throw OpenFunnelError.invalidResponse("asked for job \(jobId), the response is for \(snapshot.jobId)")
                 }
@@ -133,6 +136,8 @@ public struct Watcher: Sendable {
                 notFoundSince = nil
 
                 let result = Differ.diff(previous: state, current: snapshot, at: clock.now(), settings: settings.diff, labels: jobLabels)
+                if warned.count > 256 { warned.removeAll() }
+                for warning in warnings + result.warnings where warned.insert(warning).inserted { logger.warning("\(warning)") }
                 if result.state != state {
                     try await record(jobId: jobId, result: result, labels: jobLabels, throttle: &throttle)
                     state = result.state
@@ -174,24 +179,51 @@ public struct Watcher: Sendable {
             } catch {
                 return .interrupted
             }
-            do { try await clock.sleep(for: delay) } catch { return .interrupted }
+            do { try await sleep(delay, jobId: jobId, state: state, labels: jobLabels, throttle: &throttle) } catch let error as StoreError {
+                throw error
+            } catch { return .interrupted }
         }
+    }
+
+    /// Sleeps until the next poll, waking on the way whenever a throttle window holding an event
+    /// closes, to queue that event then rather than at the next event that happens to come.
+    private func sleep(_ delay: Duration, jobId: String, state: WatchState?, labels: [String: String],
+                       throttle: inout ThrottleState) async throws {
+        var remaining = delay
+        while let rules, let state, let due = rules.nextFlush(throttle) {
+            let untilDue = Duration.milliseconds(Int64((due.timeIntervalSince(clock.now()) * 1000).rounded(.up)))
+            if untilDue >= remaining { break }
+            if untilDue > .zero {
+                try await clock.sleep(for: untilDue)
+                remaining -= untilDue
+            }
+            let flushed = rules.flush(throttle, now: clock.now())
+            guard !flushed.deliveries.isEmpty else { break }
+            for error in flushed.errors { logger.error("job \(jobId): \(error)") }
+            _ = try await store.commit(jobId: jobId, state: state, labels: labels, events: [], flushed: flushed.deliveries,
+                                       throttle: flushed.throttle, at: clock.now())
+            throttle = flushed.throttle
+            deliveriesQueued()
+        }
+        try await clock.sleep(for: remaining)
     }
 
     private func record(jobId: String, result: DiffResult, labels: [String: String],
                         throttle: inout ThrottleState) async throws(StoreError) {
         var deliveries: [Delivery] = []
+        var flushed: [Delivery] = []
         var newThrottle: ThrottleState?
         if let rules, !result.events.isEmpty {
             let routed = rules.route(result.events, throttle: throttle)
             deliveries = routed.deliveries
+            flushed = routed.flushed
             newThrottle = routed.throttle
-            for error in routed.renderErrors { logger.error("job \(jobId): \(error)") }
+            for error in routed.errors { logger.error("job \(jobId): \(error)") }
         }
         let inserted = try await store.commit(jobId: jobId, state: result.state, labels: labels, events: result.events,
-                                              deliveries: deliveries, throttle: newThrottle, at: clock.now())
+                                              deliveries: deliveries, flushed: flushed, throttle: newThrottle, at: clock.now())
         if let newThrottle { throttle = newThrottle }
-        if !deliveries.isEmpty, !inserted.isEmpty { deliveriesQueued() }
+        if (!deliveries.isEmpty && !inserted.isEmpty) || !flushed.isEmpty { deliveriesQueued() }
         guard !inserted.isEmpty else { return }
         await sink.emit(inserted)
         try await store.markEmitted(inserted.map(\.id))
