@@ -234,12 +234,16 @@ private struct JSONParser {
         defer { depth -= 1 }
         i += 1
         var members: [(String, JSONValue)] = []
+        var keys = Set<String>()
         skipSpace()
         if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
         while true {
             skipSpace()
             guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+            let keyStart = i
             let key = try parseString()
+            // Two values for one key could be read two ways (the first, the last): refuse it.
+            guard keys.insert(key).inserted else { throw JSONParseError(offset: keyStart, reason: "duplicate key \"\(key)\"") }
             skipSpace()
             guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             i += 1
@@ -353,12 +357,17 @@ private struct JSONParser {
                 case UInt8(ascii: "t"): buffer.append(0x09)
                 case UInt8(ascii: "u"):
                     var code = try hex4()
-                    if (0xD800...0xDBFF).contains(code), i + 1 < bytes.count,
+                    // A high surrogate pairs with a low one that follows at once; a lone
+                    // surrogate becomes U+FFFD and whatever follows it is read on its own.
+                    if (0xD800...0xDBFF).contains(code), i + 5 < bytes.count,
                        bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") {
+                        let mark = i
                         i += 2
                         let low = try hex4()
                         if (0xDC00...0xDFFF).contains(low) {
                             code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                        } else {
+                            i = mark
                         }
                     }
                     let scalar = Unicode.Scalar(code) ?? "\u{FFFD}"
@@ -392,21 +401,34 @@ private struct JSONParser {
         return v
     }
 
+    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`, exactly (RFC 8259).
     mutating func parseNumber() throws(JSONParseError) -> JSONValue {
         let start = i
-        var isInteger = true
-        if i < bytes.count, bytes[i] == UInt8(ascii: "-") { i += 1 }
-        var digits = 0
-        while i < bytes.count {
-            let c = bytes[i]
-            if c >= 0x30 && c <= 0x39 { digits += 1; i += 1; continue }
-            if c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E")
-                || ((c == UInt8(ascii: "+") || c == UInt8(ascii: "-")) && i > start) {
-                isInteger = false; i += 1; continue
-            }
-            break
+        func digit() -> Bool { i < bytes.count && bytes[i] >= 0x30 && bytes[i] <= 0x39 }
+        func digits() throws(JSONParseError) {
+            guard digit() else { throw fail(i < bytes.count ? "expected a digit" : "unexpected end of input in a number") }
+            while digit() { i += 1 }
         }
-        guard digits > 0 else { throw fail("unexpected character") }
+        if i < bytes.count, bytes[i] == UInt8(ascii: "-") { i += 1 }
+        guard digit() else { throw fail(i == start ? "unexpected character" : "expected a digit after '-'") }
+        if bytes[i] == UInt8(ascii: "0") {
+            i += 1
+            if digit() { throw fail("leading zeros are not allowed") }
+        } else {
+            while digit() { i += 1 }
+        }
+        var isInteger = true
+        if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
+            isInteger = false
+            i += 1
+            try digits()
+        }
+        if i < bytes.count, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
+            isInteger = false
+            i += 1
+            if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") { i += 1 }
+            try digits()
+        }
         let text = String(decoding: bytes[start..<i], as: UTF8.self)
         if isInteger, let v = Int64(text) { return .int(v) }
         guard let d = Double(text) else { throw fail("invalid number '\(text)'") }
