@@ -136,6 +136,21 @@ struct ErrorMappingTests {
         #expect(OpenFunnelClient.retryAfter(date, nil, now: now) == .seconds(30))
     }
 
+    @Test("Retry-After in every form RFC 9110 allows, never negative and never past a day", arguments: [
+        ("7", 7.0), ("0", 0), ("999999999", 86_400), ("99999999999999999999999", 86_400),
+        ("Fri, 15 Jan 2027 08:00:30 GMT", 30), ("Friday, 15-Jan-27 08:00:30 GMT", 30), ("Fri Jan 15 08:00:30 2027", 30),
+        ("Tue Jan  5 08:00:30 2027", 0), ("Thu, 01 Jan 1970 00:00:00 GMT", 0), ("Sat, 15 Jan 2028 08:00:00 GMT", 86_400),
+    ] as [(String, Double?)])
+    func retryAfterForms(_ value: String, _ seconds: Double?) {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)  // 2027-01-15T08:00:00Z
+        #expect(RetryAfter.parse(value, now: now).map(\.seconds) == seconds, "\(value)")
+    }
+
+    @Test("a Retry-After that is not seconds or an HTTP-date is ignored", arguments: ["soon", "-5", "1.5", "", "Fri, 32 Jan 2027 08:00:30 GMT"])
+    func retryAfterJunk(_ value: String) {
+        #expect(RetryAfter.parse(value, now: Date()) == nil)
+    }
+
     @Test("transient faults are the ones worth retrying")
     func transient() {
         #expect(OpenFunnelError.rateLimited(retryAfter: nil).isTransient)

@@ -127,6 +127,19 @@ struct DispatcherTests {
         #expect(stamps.dropFirst().allSatisfy { $0 >= start + 120 }, "nothing went to the channel during the pause: \(stamps)")
     }
 
+    @Test("a Retry-After on a 500 delays that delivery only: a channel-wide pause comes from 429 or 503")
+    func retryAfterOn500DoesNotPause() async throws {
+        let rig = try Rig(.script { $0 == 0 ? RawHTTPServer.status(500, headers: ["Retry-After: 120"]) : RawHTTPServer.status(204) })
+        try await rig.queue(3)
+        let start = Int(rig.clock.now().timeIntervalSince1970)
+        let all = try await rig.run(try rig.dispatcher([rig.channel { $0.concurrency = 1 }]), until: Self.allSettled)
+        #expect(all.allSatisfy { $0.status == .sent })
+        let stamps = rig.requestHeaders().compactMap { $0["webhook-timestamp"].flatMap(Int.init) }
+        #expect(stamps.count == 4)
+        #expect(stamps.filter { $0 < start + 120 }.count == 3, "the other two went at once: \(stamps)")
+        #expect(stamps.filter { $0 >= start + 120 }.count == 1, "the refused one waited for its Retry-After: \(stamps)")
+    }
+
     @Test("other 4xx are dead at once, unless listed in retry_statuses")
     func deadOn4xx() async throws {
         let rig = try Rig(.script { $0 == 0 ? RawHTTPServer.status(404) : RawHTTPServer.status(400) })

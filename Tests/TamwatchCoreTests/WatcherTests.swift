@@ -145,6 +145,20 @@ struct WatcherTests {
         #expect(await h.sink.events.last?.data["kind"] == .string("unreachable"))
     }
 
+    @Test("a Retry-After of years waits at most max_poll_interval between polls, and the give-up budget still runs")
+    func retryAfterCeiling() async throws {
+        let server = try RawHTTPServer(RawHTTPServer.status(429, headers: ["Retry-After: 999999999"]))
+        defer { server.close() }
+        let h = try await Harness(baseURL: "http://127.0.0.1:\(server.port)", giveUp: .seconds(60))
+        defer { Task { await h.sim.stop() } }
+        let start = h.clock.now()
+        #expect(try await h.watcher.watch(job: "j") == .unwatchable(kind: "rate_limited"))
+        #expect(h.clock.sleeps.allSatisfy { $0 <= .seconds(5) }, "\(h.clock.sleeps)")
+        #expect(h.clock.sleeps.count >= 12)
+        let took = h.clock.now().timeIntervalSince(start)
+        #expect(took >= 60 && took <= 66, "gave up after \(took) s")
+    }
+
     @Test("several jobs at once over one transport, each to its own end")
     func severalJobs() async throws {
         let h = try await Harness()

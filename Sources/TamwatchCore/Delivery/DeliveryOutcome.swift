@@ -19,7 +19,7 @@ public struct HTTPStatusClassifier: Sendable {
 
     public func classify(_ response: HTTPResponse) -> DeliveryOutcome {
         let status = response.status
-        let retryAfter = OpenFunnelClient.retryAfter(response, nil)
+        let retryAfter = response.retryAfter()
         switch status {
         case 200..<300: return .delivered
         case 300..<400: return .retry(reason: "HTTP \(status): redirects are not followed (update the URL)", retryAfter: retryAfter)

@@ -216,10 +216,11 @@ public final class Dispatcher: Sendable {
                 let channel = dispatcher.channels[d.delivery.channel]
                 let record = self.record(f)
                 records.append(record)
-                if case .retry(_, let retryAfter) = f.outcome.outcome {
-                    // A channel that says "slow down" is paused as a whole, not one delivery at a time.
+                if case .retry(_, let retryAfter) = f.outcome.outcome, let status = f.outcome.httpStatus, status == 429 || status == 503 {
+                    // A channel that says "slow down" (429, 503) is paused as a whole, not one
+                    // delivery at a time. Another answer's Retry-After delays that delivery only.
                     if let retryAfter { block(d.delivery.channel, until: f.at.addingTimeInterval(retryAfter.seconds)) }
-                    else if f.outcome.httpStatus == 429, case .retry(let at) = record.result { block(d.delivery.channel, until: at) }
+                    else if status == 429, case .retry(let at) = record.result { block(d.delivery.channel, until: at) }
                 }
                 if case .disableChannel(let reason) = f.outcome.outcome, let config = channel?.config {
                     toDisable.append(DisabledChannel(channel: config.name, fingerprint: config.fingerprint, reason: reason,

@@ -132,22 +132,12 @@ public struct OpenFunnelClient: Sendable {
         }
     }
 
-    /// `Retry-After` as seconds or an HTTP date, else the body's `details.retry_after_seconds`.
+    /// `Retry-After` (seconds or an HTTP-date), else the body's `details.retry_after_seconds`;
+    /// at most a day.
     static func retryAfter(_ response: HTTPResponse, _ body: JSONValue?, now: Date = Date()) -> Duration? {
-        if let header = response.header("Retry-After")?.trimmingCharacters(in: .whitespaces) {
-            if let seconds = Double(header), seconds.isFinite, seconds >= 0 {
-                return .milliseconds(Int64(min(seconds, 86400) * 1000))
-            }
-            let formatter = DateFormatter()
-            formatter.locale = Locale(identifier: "en_US_POSIX")
-            formatter.timeZone = TimeZone(identifier: "GMT")
-            formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-            if let date = formatter.date(from: header) {
-                return .milliseconds(Int64(max(0, min(date.timeIntervalSince(now), 86400)) * 1000))
-            }
-        }
+        if let wait = response.retryAfter(now: now) { return wait }
         if let seconds = body?["details"]?["retry_after_seconds"]?.doubleValue, seconds.isFinite, seconds >= 0 {
-            return .milliseconds(Int64(min(seconds, 86400) * 1000))
+            return .milliseconds(Int64(min(seconds, RetryAfter.ceiling.seconds) * 1000))
         }
         return nil
     }

@@ -21,12 +21,13 @@ public struct PollSchedule: Sendable, Equatable {
     }
 
     /// After the `failures`-th fault in a row: exponential backoff from the base interval with
-    /// jitter (`jitter` in 0...1 picks a point in the upper half), never sooner than `retryAfter`.
+    /// jitter (`jitter` in 0...1 picks a point in the upper half), never sooner than `retryAfter`
+    /// and never later than `maxInterval`: a server asking for a day's silence does not get it.
     public func afterFailure(failures: Int, retryAfter: Duration?, jitter: Double) -> Duration {
         let exponent = Double(min(max(failures - 1, 0), 20))
         let ceiling = min(interval * Double(1 << Int(exponent)), maxInterval)
         let jittered = ceiling * (0.5 + 0.5 * min(max(jitter, 0), 1))
         guard let retryAfter else { return jittered }
-        return max(jittered, retryAfter)
+        return min(max(jittered, retryAfter), maxInterval)
     }
 }

@@ -60,9 +60,10 @@ public enum Discord: ChatProvider {
         case 404:
             return .disableChannel(reason: "Discord answered HTTP 404: the webhook was deleted")
         case 429:
-            var wait = OpenFunnelClient.retryAfter(response, nil)
-            if let json = try? JSONValue.parse(bytes: response.body), let seconds = json["retry_after"]?.doubleValue {
-                wait = .milliseconds(Int64((seconds * 1000).rounded(.up)))
+            var wait = response.retryAfter()
+            if let json = try? JSONValue.parse(bytes: response.body), let seconds = json["retry_after"]?.doubleValue,
+               seconds.isFinite, seconds >= 0 {
+                wait = .milliseconds(Int64((min(seconds, RetryAfter.ceiling.seconds) * 1000).rounded(.up)))
             }
             return .retry(reason: "HTTP 429 (Discord rate limit)", retryAfter: wait)
         default:
