@@ -17,7 +17,8 @@ struct DeliveryRuntime {
             printConfigErrors(error)
             throw Exit.configuration
         }
-        let dispatcher = Dispatcher(store: store, channels: setup.channels, logger: Logger(label: "tamwatch.deliver"))
+        let dispatcher = Dispatcher(store: store, channels: setup.channels, logger: Logger(label: "tamwatch.deliver"),
+                                    redactor: Redaction.current)
         let task = Task<StoreError?, Never> {
             do throws(StoreError) { try await dispatcher.run(); return nil } catch { return error }
         }

@@ -11,15 +11,16 @@ struct ReceiveCommand: AsyncParsableCommand {
         abstract: "Run a local webhook receiver that checks signatures and prints what arrives.",
         discussion: """
             Point a webhook channel at the printed URL to try rules and templates end to end. With \
-            --secret (or $TAMWATCH_RECEIVE_SECRET) every delivery's Standard Webhooks signature is \
-            checked; a bad one is answered 401. A repeated webhook-id is marked as a duplicate.
+            $TAMWATCH_RECEIVE_SECRET set (or --secret, which other users can read in ps) every \
+            delivery's Standard Webhooks signature is checked; a bad one is answered 401. A \
+            repeated webhook-id is marked as a duplicate.
             """
     )
 
     @Option(name: .long, help: "Port on 127.0.0.1 (0 picks a free one).")
     var port: Int = 0
 
-    @Option(name: .long, help: "A whsec_ signing secret to check signatures with; repeatable (rotation).")
+    @Option(name: .long, help: "A whsec_ signing secret to check signatures with; repeatable (rotation). Visible in ps: prefer $TAMWATCH_RECEIVE_SECRET.")
     var secret: [String] = []
 
     @Option(name: .long, help: "text: one line per delivery; ndjson: each body as it arrived.")
@@ -30,7 +31,13 @@ struct ReceiveCommand: AsyncParsableCommand {
 
     func run() async throws {
         var secrets = secret
-        if secrets.isEmpty, let env = ProcessInfo.processInfo.environment["TAMWATCH_RECEIVE_SECRET"], !env.isEmpty { secrets = [env] }
+        if !secrets.isEmpty {
+            printError("tamwatch receive: warning: --secret can be read by every user of this machine (ps, /proc); set TAMWATCH_RECEIVE_SECRET instead")
+        } else if let env = ProcessInfo.processInfo.environment["TAMWATCH_RECEIVE_SECRET"], !env.isEmpty {
+            // Several secrets (a rotation) are separated by spaces, as in a webhook-signature header.
+            secrets = env.split(separator: " ").map(String.init)
+        }
+        Redaction.install(Redactor(secrets: secrets + secrets.map { String($0.dropFirst("whsec_".count)) }))
         var logger = Logger(label: "tamwatch.receiver")
         logger.logLevel = .critical
         let format = output

@@ -29,7 +29,7 @@ struct LoggingOptions: ParsableArguments {
         SignalRelay.shared.install()
         let level = logLevel
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = SafeLogHandler(wrapping: StreamLogHandler.standardError(label: label))
             handler.logLevel = label.hasPrefix("tamwatch") ? level : max(level, .warning)
             return handler
         }
@@ -44,9 +44,10 @@ enum Exit {
     static let usage = ExitCode(64)
 }
 
-/// Prints a message on stderr.
+/// Prints a message on stderr: secrets redacted, control characters in each line shown escaped.
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data((message + "\n").utf8))
+    let lines = Redaction.redact(message).split(separator: "\n", omittingEmptySubsequences: false)
+    FileHandle.standardError.write(Data((lines.map { TerminalText.safe(String($0)) }.joined(separator: "\n") + "\n").utf8))
 }
 
 /// Loads the configuration: `--config`, else `$TAMWATCH_CONFIG`, else `./tamwatch.yaml` when present,
@@ -58,9 +59,12 @@ func loadConfig(_ path: String?) throws -> TamwatchConfig {
         guard let chosen else {
             var config = TamwatchConfig()
             config.statePath = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("tamwatch.sqlite").path
+            Redaction.install(Redactor(config: config, apiKey: env["OPENFUNNEL_API_KEY"]))
             return config
         }
-        return try ConfigLoader(environment: env).load(path: chosen)
+        let config = try ConfigLoader(environment: env).load(path: chosen)
+        Redaction.install(Redactor(config: config, apiKey: env["OPENFUNNEL_API_KEY"]))
+        return config
     } catch {
         printConfigErrors(error)
         throw Exit.configuration
@@ -73,12 +77,16 @@ func configPath(_ path: String?) -> String? {
         ?? (FileManager.default.fileExists(atPath: "tamwatch.yaml") ? "tamwatch.yaml" : nil)
 }
 
-/// Parses `key=value` labels.
+/// Parses `key=value` labels. A label is one line of text: a control character (CR, LF, ESC, …)
+/// could smuggle a header or an SMTP command into a delivery, so it is refused.
 func parseLabels(_ raw: [String]) throws -> [String: String] {
     var labels: [String: String] = [:]
     for item in raw {
         guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
-            throw ValidationError("--label takes key=value, got '\(item)'")
+            throw ValidationError("--label takes key=value, got '\(TerminalText.safe(item))'")
+        }
+        if item.unicodeScalars.contains(where: TerminalText.isControl) {
+            throw ValidationError("--label '\(TerminalText.safe(item))' holds a control character; a label is one line of plain text")
         }
         labels[String(item[..<eq])] = String(item[item.index(after: eq)...])
     }

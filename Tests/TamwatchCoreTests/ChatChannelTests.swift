@@ -57,6 +57,52 @@ struct ChatChannelTests {
         }
     }
 
+    /// API text and labels that try to notify everyone, in every form the providers know.
+    static func pinging(_ type: EventType) -> Event {
+        let ping = "@channel @here @all @everyone <!channel> <!here> <users/all> <USERS/all>"
+        var event = sampleEvent(type, labels: ["owner": ping],
+                                data: .object([("status", .string("failed")), ("error_message", .string(ping)),
+                                               ("progress_message", .string(ping)), ("message", .string(ping))]))
+        event.job = event.job.setting("progress_message", .string(ping)).setting("status", .string(ping))
+        return event
+    }
+
+    /// Mentions that would notify a whole channel, as the text of one provider reads them.
+    static func wholeChannelPings(_ text: String, _ kind: ChannelType) -> [String] {
+        let lower = text.lowercased()
+        switch kind {
+        case .slack: return ["<!channel>", "<!here>", "<!everyone>"].filter(lower.contains)
+        case .mattermost:
+            return ["@channel", "@here", "@all"].filter { word in
+                lower.components(separatedBy: word).dropFirst().contains { rest in
+                    !(rest.first.map { $0.isLetter || $0.isNumber || "_-.".contains($0) } ?? false)
+                }
+            }
+        case .googlechat: return ["<users/all>"].filter(lower.contains)
+        default: return []
+        }
+    }
+
+    @Test("API text and labels never ping a whole channel: templates and the plain fallback", arguments: ChatChannelTests.chatKinds)
+    func noChannelWidePings(_ kind: ChannelType) throws {
+        for type in EventType.allCases {
+            let event = Self.pinging(type)
+            let fallback = try JSONValue.parse(Renderer.fallback(event, kind: kind, folded: 0).body)
+            for (what, json) in [("template", try render(event, kind)), ("fallback", fallback)] {
+                let pings = Self.wholeChannelPings(json.serialized(), kind)
+                #expect(pings.isEmpty, "\(kind) \(type) \(what): \(pings)")
+                if kind == .discord {
+                    #expect(json["allowed_mentions"] == .object([("parse", .array([]))]), "\(type) \(what)")
+                }
+            }
+        }
+        // A user's Discord template that chooses its own allowed_mentions keeps them.
+        let own: JSONValue = .object([("content", .string("<@123>")), ("allowed_mentions", .object([("users", .array([.string("123")]))]))])
+        #expect(Discord.fit(own)["allowed_mentions"] == own["allowed_mentions"])
+        // Words that only start like a mention are left alone.
+        #expect(Mattermost.escape("@channels and @here.now") == "@channels and @here.now")
+    }
+
     @Test("every shipped template, every event type: valid JSON within the provider's limits", arguments: ChatChannelTests.chatKinds)
     func shippedTemplates(_ kind: ChannelType) throws {
         #expect(Self.shipped.find(kind: kind, templateName: nil, eventType: .progress, suffix: "json") != nil, "templates/\(kind.rawValue)/default.json ships")

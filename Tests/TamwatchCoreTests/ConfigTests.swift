@@ -175,4 +175,45 @@ struct ConfigTests {
         #expect((try? Matcher.parse("data.status").get()) == nil)
         #expect((try? Matcher.parse("labels.x =~ (unclosed").get()) == nil)
     }
+
+    @Test("a duplicate key names the file, line, column and key, never the file's text (which holds literal secrets)")
+    func duplicateKeyNoEcho() throws {
+        let text = "api:\n  key: \"of_literal_secret_42\"\n  key: other\nchannels:\n  a: { type: webhook, url: \"http://x/\", secret: \"whsec_abc\" }\n"
+        let e = try #require(error(text))
+        #expect(e.line == 2 && e.column == 3 && e.key == "key", "\(e)")
+        #expect(e.description.contains("duplicate key"))
+        #expect(!e.description.contains("of_literal_secret_42") && !e.description.contains("whsec_abc") && !e.description.contains("channels"))
+        // Any other YAML error is located, and quotes nothing of the file either.
+        let broken = try #require(error("api:\n  key: \"of_literal_secret_42\n  x: [1, 2\n"))
+        #expect(!broken.description.contains("of_literal_secret_42"), "\(broken)")
+        let unterminated = try #require(error("channels:\n  a: { type: email, url: \"smtp://h:25\", from: a@b.co, to: [c@d.co], password: \"pw${NOT_CLOSED\" }\n"))
+        #expect(!unterminated.description.contains("pw$"), "\(unterminated)")
+    }
+
+    @Test("a header value, username or password with a line break is refused after ${VAR} expansion, without showing it")
+    func headerInjection() throws {
+        let env = ["TOKEN": "abc\r\nX-Injected: yes", "OPENFUNNEL_API_KEY": "k"]
+        do {
+            _ = try parse("channels:\n  hook: { type: webhook, url: \"https://h.example/\", headers: { authorization: \"Bearer ${TOKEN}\" } }\n", env: env)
+            Issue.record("accepted a header with CR/LF")
+        } catch {
+            let e = try #require(error.errors.first)
+            #expect(e.key == "channels.hook.headers.authorization" && e.line == 2, "\(e)")
+            #expect(!e.description.contains("X-Injected"))
+        }
+        let name = try #require(error("channels:\n  hook: { type: webhook, url: \"https://h.example/\", headers: { \"bad name\": x } }\n"))
+        #expect(name.key == "channels.hook.headers.bad name")
+        let email = try #require(error("channels:\n  m: { type: email, url: \"smtp://h:25\", from: \"a@b.co\\r\\nBcc: v@y\", to: [c@d.co] }\n"))
+        #expect(email.key == "channels.m.from", "\(email)")
+    }
+
+    @Test("check values: a URL's scheme, host and port", arguments: [
+        ("ftp://h.example/", "must start with"), ("https:///path", "has no host"), ("https://h.example:99999/", "port"),
+        ("https://h.example:abc/", "port"), ("https://h.exa mple/", "space"),
+    ])
+    func urls(_ url: String, _ problem: String) throws {
+        let e = try #require(error("channels:\n  hook: { type: webhook, url: \"\(url)\" }\n"))
+        #expect(e.key == "channels.hook.url" && e.message.contains(problem), "\(e)")
+        #expect(!e.message.contains(url), "the URL itself (a secret for chat webhooks) is not repeated")
+    }
 }

@@ -153,4 +153,52 @@ struct EmailEndToEndTests {
         #expect(result.stdoutLines.first?.contains("would be dead-lettered: SMTP 550") == true, "\(result.stdoutLines)")
         #expect(try refusing.entries("message").isEmpty)
     }
+
+    @Test("a label cannot add a recipient or a header: an address that is not one is left out and reported; a long subject is folded")
+    func injection() async throws {
+        let dir = temporaryDirectory()
+        let sim = try await SimulatorProcess.start()
+        defer { sim.child.stop() }
+        let smtp = try await SMTPServerProcess.start(in: dir)
+        defer { smtp.child.stop() }
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("tpl/email"), withIntermediateDirectories: true)
+        try "{{labels.topic}} · {{summary}}".write(to: dir.appendingPathComponent("tpl/email/long.subject.txt"), atomically: true, encoding: .utf8)
+        try "{{summary}}".write(to: dir.appendingPathComponent("tpl/email/long.txt"), atomically: true, encoding: .utf8)
+        let config = dir.appendingPathComponent("tamwatch.yaml").path
+        try """
+            state: { path: state.sqlite }
+            templates: tpl
+            channels:
+              owner:
+                type: email
+                url: "smtp://127.0.0.1:\(smtp.port)"
+                starttls: off
+                from: "tamwatch <tam@example.com>"
+                to: ["{{labels.owner}}", "ops@example.com"]
+            rules:
+              - { name: done, on: [job.terminal], to: [owner], template: long }
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let topic = (1...30).map { "word\($0)" }.joined(separator: " ")
+        let job = try await sim.submit("normal")
+        let watch = try ChildProcess(["watch", job, "--config", config, "--api-url", sim.url, "--poll-interval", "50ms", "--no-progress",
+                                      "--label", "owner=ana@example.com, victim@evil.example", "--label", "topic=\(topic)"],
+                                     environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key])
+        #expect(try await watch.exitCode() == 0, "\(watch.stderr)")
+        #expect(watch.stderr.contains("recipient 'ana@example.com, victim@evil.example' is not an email address; left out"), "\(watch.stderr)")
+        let message = try #require(try smtp.entries("message").first)
+        #expect(message["rcpt_tos"] == .array([.string("ops@example.com")]))
+        #expect(message["to"]?.stringValue == "ops@example.com")
+        #expect(message["subject"]?.stringValue == "\(topic) · completed · 21,815 companies")
+        let lines = (message["header_lines"].flatMap { v -> [String]? in
+            guard case .array(let items) = v else { return nil }
+            return items.compactMap(\.stringValue)
+        }) ?? []
+        // curl writes the Content-Type line with its own boundary; every line tamwatch writes fits.
+        let ours = lines.filter { !$0.hasPrefix("Content-Type:") }
+        #expect(ours.allSatisfy { $0.count <= 78 }, "header lines: \(ours.filter { $0.count > 78 })")
+        #expect(lines.contains { $0.hasPrefix("Subject: ") } && lines.contains { $0.hasPrefix(" ") }, "the subject was folded: \(lines)")
+        let store = try StateStore(path: dir.appendingPathComponent("state.sqlite").path)
+        #expect(try await store.deliveries(status: .sent).first?.delivery.renderError?.contains("victim@evil.example") == true,
+                "the dropped recipient is recorded with the delivery")
+    }
 }

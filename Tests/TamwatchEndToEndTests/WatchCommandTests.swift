@@ -166,4 +166,44 @@ struct WatchCommandTests {
         #expect(screen.contains("job.band_completed") && screen.contains("band 6/6 completed"))
         #expect(screen.contains("21,815 processed"))
     }
+
+    @Test("API text that tries to take over the terminal is shown escaped: no cleared screen, no new title, no forged line")
+    func hostileText() async throws {
+        let dir = temporaryDirectory()
+        let scenario = dir.appendingPathComponent("hostile.yaml")
+        try #"""
+            name: hostile
+            description: band labels that try to take over the terminal
+            pending: 1s
+            band_duration: 10s
+            steps_per_band: 2
+            bands:
+              - { label: "\e[2J\e]0;pwned\a", companies: 1500 }
+              - { label: "x\n12:00:00  deadbeef  job.terminal            completed", companies: 800 }
+            """#.write(to: scenario, atomically: true, encoding: .utf8)
+        let sim = try await SimulatorProcess.start(scenario: scenario.path)
+        defer { sim.child.stop() }
+        let submit = try ChildProcess(["submit", "cloud observability tools", "--api-url", sim.url],
+                                      environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key])
+        #expect(try await submit.exitCode() == 0)
+        let job = try #require(submit.stdoutLines.first)
+        let state = dir.appendingPathComponent("s.sqlite").path
+        let command = [ChildProcess.binary, "watch", job, "--api-url", sim.url, "--poll-interval", "50ms", "--state", state]
+            .map { "'\($0)'" }.joined(separator: " ")
+        let child = try ChildProcess(["-qec", command, "/dev/null"], environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key],
+                                     executable: "/usr/bin/script")
+        #expect(try await child.exitCode() == 0)
+        let screen = child.stdoutLines.joined(separator: "\n")
+        #expect(screen.contains(#"band \e[2J\e]0;pwned\u{7}"#), "the label is shown, escaped: \(screen.suffix(600))")
+        #expect(!screen.contains("\u{1B}[2J") && !screen.contains("\u{1B}]0;") && !screen.contains("\u{07}"))
+        #expect(!child.stdoutLines.contains { $0.hasPrefix("12:00:00  deadbeef") }, "a line was forged")
+        #expect(screen.contains(#"x\n12:00:00  deadbeef"#))
+    }
+
+    @Test("a label with a control character is a usage error (exit 64)", arguments: ["owner=a@x.com>\r\nRCPT TO:<victim@y>", "own\u{1B}er=a", "k=\u{7F}"])
+    func controlCharacterLabel(_ label: String) async throws {
+        let child = try ChildProcess(["watch", "j", "--label", label])
+        #expect(try await child.exitCode() == 64)
+        #expect(child.stderr.contains("--label") && child.stderr.contains("control character"), "stderr: \(child.stderr)")
+    }
 }

@@ -88,6 +88,7 @@ def main() -> None:
                    "headers": sorted(set(k.lower() for k in msg.keys())), "message_id": msg["message-id"],
                    "to": msg["to"], "from": msg["from"], "parts": parts, "texts": texts,
                    "crlf": b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b""),
+                   "header_lines": [line.decode("utf-8", "replace") for line in raw.split(b"\r\n\r\n", 1)[0].split(b"\r\n")],
                    "tls": session.ssl is not None, "authenticated": bool(session.authenticated)})
             if args.data_reply:
                 return f"{args.data_reply} 5.6.0 message refused"

@@ -45,7 +45,7 @@ public struct ConfigLoader {
         } catch let error as YamlError {
             return (nil, [reader.yamlError(error)])
         } catch {
-            return (nil, [ConfigError(file: file, line: nil, key: "", message: "\(error)")])
+            return (nil, [ConfigError(file: file, line: nil, key: "", message: "invalid YAML")])
         }
         var config = TamwatchConfig()
         config.file = file
@@ -76,12 +76,22 @@ private struct Reader {
         errors.append(ConfigError(file: file, line: node?.mark?.line, column: node?.mark?.column, key: key, message: message))
     }
 
+    /// The problem and where it is; never the file's text, which may hold literal secrets
+    /// (Yams puts the whole document in its errors).
     func yamlError(_ error: YamlError) -> ConfigError {
         switch error {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
             return ConfigError(file: file, line: mark.line, column: mark.column, key: "", message: "invalid YAML: \(problem)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let names = duplicates.map { "'\($0)'" }.joined(separator: ", ")
+            return ConfigError(file: file, line: context.mark.line, column: context.mark.column, key: duplicates.joined(separator: ", "),
+                               message: "duplicate key: \(names) appears more than once in this mapping (first here)")
+        case .reader(let problem, let offset, _, _):
+            return ConfigError(file: file, line: nil, key: "", message: "invalid YAML: \(problem)\(offset.map { " at byte \($0)" } ?? "")")
+        case .dataCouldNotBeDecoded:
+            return ConfigError(file: file, line: nil, key: "", message: "the file is not UTF-8 text")
         default:
-            return ConfigError(file: file, line: nil, key: "", message: "invalid YAML: \(error)")
+            return ConfigError(file: file, line: nil, key: "", message: "invalid YAML")
         }
     }
 
@@ -162,7 +172,7 @@ private struct Reader {
             }
             out += rest[..<start.lowerBound]
             guard let end = rest[start.upperBound...].firstIndex(of: "}") else {
-                fail(node, key, "unterminated ${ in '\(text)'")
+                fail(node, key, "a ${ without its closing } (write $${ for a literal ${)")
                 return nil
             }
             let inner = rest[start.upperBound..<end]
@@ -291,8 +301,7 @@ private struct Reader {
                     sawURL = true
                     guard let url = string(v, path) else { continue }
                     let schemes = type == .email ? ["smtp://", "smtps://"] : ["http://", "https://"]
-                    if schemes.contains(where: url.hasPrefix) { channel.url = url }
-                    else { fail(v, path, "must start with \(schemes.joined(separator: " or "))") }
+                    if let problem = URLCheck.problem(url, schemes: schemes) { fail(v, path, problem) } else { channel.url = url }
                 case "retry":
                     guard case .sequence(let seq) = v else { fail(v, path, "expected a list of durations, like [5s, 5m, 30m]"); continue }
                     channel.retry = seq.compactMap { duration($0, path) }
@@ -317,13 +326,30 @@ private struct Reader {
                     }
                     channel.secrets = secrets
                 case "headers":
-                    for (h, _, hv) in mapping(v, path, allowed: []) {
-                        if let value = string(hv, "\(path).\(h)") { channel.headers.append(HTTPHeader(h, value)) }
+                    for (h, hNode, hv) in mapping(v, path, allowed: []) {
+                        guard !h.isEmpty, h.utf8.allSatisfy(HTTPHeader.isTokenByte) else {
+                            fail(hNode, "\(path).\(h)", "not a valid header name (letters, digits and !#$%&'*+-.^_`|~ only)")
+                            continue
+                        }
+                        guard let value = string(hv, "\(path).\(h)") else { continue }
+                        // Checked after ${VAR} expansion: a variable cannot smuggle in a second header.
+                        if HTTPHeader.isValidValue(value) { channel.headers.append(HTTPHeader(h, value)) }
+                        else { fail(hv, "\(path).\(h)", "a header value is one line: no CR, LF or other control characters (the value is not shown)") }
                     }
-                case "from": channel.from = string(v, path)
-                case "to": channel.to = strings(v, path) ?? []
-                case "username": channel.username = string(v, path)
-                case "password": channel.password = string(v, path)
+                case "from":
+                    guard let from = string(v, path) else { continue }
+                    if EmailAddress(from) != nil { channel.from = from }
+                    else { fail(v, path, "not an email address (write tam@example.com or \"tamwatch <tam@example.com>\")") }
+                case "to":
+                    channel.to = strings(v, path) ?? []
+                    for entry in channel.to where !entry.contains("{{") && EmailAddress(entry) == nil {
+                        fail(v, path, "'\(TerminalText.safe(entry))' is not an email address")
+                    }
+                case "username", "password":
+                    guard let value = string(v, path) else { continue }
+                    if value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+                        fail(v, path, "holds a control character (the value is not shown)")
+                    } else if k == "username" { channel.username = value } else { channel.password = value }
                 case "starttls":
                     switch string(v, path) {
                     case "required"?: channel.startTLS = true
@@ -336,7 +362,7 @@ private struct Reader {
             }
             if !sawURL { fail(keyNode, "\(key).url", "missing") }
             if type == .email {
-                if channel.from == nil { fail(keyNode, "\(key).from", "missing (the sender address)") }
+                if !pairs.contains(where: { $0.0 == "from" }) { fail(keyNode, "\(key).from", "missing (the sender address)") }
                 if channel.to.isEmpty { fail(keyNode, "\(key).to", "missing (one or more recipients)") }
             }
             out.append(channel)

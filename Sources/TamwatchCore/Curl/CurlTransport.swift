@@ -206,6 +206,8 @@ private final class Transfer: @unchecked Sendable {
 
     /// Sets every option for this request; returns an error instead of starting a bad transfer.
     func configure(_ easy: UnsafeMutableRawPointer) -> TransportError? {
+        // Nothing with a line break reaches a request line, a header or an SMTP command.
+        if let problem = request.problem { return .invalidRequest(problem) }
         if let mail = request.mail { return configureMail(easy, mail) }
         guard request.url.hasPrefix("http://") || request.url.hasPrefix("https://") else {
             return .invalidURL("only http:// and https:// URLs are supported")

@@ -5,6 +5,45 @@ public struct HTTPHeader: Sendable, Equatable {
     public var name: String
     public var value: String
     public init(_ name: String, _ value: String) { self.name = name; self.value = value }
+
+    /// RFC 9110 `tchar`: what a header name is made of.
+    public static func isTokenByte(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"): return true
+        default: return "!#$%&'*+-.^_`|~".utf8.contains(b)
+        }
+    }
+
+    /// One line of text: no CR, LF, NUL or other control characters (a tab is allowed).
+    public static func isValidValue(_ value: String) -> Bool {
+        !value.utf8.contains { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }
+    }
+
+    /// A mail header value may be folded (CRLF followed by a space or tab); no other line break.
+    static func isValidMailValue(_ value: String) -> Bool {
+        let bytes = Array(value.utf8)
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            if b == 0x0D {
+                guard i + 2 < bytes.count, bytes[i + 1] == 0x0A, bytes[i + 2] == 0x20 || bytes[i + 2] == 0x09 else { return false }
+                i += 3
+                continue
+            }
+            if (b < 0x20 && b != 0x09) || b == 0x7F { return false }
+            i += 1
+        }
+        return true
+    }
+
+    /// Why this header cannot be sent, or nil.
+    func problem(mail: Bool) -> String? {
+        guard !name.isEmpty, name.utf8.allSatisfy(Self.isTokenByte) else { return "header name '\(TerminalText.safe(name))' is not a token" }
+        guard mail ? Self.isValidMailValue(value) : Self.isValidValue(value) else {
+            return "header \(name) holds a line break or a control character"
+        }
+        return nil
+    }
 }
 
 /// A request for the transport. Bodies are bytes; the transport copies them before sending.
@@ -29,6 +68,22 @@ public struct HTTPRequest: Sendable {
         self.connectTimeout = connectTimeout
         self.timeout = timeout
         self.caFile = caFile
+    }
+}
+
+extension HTTPRequest {
+    /// Why this request must not be sent (CR, LF or another control character where a line of
+    /// the protocol is built from it), or nil.
+    var problem: String? {
+        if url.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F }) { return "the URL holds a space or a control character" }
+        if !method.utf8.allSatisfy(HTTPHeader.isTokenByte) { return "the method is not a token" }
+        for header in headers { if let p = header.problem(mail: false) { return p } }
+        guard let mail else { return nil }
+        for header in mail.headers { if let p = header.problem(mail: true) { return p } }
+        for address in [mail.from] + mail.recipients where EmailAddress(address)?.name != nil || EmailAddress(address) == nil {
+            return "'\(TerminalText.safe(address))' is not an email address"
+        }
+        return nil
     }
 }
 
@@ -91,6 +146,9 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
     /// SMTP: the server's reply code ended the transfer (a refused sender or recipient, a
     /// failed AUTH, a refused message). `curlCode` says at which step.
     case smtpRefused(reply: Int, curlCode: Int, message: String)
+    /// The request itself cannot be sent as it is (a header with a line break, a recipient that
+    /// is not an address): it never reached the network.
+    case invalidRequest(String)
     case cancelled
     case shutDown
 
@@ -104,6 +162,7 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
         case .connectionLost(let m): return "connection lost: \(m)"
         case .other(let code, let m): return "transfer failed (curl \(code)): \(m)"
         case .smtpRefused(let reply, _, let m): return "the SMTP server answered \(reply): \(m)"
+        case .invalidRequest(let m): return "not sent: \(m)"
         case .cancelled: return "cancelled"
         case .shutDown: return "transport shut down"
         }

@@ -37,6 +37,7 @@ public struct HTTPStatusClassifier: Sendable {
     public func classify(_ error: TransportError) -> DeliveryOutcome {
         switch error {
         case .invalidURL(let why): return .dead(reason: "invalid URL: \(why)")
+        case .invalidRequest: return .dead(reason: error.description)
         default: return .retry(reason: error.description, retryAfter: nil)
         }
     }

@@ -15,6 +15,8 @@ public final class Dispatcher: Sendable {
     let logger: Logger
     let jitter: @Sendable () -> Double
     let owner: Int32
+    /// Masks configured secrets in providers' answers before they are stored or logged.
+    let redactor: Redactor
 
     private let signals: AsyncStream<Void>
     private let signal: AsyncStream<Void>.Continuation
@@ -36,7 +38,8 @@ public final class Dispatcher: Sendable {
     public init(store: StateStore, channels: [any DeliveryChannel], clock: any WatchClock = SystemClock(),
                 logger: Logger = Logger(label: "tamwatch.deliver"),
                 jitter: @escaping @Sendable () -> Double = { Double.random(in: 0...1) },
-                owner: Int32 = getpid()) {
+                owner: Int32 = getpid(), redactor: Redactor = Redactor()) {
+        self.redactor = redactor
         self.store = store
         self.channels = Dictionary(channels.map { ($0.config.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.clock = clock
@@ -223,7 +226,8 @@ public final class Dispatcher: Sendable {
                     else if status == 429, case .retry(let at) = record.result { block(d.delivery.channel, until: at) }
                 }
                 if case .disableChannel(let reason) = f.outcome.outcome, let config = channel?.config {
-                    toDisable.append(DisabledChannel(channel: config.name, fingerprint: config.fingerprint, reason: reason,
+                    toDisable.append(DisabledChannel(channel: config.name, fingerprint: config.fingerprint,
+                                                     reason: dispatcher.redactor.redact(reason),
                                                      since: f.at))
                     disabled[config.name] = toDisable.last
                 }
@@ -250,7 +254,9 @@ public final class Dispatcher: Sendable {
         /// What a finished attempt comes to, on its channel's retry schedule.
         func record(_ f: Finished) -> AttemptRecord {
             let schedule = dispatcher.channels[f.delivery.delivery.channel]?.config.retrySchedule ?? .webhookDefault
-            return Self.record(f, schedule: schedule, draw: dispatcher.jitter())
+            var record = Self.record(f, schedule: schedule, draw: dispatcher.jitter())
+            record.error = dispatcher.redactor.redact(record.error)
+            return record
         }
 
         static func record(_ f: Finished, schedule: RetrySchedule, draw: Double) -> AttemptRecord {

@@ -110,7 +110,12 @@ public struct OpenFunnelClient: Sendable {
         } catch {
             throw .transport(error)
         }
-        return try Self.interpret(response, jobId: jobId, skipping: skipping)
+        do {
+            return try Self.interpret(response, jobId: jobId, skipping: skipping)
+        } catch {
+            // An API that echoes the key back in its error text does not get it any further.
+            throw error.redacting(Redactor(secrets: [apiKey]))
+        }
     }
 
     /// Maps a response to its JSON body or to the typed error its status means.

@@ -61,4 +61,16 @@ public enum OpenFunnelError: Error, Sendable, Equatable, CustomStringConvertible
     }
 
     private static func suffix(_ message: String) -> String { message.isEmpty ? "" : ": \(message)" }
+
+    /// The same error with the API's own words passed through `redactor`.
+    public func redacting(_ redactor: Redactor) -> OpenFunnelError {
+        switch self {
+        case .unauthorized(let status, let m): return .unauthorized(status: status, message: redactor.redact(m))
+        case .conflict(let m): return .conflict(message: redactor.redact(m))
+        case .validation(let status, let m): return .validation(status: status, message: redactor.redact(m))
+        case .unexpectedStatus(let status, let m): return .unexpectedStatus(status: status, message: redactor.redact(m))
+        case .invalidResponse(let m): return .invalidResponse(redactor.redact(m))
+        default: return self
+        }
+    }
 }

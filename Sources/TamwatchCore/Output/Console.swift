@@ -45,10 +45,11 @@ public actor Console: EventSink {
         draw(force: false)
     }
 
-    /// Writes a message to stderr without tearing the progress lines.
+    /// Writes a message to stderr without tearing the progress lines (control characters in it
+    /// shown escaped).
     public func note(_ message: String) {
         clearBoard()
-        Self.write(message + "\n", to: FileHandle.standardError)
+        Self.write(TerminalText.safe(message) + "\n", to: FileHandle.standardError)
         draw(force: true)
     }
 

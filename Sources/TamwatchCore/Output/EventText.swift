@@ -48,11 +48,15 @@ public enum EventText {
     /// `HH:MM:SS  8a8e8a97  job.band_completed      band 3/6 completed · 9,120 processed`
     public static func line(_ event: Event) -> String {
         let type = event.type.rawValue.padding(toLength: 24, withPad: " ", startingAt: 0)
-        return "\(clock(event.occurredAt))  \(shortID(event.jobId))  \(type)\(summary(event))"
+        return "\(clock(event.occurredAt))  \(TerminalText.safe(shortID(event.jobId)))  \(type)\(TerminalText.safe(summary(event)))"
     }
 
-    /// A live progress line: status, a band bar, processed and the stage.
+    /// A live progress line: status, a band bar, processed and the stage; safe for a terminal.
     public static func progress(_ s: JobSnapshot) -> String {
+        TerminalText.safe(progressLine(s))
+    }
+
+    static func progressLine(_ s: JobSnapshot) -> String {
         var line = "\(shortID(s.jobId))  \(s.status.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))"
         if let total = s.bandsTotal, total > 0 {
             let done = min(max(s.bandsDone ?? 0, 0), total)

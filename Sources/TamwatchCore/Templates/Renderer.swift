@@ -67,7 +67,8 @@ public struct Renderer: Sendable {
 
     public struct Output: Sendable {
         public var message: RenderedMessage
-        /// Set when a template rendered something unusable and the plain fallback was sent instead.
+        /// Set when a template rendered something unusable and the plain fallback was sent
+        /// instead, or when a rendered recipient was not an email address and was left out.
         public var error: String?
     }
 
@@ -106,10 +107,19 @@ public struct Renderer: Sendable {
         let subject = part("subject.txt").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? summary
         let text = part("txt") ?? summary + "\n"
         let html = part("html")
-        // Recipients may be templated from labels; one that renders empty is dropped.
-        let to = (recipients[channel.name]?.map { $0.render(context) } ?? channel.to)
+        // Recipients may be templated from labels; one that renders empty is dropped, and one that
+        // is not an email address (a label smuggling a second address or an SMTP command) is
+        // dropped and reported.
+        let rendered = (recipients[channel.name]?.map { $0.render(context) } ?? channel.to)
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        return Output(message: RenderedMessage(body: text, contentType: "text/plain", subject: subject, html: html, to: to), error: nil)
+        var to: [String] = []
+        var problems: [String] = []
+        for entry in rendered {
+            if let address = EmailAddress(entry) { to.append(address.description) }
+            else { problems.append("recipient '\(TerminalText.safe(entry))' is not an email address; left out") }
+        }
+        return Output(message: RenderedMessage(body: text, contentType: "text/plain", subject: subject, html: html, to: to),
+                      error: problems.isEmpty ? nil : problems.joined(separator: "; "))
     }
 
     /// The message sent when no template applies or a template failed: plain and always valid.
@@ -118,7 +128,8 @@ public struct Renderer: Sendable {
         if folded > 0 { text += " (+\(folded) more held back by the rule's throttle)" }
         switch kind {
         case .webhook: return RenderedMessage(body: event.json.serialized())
-        case .discord: return RenderedMessage(body: JSONValue.object([("content", .string(text))]).serialized())
+        case .discord:
+            return RenderedMessage(body: JSONValue.object([("content", .string(text)), ("allowed_mentions", Discord.noMentions)]).serialized())
         case .email: return RenderedMessage(body: text + "\n", contentType: "text/plain", subject: headline(event))
         case .teams:
             let card: JSONValue = .object([
@@ -132,10 +143,12 @@ public struct Renderer: Sendable {
                 ])])),
             ])
             return RenderedMessage(body: card.serialized())
-        case .slack, .mattermost:
+        case .slack:
             return RenderedMessage(body: JSONValue.object([("text", .string(Slack.escape(text)))]).serialized())
+        case .mattermost:
+            return RenderedMessage(body: JSONValue.object([("text", .string(Mattermost.escape(text)))]).serialized())
         case .googlechat:
-            return RenderedMessage(body: JSONValue.object([("text", .string(text))]).serialized())
+            return RenderedMessage(body: JSONValue.object([("text", .string(GoogleChat.escape(text)))]).serialized())
         }
     }
 

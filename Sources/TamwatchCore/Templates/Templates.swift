@@ -7,11 +7,14 @@ public enum TemplateFormat: String, Sendable, CaseIterable {
     case json, txt, html
 
     /// The CONTENT_TYPE pragma put in front of every template (swift-mustache's default is HTML).
-    /// Slack and Mattermost JSON also escape `&`, `<`, `>` in values: mrkdwn's control characters.
+    /// Slack and Mattermost JSON also escape `&`, `<`, `>` in values (mrkdwn's control
+    /// characters); Mattermost also breaks `@channel`, `@here`, `@all`, and Google Chat
+    /// `<users/all>`, so that no value can notify a whole channel.
     func pragma(kind: String?) -> String {
         switch self {
-        case .json where kind == ChannelType.slack.rawValue || kind == ChannelType.mattermost.rawValue:
-            return "{{% CONTENT_TYPE: SLACK_JSON}}"
+        case .json where kind == ChannelType.slack.rawValue: return "{{% CONTENT_TYPE: SLACK_JSON}}"
+        case .json where kind == ChannelType.mattermost.rawValue: return "{{% CONTENT_TYPE: MATTERMOST_JSON}}"
+        case .json where kind == ChannelType.googlechat.rawValue: return "{{% CONTENT_TYPE: GOOGLECHAT_JSON}}"
         case .json: return "{{% CONTENT_TYPE: JSON}}"
         case .txt: return "{{% CONTENT_TYPE: TEXT}}"
         case .html: return "{{% CONTENT_TYPE: HTML}}"
@@ -23,6 +26,20 @@ public enum TemplateFormat: String, Sendable, CaseIterable {
 struct SlackJSONContentType: MustacheContentType {
     func escapeText(_ text: String) -> String {
         String.jsonStringBody(Slack.escape(text))
+    }
+}
+
+/// Mattermost's escaping (mrkdwn characters, channel-wide mentions), then JSON's.
+struct MattermostJSONContentType: MustacheContentType {
+    func escapeText(_ text: String) -> String {
+        String.jsonStringBody(Mattermost.escape(text))
+    }
+}
+
+/// Google Chat's escaping (`<users/all>`), then JSON's.
+struct GoogleChatJSONContentType: MustacheContentType {
+    func escapeText(_ text: String) -> String {
+        String.jsonStringBody(GoogleChat.escape(text))
     }
 }
 
@@ -157,4 +174,6 @@ public struct TemplateSet: Sendable {
 private let registerContentTypes: Void = {
     MustacheContentTypes.register(JSONStringContentType(), named: "JSON")
     MustacheContentTypes.register(SlackJSONContentType(), named: "SLACK_JSON")
+    MustacheContentTypes.register(MattermostJSONContentType(), named: "MATTERMOST_JSON")
+    MustacheContentTypes.register(GoogleChatJSONContentType(), named: "GOOGLECHAT_JSON")
 }()

@@ -52,6 +52,8 @@ public struct Watcher: Sendable {
     public var rules: RuleEngine?
     /// Called after deliveries were queued (wakes the dispatcher).
     public var deliveriesQueued: @Sendable () -> Void = {}
+    /// Masks configured secrets in the API's text before it becomes an event.
+    public var redactor = Redactor()
 
     public init(client: OpenFunnelClient, store: StateStore, sink: any EventSink, settings: WatchSettings,
                 clock: any WatchClock = SystemClock(), logger: Logger = Logger(label: "tamwatch"),
@@ -127,7 +129,7 @@ public struct Watcher: Sendable {
             let delay: Duration
             do {
                 var warnings: [String] = []
-                let snapshot = try await client.pollSnapshot(jobId: jobId, warnings: &warnings)
+                let snapshot = redactor.redact(try await client.pollSnapshot(jobId: jobId, warnings: &warnings))
                 if snapshot.jobId != jobId {
                     throw OpenFunnelError.invalidResponse("asked for job \(jobId), the response is for \(snapshot.jobId)")
                 }
@@ -231,7 +233,7 @@ public struct Watcher: Sendable {
 
     private func giveUp(_ jobId: String, _ state: WatchState?, throttle: inout ThrottleState, kind: String, status: Int?, error: OpenFunnelError,
                         labels: [String: String], extra: String = "") async throws(StoreError) -> WatchOutcome {
-        let message = "\(error)\(extra)"
+        let message = redactor.redact("\(error)\(extra)")
         logger.error("job \(jobId): cannot be watched: \(message)")
         let result = Differ.watchError(previous: state, jobId: jobId, kind: kind, httpStatus: status,
                                        message: message, at: clock.now(), labels: labels)

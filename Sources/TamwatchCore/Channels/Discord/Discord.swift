@@ -12,8 +12,13 @@ public enum Discord: ChatProvider {
         return configured + (configured.contains("?") ? "&" : "?") + "wait=true"
     }
 
+    /// Pings no one, whatever the text says (`@everyone`, `@here`, a role), unless the template
+    /// sets its own `allowed_mentions`.
+    static let noMentions: JSONValue = .object([("parse", .array([]))])
+
     public static func fit(_ payload: JSONValue) -> JSONValue {
         var out = payload.truncating("content", to: content)
+        if case .object = out, out["allowed_mentions"] == nil { out = out.setting("allowed_mentions", noMentions) }
         guard case .array(let embeds)? = payload["embeds"] else { return out }
         var fitted = embeds.prefix(maxEmbeds).map(fitEmbed)
         // The 6,000 total: shorten descriptions from the last embed back, then drop embeds.

@@ -13,18 +13,22 @@ public struct EmailChannel: DeliveryChannel {
         self.transport = transport
     }
 
+    /// The mail for one attempt. Recipients that are not RFC 5322 addresses are left out (the
+    /// renderer already dropped and reported them; this is the last line of defence for what
+    /// reaches `RCPT TO` and the headers).
     public func request(for delivery: Delivery, now: Date) -> HTTPRequest {
         let m = delivery.message
-        let recipients = (m.to?.isEmpty == false ? m.to : nil) ?? config.to.filter { !$0.contains("{{") }
-        let from = config.from ?? "tamwatch@localhost"
+        let listed = (m.to?.isEmpty == false ? m.to : nil) ?? config.to.filter { !$0.contains("{{") }
+        let recipients = listed.compactMap(EmailAddress.init)
+        let from = config.from.flatMap(EmailAddress.init) ?? EmailAddress("tamwatch@localhost")
         let headers = [
             HTTPHeader("Date", Self.rfc5322Date(now)),
             HTTPHeader("Message-ID", "<\(delivery.id)@tamwatch>"),
-            HTTPHeader("From", from),
-            HTTPHeader("To", recipients.joined(separator: ", ")),
+            HTTPHeader("From", from?.description ?? "tamwatch@localhost"),
+            HTTPHeader("To", Self.foldList(recipients.map(\.description), headerName: "To")),
             HTTPHeader("Subject", Self.encodedWord(m.subject ?? "TAM build \(EventText.shortID(delivery.jobId)): \(delivery.eventType.rawValue)")),
         ]
-        let mail = MailTransfer(from: Self.address(from), recipients: recipients.map(Self.address), headers: headers,
+        let mail = MailTransfer(from: from?.address ?? "tamwatch@localhost", recipients: recipients.map(\.address), headers: headers,
                                 text: m.body, html: m.html, username: config.username, password: config.password,
                                 requireTLS: config.startTLS)
         var request = config.request(method: "SMTP")
@@ -33,9 +37,12 @@ public struct EmailChannel: DeliveryChannel {
     }
 
     public func send(_ delivery: Delivery, now: Date) async -> AttemptOutcome {
+        if let from = config.from, EmailAddress(from) == nil {
+            return AttemptOutcome(.dead(reason: "channel \(config.name): from is not an email address"))
+        }
         let request = request(for: delivery, now: now)
         guard let mail = request.mail, !mail.recipients.isEmpty else {
-            return AttemptOutcome(.dead(reason: "no recipients: every `to` of channel \(config.name) rendered empty"))
+            return AttemptOutcome(.dead(reason: "no recipients: every `to` of channel \(config.name) rendered empty or was not an email address"))
         }
         do {
             let reply = try await transport.send(request)
@@ -68,35 +75,72 @@ public struct EmailChannel: DeliveryChannel {
             return AttemptOutcome(.dead(reason: "SMTP authentication failed: \(message)"))
         case .invalidURL(let why):
             return AttemptOutcome(.dead(reason: "invalid URL: \(why)"))
+        case .invalidRequest:
+            return AttemptOutcome(.dead(reason: error.description))
         default:
             return AttemptOutcome(.retry(reason: error.description, retryAfter: nil))
         }
     }
 
-    /// `Ana <ana@example.com>` → `ana@example.com`, for the envelope.
-    static func address(_ text: String) -> String {
-        guard let open = text.lastIndex(of: "<"), let close = text.lastIndex(of: ">"), open < close else {
-            return text.trimmingCharacters(in: .whitespaces)
-        }
-        return String(text[text.index(after: open)..<close])
-    }
+    /// RFC 5322 line lengths: at most 78 characters a line where it can be helped, 998 at most.
+    static let lineLimit = 78
 
-    /// RFC 2047: ASCII as it is; anything else as UTF-8 base64 encoded words of at most 75
-    /// characters, cut on character boundaries.
-    public static func encodedWord(_ text: String) -> String {
-        let clean = text.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
-        guard clean.unicodeScalars.contains(where: { !$0.isASCII }) else { return clean }
-        var words: [String] = []
+    /// A header value for the Subject: ASCII as it is, folded at spaces into lines of at most 78
+    /// characters (RFC 5322); anything else, or a word too long to fold, as RFC 2047 encoded
+    /// words (UTF-8, base64) of at most 75 characters, one per line. Line breaks and other
+    /// control characters in the text become spaces: a value is never a second header.
+    public static func encodedWord(_ text: String, folding: Bool = true, headerName: String = "Subject") -> String {
+        let clean = String(String.UnicodeScalarView(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : $0 }))
+        let words = clean.split(separator: " ", omittingEmptySubsequences: false)
+        let firstLine = headerName.count + 2  // "Subject: "
+        if !clean.unicodeScalars.contains(where: { !$0.isASCII }), words.allSatisfy({ $0.count <= lineLimit - firstLine }) {
+            guard folding else { return clean }
+            var out = ""
+            var lineLength = firstLine
+            for (i, word) in words.enumerated() {
+                if i > 0 {
+                    if lineLength + 1 + word.count > lineLimit, !word.isEmpty {
+                        out += "\r\n "
+                        lineLength = 1
+                    } else {
+                        out += " "
+                        lineLength += 1
+                    }
+                }
+                out += word
+                lineLength += word.count
+            }
+            return out
+        }
+        // 45 bytes make a 72-character word; the first line also holds "Subject: ".
+        var chunks: [String] = []
         var chunk = ""
         for ch in clean {
-            if (chunk + String(ch)).utf8.count > 45 {
-                words.append(chunk)
+            let room = folding && chunks.isEmpty ? (lineLimit - firstLine - 12) / 4 * 3 : 45
+            if !chunk.isEmpty, (chunk + String(ch)).utf8.count > room {
+                chunks.append(chunk)
                 chunk = ""
             }
             chunk.append(ch)
         }
-        if !chunk.isEmpty { words.append(chunk) }
-        return words.map { "=?UTF-8?B?" + Data($0.utf8).base64EncodedString() + "?=" }.joined(separator: " ")
+        if !chunk.isEmpty { chunks.append(chunk) }
+        return chunks.map { "=?UTF-8?B?" + Data($0.utf8).base64EncodedString() + "?=" }.joined(separator: folding ? "\r\n " : " ")
+    }
+
+    /// `a, b, c` folded after a comma when a line would pass 78 characters.
+    static func foldList(_ items: [String], headerName: String) -> String {
+        var out = ""
+        var lineLength = headerName.count + 2
+        for (i, item) in items.enumerated() {
+            if i > 0 {
+                out += ","
+                lineLength += 1
+                if lineLength + 1 + item.count > lineLimit { out += "\r\n "; lineLength = 1 } else { out += " "; lineLength += 1 }
+            }
+            out += item
+            lineLength += item.count
+        }
+        return out
     }
 
     /// `Mon, 30 Nov 2026 00:30:00 +0000`

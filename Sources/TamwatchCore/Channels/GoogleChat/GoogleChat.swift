@@ -5,6 +5,13 @@ import Foundation
 public enum GoogleChat: ChatProvider {
     static let maxBytes = 32_000
 
+    /// `<users/all>` (and any `<users/…>` mention) broken by a zero-width space, so a value can
+    /// never notify the whole space.
+    public static func escape(_ text: String) -> String {
+        guard text.range(of: "<users/", options: .caseInsensitive) != nil else { return text }
+        return MentionGuard.breaking(["<users/"], in: text, wholeWord: false)
+    }
+
     public static func fit(_ payload: JSONValue) -> JSONValue {
         var out = payload
         if out.serialized().utf8.count > maxBytes, out["cardsV2"] != nil {
