@@ -173,6 +173,7 @@ func benchDeliver() async throws {
                                        deliveries: deliveries, at: Date())
         }
         let transport = CurlTransport(maxConnectionsPerHost: concurrency)
+        defer { transport.shutdown() }
         let dispatcher = Dispatcher(store: store, channels: [try WebhookChannel(config: channel, transport: transport)], logger: logger)
         let cpu0 = cpuSeconds()
         let t0 = ContinuousClock.now
@@ -214,6 +215,7 @@ func benchLatency() async throws {
     let engine = RuleEngine(rules: [RuleConfig(name: "all", on: ["*"], to: ["pipeline"])], channels: [channel],
                             renderer: Renderer(templates: TemplateSet()))
     let transport = CurlTransport()
+    defer { transport.shutdown() }
     let dispatcher = Dispatcher(store: store, channels: [try WebhookChannel(config: channel, transport: transport)], logger: logger)
     let task = Task { try await dispatcher.run() }
     defer { task.cancel() }

@@ -99,6 +99,7 @@ func benchWatchLoad() async throws {
     let url = String(line)
 
     let transport = CurlTransport(maxConnectionsPerHost: 64)
+    defer { transport.shutdown() }
     let client = OpenFunnelClient(baseURL: url, apiKey: "bench", transport: transport)
     var ids: [String] = []
     for _ in 0..<jobs { ids.append(try await client.submit(query: "cloud observability tools").jobId) }

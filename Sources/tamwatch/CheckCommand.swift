@@ -22,7 +22,9 @@ struct CheckCommand: AsyncParsableCommand {
         var setup: DeliverySetup?
         // Templates and rules are checked even when the file has errors elsewhere.
         let checked = loaded ?? TamwatchConfig()
-        do { setup = try DeliverySetup.load(checked, transport: CurlTransport()) } catch {
+        let transport = CurlTransport()
+        defer { transport.shutdown() }
+        do { setup = try DeliverySetup.load(checked, transport: transport) } catch {
             errors += error.errors.filter { e in !errors.contains(e) }
         }
         if !errors.isEmpty {

@@ -52,6 +52,7 @@ struct DemoCommand: AsyncParsableCommand {
 
             """)
         let transport = CurlTransport()
+        defer { transport.shutdown() }
         let client = OpenFunnelClient(baseURL: simulator.baseURL, apiKey: key, transport: transport)
         let jobId: String
         do { jobId = try await client.submit(query: query).jobId } catch {

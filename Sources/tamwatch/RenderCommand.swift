@@ -44,7 +44,9 @@ struct RenderCommand: AsyncParsableCommand {
             config.channels.append(ChannelConfig(name: name, type: kind, url: kind == .email ? "smtp://127.0.0.1" : "https://example.invalid/"))
         }
         let setup: DeliverySetup
-        do { setup = try DeliverySetup.load(config, transport: CurlTransport()) } catch {
+        let transport = CurlTransport()
+        defer { transport.shutdown() }
+        do { setup = try DeliverySetup.load(config, transport: transport) } catch {
             printConfigErrors(error)
             throw Exit.configuration
         }

@@ -75,7 +75,9 @@ struct ReplayCommand: AsyncParsableCommand {
         _ = try await store.requeue(ids: ids, at: Date())
         printError("tamwatch: replaying \(ids.count) \(ids.count == 1 ? "delivery" : "deliveries")")
 
-        let delivery = try DeliveryRuntime.start(config: config, store: store, transport: CurlTransport())
+        let transport = CurlTransport()
+        defer { transport.shutdown() }
+        let delivery = try DeliveryRuntime.start(config: config, store: store, transport: transport)
         let timeout = drain.timeout
         let task = Task { await delivery.drain(jobIds: nil, ids: ids, timeout: timeout) }
         let signals = cancelOnSignals(task)

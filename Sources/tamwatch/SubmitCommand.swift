@@ -31,7 +31,9 @@ struct SubmitCommand: AsyncParsableCommand {
         logging.bootstrap()
         var config = try loadConfig(config)
         if let apiUrl { config.api.baseURL = apiUrl }
-        let client = OpenFunnelClient(baseURL: config.api.baseURL, apiKey: try apiKey(config), transport: CurlTransport(),
+        let transport = CurlTransport()
+        defer { transport.shutdown() }
+        let client = OpenFunnelClient(baseURL: config.api.baseURL, apiKey: try apiKey(config), transport: transport,
                                       timeout: config.api.timeout)
         do {
             let headers = scenario.map { [HTTPHeader("X-Simulator-Scenario", $0)] } ?? []

@@ -39,6 +39,7 @@ struct TestSendCommand: AsyncParsableCommand {
         guard let type = EventType(rawValue: event) else { throw Exit.usage }
         let config = try loadConfig(config)
         let transport = CurlTransport()
+        defer { transport.shutdown() }
         let setup: DeliverySetup
         do { setup = try DeliverySetup.load(config, transport: transport) } catch {
             printConfigErrors(error)

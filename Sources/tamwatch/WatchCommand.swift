@@ -69,6 +69,7 @@ struct WatchCommand: AsyncParsableCommand {
 
         let store = try openStore(config.statePath)
         let transport = CurlTransport()
+        defer { transport.shutdown() }
         let delivery = try DeliveryRuntime.start(config: config, store: store, transport: transport)
         let client = OpenFunnelClient(baseURL: config.api.baseURL, apiKey: key, transport: transport, timeout: config.api.timeout)
         let console = Console(format: output, live: noProgress ? false : nil)

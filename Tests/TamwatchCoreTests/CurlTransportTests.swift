@@ -117,29 +117,141 @@ struct CurlTransportTests {
         }
     }
 
-    @Test("transfers past the in-flight cap wait their turn, and a waiting one can be cancelled")
+    /// Waits (real time: the loop thread and the servers are other threads) until `condition` holds.
+    func eventually(_ what: String, timeout: Duration = .seconds(10), _ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while !condition() {
+            guard ContinuousClock.now < deadline else { Issue.record("timed out waiting until \(what)"); return }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+    }
+
+    @Test("transfers past the in-flight cap (twice the connections per host) wait in order; a waiting one can be cancelled")
     func inFlightCap() async throws {
-        let silent = try RawHTTPServer(.silent)
-        defer { silent.close() }
+        // Three hosts (ports), so libcurl's own per-host limit holds nothing back: only the cap does.
+        let servers = try (0..<3).map { _ in try RawHTTPServer(.silent) }
+        defer { servers.forEach { $0.close() } }
         let transport = CurlTransport(maxConnectionsPerHost: 1)  // two in flight at most
-        let url = "http://127.0.0.1:\(silent.port)/"
-        let busy = (0..<2).map { _ in Task { try await transport.send(HTTPRequest(url: url, timeout: .seconds(20))) } }
-        let deadline = ContinuousClock.now + .seconds(10)
-        while silent.requests < 1, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
-        let waiting = Task { try await transport.send(HTTPRequest(url: url, timeout: .seconds(20))) }
-        try await Task.sleep(for: .milliseconds(50))
-        #expect(silent.requests <= 2, "a third transfer started past the cap")
+        defer { transport.shutdown() }
+        func send(_ i: Int) -> Task<HTTPResponse, any Error> {
+            Task { try await transport.send(HTTPRequest(url: "http://127.0.0.1:\(servers[i].port)/", timeout: .seconds(20))) }
+        }
+        let busy = [send(0), send(1)]
+        try await eventually("both busy transfers reached their servers") { servers[0].requests == 1 && servers[1].requests == 1 }
+        let third = send(2)
+        try await eventually("the third transfer waits in the queue") { transport.statistics.queued == 1 }
+        #expect(transport.statistics.inFlight == 2)
+        #expect(servers[2].requests == 0, "a third transfer started past the cap")
+        busy[0].cancel()
+        try await eventually("the queued transfer starts once a slot is free") { servers[2].requests == 1 }
+
+        let waiting = send(0)
+        try await eventually("a fourth transfer waits") { transport.statistics.queued == 1 }
         waiting.cancel()
         guard case .failure(let error as TransportError) = await waiting.result, error == .cancelled else {
             Issue.record("the queued transfer was not cancelled")
             return
         }
-        busy.forEach { $0.cancel() }
-        for task in busy { _ = await task.result }
+        #expect(servers[0].requests == 1, "the cancelled one never went out")
+        busy[1].cancel()
+        third.cancel()
+        _ = await busy[1].result
+        _ = await third.result
+    }
 
-        let sim = try await SimulatorServer(engine: SimulatorEngine(apiKey: "k")).start()
-        defer { Task { await sim.stop() } }
-        let statuses = await balanceStatuses(transport, sim, count: 40)
-        #expect(statuses.count == 40 && statuses.allSatisfy { $0 == 200 })
+    @Test("maxConnectionsPerHost 0 means no cap: every transfer starts at once")
+    func noCap() async throws {
+        let servers = try (0..<5).map { _ in try RawHTTPServer(.silent) }
+        defer { servers.forEach { $0.close() } }
+        let transport = CurlTransport(maxConnectionsPerHost: 0)
+        defer { transport.shutdown() }
+        let tasks = servers.map { server in
+            Task { try await transport.send(HTTPRequest(url: "http://127.0.0.1:\(server.port)/", timeout: .seconds(20))) }
+        }
+        try await eventually("all five reached their servers") { servers.allSatisfy { $0.requests == 1 } }
+        tasks.forEach { $0.cancel() }
+        for t in tasks { _ = await t.result }
+    }
+
+    @Test("a task cancelled before its transfer is queued gets .cancelled, and nothing is sent")
+    func cancelledBeforeQueued() async throws {
+        let server = try RawHTTPServer(RawHTTPServer.status(200))
+        defer { server.close() }
+        let transport = CurlTransport()
+        defer { transport.shutdown() }
+        for _ in 0..<100 {
+            let task = Task { () -> Result<HTTPResponse, TransportError> in
+                withUnsafeCurrentTask { $0?.cancel() }
+                do throws(TransportError) {
+                    return .success(try await transport.send(HTTPRequest(url: "http://127.0.0.1:\(server.port)/", timeout: .seconds(5))))
+                } catch { return .failure(error) }
+            }
+            guard case .failure(.cancelled) = await task.value else {
+                Issue.record("a transfer cancelled before it was queued was sent anyway")
+                break
+            }
+        }
+        #expect(server.requests == 0)
+    }
+
+    @Test("shutdown fails what is in flight and whatever comes after; the loop thread ends, also for a transport only dropped")
+    func shutdownEndsThread() async throws {
+        func loopThreads(_ name: String) -> Int {
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+            return tasks.filter { (try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8))?.hasPrefix(name) == true }.count
+        }
+        let silent = try RawHTTPServer(.silent)
+        defer { silent.close() }
+        let name = "tw-shutdown-\(Int.random(in: 100...999))"
+        let transports = (0..<10).map { _ in CurlTransport(maxConnectionsPerHost: 4, threadName: name) }
+        try await eventually("ten loop threads run") { loopThreads(name) == 10 }
+        let inFlight = Task { try await transports[0].send(HTTPRequest(url: "http://127.0.0.1:\(silent.port)/", timeout: .seconds(20))) }
+        try await eventually("the transfer is in flight") { silent.requests == 1 }
+        transports.forEach { $0.shutdown() }
+        guard case .failure(let error as TransportError) = await inFlight.result, error == .shutDown else {
+            Issue.record("the transfer in flight did not fail with shutDown")
+            return
+        }
+        do {
+            _ = try await transports[1].send(HTTPRequest(url: "http://127.0.0.1:\(silent.port)/"))
+            Issue.record("a shut-down transport sent")
+        } catch {
+            #expect(error == .shutDown)
+        }
+        try await eventually("every loop thread ended") { loopThreads(name) == 0 }
+
+        let dropped = "tw-dropped-\(Int.random(in: 100...999))"
+        do { _ = CurlTransport(maxConnectionsPerHost: 1, threadName: dropped) }
+        try await eventually("a transport dropped without shutdown ended its thread too") { loopThreads(dropped) == 0 }
+    }
+
+    @Test("bodies are bounded: an API answer past its limit fails clearly (with or without Content-Length); a delivery answer keeps its first bytes")
+    func boundedBodies() async throws {
+        let big = String(repeating: "x", count: 3 << 20)
+        let withLength = try RawHTTPServer(.respond("HTTP/1.1 200 OK\r\nContent-Length: \(big.utf8.count)\r\n\r\n\(big)"))
+        defer { withLength.close() }
+        let unannounced = try RawHTTPServer(.respond("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n\(big)"))
+        defer { unannounced.close() }
+        let transport = CurlTransport()
+        defer { transport.shutdown() }
+        for server in [withLength, unannounced] {
+            var request = HTTPRequest(url: "http://127.0.0.1:\(server.port)/")
+            request.responseLimit = .fail(atBytes: 1 << 20)
+            do {
+                _ = try await transport.send(request)
+                Issue.record("a body past the limit was accepted")
+            } catch {
+                guard case .responseTooLarge(let why) = error else { Issue.record("expected responseTooLarge, got \(error)"); continue }
+                #expect(why.contains("1 MiB"), "\(why)")
+            }
+        }
+        var answer = HTTPRequest(method: "POST", url: "http://127.0.0.1:\(withLength.port)/", body: [])
+        answer.responseLimit = .keep(firstBytes: 64 << 10)
+        let kept = try await transport.send(answer)
+        #expect(kept.status == 200 && kept.body.count == 64 << 10 && kept.truncated)
+        #expect(AttemptOutcome.excerpt(kept)?.hasSuffix("…") == true)
+        // The poll's default: 32 MiB, past which it is a transient fault that says what happened.
+        #expect(HTTPRequest(url: "http://x/").responseLimit == .fail(atBytes: 32 << 20))
+        #expect(OpenFunnelError.transport(.responseTooLarge("x")).isTransient)
     }
 }

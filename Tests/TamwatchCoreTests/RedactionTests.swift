@@ -92,8 +92,7 @@ struct RedactionTests {
             var logLevel: Logger.Level = .trace
             var metadata: Logger.Metadata = [:]
             subscript(metadataKey key: String) -> Logger.Metadata.Value? { get { nil } set {} }
-            func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
-                     function: String, line: UInt) { sink(message.description) }
+            func log(event: LogEvent) { sink(event.message.description) }
         }
         Redaction.install(Redactor(secrets: Redaction.current.secretsForTests + ["of_logged_key_55"]))
         let logger = Logger(label: "t") { _ in SafeLogHandler(wrapping: Capture { text in captured.withLock { $0.append(text) } }) }

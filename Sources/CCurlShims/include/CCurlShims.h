@@ -15,4 +15,8 @@ CURLcode tw_easy_getinfo_long(CURL *h, CURLINFO info, long *out);
 CURLMcode tw_multi_setopt_long(CURLM *m, CURLMoption opt, long value);
 
 static inline long tw_global_default(void) { return CURL_GLOBAL_DEFAULT; }
+
+/* Names the calling thread (at most 15 characters show), so ps and /proc tell the transport's
+   loop thread apart. */
+void tw_set_thread_name(const char *name);
 #endif

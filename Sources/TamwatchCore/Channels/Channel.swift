@@ -15,10 +15,10 @@ public struct AttemptOutcome: Sendable, Equatable {
 
     /// The first 300 characters of a response body, on one line.
     public static func excerpt(_ response: HTTPResponse) -> String? {
-        let text = response.bodyText.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = String(decoding: response.body.prefix(4096), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { return nil }
         let line = text.replacingOccurrences(of: "\n", with: " ")
-        return line.count > 300 ? String(line.prefix(300)) + "…" : line
+        return line.count > 300 || response.truncated || response.body.count > 4096 ? String(line.prefix(300)) + "…" : line
     }
 }
 
@@ -68,9 +68,13 @@ public enum Channels {
 extension ChannelConfig {
     /// A request to this channel with its timeout (connect at most 10 s) and CA file. The
     /// transport adds the User-Agent.
+    /// Of the answer, the first 64 KiB are read (for the log and the classification); the rest
+    /// is discarded as it arrives.
     func request(method: String = "POST", url: String? = nil, headers: [HTTPHeader] = [], body: [UInt8]? = nil) -> HTTPRequest {
-        HTTPRequest(method: method, url: url ?? self.url, headers: headers, body: body,
-                    connectTimeout: min(.seconds(10), effectiveTimeout), timeout: effectiveTimeout, caFile: caFile)
+        var request = HTTPRequest(method: method, url: url ?? self.url, headers: headers, body: body,
+                                  connectTimeout: min(.seconds(10), effectiveTimeout), timeout: effectiveTimeout, caFile: caFile)
+        request.responseLimit = .keep(firstBytes: ResponseLimit.answerDefault)
+        return request
     }
 }
 

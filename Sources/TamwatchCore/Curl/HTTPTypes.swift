@@ -58,6 +58,8 @@ public struct HTTPRequest: Sendable {
     public var caFile: String?
     /// Set for `smtp://` and `smtps://` URLs: the mail to send instead of an HTTP request.
     public var mail: MailTransfer?
+    /// How much of the answer's body is read into memory.
+    public var responseLimit: ResponseLimit = .fail(atBytes: ResponseLimit.apiDefault)
 
     public init(method: String = "GET", url: String, headers: [HTTPHeader] = [], body: [UInt8]? = nil,
                 connectTimeout: Duration = .seconds(10), timeout: Duration = .seconds(30), caFile: String? = nil) {
@@ -114,16 +116,40 @@ public struct MailTransfer: Sendable {
     }
 }
 
+/// How much of a response body a transfer reads into memory; nothing past it is buffered.
+public enum ResponseLimit: Sendable, Equatable {
+    /// Past this many bytes the transfer fails with `.responseTooLarge` (an API answer cut
+    /// short is no answer).
+    case fail(atBytes: Int)
+    /// The first bytes are kept and the rest discarded as it arrives (a receiver's answer is
+    /// read for a log excerpt only).
+    case keep(firstBytes: Int)
+
+    /// 32 MiB: a poll page is about 40 KB.
+    public static let apiDefault = 32 << 20
+    /// 64 KiB of a delivery's answer.
+    public static let answerDefault = 64 << 10
+
+    public var bytes: Int {
+        switch self {
+        case .fail(let n), .keep(let n): return n
+        }
+    }
+}
+
 /// A response as received. Redirects are never followed, so a 3xx arrives here as it is.
 public struct HTTPResponse: Sendable {
     public var status: Int
     public var headers: [HTTPHeader]
     public var body: [UInt8]
+    /// The body was longer than the request's `.keep` limit; the rest was discarded.
+    public var truncated: Bool
 
-    public init(status: Int, headers: [HTTPHeader] = [], body: [UInt8] = []) {
+    public init(status: Int, headers: [HTTPHeader] = [], body: [UInt8] = [], truncated: Bool = false) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.truncated = truncated
     }
 
     /// The last value of a header, matched case-insensitively.
@@ -149,6 +175,8 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
     /// The request itself cannot be sent as it is (a header with a line break, a recipient that
     /// is not an address): it never reached the network.
     case invalidRequest(String)
+    /// The answer was larger than tamwatch reads (`ResponseLimit`); the transfer was stopped.
+    case responseTooLarge(String)
     case cancelled
     case shutDown
 
@@ -163,6 +191,7 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
         case .other(let code, let m): return "transfer failed (curl \(code)): \(m)"
         case .smtpRefused(let reply, _, let m): return "the SMTP server answered \(reply): \(m)"
         case .invalidRequest(let m): return "not sent: \(m)"
+        case .responseTooLarge(let m): return "response too large: \(m)"
         case .cancelled: return "cancelled"
         case .shutDown: return "transport shut down"
         }
@@ -172,4 +201,13 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
 /// Sends HTTP requests. The real one is `CurlTransport`; every outbound request goes through it.
 public protocol HTTPTransport: Sendable {
     func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse
+}
+
+/// Byte counts for people: `512 bytes`, `64 KiB`, `32 MiB`.
+public enum ByteCount {
+    public static func format(_ n: Int) -> String {
+        if n >= 1 << 20, n % (1 << 20) == 0 { return "\(n >> 20) MiB" }
+        if n >= 1 << 10, n % (1 << 10) == 0 { return "\(n >> 10) KiB" }
+        return "\(n) bytes"
+    }
 }

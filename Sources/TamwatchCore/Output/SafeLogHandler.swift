@@ -23,9 +23,9 @@ public struct SafeLogHandler: LogHandler {
         set { inner[metadataKey: key] = newValue }
     }
 
-    public func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
-                    file: String, function: String, line: UInt) {
-        let text = TerminalText.safe(Redaction.redact(message.description))
-        inner.log(level: level, message: "\(text)", metadata: metadata, source: source, file: file, function: function, line: line)
+    public func log(event: LogEvent) {
+        var event = event
+        event.message = "\(TerminalText.safe(Redaction.redact(event.message.description)))"
+        inner.log(event: event)
     }
 }
