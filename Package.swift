@@ -66,7 +66,8 @@ let package = Package(
         ),
         .testTarget(
             name: "TamwatchCoreTests",
-            dependencies: ["TamwatchCore", "TamwatchSimulator"]
+            // GRDB: the store tests look at (and damage) state files below the store's API.
+            dependencies: ["TamwatchCore", "TamwatchSimulator", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "TamwatchEndToEndTests",

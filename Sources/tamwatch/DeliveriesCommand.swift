@@ -28,7 +28,7 @@ struct DeliveriesCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try options.load()
-        let store = try options.existingStore(config)
+        let store = try options.existingStore(config, readOnly: true)
         let list = try await store.deliveries(status: status, jobId: job, channel: channel, limit: max(1, limit))
         switch output {
         case .ndjson:

@@ -11,14 +11,17 @@ struct DeliveryRuntime {
 
     /// Loads templates and channels (a problem is a configuration error, exit 78) and starts
     /// sending whatever the outbox holds that is due.
-    static func start(config: TamwatchConfig, store: StateStore, transport: any HTTPTransport) throws -> DeliveryRuntime {
+    /// `exclusive`: the caller holds the state file's lock, so claims left in the outbox belong to
+    /// a process that died and are taken back at once. `only`: send these deliveries and no others.
+    static func start(config: TamwatchConfig, store: StateStore, transport: any HTTPTransport, exclusive: Bool,
+                      only: Set<String>? = nil) throws -> DeliveryRuntime {
         let setup: DeliverySetup
         do { setup = try DeliverySetup.load(config, transport: transport) } catch {
             printConfigErrors(error)
             throw Exit.configuration
         }
         let dispatcher = Dispatcher(store: store, channels: setup.channels, logger: Logger(label: "tamwatch.deliver"),
-                                    redactor: Redaction.current)
+                                    exclusive: exclusive, only: only, redactor: Redaction.current)
         let task = Task<StoreError?, Never> {
             do throws(StoreError) { try await dispatcher.run(); return nil } catch { return error }
         }
@@ -56,13 +59,38 @@ struct ConfigOptions: ParsableArguments {
         return loaded
     }
 
-    /// The existing state file, or exit 1 saying there is none.
-    func existingStore(_ config: TamwatchConfig) throws -> StateStore {
+    /// The existing state file, or exit 1 saying there is none. `readOnly` for listing: it
+    /// works while another tamwatch writes to the file.
+    func existingStore(_ config: TamwatchConfig, readOnly: Bool = false) throws -> StateStore {
         guard FileManager.default.fileExists(atPath: config.statePath) else {
             printError("tamwatch: no state file at \(config.statePath) (nothing was watched with it yet)")
             throw ExitCode(1)
         }
-        return try openStore(config.statePath)
+        return try openStore(config.statePath, readOnly: readOnly)
+    }
+}
+
+/// `--wait`, for the commands that write to the state file (`watch`, `replay`).
+struct LockOptions: ParsableArguments {
+    @Flag(name: .long, help: "If another tamwatch is writing to the same state file, wait for it to finish instead of exiting with 75.")
+    var wait = false
+
+    /// The state file's writer lock; exit 75 naming the holder when another process has it.
+    func acquire(_ statePath: String, command: String) async throws -> StateFileLock {
+        do {
+            if wait {
+                return try await StateFileLock.acquire(statePath: statePath, holder: command) { held in
+                    printError("tamwatch: \(statePath) is in use by \(held.holder); waiting for it to finish (Ctrl-C to give up)")
+                }
+            }
+            return try StateFileLock.acquire(statePath: statePath, holder: command)
+        } catch let held as StateFileLock.Held {
+            printError("tamwatch: \(held)")
+            throw Exit.busy
+        } catch let error as StoreError {
+            printError("tamwatch: \(error)")
+            throw ExitCode(error.exitCode)
+        }
     }
 }
 
@@ -86,11 +114,12 @@ func printConfigErrors(_ error: ConfigErrors) {
     for e in error.errors { printError("  \(e)") }
 }
 
-/// Opens the state file or exits 78 with the reason.
-func openStore(_ path: String) throws -> StateStore {
-    do { return try StateStore(path: path) } catch {
+/// Opens the state file, or exits with the reason: 78 for a file that is not a tamwatch state
+/// file, 74 for one that cannot be read or written (corrupt, a full disk).
+func openStore(_ path: String, readOnly: Bool = false) throws -> StateStore {
+    do { return try StateStore(path: path, readOnly: readOnly) } catch {
         printError("tamwatch: \(error)")
-        throw Exit.configuration
+        throw ExitCode(error.exitCode)
     }
 }
 

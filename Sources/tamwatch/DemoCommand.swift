@@ -79,7 +79,7 @@ struct DemoCommand: AsyncParsableCommand {
         let config = DemoReceiver.config(receiverURL: "\(running.baseURL)/tamwatch", secret: secret)
         printError("A local webhook receiver is listening on \(running.baseURL)/tamwatch; it checks every signature.\n")
 
-        let delivery = try DeliveryRuntime.start(config: config, store: store, transport: transport)
+        let delivery = try DeliveryRuntime.start(config: config, store: store, transport: transport, exclusive: true)
         var watcher = Watcher(client: client, store: store, sink: console, settings: WatchSettings(config: config),
                               logger: Logger(label: "tamwatch.watch"))
         watcher.rules = delivery.setup.engine

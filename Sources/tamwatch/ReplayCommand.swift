@@ -33,6 +33,8 @@ struct ReplayCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ConfigOptions
 
+    @OptionGroup var lockOptions: LockOptions
+
     @OptionGroup var drain: DrainOptions
 
     @OptionGroup var logging: LoggingOptions
@@ -46,6 +48,12 @@ struct ReplayCommand: AsyncParsableCommand {
     func run() async throws {
         logging.bootstrap()
         let config = try options.load()
+        guard FileManager.default.fileExists(atPath: config.statePath) else {
+            printError("tamwatch: no state file at \(config.statePath) (nothing was watched with it yet)")
+            throw ExitCode(1)
+        }
+        let lock = try await lockOptions.acquire(config.statePath, command: "tamwatch replay")
+        defer { withExtendedLifetime(lock) {} }
         let store = try options.existingStore(config)
 
         var chosen: [StoredDelivery] = []
@@ -70,14 +78,17 @@ struct ReplayCommand: AsyncParsableCommand {
                 + "replay needs the channel's URL and secret")
             throw Exit.configuration
         }
-        let ids = chosen.map(\.id)
         try await store.enable(channels: Array(Set(chosen.map(\.delivery.channel))))
-        _ = try await store.requeue(ids: ids, at: Date())
+        let ids = try await store.requeue(ids: chosen.map(\.id), at: Date())
+        if ids.count < chosen.count {
+            printError("tamwatch: \(chosen.count - ids.count) of them are being sent by another tamwatch right now; left to it")
+        }
         printError("tamwatch: replaying \(ids.count) \(ids.count == 1 ? "delivery" : "deliveries")")
 
         let transport = CurlTransport()
         defer { transport.shutdown() }
-        let delivery = try DeliveryRuntime.start(config: config, store: store, transport: transport)
+        // Only the deliveries named here go out: pending ones of other jobs wait for their own time.
+        let delivery = try DeliveryRuntime.start(config: config, store: store, transport: transport, exclusive: true, only: Set(ids))
         let timeout = drain.timeout
         let task = Task { await delivery.drain(jobIds: nil, ids: ids, timeout: timeout) }
         let signals = cancelOnSignals(task)

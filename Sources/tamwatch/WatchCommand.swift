@@ -38,6 +38,8 @@ struct WatchCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ConfigOptions
 
+    @OptionGroup var lockOptions: LockOptions
+
     @OptionGroup var drain: DrainOptions
 
     @OptionGroup var logging: LoggingOptions
@@ -57,20 +59,23 @@ struct WatchCommand: AsyncParsableCommand {
 
     func run() async throws {
         logging.bootstrap()
-        // From here on Ctrl-C stops the watch cleanly, even before it has started polling.
-        let canceller = Canceller()
-        let signals = SignalRelay.shared.attach { canceller.cancel() }
-        defer { signals.detach() }
         var config = try options.load()
         if let apiUrl { config.api.baseURL = apiUrl }
         if let pollInterval, let d = DurationText.parse(pollInterval) { config.api.pollInterval = d }
         let key = try apiKey(config)
         let labels = try parseLabels(label)
+        // One writer per state file (a Ctrl-C while waiting for it simply exits: nothing is written yet).
+        let lock = try await lockOptions.acquire(config.statePath, command: "tamwatch watch")
+        defer { withExtendedLifetime(lock) {} }
+        // From here on Ctrl-C stops the watch cleanly, even before it has started polling.
+        let canceller = Canceller()
+        let signals = SignalRelay.shared.attach { canceller.cancel() }
+        defer { signals.detach() }
 
         let store = try openStore(config.statePath)
         let transport = CurlTransport()
         defer { transport.shutdown() }
-        let delivery = try DeliveryRuntime.start(config: config, store: store, transport: transport)
+        let delivery = try DeliveryRuntime.start(config: config, store: store, transport: transport, exclusive: true)
         let client = OpenFunnelClient(baseURL: config.api.baseURL, apiKey: key, transport: transport, timeout: config.api.timeout)
         let console = Console(format: output, live: noProgress ? false : nil)
         var watcher = Watcher(client: client, store: store, sink: console, settings: WatchSettings(config: config),
@@ -99,7 +104,7 @@ struct WatchCommand: AsyncParsableCommand {
 
         if let error = run.error {
             printError("tamwatch: \(error)")
-            throw ExitCode(3)
+            throw ExitCode(error.exitCode)
         }
         let worst = WatchOutcome.worst(Array(run.outcomes.values))
         if worst == .interrupted {

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 @testable import TamwatchCore
 
@@ -46,9 +47,18 @@ struct DispatcherTests {
             return deliveries
         }
 
-        func dispatcher(_ configs: [ChannelConfig], owner: Int32 = getpid()) throws -> Dispatcher {
+        /// Exclusive by default, as a command holding the state file's lock runs it.
+        func dispatcher(_ configs: [ChannelConfig], exclusive: Bool = true, only: Set<String>? = nil) throws -> Dispatcher {
             let channels = try configs.map { try WebhookChannel(config: $0, transport: transport) }
-            return Dispatcher(store: store, channels: channels, clock: clock, jitter: { 0.5 }, owner: owner)
+            return Dispatcher(store: store, channels: channels, clock: clock, jitter: { 0.5 }, exclusive: exclusive, only: only)
+        }
+
+        /// A delivery's claim: its owner and until when (seconds since 1970).
+        func claim(_ id: String) async throws -> (owner: String?, until: Double?) {
+            try await store.read { db in
+                let row = try Row.fetchOne(db, sql: "SELECT claim_owner, claim_until FROM deliveries WHERE id = ?", arguments: [id])
+                return (row?["claim_owner"], row?["claim_until"])
+            }
         }
 
         /// Runs the dispatcher until `done` holds for the outbox (real time: this waits for loopback I/O).
@@ -214,12 +224,13 @@ struct DispatcherTests {
         #expect(slow.server.mostConcurrent >= 2, "deliveries do go out side by side")
     }
 
-    @Test("claims of a process that died mid-send are released; a sent delivery is never sent again")
+    @Test("claims of a process that died mid-send are taken back by the next holder of the lock; a sent delivery is never sent again")
     func staleClaims() async throws {
         let rig = try Rig(RawHTTPServer.status(200))
         let queued = try await rig.queue(2)
-        // A process that no longer exists claimed both (it was killed mid-send).
-        let claimed = try await rig.store.exchange(records: [], claims: [("hook", 2)], now: rig.clock.now(), owner: Int32.max)
+        // A process that no longer exists claimed both (it was killed mid-send); the lease still runs.
+        let dead = StateStore.Lease(owner: "a-killed-process", duration: 3600)
+        let claimed = try await rig.store.exchange(records: [], claims: [("hook", 2)], now: rig.clock.now(), lease: dead)
         #expect(claimed.claimed["hook"]?.count == 2)
         let all = try await rig.run(try rig.dispatcher([rig.channel()]), until: { $0.allSatisfy { $0.status == .sent } })
         #expect(all.count == 2)
@@ -263,5 +274,97 @@ struct DispatcherTests {
         #expect(signatures.allSatisfy { $0.hasPrefix("v1,") })
         let old = try StandardWebhookVerifier(secrets: [Self.secret], tolerance: 1e12)
         #expect(throws: Never.self) { try old.verify(headers: { headers[$0] }, body: Array("{}".utf8), now: Date(timeIntervalSince1970: 1_800_000_000)) }
+    }
+
+    @Test("claims are leases: a live one is left alone, an expired one is taken back by anyone, and a sender renews its own")
+    func leases() async throws {
+        let rig = try Rig(RawHTTPServer.status(200))
+        let queued = try await rig.queue(2)
+        let other = StateStore.Lease(owner: "another-process", duration: 60)
+        // Another process claims the older one; the newer one is free.
+        _ = try await rig.store.exchange(records: [], claims: [("hook", 1)], now: rig.clock.now(), lease: other)
+        let dispatcher = try rig.dispatcher([rig.channel()], exclusive: false)
+        let task = Task { try await dispatcher.run() }
+        defer { task.cancel() }
+        func status(_ i: Int) async throws -> StoredDelivery.Status? { try await rig.store.deliveries().first { $0.id == queued[i].id }?.status }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while try await status(1) != .sent, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(2)) }
+        // The dispatcher has looked and sent the free one; the live claim it left alone.
+        #expect(try await status(1) == .sent)
+        #expect(try await status(0) == .pending && rig.server.requests == 1)
+        #expect(try await rig.claim(queued[0].id).owner == "another-process")
+        // Its lease runs out (the process died): the next look takes the delivery and sends it.
+        rig.clock.advance(.seconds(61))
+        while try await status(0) != .sent, ContinuousClock.now < deadline {
+            dispatcher.wake()
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        #expect(try await status(0) == .sent)
+        #expect(rig.server.requests == 2)
+        #expect(try await rig.claim(queued[0].id).owner == nil, "the claim is dropped with the record")
+    }
+
+    @Test("a claim is renewed while its attempt runs, and an attempt under a lost claim is not recorded")
+    func renewal() async throws {
+        let rig = try Rig(.after(milliseconds: 400, RawHTTPServer.status(200)))
+        let queued = try await rig.queue(1)
+        let dispatcher = try rig.dispatcher([rig.channel()])
+        let task = Task { try await dispatcher.run() }
+        defer { task.cancel() }
+        var first: Double?
+        let deadline = ContinuousClock.now + .seconds(20)
+        while first == nil, ContinuousClock.now < deadline {
+            first = try await rig.claim(queued[0].id).until
+            if first == nil { try await Task.sleep(for: .milliseconds(2)) }
+        }
+        let claimedUntil = try #require(first)
+        // A third of the lease (5 s timeout + 30 s) later, the attempt is still running: renewed.
+        rig.clock.advance(.seconds(12))
+        dispatcher.wake()
+        var renewed = claimedUntil
+        while renewed <= claimedUntil, ContinuousClock.now < deadline {
+            renewed = try await rig.claim(queued[0].id).until ?? claimedUntil
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        #expect(renewed >= claimedUntil + 12)
+
+        // A record made under someone else's claim changes nothing.
+        let stranger = AttemptRecord(id: queued[0].id, result: .dead, at: rig.clock.now(), failures: 1, httpStatus: 500, error: "x")
+        try await rig.store.record([stranger], owner: "not-the-owner")
+        #expect(try await rig.store.deliveries().first?.attempts == 0)
+    }
+
+    @Test("with `only`, the dispatcher sends those deliveries and leaves every other pending one alone")
+    func onlyNamed() async throws {
+        let rig = try Rig(RawHTTPServer.status(200))
+        let queued = try await rig.queue(3)
+        let named = Set([queued[1].id])
+        let all = try await rig.run(try rig.dispatcher([rig.channel()], only: named), until: { all in
+            all.first { $0.id == queued[1].id }?.status == .sent
+        })
+        #expect(all.filter { $0.status == .sent }.map(\.id) == [queued[1].id])
+        #expect(rig.server.requests == 1)
+    }
+
+    @Test("a row this version cannot read is dead-lettered with the reason, not left falling due")
+    func unreadableRow() async throws {
+        let rig = try Rig(RawHTTPServer.status(200))
+        let queued = try await rig.queue(1)
+        try await rig.store.write { db in
+            try db.execute(sql: "UPDATE deliveries SET event_type = 'job.from_the_future' WHERE id = ?", arguments: [queued[0].id])
+        }
+        let dispatcher = try rig.dispatcher([rig.channel()])
+        let task = Task { try await dispatcher.run() }
+        defer { task.cancel() }
+        var status: String?
+        let deadline = ContinuousClock.now + .seconds(20)
+        while status != "dead", ContinuousClock.now < deadline {
+            status = try await rig.store.read { try String.fetchOne($0, sql: "SELECT status FROM deliveries") }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        let error = try await rig.store.read { try String.fetchOne($0, sql: "SELECT last_error FROM deliveries") }
+        #expect(status == "dead")
+        #expect(error?.contains("unknown event type 'job.from_the_future'") == true, "\(error ?? "")")
+        #expect(rig.server.requests == 0)
     }
 }

@@ -79,6 +79,16 @@ final class ChildProcess: Sendable {
         }
     }
 
+    /// Waits (polling, this is another process) until a condition on stderr holds.
+    func waitForStderr(timeout: Duration = .seconds(60), _ condition: (String) -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while !condition(stderr) {
+            guard process.isRunning || condition(stderr) else { break }
+            guard ContinuousClock.now < deadline else { throw ChildError.timeout(stderr) }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
     /// Waits for the process to exit and returns its status; kills it past the timeout.
     func exitCode(timeout: Duration = .seconds(120)) async throws -> Int32 {
         let deadline = ContinuousClock.now + timeout

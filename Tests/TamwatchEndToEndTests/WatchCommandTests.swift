@@ -206,4 +206,32 @@ struct WatchCommandTests {
         #expect(try await child.exitCode() == 64)
         #expect(child.stderr.contains("--label") && child.stderr.contains("control character"), "stderr: \(child.stderr)")
     }
+
+    @Test("two writers on one state file: the second exits 75 naming the first; deliveries still reads; --wait waits its turn")
+    func oneWriterPerStateFile() async throws {
+        let sim = try await SimulatorProcess.start()
+        defer { sim.child.stop() }
+        let job = try await sim.submit("normal")
+        let state = temporaryDirectory().appendingPathComponent("shared.sqlite").path
+        let env = ["OPENFUNNEL_API_KEY": SimulatorProcess.key]
+        let common = ["--api-url", sim.url, "--state", state, "--output", "ndjson", "--no-progress"]
+        let first = try ChildProcess(["watch", job, "--poll-interval", "2s"] + common, environment: env)
+        defer { first.stop() }
+        try await first.waitFor { !$0.isEmpty }
+
+        let second = try ChildProcess(["watch", job, "--poll-interval", "50ms"] + common, environment: env)
+        #expect(try await second.exitCode() == 75)
+        #expect(second.stderr.contains("is in use by pid \(first.pid): tamwatch watch"), "\(second.stderr)")
+        #expect(second.stdoutLines.isEmpty, "it printed nothing of the first one's job")
+
+        let list = try ChildProcess(["deliveries", "--state", state])
+        #expect(try await list.exitCode() == 0, "a reader needs no lock: \(list.stderr)")
+
+        let waiting = try ChildProcess(["watch", job, "--poll-interval", "50ms", "--wait"] + common, environment: env)
+        try await waiting.waitForStderr { $0.contains("waiting for it to finish") }
+        kill(first.pid, SIGINT)
+        #expect(try await first.exitCode() == 130)
+        #expect(try await waiting.exitCode() == 0, "\(waiting.stderr)")
+        #expect(waiting.stdoutLines.last?.contains("job.terminal") == true)
+    }
 }

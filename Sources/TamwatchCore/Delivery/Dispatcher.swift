@@ -14,7 +14,13 @@ public final class Dispatcher: Sendable {
     let clock: any WatchClock
     let logger: Logger
     let jitter: @Sendable () -> Double
-    let owner: Int32
+    /// This dispatcher's claims on the outbox: an id of its own and a lease it renews while sending.
+    let lease: StateStore.Lease
+    /// True when this process holds the state file's writer lock: every claim it finds at start
+    /// was left by a process that died, and is taken back at once.
+    let exclusive: Bool
+    /// When set, only these deliveries are sent (`replay` sends what it names, nothing else).
+    let only: Set<String>?
     /// Masks configured secrets in providers' answers before they are stored or logged.
     let redactor: Redactor
 
@@ -38,14 +44,19 @@ public final class Dispatcher: Sendable {
     public init(store: StateStore, channels: [any DeliveryChannel], clock: any WatchClock = SystemClock(),
                 logger: Logger = Logger(label: "tamwatch.deliver"),
                 jitter: @escaping @Sendable () -> Double = { Double.random(in: 0...1) },
-                owner: Int32 = getpid(), redactor: Redactor = Redactor()) {
+                owner: String = "dispatcher-" + UUID().uuidString.lowercased(), exclusive: Bool = false, only: Set<String>? = nil,
+                redactor: Redactor = Redactor()) {
         self.redactor = redactor
+        self.exclusive = exclusive
+        self.only = only
+        // A claim outlives the longest attempt by half a minute; it is renewed every third of that.
+        let longest = channels.map(\.config.effectiveTimeout).max() ?? .seconds(30)
+        lease = StateStore.Lease(owner: owner, duration: longest.seconds + 30)
         self.store = store
         self.channels = Dictionary(channels.map { ($0.config.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.clock = clock
         self.logger = logger
         self.jitter = jitter
-        self.owner = owner
         (signals, signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -58,7 +69,7 @@ public final class Dispatcher: Sendable {
     /// Runs until its task is cancelled; then gives back the claims of attempts cut short.
     public func run() async throws(StoreError) {
         var loop = Loop(dispatcher: self)
-        _ = try await store.releaseStaleClaims(owner: owner)
+        if exclusive { _ = try await store.releaseAllClaims() }
         loop.disabled = try await store.disabledChannels()
         var iterator = signals.makeAsyncIterator()
         defer { loop.stopTimer() }
@@ -139,6 +150,7 @@ public final class Dispatcher: Sendable {
         var toDisable: [DisabledChannel] = []
         var timer: Task<Void, Never>?
         var timerAt: Date?
+        var lastRenewal = Date.distantPast
 
         init(dispatcher: Dispatcher) { self.dispatcher = dispatcher }
 
@@ -188,7 +200,18 @@ public final class Dispatcher: Sendable {
             }
 
             let exchange = try await store.exchange(records: records, claims: wanted, deadLetter: deadLetter, now: now,
-                                                    owner: dispatcher.owner)
+                                                    lease: dispatcher.lease, only: dispatcher.only)
+            // Claims on deliveries still being sent are renewed well before they run out.
+            let renewEvery = dispatcher.lease.duration / 3
+            if !tasks.isEmpty {
+                if now.timeIntervalSince(lastRenewal) >= renewEvery {
+                    try await store.renewClaims(ids: Array(tasks.keys), lease: dispatcher.lease, now: now)
+                    lastRenewal = now
+                }
+                earliest(lastRenewal.addingTimeInterval(renewEvery))
+            } else {
+                lastRenewal = now
+            }
             var drained = exchange.deadLettered > 0 || records.contains { $0.result == .dead }
             for (name, limit) in wanted {
                 let claimed = exchange.claimed[name] ?? []
@@ -320,8 +343,8 @@ public final class Dispatcher: Sendable {
             }
             let recorded = Set(done.map(\.delivery.id))
             let records = done.map(record)
-            try? await store.record(records)
-            try? await store.releaseClaims(ids: running.keys.filter { !recorded.contains($0) }, owner: dispatcher.owner)
+            try? await store.record(records, owner: dispatcher.lease.owner)
+            try? await store.releaseClaims(ids: running.keys.filter { !recorded.contains($0) }, owner: dispatcher.lease.owner)
             dispatcher.adjustInFlight(-running.count)
         }
     }

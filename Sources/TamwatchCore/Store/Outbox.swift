@@ -94,32 +94,72 @@ extension StateStore {
         public var deadLettered = 0
     }
 
+    /// Who claims deliveries: one dispatcher (an id of its own, not a pid) and for how long a
+    /// claim holds unless renewed. Any process may take back a claim whose lease ran out.
+    public struct Lease: Sendable, Equatable {
+        public var owner: String
+        public var duration: TimeInterval
+
+        public init(owner: String, duration: TimeInterval) {
+            self.owner = owner
+            self.duration = duration
+        }
+    }
+
     /// The dispatcher's turn in one transaction: records finished attempts, dead-letters what
     /// disabled channels still have queued, then claims up to each channel's limit of due
-    /// deliveries for `owner` (a pid), oldest first. A claim keeps other processes on the same
-    /// state file from sending the same delivery at once.
+    /// deliveries under `lease`, oldest first (with `only`, among those ids alone). A claim keeps
+    /// other processes on the same state file from sending the same delivery at once. A row this
+    /// version cannot read is dead-lettered with the reason, never left to fall due forever.
     public func exchange(records: [AttemptRecord], claims: [(channel: String, limit: Int)],
                          deadLetter: [(channel: String, reason: String)] = [], now: Date,
-                         owner: Int32) async throws(StoreError) -> Exchange {
+                         lease: Lease, only: Set<String>? = nil) async throws(StoreError) -> Exchange {
         if records.isEmpty && claims.isEmpty && deadLetter.isEmpty { return Exchange(claimed: [:], nextDue: nil) }
+        let t = now.timeIntervalSince1970
+        let onlyChunks: [[String]]? = only.map { ids in
+            let sorted = ids.sorted()
+            return stride(from: 0, to: sorted.count, by: 500).map { Array(sorted[$0..<min($0 + 500, sorted.count)]) }
+        }
         return try await write { db in
-            try Self.record(records, db)
+            try Self.record(records, owner: lease.owner, db)
             var deadLettered = 0
-            for (channel, reason) in deadLetter { deadLettered += try Self.deadLetter(channel: channel, reason: reason, db) }
+            for (channel, reason) in deadLetter { deadLettered += try Self.deadLetter(channel: channel, reason: reason, now: t, db) }
             var claimed: [String: [StoredDelivery]] = [:]
             var earliest: Double?
             for claim in claims where claim.limit > 0 {
-                let rows = try Row.fetchAll(db.cachedStatement(sql: """
-                    SELECT \(Self.columns) FROM deliveries
-                    WHERE status = 'pending' AND channel = ? AND next_at <= ? AND claimed_by IS NULL
-                    ORDER BY next_at, created_at LIMIT ?
-                    """), arguments: [claim.channel, now.timeIntervalSince1970, claim.limit])
-                let got = rows.compactMap(Self.stored)
-                for d in got {
-                    try db.cachedStatement(sql: "UPDATE deliveries SET claimed_by = ? WHERE id = ?").execute(arguments: [owner, d.id])
+                var rows: [Row] = []
+                if let onlyChunks {
+                    for chunk in onlyChunks where rows.count < claim.limit {
+                        var values: [(any DatabaseValueConvertible)?] = [claim.channel, t, t]
+                        values += chunk.map { $0 as (any DatabaseValueConvertible)? }
+                        values.append(claim.limit - rows.count)
+                        rows += try Row.fetchAll(db, sql: """
+                            SELECT \(Self.columns) FROM deliveries
+                            WHERE status = 'pending' AND channel = ? AND next_at <= ? AND (claim_owner IS NULL OR claim_until <= ?)
+                                AND id IN (\(chunk.map { _ in "?" }.joined(separator: ",")))
+                            ORDER BY next_at, created_at LIMIT ?
+                            """, arguments: StatementArguments(values))
+                    }
+                } else {
+                    rows = try Row.fetchAll(db.cachedStatement(sql: """
+                        SELECT \(Self.columns) FROM deliveries
+                        WHERE status = 'pending' AND channel = ? AND next_at <= ? AND (claim_owner IS NULL OR claim_until <= ?)
+                        ORDER BY next_at, created_at LIMIT ?
+                        """), arguments: [claim.channel, t, t, claim.limit])
+                }
+                var got: [StoredDelivery] = []
+                for row in rows {
+                    guard let d = Self.stored(row) else {
+                        try Self.deadLetterUnreadable(row, db)
+                        deadLettered += 1
+                        continue
+                    }
+                    try db.cachedStatement(sql: "UPDATE deliveries SET claim_owner = ?, claim_until = ? WHERE id = ?")
+                        .execute(arguments: [lease.owner, t + lease.duration, d.id])
+                    got.append(d)
                 }
                 claimed[claim.channel] = got
-                if got.count < claim.limit, let next = try Self.nextUnclaimed(channel: claim.channel, db) {
+                if got.count < claim.limit, onlyChunks == nil, let next = try Self.nextUnclaimed(channel: claim.channel, now: t, db) {
                     earliest = min(earliest ?? next, next)
                 }
             }
@@ -127,21 +167,46 @@ extension StateStore {
         }
     }
 
-    private static func nextUnclaimed(channel: String, _ db: Database) throws -> Double? {
-        // In index order, so the scan stops at the first unclaimed row.
+    /// A row whose event type or status this version does not know (a newer tamwatch wrote it, or
+    /// it was edited by hand): dead, with the reason, so it stops falling due.
+    private static func deadLetterUnreadable(_ row: Row, _ db: Database) throws {
+        let id: String = row[0]
+        let type: String = row[3] ?? "?"
+        let reason = EventType(rawValue: type) == nil ? "unknown event type '\(type)'" : "unknown status '\(row[11] as String? ?? "?")'"
+        try db.execute(sql: """
+            UPDATE deliveries SET status = 'dead', claim_owner = NULL, claim_until = NULL,
+                last_error = COALESCE(last_error || '; ', '') || ? WHERE id = ?
+            """, arguments: ["this version of tamwatch cannot read the delivery (\(reason)); dead-lettered", id])
+    }
+
+    private static func nextUnclaimed(channel: String, now: Double, _ db: Database) throws -> Double? {
+        // In index order, so the scan stops at the first claimable row.
         try Double.fetchOne(db.cachedStatement(sql: """
             SELECT next_at FROM deliveries
-            WHERE status = 'pending' AND channel = ? AND claimed_by IS NULL ORDER BY next_at LIMIT 1
-            """), arguments: [channel])
+            WHERE status = 'pending' AND channel = ? AND (claim_owner IS NULL OR claim_until <= ?) ORDER BY next_at LIMIT 1
+            """), arguments: [channel, now])
     }
 
-    /// Records attempts (one transaction for a batch) and drops their claims.
-    public func record(_ attempts: [AttemptRecord]) async throws(StoreError) {
+    /// Extends this owner's claims on deliveries still being sent.
+    public func renewClaims(ids: [String], lease: Lease, now: Date) async throws(StoreError) {
+        guard !ids.isEmpty else { return }
+        try await write { db in
+            for id in ids {
+                try db.cachedStatement(sql: "UPDATE deliveries SET claim_until = ? WHERE id = ? AND claim_owner = ?")
+                    .execute(arguments: [now.timeIntervalSince1970 + lease.duration, id, lease.owner])
+            }
+        }
+    }
+
+    /// Records attempts made under `owner`'s claims (one transaction for a batch) and drops the
+    /// claims. An attempt whose claim another process has since taken over is not recorded: that
+    /// process finishes the delivery.
+    public func record(_ attempts: [AttemptRecord], owner: String) async throws(StoreError) {
         guard !attempts.isEmpty else { return }
-        try await write { db in try Self.record(attempts, db) }
+        try await write { db in try Self.record(attempts, owner: owner, db) }
     }
 
-    private static func record(_ attempts: [AttemptRecord], _ db: Database) throws {
+    private static func record(_ attempts: [AttemptRecord], owner: String, _ db: Database) throws {
         for a in attempts {
             let status: String
             var nextAt: Double? = nil
@@ -153,38 +218,31 @@ extension StateStore {
             }
             try db.cachedStatement(sql: """
                 UPDATE deliveries SET status = ?, attempts = attempts + 1, failures = ?, next_at = COALESCE(?, next_at),
-                    claimed_by = NULL, last_attempt_at = ?, sent_at = COALESCE(?, sent_at), last_status = ?, last_error = ?
-                WHERE id = ?
-                """).execute(arguments: [status, a.failures, nextAt, a.at.timeIntervalSince1970, sentAt, a.httpStatus, a.error, a.id])
+                    claim_owner = NULL, claim_until = NULL, last_attempt_at = ?, sent_at = COALESCE(?, sent_at), last_status = ?,
+                    last_error = ?
+                WHERE id = ? AND claim_owner = ?
+                """).execute(arguments: [status, a.failures, nextAt, a.at.timeIntervalSince1970, sentAt, a.httpStatus, a.error, a.id, owner])
         }
     }
 
-    /// Gives back claims held by processes that are gone (a SIGKILL mid-send) and by this one.
-    public func releaseStaleClaims(owner: Int32) async throws(StoreError) -> Int {
+    /// Gives back every claim, live or not. Only for a process that holds the state file's
+    /// writer lock: no other process can be sending, so any claim is left by one that died.
+    public func releaseAllClaims() async throws(StoreError) -> Int {
         try await write { db in
-            let owners = try Int32.fetchAll(db, sql: "SELECT DISTINCT claimed_by FROM deliveries WHERE claimed_by IS NOT NULL")
-            var released = 0
-            for pid in owners where pid == owner || !Self.processAlive(pid) {
-                try db.execute(sql: "UPDATE deliveries SET claimed_by = NULL WHERE claimed_by = ?", arguments: [pid])
-                released += db.changesCount
-            }
-            return released
+            try db.execute(sql: "UPDATE deliveries SET claim_owner = NULL, claim_until = NULL WHERE claim_owner IS NOT NULL")
+            return db.changesCount
         }
     }
 
-    /// Drops this process's claims without recording an attempt (it is stopping mid-send).
-    public func releaseClaims(ids: [String], owner: Int32) async throws(StoreError) {
+    /// Drops this owner's claims without recording an attempt (it is stopping mid-send).
+    public func releaseClaims(ids: [String], owner: String) async throws(StoreError) {
         guard !ids.isEmpty else { return }
         try await write { db in
             for id in ids {
-                try db.execute(sql: "UPDATE deliveries SET claimed_by = NULL WHERE id = ? AND claimed_by = ?", arguments: [id, owner])
+                try db.execute(sql: "UPDATE deliveries SET claim_owner = NULL, claim_until = NULL WHERE id = ? AND claim_owner = ?",
+                               arguments: [id, owner])
             }
         }
-    }
-
-    static func processAlive(_ pid: Int32) -> Bool {
-        guard pid > 0 else { return false }
-        return kill(pid, 0) == 0 || errno == EPERM
     }
 
     // MARK: Channels
@@ -209,15 +267,16 @@ extension StateStore {
                 ON CONFLICT(channel) DO UPDATE SET fingerprint = excluded.fingerprint, disabled_at = excluded.disabled_at,
                     reason = excluded.reason
                 """, arguments: [channel.channel, channel.fingerprint, channel.since.timeIntervalSince1970, channel.reason])
-            return try Self.deadLetter(channel: channel.channel, reason: "channel disabled: \(channel.reason)", db)
+            return try Self.deadLetter(channel: channel.channel, reason: "channel disabled: \(channel.reason)",
+                                       now: channel.since.timeIntervalSince1970, db)
         }
     }
 
-    private static func deadLetter(channel: String, reason: String, _ db: Database) throws -> Int {
+    private static func deadLetter(channel: String, reason: String, now: Double, _ db: Database) throws -> Int {
         try db.execute(sql: """
             UPDATE deliveries SET status = 'dead', last_error = COALESCE(last_error || '; ', '') || ?
-            WHERE channel = ? AND status = 'pending' AND claimed_by IS NULL
-            """, arguments: [reason, channel])
+            WHERE channel = ? AND status = 'pending' AND (claim_owner IS NULL OR claim_until <= ?)
+            """, arguments: [reason, channel, now])
         return db.changesCount
     }
 
@@ -253,17 +312,19 @@ extension StateStore {
         }
     }
 
-    /// Queues deliveries again from the start of their retry schedule, due now.
-    public func requeue(ids: [String], at now: Date) async throws(StoreError) -> Int {
+    /// Queues deliveries again from the start of their retry schedule, due now; returns the ids
+    /// queued. One that another process is sending right now (a live claim) is left alone.
+    public func requeue(ids: [String], at now: Date) async throws(StoreError) -> [String] {
         try await write { db in
-            var changed = 0
+            var queued: [String] = []
             for id in ids {
                 try db.execute(sql: """
-                    UPDATE deliveries SET status = 'pending', failures = 0, next_at = ?, claimed_by = NULL WHERE id = ?
-                    """, arguments: [now.timeIntervalSince1970, id])
-                changed += db.changesCount
+                    UPDATE deliveries SET status = 'pending', failures = 0, next_at = ?
+                    WHERE id = ? AND (claim_owner IS NULL OR claim_until <= ?)
+                    """, arguments: [now.timeIntervalSince1970, id, now.timeIntervalSince1970])
+                if db.changesCount > 0 { queued.append(id) }
             }
-            return changed
+            return queued
         }
     }
 

@@ -10,9 +10,38 @@ public struct StoredJob: Sendable, Equatable {
 }
 
 public struct StoreError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        /// SQLite found the file damaged: its pages do not make a database any more.
+        case corrupt
+        /// Not a tamwatch state file: not SQLite at all, or a database with other tables.
+        case notTamwatch
+        /// Written by an older tamwatch, and opened read-only, so it cannot be upgraded.
+        case outdated
+        case other
+    }
+
     public var path: String
     public var message: String
-    public var description: String { "state file \(path): \(message)" }
+    public var kind: Kind
+
+    public init(path: String, message: String, kind: Kind = .other) {
+        self.path = path
+        self.message = message
+        self.kind = kind
+    }
+
+    public var description: String {
+        switch kind {
+        case .corrupt:
+            return "state file \(path) is corrupt (\(message)). Move it aside and start a new one: watching again rebuilds "
+                + "what a watch needs, though its history and any deliveries still queued in it are lost"
+        default: return "state file \(path): \(message)"
+        }
+    }
+
+    /// 78 for a file that is not a tamwatch state file (a wrong path is a configuration
+    /// error); 74 (an I/O error) for everything else.
+    public var exitCode: Int32 { kind == .notTamwatch ? 78 : 74 }
 }
 
 /// The SQLite state file (WAL): per job the last snapshot and counters, and every event.
@@ -24,23 +53,65 @@ public final class StateStore: Sendable {
     public let path: String
     private let pool: DatabasePool
 
-    public init(path: String) throws(StoreError) {
+    /// The tables a tamwatch state file may hold (its own, GRDB's, SQLite's).
+    static let knownTables: Set<String> = ["jobs", "events", "deliveries", "channel_state", "grdb_migrations", "sqlite_sequence", "sqlite_stat1"]
+
+    /// Opens (creating it if missing) and upgrades the state file. `readOnly` opens an existing
+    /// file for listing while another process writes to it: nothing is created or changed.
+    public init(path: String, readOnly: Bool = false) throws(StoreError) {
         self.path = path
         var config = Configuration()
         config.busyMode = .timeout(10)
-        config.prepareDatabase { db in
-            // WAL + NORMAL survives a killed process; only a power loss can drop the last commits.
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        config.readonly = readOnly
+        if !readOnly {
+            config.prepareDatabase { db in
+                // WAL + NORMAL survives a killed process; only a power loss can drop the last commits.
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            }
         }
         do {
+            try Self.checkIsTamwatch(path)
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-            if !folder.isEmpty, !FileManager.default.fileExists(atPath: folder) {
+            if !readOnly, !folder.isEmpty, !FileManager.default.fileExists(atPath: folder) {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             }
             pool = try DatabasePool(path: path, configuration: config)
-            try Self.migrator.migrate(pool)
+            if readOnly {
+                guard try pool.read({ try Self.migrator.hasCompletedMigrations($0) }) else {
+                    throw StoreError(path: path, message: "it was written by an older tamwatch; run tamwatch watch or replay on it once to upgrade it",
+                                     kind: .outdated)
+                }
+            } else {
+                try Self.migrator.migrate(pool)
+            }
+        } catch let error as StoreError {
+            throw error
         } catch {
-            throw StoreError(path: path, message: Self.describe(error))
+            throw Self.storeError(path, error)
+        }
+    }
+
+    /// Refuses, before anything is created or changed, a file that is not SQLite or holds
+    /// tables that are not tamwatch's: a mistyped `--state` must not turn another program's
+    /// database into a state file.
+    private static func checkIsTamwatch(_ path: String) throws {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+              let size = attributes[.size] as? Int, size > 0 else { return }
+        var config = Configuration()
+        config.readonly = true
+        let tables: [String]
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: config)
+            tables = try queue.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") }
+            try queue.close()
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            throw StoreError(path: path, message: "it is not an SQLite database; is --state (or state.path) the right file?", kind: .notTamwatch)
+        }
+        let foreign = tables.filter { !knownTables.contains($0) }.sorted()
+        if !foreign.isEmpty {
+            let shown = foreign.prefix(5).joined(separator: ", ") + (foreign.count > 5 ? ", …" : "")
+            throw StoreError(path: path, message: "it is an SQLite database with tables that are not tamwatch's (\(shown)); "
+                + "is --state (or state.path) the right file?", kind: .notTamwatch)
         }
     }
 
@@ -102,6 +173,14 @@ public final class StateStore: Sendable {
                     disabled_at REAL NOT NULL,
                     reason TEXT NOT NULL
                 );
+                """)
+        }
+        migrator.registerMigration("v3-claim-leases") { db in
+            // Claims become leases (an owner id and an expiry) instead of process ids.
+            try db.execute(sql: """
+                ALTER TABLE deliveries ADD COLUMN claim_owner TEXT;
+                ALTER TABLE deliveries ADD COLUMN claim_until REAL;
+                UPDATE deliveries SET claimed_by = NULL;
                 """)
         }
         return migrator
@@ -179,7 +258,7 @@ public final class StateStore: Sendable {
     // MARK: - Plumbing
 
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
-        do { return try await pool.read(body) } catch { throw StoreError(path: path, message: Self.describe(error)) }
+        do { return try await pool.read(body) } catch { throw Self.storeError(path, error) }
     }
 
     /// Writes run in a task of their own, so a Ctrl-C arriving mid-commit cannot cut a
@@ -191,13 +270,22 @@ public final class StateStore: Sendable {
         }.value
         switch result {
         case .success(let value): return value
-        case .failure(let error): throw StoreError(path: path, message: Self.describe(error))
+        case .failure(let error): throw Self.storeError(path, error)
         }
     }
 
-    static func describe(_ error: any Error) -> String {
-        if let db = error as? DatabaseError { return db.message ?? "\(db.resultCode)" }
-        return "\(error)"
+    /// What went wrong, said for a person; corruption is named as such.
+    static func storeError(_ path: String, _ error: any Error) -> StoreError {
+        if let db = error as? DatabaseError {
+            let message = db.message ?? "\(db.resultCode)"
+            switch db.resultCode {
+            case .SQLITE_CORRUPT: return StoreError(path: path, message: "SQLite: \(message)", kind: .corrupt)
+            case .SQLITE_NOTADB: return StoreError(path: path, message: "it is not an SQLite database", kind: .notTamwatch)
+            default: return StoreError(path: path, message: message)
+            }
+        }
+        if error is CancellationError { return StoreError(path: path, message: "interrupted") }
+        return StoreError(path: path, message: "\(error)")
     }
 
     private static func labelsJSON(_ labels: [String: String]) -> String {
