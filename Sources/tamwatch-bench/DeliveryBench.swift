@@ -178,7 +178,7 @@ func benchDeliver() async throws {
         let cpu0 = cpuSeconds()
         let t0 = ContinuousClock.now
         let task = Task { try await dispatcher.run() }
-        let left = try await dispatcher.drain(jobIds: nil, until: Date().addingTimeInterval(300))
+        let left = try await dispatcher.drain(jobIds: nil, timeout: .seconds(300))
         let seconds = milliseconds(ContinuousClock.now - t0) / 1000
         let cpu = cpuSeconds() - cpu0
         task.cancel()

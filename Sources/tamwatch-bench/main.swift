@@ -111,7 +111,7 @@ func benchWatchLoad() async throws {
     let store = try StateStore(path: folder.appendingPathComponent("state.sqlite").path)
     actor CountingSink: EventSink {
         var events = 0
-        func emit(_ e: [Event]) { events += e.count }
+        func emit(_ e: [Event]) -> Bool { events += e.count; return true }
     }
     let sink = CountingSink()
     var logger = Logger(label: "bench")

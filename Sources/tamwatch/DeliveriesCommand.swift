@@ -34,13 +34,13 @@ struct DeliveriesCommand: AsyncParsableCommand {
         case .ndjson:
             var out = ""
             for d in list { DeliveryText.json(d).write(into: &out); out += "\n" }
-            FileHandle.standardOutput.write(Data(out.utf8))
+            StandardStream.output.write(out)
         case .text:
             if list.isEmpty {
                 printError("no deliveries\(status.map { " with status \($0.rawValue)" } ?? "")\(job.map { " for job \($0)" } ?? "")")
                 return
             }
-            FileHandle.standardOutput.write(Data(DeliveryText.table(list, now: Date()).utf8))
+            StandardStream.output.write(DeliveryText.table(list, now: Date()))
         }
     }
 }

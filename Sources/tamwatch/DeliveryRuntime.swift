@@ -28,12 +28,12 @@ struct DeliveryRuntime {
         return DeliveryRuntime(setup: setup, dispatcher: dispatcher, task: task)
     }
 
-    /// Waits for deliveries to settle, at most `timeout`; returns what is left pending.
-    func drain(jobIds: [String]?, ids: [String]? = nil, timeout: Duration) async -> PendingSummary {
-        let deadline = Date().addingTimeInterval(timeout.seconds)
-        do { return try await dispatcher.drain(jobIds: jobIds, ids: ids, until: deadline) } catch {
-            printError("tamwatch: \(error)")
-            return PendingSummary(count: -1, nextAt: nil)
+    /// Waits for deliveries to settle, at most `timeout`; returns what is left pending (nil when
+    /// the wait was interrupted or the state file failed, which is then said).
+    func drain(jobIds: [String]?, ids: [String]? = nil, timeout: Duration) async -> PendingSummary? {
+        do { return try await dispatcher.drain(jobIds: jobIds, ids: ids, timeout: timeout) } catch {
+            if !Task.isCancelled { printError("tamwatch: \(error)") }
+            return nil
         }
     }
 

@@ -63,7 +63,9 @@ struct DemoCommand: AsyncParsableCommand {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tamwatch-demo-\(getpid())")
         let store = try StateStore(path: folder.appendingPathComponent("state.sqlite").path)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let console = Console(format: output)
+        // A closed stdout (`tamwatch demo | head -1`) stops the demo as Ctrl-C would.
+        let canceller = Canceller()
+        let console = Console(format: output, onClosed: { canceller.cancel() })
 
         // A local receiver that checks Standard Webhooks signatures, and a channel pointing at it.
         let secret = DemoReceiver.makeSecret()
@@ -90,11 +92,16 @@ struct DemoCommand: AsyncParsableCommand {
             if !Task.isCancelled { _ = await delivery.drain(jobIds: [jobId], timeout: .seconds(10)) }
             return outcome
         }
+        canceller.bind(task)
         let signals = cancelOnSignals(task)
         let outcome = await task.value
         signals.detach()
         await delivery.stop()
         await console.finish()
+        if console.stdoutClosed {
+            printError("tamwatch demo: stdout was closed (its reader went away); stopped.")
+            throw Exit.ioError
+        }
         let sent = (try? await store.deliveries(status: .sent, jobId: jobId).count) ?? 0
         printError("\nDeliveries: \(sent) sent; the receiver got \(tally.summary).")
 

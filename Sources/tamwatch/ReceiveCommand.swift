@@ -49,7 +49,7 @@ struct ReceiveCommand: AsyncParsableCommand {
                 count.value.add(1, ordering: .relaxed)
                 guard !quiet else { return }
                 let line = format == .ndjson ? String(decoding: arrival.body, as: UTF8.self) : ReceiveText.line(arrival)
-                FileHandle.standardOutput.write(Data((line + "\n").utf8))
+                StandardStream.output.write((line + "\n"))
             }
         } catch {
             printError("tamwatch: --secret: \(error) (the value is not shown)")

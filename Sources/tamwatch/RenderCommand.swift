@@ -67,7 +67,7 @@ struct RenderCommand: AsyncParsableCommand {
                 printError("tamwatch render: \(error)")
                 failed = true
             }
-            FileHandle.standardOutput.write(Data(RenderTargets.text(out.message, kind: pair.channel.type).utf8))
+            StandardStream.output.write(RenderTargets.text(out.message, kind: pair.channel.type))
         }
         if failed { throw ExitCode(1) }
     }

@@ -98,8 +98,8 @@ struct ReplayCommand: AsyncParsableCommand {
 
         var after: [StoredDelivery] = []
         for id in ids { after += try await store.deliveries(idPrefix: id) }
-        FileHandle.standardOutput.write(Data(DeliveryText.table(after, now: Date()).utf8))
-        reportLeftovers(left, timeout: timeout, statePath: config.statePath)
+        StandardStream.output.write(DeliveryText.table(after, now: Date()))
+        if let left { reportLeftovers(left, timeout: timeout, statePath: config.statePath) }
         if after.contains(where: { $0.status != .sent }) { throw ExitCode(1) }
     }
 }

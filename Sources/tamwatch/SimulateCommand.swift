@@ -70,7 +70,7 @@ struct SimulateCommand: AsyncParsableCommand {
             do {
                 try await server.run { bound in
                     let url = "http://\(host):\(bound)"
-                    FileHandle.standardOutput.write(Data("\(url)\n".utf8))
+                    StandardStream.output.write("\(url)\n")
                     printError("OpenFunnel simulator listening on \(url) (scenario \(chosen.name), \(pacing); API key: \(keySource)). Ctrl-C stops it.")
                 }
             } catch {

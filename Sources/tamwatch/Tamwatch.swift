@@ -18,6 +18,22 @@ struct Tamwatch: AsyncParsableCommand {
                       DeliveriesCommand.self, ReplayCommand.self, SimulateCommand.self, ReceiveCommand.self,
                       SubmitCommand.self]
     )
+
+    /// As ArgumentParser's own, after ignoring SIGPIPE process-wide: libcurl needs it (its
+    /// transfers run with NOSIGNAL), and a closed stdout must be an error to handle, not a kill.
+    static func main() async {
+        StandardStream.ignoreBrokenPipes()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// Options every command that logs shares.
@@ -51,7 +67,7 @@ enum Exit {
 /// Prints a message on stderr: secrets redacted, control characters in each line shown escaped.
 func printError(_ message: String) {
     let lines = Redaction.redact(message).split(separator: "\n", omittingEmptySubsequences: false)
-    FileHandle.standardError.write(Data((lines.map { TerminalText.safe(String($0)) }.joined(separator: "\n") + "\n").utf8))
+    StandardStream.error.write(lines.map { TerminalText.safe(String($0)) }.joined(separator: "\n") + "\n")
 }
 
 /// Loads the configuration: `--config`, else `$TAMWATCH_CONFIG`, else `./tamwatch.yaml` when present,

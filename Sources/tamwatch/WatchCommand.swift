@@ -77,7 +77,8 @@ struct WatchCommand: AsyncParsableCommand {
         defer { transport.shutdown() }
         let delivery = try DeliveryRuntime.start(config: config, store: store, transport: transport, exclusive: true)
         let client = OpenFunnelClient(baseURL: config.api.baseURL, apiKey: key, transport: transport, timeout: config.api.timeout)
-        let console = Console(format: output, live: noProgress ? false : nil)
+        // A closed stdout (`| head -1`) stops the watch as Ctrl-C would, state saved.
+        let console = Console(format: output, live: noProgress ? false : nil, onClosed: { canceller.cancel() })
         var watcher = Watcher(client: client, store: store, sink: console, settings: WatchSettings(config: config),
                               logger: Logger(label: "tamwatch.watch"))
         if !config.rules.isEmpty { watcher.rules = delivery.setup.engine }
@@ -94,19 +95,27 @@ struct WatchCommand: AsyncParsableCommand {
             if !Task.isCancelled, !config.rules.isEmpty {
                 run.leftover = await delivery.drain(jobIds: jobs, timeout: timeout)
             }
+            // Ctrl-C or SIGTERM while deliveries settle still means interrupted.
+            run.interrupted = Task.isCancelled
             return run
         }
         canceller.bind(task)
         let run = await task.value
         await delivery.stop()
         await console.finish()
-        if let left = run.leftover { reportLeftovers(left, timeout: timeout, statePath: config.statePath) }
+        if let left = run.leftover, !run.interrupted { reportLeftovers(left, timeout: timeout, statePath: config.statePath) }
 
         if let error = run.error {
             printError("tamwatch: \(error)")
             throw ExitCode(error.exitCode)
         }
-        let worst = WatchOutcome.worst(Array(run.outcomes.values))
+        if console.stdoutClosed {
+            printError("tamwatch: stdout was closed (its reader went away); stopped with the state saved in \(config.statePath). "
+                + "Run the same command to carry on: events not yet written are written then.")
+            throw Exit.ioError
+        }
+        var worst = WatchOutcome.worst(Array(run.outcomes.values))
+        if run.interrupted { worst = .interrupted }
         if worst == .interrupted {
             printError("tamwatch: interrupted; state saved in \(config.statePath). Run the same command to carry on.")
         }
@@ -120,6 +129,8 @@ struct WatchRun: Sendable {
     var error: StoreError?
     /// Deliveries of these jobs still pending after the drain.
     var leftover: PendingSummary?
+    /// Stopped by a signal (or a closed stdout), possibly while deliveries were settling.
+    var interrupted = false
 }
 
 extension Console.Format: ExpressibleByArgument {}

@@ -30,7 +30,10 @@ final class ManualClock: WatchClock, Sendable {
 /// Keeps every event it is given.
 actor CollectingSink: EventSink {
     private(set) var events: [Event] = []
-    func emit(_ events: [Event]) { self.events += events }
+    func emit(_ events: [Event]) -> Bool {
+        self.events += events
+        return true
+    }
 }
 
 func temporaryPath(_ name: String) -> String {

@@ -255,6 +255,51 @@ struct DeliveryEndToEndTests {
     }
 }
 
+@Suite("Signals and pipes", .serialized)
+struct SignalsAndPipesTests {
+    @Test("Ctrl-C or SIGTERM while deliveries settle: exit 130, \"interrupted\", never a cancellation error", arguments: [SIGTERM, SIGINT])
+    func signalDuringDrain(_ signal: Int32) async throws {
+        let dir = temporaryDirectory()
+        let sim = try await SimulatorProcess.start()
+        defer { sim.child.stop() }
+        let receiver = try await PythonReceiver.start(secret: DeliveryEndToEndTests.secret, in: dir, then: "503")
+        defer { receiver.child.stop() }
+        let config = try DeliveryEndToEndTests.writeConfig(in: dir, receiver: receiver.url, retry: "[200ms, 200ms, 200ms, 1h]")
+        let job = try await sim.submit("normal")
+        let watch = try DeliveryEndToEndTests.watch(job, sim: sim, config: config, extra: ["--drain-timeout", "60s"])
+        try await watch.waitFor { $0.contains { $0.contains("\"job.terminal\"") } }
+        kill(watch.pid, signal)
+        #expect(try await watch.exitCode() == 130, "\(watch.stderr)")
+        #expect(watch.stderr.contains("interrupted; state saved"), "\(watch.stderr)")
+        #expect(!watch.stderr.contains("CancellationError") && !watch.stderr.contains("state file"), "\(watch.stderr)")
+    }
+
+    @Test("a closed stdout (| head -1) ends the watch cleanly: exit 74, no backtrace, state saved; the next run carries on")
+    func closedStdout() async throws {
+        let sim = try await SimulatorProcess.start()
+        defer { sim.child.stop() }
+        let job = try await sim.submit("normal")
+        let state = temporaryDirectory().appendingPathComponent("s.sqlite").path
+        let watch = [ChildProcess.binary, "watch", job, "--api-url", sim.url, "--poll-interval", "50ms", "--state", state,
+                     "--output", "ndjson", "--no-progress"].map { "'\($0)'" }.joined(separator: " ")
+        let piped = try ChildProcess(["-c", "\(watch) | head -1; echo \"tamwatch exit ${PIPESTATUS[0]}\""],
+                                     environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key], executable: "/bin/bash")
+        #expect(try await piped.exitCode() == 0)
+        #expect(piped.stdoutLines.last == "tamwatch exit 74", "\(piped.stdoutLines) \(piped.stderr)")
+        #expect(piped.stderr.contains("stdout was closed"), "\(piped.stderr)")
+        #expect(!piped.stderr.contains("Fatal error") && !piped.stderr.contains("Backtrace"), "\(piped.stderr)")
+        let first = try #require(piped.stdoutLines.first.flatMap { try? JSONValue.parse($0) }.flatMap(Event.init(json:)))
+
+        let rest = try ChildProcess(["watch", job, "--api-url", sim.url, "--poll-interval", "50ms", "--state", state,
+                                     "--output", "ndjson", "--no-progress"], environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key])
+        #expect(try await rest.exitCode() == 0, "\(rest.stderr)")
+        let events = rest.stdoutLines.compactMap { try? JSONValue.parse($0) }.compactMap(Event.init(json:))
+        let sequences = [first.sequence] + events.map(\.sequence)
+        #expect(Set(sequences) == Set(1...(events.last?.sequence ?? 0)), "no event lost between the runs: \(sequences)")
+        #expect(events.last?.type == .terminal)
+    }
+}
+
 @Suite("Templates from the command line")
 struct TemplateCommandLineTests {
     @Test("a rule's template is found in the shipped templates/ from any working directory, rendered, signed")

@@ -91,7 +91,11 @@ public final class Dispatcher: Sendable {
     /// Waits until the deliveries of these jobs (or these delivery ids) are settled (sent or
     /// dead), or until `deadline`; returns what is still pending. Returns early when nothing
     /// left can fall due before the deadline.
-    public func drain(jobIds: [String]?, ids: [String]? = nil, until deadline: Date) async throws(StoreError) -> PendingSummary {
+    public func drain(jobIds: [String]?, ids: [String]? = nil, timeout: Duration) async throws(StoreError) -> PendingSummary {
+        try await drain(jobIds: jobIds, ids: ids, until: clock.now().addingTimeInterval(timeout.seconds))
+    }
+
+    func drain(jobIds: [String]?, ids: [String]? = nil, until deadline: Date) async throws(StoreError) -> PendingSummary {
         let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let token = shared.withLock { s -> UInt64 in
             s.nextWatcher += 1

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Writes events to stdout (NDJSON or text) and, on a terminal, keeps a live progress line per
 /// job on stderr, cleared before and redrawn after each batch of events so the two never mix.
@@ -9,6 +10,9 @@ public actor Console: EventSink {
 
     private let format: Format
     private nonisolated let live: Bool
+    private nonisolated let closed = Atomic<Bool>(false)
+    /// Called once when stdout turns out to be closed (the reader went away).
+    private nonisolated let onClosed: @Sendable () -> Void
     private var order: [String] = []
     private var lines: [String: String] = [:]
     private var drawn = 0
@@ -16,13 +20,21 @@ public actor Console: EventSink {
     private static let maxBoardLines = 10
 
     /// - Parameter live: draw progress lines; pass nil to draw only when stderr is a terminal.
-    public init(format: Format, live: Bool? = nil) {
+    /// - Parameter onClosed: called once if stdout is closed under it (`| head -1`), so the
+    ///   caller can stop with its state saved.
+    public init(format: Format, live: Bool? = nil, onClosed: @escaping @Sendable () -> Void = {}) {
         self.format = format
         self.live = live ?? (isatty(STDERR_FILENO) == 1)
+        self.onClosed = onClosed
     }
 
-    public func emit(_ events: [Event]) {
-        guard !events.isEmpty else { return }
+    /// True once a write to stdout failed because nobody reads it any more.
+    public nonisolated var stdoutClosed: Bool { closed.load(ordering: .relaxed) }
+
+    /// Writes the events; false when stdout is closed, and then they count as not written.
+    public func emit(_ events: [Event]) -> Bool {
+        guard !events.isEmpty else { return true }
+        guard !stdoutClosed else { return false }
         var out = ""
         for event in events {
             switch format {
@@ -32,8 +44,10 @@ public actor Console: EventSink {
             out += "\n"
         }
         clearBoard()
-        Self.write(out, to: FileHandle.standardOutput)
+        let written = StandardStream.output.write(out)
         draw(force: true)
+        if !written, !closed.exchange(true, ordering: .relaxed) { onClosed() }
+        return written
     }
 
     public nonisolated var followsProgress: Bool { live }
@@ -49,7 +63,7 @@ public actor Console: EventSink {
     /// shown escaped).
     public func note(_ message: String) {
         clearBoard()
-        Self.write(TerminalText.safe(message) + "\n", to: FileHandle.standardError)
+        StandardStream.error.write(TerminalText.safe(message) + "\n")
         draw(force: true)
     }
 
@@ -61,7 +75,7 @@ public actor Console: EventSink {
 
     private func clearBoard() {
         guard live, drawn > 0 else { return }
-        Self.write("\u{1B}[\(drawn)A\u{1B}[J", to: FileHandle.standardError)
+        StandardStream.error.write("\u{1B}[\(drawn)A\u{1B}[J")
         drawn = 0
     }
 
@@ -74,11 +88,7 @@ public actor Console: EventSink {
         if order.count > Self.maxBoardLines { board.append("… and \(order.count - Self.maxBoardLines) more jobs") }
         var out = drawn > 0 ? "\u{1B}[\(drawn)A" : ""
         for line in board { out += "\r\u{1B}[2K" + line + "\n" }
-        Self.write(out, to: FileHandle.standardError)
+        StandardStream.error.write(out)
         drawn = board.count
-    }
-
-    static func write(_ text: String, to handle: FileHandle) {
-        handle.write(Data(text.utf8))
     }
 }

@@ -3,7 +3,9 @@ import Logging
 
 /// Receives events once they are stored; the console printer is one, tests have others.
 public protocol EventSink: Sendable {
-    func emit(_ events: [Event]) async
+    /// Writes the events out; false when they could not be (stdout closed): they stay
+    /// unwritten in the store, and the watch stops.
+    func emit(_ events: [Event]) async -> Bool
     /// Whether `observed` wants every poll's snapshot; false spares the poll loop a call.
     nonisolated var followsProgress: Bool { get }
     /// A job's latest snapshot, for live progress; called after every successful poll.
@@ -108,7 +110,7 @@ public struct Watcher: Sendable {
         // Events a previous run stored but may not have written out.
         let pending = try await store.pendingEvents(jobId: jobId)
         if !pending.isEmpty {
-            await sink.emit(pending)
+            guard await sink.emit(pending) else { return .interrupted }
             try await store.markEmitted(pending.map(\.id))
         }
         if let snapshot = state?.snapshot, snapshot.status.isTerminal, state?.terminalAnnounced == true {
@@ -141,8 +143,9 @@ public struct Watcher: Sendable {
                 if warned.count > 256 { warned.removeAll() }
                 for warning in warnings + result.warnings where warned.insert(warning).inserted { logger.warning("\(warning)") }
                 if result.state != state {
-                    try await record(jobId: jobId, result: result, labels: jobLabels, throttle: &throttle)
+                    let written = try await record(jobId: jobId, result: result, labels: jobLabels, throttle: &throttle)
                     state = result.state
+                    guard written else { return .interrupted }
                 }
                 if sink.followsProgress { await sink.observed(snapshot) }
                 if snapshot.status.isTerminal { return WatchOutcome(terminal: snapshot.status) }
@@ -210,8 +213,10 @@ public struct Watcher: Sendable {
         try await clock.sleep(for: remaining)
     }
 
+    /// Stores the observation; returns false when its events could not be written out.
+    @discardableResult
     private func record(jobId: String, result: DiffResult, labels: [String: String],
-                        throttle: inout ThrottleState) async throws(StoreError) {
+                        throttle: inout ThrottleState) async throws(StoreError) -> Bool {
         var deliveries: [Delivery] = []
         var flushed: [Delivery] = []
         var newThrottle: ThrottleState?
@@ -226,9 +231,10 @@ public struct Watcher: Sendable {
                                               deliveries: deliveries, flushed: flushed, throttle: newThrottle, at: clock.now())
         if let newThrottle { throttle = newThrottle }
         if (!deliveries.isEmpty && !inserted.isEmpty) || !flushed.isEmpty { deliveriesQueued() }
-        guard !inserted.isEmpty else { return }
-        await sink.emit(inserted)
+        guard !inserted.isEmpty else { return true }
+        guard await sink.emit(inserted) else { return false }
         try await store.markEmitted(inserted.map(\.id))
+        return true
     }
 
     private func giveUp(_ jobId: String, _ state: WatchState?, throttle: inout ThrottleState, kind: String, status: Int?, error: OpenFunnelError,
