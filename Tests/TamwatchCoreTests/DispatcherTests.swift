@@ -11,11 +11,13 @@ struct DispatcherTests {
 
     final class Rig: Sendable {
         let store: StateStore
-        let clock = ManualClock()
+        let clock: ManualClock
         let transport = CurlTransport()
         let server: RawHTTPServer
 
-        init(_ behaviour: RawHTTPServer.Behaviour) throws {
+        /// `autoAdvance: false`: the dispatcher's timers wait until the test moves the clock.
+        init(_ behaviour: RawHTTPServer.Behaviour, autoAdvance: Bool = true) throws {
+            clock = ManualClock(autoAdvance: autoAdvance)
             store = try StateStore(path: temporaryPath("outbox.sqlite"))
             server = try RawHTTPServer(behaviour)
         }
@@ -328,10 +330,12 @@ struct DispatcherTests {
         }
         #expect(renewed >= claimedUntil + 12)
 
-        // A record made under someone else's claim changes nothing.
+        // A record made under someone else's claim changes nothing: the owner's own record stands.
         let stranger = AttemptRecord(id: queued[0].id, result: .dead, at: rig.clock.now(), failures: 1, httpStatus: 500, error: "x")
         try await rig.store.record([stranger], owner: "not-the-owner")
-        #expect(try await rig.store.deliveries().first?.attempts == 0)
+        while try await rig.store.deliveries().first?.status != .sent, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(2)) }
+        let done = try #require(try await rig.store.deliveries().first)
+        #expect(done.status == .sent && done.attempts == 1 && done.lastError == nil, "\(done.status) \(done.attempts) \(done.lastError ?? "")")
     }
 
     @Test("with `only`, the dispatcher sends those deliveries and leaves every other pending one alone")
@@ -366,5 +370,34 @@ struct DispatcherTests {
         #expect(status == "dead")
         #expect(error?.contains("unknown event type 'job.from_the_future'") == true, "\(error ?? "")")
         #expect(rig.server.requests == 0)
+    }
+
+    @Test("a channel pause is an interval: a wall clock set forward an hour does not end it early")
+    func pauseSurvivesClockJump() async throws {
+        let rig = try Rig(.script { $0 == 0 ? RawHTTPServer.status(429, headers: ["Retry-After: 120"]) : RawHTTPServer.status(204) },
+                          autoAdvance: false)
+        let free = try RawHTTPServer(RawHTTPServer.status(204))
+        defer { free.close() }
+        let queued = try await rig.queue(1)
+        let dispatcher = try rig.dispatcher([rig.channel(), rig.channel("other", url: "http://127.0.0.1:\(free.port)/")])
+        let task = Task { try await dispatcher.run() }
+        defer { task.cancel() }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while try await rig.store.deliveries().first?.attempts != 1, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(2)) }
+        // An hour passes on the wall clock only (someone set it): the 429's retry is due by the
+        // wall, but the channel's pause runs on the monotonic clock.
+        rig.clock.jumpWall(by: 3600)
+        try await rig.queue(1, to: "other", first: 2)
+        dispatcher.wake()
+        while free.requests < 1, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(2)) }
+        #expect(free.requests == 1, "the dispatcher looked (the other channel got its delivery)")
+        #expect(rig.server.requests == 1, "the paused channel sent nothing while paused")
+        // Two minutes of real time: the pause is over.
+        rig.clock.advance(.seconds(121))
+        dispatcher.wake()
+        while try await rig.store.deliveries().first { $0.id == queued[0].id }?.status != .sent, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        #expect(rig.server.requests == 2)
     }
 }

@@ -12,11 +12,13 @@ struct WatcherTests {
         let client: OpenFunnelClient
         let store: StateStore
         let sink = CollectingSink()
-        let clock = ManualClock()
+        let clock: ManualClock
         let settings: WatchSettings
 
         init(scenario: String = "normal", key: String = "k", clientKey: String? = nil, baseURL: String? = nil,
-             grace: Duration = .seconds(30), giveUp: Duration = .seconds(120), storePath: String? = nil) async throws {
+             grace: Duration = .seconds(30), giveUp: Duration = .seconds(120), storePath: String? = nil,
+             wallJumpPerSleep: TimeInterval = 0) async throws {
+            clock = ManualClock(wallJumpPerSleep: wallJumpPerSleep)
             let catalog = try ScenarioCatalog.bundled()
             let engine = SimulatorEngine(apiKey: key, scenario: try #require(catalog[scenario]), scenarios: catalog, pace: .perPoll(.seconds(5)))
             sim = try await SimulatorServer(engine: engine).start()
@@ -157,6 +159,26 @@ struct WatcherTests {
         #expect(h.clock.sleeps.count >= 12)
         let took = h.clock.now().timeIntervalSince(start)
         #expect(took >= 60 && took <= 66, "gave up after \(took) s")
+    }
+
+    @Test("the give-up budget and the 404 grace are intervals: a wall clock set back over and over does not stretch them",
+          .timeLimit(.minutes(1)))
+    func clockJumps() async throws {
+        let closed = try RefusingPort()
+        defer { withExtendedLifetime(closed) {} }
+        let h = try await Harness(baseURL: "http://127.0.0.1:\(closed.port)", giveUp: .seconds(60), wallJumpPerSleep: -3600)
+        defer { Task { await h.sim.stop() } }
+        let start = h.clock.uptime()
+        #expect(try await h.watcher.watch(job: "j") == .unwatchable(kind: "unreachable"))
+        let took = h.clock.uptime() - start
+        #expect(took >= .seconds(60) && took < .seconds(70), "\(took)")
+        #expect(h.clock.now() < Date(timeIntervalSince1970: 1_800_000_000), "the wall clock did go back")
+
+        let lost = try await Harness(grace: .seconds(30), wallJumpPerSleep: -3600)
+        defer { Task { await lost.sim.stop() } }
+        let before = lost.clock.uptime()
+        #expect(try await lost.watcher.watch(job: "no-such-job") == .unwatchable(kind: "not_found"))
+        #expect(lost.clock.uptime() - before < .seconds(40))
     }
 
     @Test("several jobs at once over one transport, each to its own end")

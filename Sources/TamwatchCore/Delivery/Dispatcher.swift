@@ -92,10 +92,6 @@ public final class Dispatcher: Sendable {
     /// dead), or until `deadline`; returns what is still pending. Returns early when nothing
     /// left can fall due before the deadline.
     public func drain(jobIds: [String]?, ids: [String]? = nil, timeout: Duration) async throws(StoreError) -> PendingSummary {
-        try await drain(jobIds: jobIds, ids: ids, until: clock.now().addingTimeInterval(timeout.seconds))
-    }
-
-    func drain(jobIds: [String]?, ids: [String]? = nil, until deadline: Date) async throws(StoreError) -> PendingSummary {
         let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let token = shared.withLock { s -> UInt64 in
             s.nextWatcher += 1
@@ -104,9 +100,10 @@ public final class Dispatcher: Sendable {
         }
         defer { _ = shared.withLock { $0.watchers.removeValue(forKey: token) } }
         let clock = self.clock
-        let wait = max(0, deadline.timeIntervalSince(clock.now()))
+        // The deadline is on the monotonic clock; due times in the outbox are wall instants.
+        let deadline = clock.uptime() + timeout
         let timer = Task {
-            try? await clock.sleep(for: .milliseconds(Int64(wait * 1000)))
+            try? await clock.sleep(for: timeout)
             continuation.yield()
         }
         defer { timer.cancel() }
@@ -115,8 +112,9 @@ public final class Dispatcher: Sendable {
         while true {
             let pending = try await store.pending(jobIds: jobIds, ids: ids, channels: channels, countAll: false)
             if pending.count == 0 { return pending }
-            if clock.now() >= deadline || Task.isCancelled
-                || (inFlightCount.load(ordering: .relaxed) == 0 && (pending.nextAt ?? .distantFuture) > deadline) {
+            let left = deadline - clock.uptime()
+            let dueBeforeDeadline = (pending.nextAt ?? .distantFuture) <= clock.now().addingTimeInterval(left.seconds)
+            if left <= .zero || Task.isCancelled || (inFlightCount.load(ordering: .relaxed) == 0 && !dueBeforeDeadline) {
                 return try await store.pending(jobIds: jobIds, ids: ids, channels: channels)
             }
             _ = await iterator.next()
@@ -149,12 +147,14 @@ public final class Dispatcher: Sendable {
         var inFlight: [String: Int] = [:]
         var tasks: [String: Task<Void, Never>] = [:]
         var buckets: [String: TokenBucket] = [:]
-        var blockedUntil: [String: Date] = [:]
+        /// Channels paused by a 429 or 503, until this uptime.
+        var blockedUntil: [String: Duration] = [:]
         var disabled: [String: DisabledChannel] = [:]
         var toDisable: [DisabledChannel] = []
         var timer: Task<Void, Never>?
-        var timerAt: Date?
-        var lastRenewal = Date.distantPast
+        /// The timer's wake-up, as an uptime.
+        var timerAt: Duration?
+        var lastRenewal: Duration?
 
         init(dispatcher: Dispatcher) { self.dispatcher = dispatcher }
 
@@ -169,8 +169,12 @@ public final class Dispatcher: Sendable {
             // the channel's state already says why.
             try await disableChannels()
             let now = dispatcher.clock.now()
-            var wakeAt: Date?
-            func earliest(_ d: Date) { wakeAt = min(wakeAt ?? d, d) }
+            let uptime = dispatcher.clock.uptime()
+            // Wake-ups as uptimes: pauses and rate limits are intervals; a wall due time is
+            // turned into one from how far ahead of the wall clock it is.
+            var wakeAt: Duration?
+            func earliest(_ d: Duration) { wakeAt = min(wakeAt ?? d, d) }
+            func earliest(wall due: Date) { earliest(uptime + .milliseconds(Int64((due.timeIntervalSince(now) * 1000).rounded(.up)))) }
 
             // How many each channel may start now; a disabled channel's new deliveries go dead.
             var wanted: [(channel: String, limit: Int)] = []
@@ -188,17 +192,17 @@ public final class Dispatcher: Sendable {
                     dispatcher.logger.notice("channel \(name): its URL changed since it was disabled; sending to it again")
                 }
                 if let until = blockedUntil[name] {
-                    if until > now { earliest(until); continue }
+                    if until > uptime { earliest(until); continue }
                     blockedUntil[name] = nil
                 }
                 var free = config.effectiveConcurrency - inFlight[name, default: 0]
                 guard free > 0 else { continue }
                 if let limit = config.effectiveRateLimit {
-                    var bucket = buckets[name] ?? TokenBucket(limit: limit, now: now)
-                    bucket.refill(now: now)
+                    var bucket = buckets[name] ?? TokenBucket(limit: limit, now: uptime)
+                    bucket.refill(now: uptime)
                     buckets[name] = bucket
                     free = min(free, bucket.whole)
-                    if free == 0 { earliest(bucket.nextTokenAt(now: now)); continue }
+                    if free == 0 { earliest(bucket.nextTokenAt(now: uptime)); continue }
                 }
                 wanted.append((name, free))
             }
@@ -206,15 +210,18 @@ public final class Dispatcher: Sendable {
             let exchange = try await store.exchange(records: records, claims: wanted, deadLetter: deadLetter, now: now,
                                                     lease: dispatcher.lease, only: dispatcher.only)
             // Claims on deliveries still being sent are renewed well before they run out.
-            let renewEvery = dispatcher.lease.duration / 3
+            let renewEvery = Duration.milliseconds(Int64(dispatcher.lease.duration * 1000 / 3))
             if !tasks.isEmpty {
-                if now.timeIntervalSince(lastRenewal) >= renewEvery {
+                let last = lastRenewal ?? uptime
+                if uptime - last >= renewEvery {
                     try await store.renewClaims(ids: Array(tasks.keys), lease: dispatcher.lease, now: now)
-                    lastRenewal = now
+                    lastRenewal = uptime
+                } else {
+                    lastRenewal = last
                 }
-                earliest(lastRenewal.addingTimeInterval(renewEvery))
+                earliest((lastRenewal ?? uptime) + renewEvery)
             } else {
-                lastRenewal = now
+                lastRenewal = nil
             }
             var drained = exchange.deadLettered > 0 || records.contains { $0.result == .dead }
             for (name, limit) in wanted {
@@ -224,13 +231,13 @@ public final class Dispatcher: Sendable {
                 }
                 if !claimed.isEmpty { buckets[name]?.take(claimed.count) }
                 if claimed.count < limit { drained = true }
-                else if let bucket = buckets[name], bucket.whole == 0 { earliest(bucket.nextTokenAt(now: now)) }
+                else if let bucket = buckets[name], bucket.whole == 0 { earliest(bucket.nextTokenAt(now: uptime)) }
             }
             if let due = exchange.nextDue {
                 // Due now but not claimed: another process holds it, or a claim raced; look again shortly.
-                earliest(max(due, now.addingTimeInterval(0.05)))
+                earliest(wall: max(due, now.addingTimeInterval(0.05)))
             }
-            schedule(wakeAt, now: now)
+            schedule(wakeAt, uptime: uptime)
             // A drain only needs a look once a queue ran dry or something was dead-lettered.
             if (!records.isEmpty || exchange.deadLettered > 0) && (drained || wanted.isEmpty) { dispatcher.notifyWatchers() }
         }
@@ -249,8 +256,11 @@ public final class Dispatcher: Sendable {
                 if case .retry(_, let retryAfter) = f.outcome.outcome, let status = f.outcome.httpStatus, status == 429 || status == 503 {
                     // A channel that says "slow down" (429, 503) is paused as a whole, not one
                     // delivery at a time. Another answer's Retry-After delays that delivery only.
-                    if let retryAfter { block(d.delivery.channel, until: f.at.addingTimeInterval(retryAfter.seconds)) }
-                    else if status == 429, case .retry(let at) = record.result { block(d.delivery.channel, until: at) }
+                    let uptime = dispatcher.clock.uptime()
+                    if let retryAfter { block(d.delivery.channel, until: uptime + retryAfter) }
+                    else if status == 429, case .retry(let at) = record.result {
+                        block(d.delivery.channel, until: uptime + .milliseconds(Int64(max(0, at.timeIntervalSince(f.at)) * 1000)))
+                    }
                 }
                 if case .disableChannel(let reason) = f.outcome.outcome, let config = channel?.config {
                     toDisable.append(DisabledChannel(channel: config.name, fingerprint: config.fingerprint,
@@ -274,7 +284,7 @@ public final class Dispatcher: Sendable {
             dispatcher.notifyWatchers()
         }
 
-        mutating func block(_ channel: String, until: Date) {
+        mutating func block(_ channel: String, until: Duration) {
             blockedUntil[channel] = max(blockedUntil[channel] ?? until, until)
         }
 
@@ -315,16 +325,16 @@ public final class Dispatcher: Sendable {
             }
         }
 
-        mutating func schedule(_ at: Date?, now: Date) {
+        mutating func schedule(_ at: Duration?, uptime: Duration) {
             guard let at else { stopTimer(); return }
             // A pending timer that fires sooner will look again anyway; one already past has fired.
-            if let timerAt, timerAt > now, timerAt <= at, timer != nil { return }
+            if let timerAt, timerAt > uptime, timerAt <= at, timer != nil { return }
             stopTimer()
             timerAt = at
             let dispatcher = self.dispatcher
-            let wait = max(0, at.timeIntervalSince(now))
+            let wait = max(.zero, at - uptime)
             timer = Task {
-                do { try await dispatcher.clock.sleep(for: .milliseconds(Int64((wait * 1000).rounded(.up)))) } catch { return }
+                do { try await dispatcher.clock.sleep(for: wait) } catch { return }
                 dispatcher.wake()
             }
         }
@@ -366,13 +376,13 @@ public final class Dispatcher: Sendable {
     }
 }
 
-/// `count` per `per`, refilled continuously; holds at most `count`.
+/// `count` per `per`, refilled continuously on the monotonic clock; holds at most `count`.
 struct TokenBucket: Sendable {
     let limit: RateLimit
     var tokens: Double
-    var updated: Date
+    var updated: Duration
 
-    init(limit: RateLimit, now: Date) {
+    init(limit: RateLimit, now: Duration) {
         self.limit = limit
         tokens = Double(limit.count)
         updated = now
@@ -381,15 +391,15 @@ struct TokenBucket: Sendable {
     var rate: Double { Double(limit.count) / max(limit.per.seconds, 0.001) }
     var whole: Int { Int(tokens.rounded(.down)) }
 
-    mutating func refill(now: Date) {
-        let elapsed = max(0, now.timeIntervalSince(updated))
+    mutating func refill(now: Duration) {
+        let elapsed = max(0, (now - updated).seconds)
         tokens = min(Double(limit.count), tokens + elapsed * rate)
         updated = now
     }
 
     mutating func take(_ n: Int) { tokens -= Double(n) }
 
-    func nextTokenAt(now: Date) -> Date {
-        now.addingTimeInterval(max(0, 1 - tokens) / rate)
+    func nextTokenAt(now: Duration) -> Duration {
+        now + .milliseconds(Int64((max(0, 1 - tokens) / rate * 1000).rounded(.up)))
     }
 }

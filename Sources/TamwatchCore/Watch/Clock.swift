@@ -1,14 +1,23 @@
 import Foundation
 
-/// The watcher's only access to time, so tests can run a whole watch without sleeping.
+/// The watcher's and dispatcher's only access to time, so tests can run a whole watch without
+/// sleeping, and can make the wall clock jump.
 public protocol WatchClock: Sendable {
+    /// Wall time: for instants that are stored or shown (an event's time, when a retry is due).
     func now() -> Date
+    /// Time since an arbitrary start, moving only forward and at the pace of real time however
+    /// the wall clock is set (NTP steps, a changed time zone, a person): for intervals, such as
+    /// the give-up budget, the 404 grace, channel pauses, rate limits and deadlines.
+    func uptime() -> Duration
     func sleep(for duration: Duration) async throws
 }
 
-/// The wall clock and `Task.sleep`.
+/// The wall clock, the continuous clock and `Task.sleep`.
 public struct SystemClock: WatchClock {
+    private static let origin = ContinuousClock.now
+
     public init() {}
     public func now() -> Date { Date() }
+    public func uptime() -> Duration { ContinuousClock.now - Self.origin }
     public func sleep(for duration: Duration) async throws { try await Task.sleep(for: duration) }
 }

@@ -121,8 +121,9 @@ public struct Watcher: Sendable {
 
         var unchangedPolls = 0
         var failures = 0
-        var faultsSince: Date?
-        var notFoundSince: Date?
+        // Intervals on the monotonic clock: a wall clock set back cannot stretch the budgets.
+        var faultsSince: Duration?
+        var notFoundSince: Duration?
         // Implausible values are logged once each, not on every poll that repeats them.
         var warned = Set<String>()
 
@@ -153,14 +154,14 @@ public struct Watcher: Sendable {
                 delay = settings.schedule.afterSuccess(status: snapshot.status, unchangedPolls: unchangedPolls)
             } catch let error as OpenFunnelError {
                 if case .transport(.cancelled) = error { return .interrupted }
-                let now = clock.now()
+                let now = clock.uptime()
                 switch error {
                 case .unauthorized(let status, _):
                     return try await giveUp(jobId, state, throttle: &throttle, kind: "unauthorized", status: status, error: error, labels: jobLabels)
                 case .notFound:
                     let since = notFoundSince ?? now
                     notFoundSince = since
-                    if now.timeIntervalSince(since) >= settings.notFoundGrace.seconds {
+                    if now - since >= settings.notFoundGrace {
                         return try await giveUp(jobId, state, throttle: &throttle, kind: "not_found", status: 404, error: error, labels: jobLabels)
                     }
                     failures += 1
@@ -170,7 +171,7 @@ public struct Watcher: Sendable {
                     let since = faultsSince ?? now
                     faultsSince = since
                     failures += 1
-                    if now.timeIntervalSince(since) >= settings.giveUpAfter.seconds {
+                    if now - since >= settings.giveUpAfter {
                         return try await giveUp(jobId, state, throttle: &throttle, kind: Self.kind(of: error), status: error.httpStatus, error: error,
                                                 labels: jobLabels, extra: " for \(DurationText.format(settings.giveUpAfter))")
                     }
