@@ -40,7 +40,7 @@ struct DeliveriesCommand: AsyncParsableCommand {
                 printError("no deliveries\(status.map { " with status \($0.rawValue)" } ?? "")\(job.map { " for job \($0)" } ?? "")")
                 return
             }
-            StandardStream.output.write(DeliveryText.table(list, now: Date()))
+            StandardStream.output.write(DeliveryText.table(list, now: Date(), kinds: DeliveryText.kinds(config)))
         }
     }
 }
@@ -64,12 +64,25 @@ enum DeliveryText {
         ])
     }
 
-    static func table(_ list: [StoredDelivery], now: Date) -> String {
+    /// Each configured channel's kind, so an answer is labelled SMTP or HTTP as it was.
+    static func kinds(_ config: TamwatchConfig) -> [String: ChannelType] {
+        Dictionary(config.channels.map { ($0.name, $0.type) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// `HTTP 503`, `SMTP 451`: the last answer with the protocol it came in.
+    static func answer(_ status: Int, kind: ChannelType?) -> String { "\(kind == .email ? "SMTP" : "HTTP") \(status)" }
+
+    static func table(_ list: [StoredDelivery], now: Date, kinds: [String: ChannelType] = [:]) -> String {
         var rows = [["ID", "STATUS", "TRIES", "CHANNEL", "EVENT", "JOB", "NEXT", "LAST"]]
         for d in list {
             let x = d.delivery
-            var last = d.lastStatus.map { "HTTP \($0)" } ?? (d.attempts == 0 ? "-" : "no answer")
-            if let e = d.lastError, d.status != .sent { last += ": " + e }
+            let status = d.lastStatus.map { answer($0, kind: kinds[x.channel]) }
+            var last = status ?? (d.attempts == 0 ? "-" : "no answer")
+            if let e = d.lastError, d.status != .sent {
+                // The error usually names the status itself ("HTTP 403: the receiver refused…").
+                last = status.map { e.hasPrefix($0) } == true ? e : last + ": " + e
+            }
+            last = TerminalText.safe(last)
             let next: String
             if d.status == .pending {
                 let wait = d.nextAt.timeIntervalSince(now)

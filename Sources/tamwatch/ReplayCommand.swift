@@ -98,7 +98,7 @@ struct ReplayCommand: AsyncParsableCommand {
 
         var after: [StoredDelivery] = []
         for id in ids { after += try await store.deliveries(idPrefix: id) }
-        StandardStream.output.write(DeliveryText.table(after, now: Date()))
+        StandardStream.output.write(DeliveryText.table(after, now: Date(), kinds: DeliveryText.kinds(config)))
         if let left { reportLeftovers(left, timeout: timeout, statePath: config.statePath) }
         if after.contains(where: { $0.status != .sent }) { throw ExitCode(1) }
     }

@@ -62,7 +62,7 @@ struct TestSendCommand: AsyncParsableCommand {
         let started = ContinuousClock.now
         let result = await target.send(delivery, now: Date())
         let took = ContinuousClock.now - started
-        var answer = result.httpStatus.map { "HTTP \($0)" } ?? "no response"
+        var answer = result.httpStatus.map { DeliveryText.answer($0, kind: pair.channel.type) } ?? "no response"
         if let text = result.answer { answer += " \(text)" }
         let verdict: String
         switch result.outcome {

@@ -216,4 +216,40 @@ struct ConfigTests {
         #expect(e.key == "channels.hook.url" && e.message.contains(problem), "\(e)")
         #expect(!e.message.contains(url), "the URL itself (a secret for chat webhooks) is not repeated")
     }
+
+    /// A real self-signed certificate (EC P-256, made with openssl for these tests).
+    static let certificate = """
+        -----BEGIN CERTIFICATE-----
+        MIIBhjCCASugAwIBAgIUFNQDnJgyFBmSPqP+E4aiV8ZapAkwCgYIKoZIzj0EAwIw
+        GDEWMBQGA1UEAwwNdGFtd2F0Y2gtdGVzdDAeFw0yNjExMzAwNDIxNTNaFw0zNjEx
+        MjcwNDIxNTNaMBgxFjAUBgNVBAMMDXRhbXdhdGNoLXRlc3QwWTATBgcqhkjOPQIB
+        BggqhkjOPQMBBwNCAAS7qsCMsOnAgXtd2eLgxkR54qUWHRoDfn87/CC16vJbyP+W
+        x5qs2MXY+xfT2TVIAIICyMzMfEpLV5VOIDWxbMGJo1MwUTAdBgNVHQ4EFgQUE2GU
+        JJHEWnJRdZf/ANNRQp8OfDAwHwYDVR0jBBgwFoAUE2GUJJHEWnJRdZf/ANNRQp8O
+        fDAwDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNJADBGAiEA8wf2ZarMF0dE
+        hbxGVXkFpTlnhAa6vY0toQmkzdDQE2sCIQDsRfMXkadAs2R849s4W4IhQMWybIak
+        0PhaCK6S23lu2A==
+        -----END CERTIFICATE-----
+        """
+
+    @Test("check values: ca_file exists and holds a PEM certificate (resolved against the config file's folder)")
+    func caFile() throws {
+        let folder = (temporaryPath("x") as NSString).deletingLastPathComponent
+        try Self.certificate.write(toFile: folder + "/ca.pem", atomically: true, encoding: .utf8)
+        try "not a certificate\n".write(toFile: folder + "/junk.pem", atomically: true, encoding: .utf8)
+        try "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n".write(toFile: folder + "/broken.pem", atomically: true, encoding: .utf8)
+        func load(_ caFile: String) throws(ConfigErrors) -> TamwatchConfig {
+            try ConfigLoader(environment: env).parse("channels:\n  hook: { type: webhook, url: \"https://h.example/\", ca_file: \"\(caFile)\" }\n",
+                                                     file: folder + "/tamwatch.yaml", baseDirectory: folder)
+        }
+        #expect(try load("ca.pem").channels.first?.caFile == folder + "/ca.pem")
+        for (file, problem) in [("missing.pem", "does not exist"), ("junk.pem", "holds no PEM certificate"), ("broken.pem", "not valid base64 DER")] {
+            do {
+                _ = try load(file)
+                Issue.record("accepted \(file)")
+            } catch {
+                #expect(error.errors.first?.key == "channels.hook.ca_file" && error.errors.first?.message.contains(problem) == true, "\(error)")
+            }
+        }
+    }
 }

@@ -31,6 +31,18 @@ struct DeliveryPolicyTests {
         #expect(outcome(503, [HTTPHeader("Retry-After", "7")]) == .retry(reason: "HTTP 503", retryAfter: .seconds(7)))
     }
 
+    @Test("messages: a 3xx says to fix the URL; libcurl's words come in parentheses, never glued to tamwatch's")
+    func messages() {
+        #expect(outcome(301) == .retry(reason: "HTTP 301: redirects are not followed: fix the URL", retryAfter: nil))
+        let curl = "Failed to connect to 127.0.0.1 port 1 after 0 ms: Couldn't connect to server"
+        #expect(TransportError.couldNotConnect(curl).description == "could not connect (curl: \(curl))")
+        #expect(TransportError.timedOut("Operation timed out").description == "timed out (curl: Operation timed out)")
+        #expect(TransportError.smtpRefused(reply: 550, curlCode: 55, message: "RCPT failed").description
+                == "the SMTP server answered 550 (curl: RCPT failed)")
+        #expect(EmailChannel.classify(.smtpRefused(reply: 451, curlCode: 55, message: "RCPT failed")).outcome
+                == .retry(reason: "SMTP 451 (temporary; curl: RCPT failed)", retryAfter: nil))
+    }
+
     @Test("no response retries; an impossible URL is dead")
     func transportErrors() {
         guard case .retry = classifier.classify(.timedOut("x")), case .retry = classifier.classify(.couldNotConnect("x")),

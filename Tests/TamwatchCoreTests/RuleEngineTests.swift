@@ -112,6 +112,32 @@ struct TemplateTests {
         }
     }
 
+    @Test("partials resolve within their kind and extension; one that does not exist is an error with file, line and column")
+    func partials() throws {
+        let root = (temporaryPath("x") as NSString).deletingLastPathComponent + "/templates"
+        try FileManager.default.createDirectory(atPath: root + "/slack", withIntermediateDirectories: true)
+        try #"{"type":"context","elements":[{"type":"mrkdwn","text":"build {{short_job_id}} · {{labels.owner}}"}]}"#
+            .write(toFile: root + "/slack/footer.json", atomically: true, encoding: .utf8)
+        try #"{"text":"{{headline}}","blocks":[{{> footer}}]}"#.write(toFile: root + "/slack/custom.json", atomically: true, encoding: .utf8)
+        let set = try TemplateSet.load(folders: [root])
+        let channel = ChannelConfig(name: "ops", type: .slack, url: "https://hooks.example/")
+        let event = sampleEvent(.bandCompleted, labels: ["owner": "<ana>"])
+        let out = Renderer(templates: set).render(event, channel: channel, rule: "r", template: "custom", folded: 0)
+        #expect(out.error == nil)
+        let json = try JSONValue.parse(out.message.body)
+        #expect(json["blocks"]?[0]?["elements"]?[0]?["text"]?.stringValue == "build 8a8e8a97 · &lt;ana&gt;", "the partial escapes as its kind does")
+
+        try "{\"text\": \"x\",\n  \"blocks\": [{{> missing_footer}}]}".write(toFile: root + "/slack/broken.json", atomically: true, encoding: .utf8)
+        do {
+            _ = try TemplateSet.load(folders: [root])
+            Issue.record("a missing partial was accepted")
+        } catch {
+            let e = try #require(error.errors.first)
+            #expect(e.file.hasSuffix("slack/broken.json") && e.line == 2 && e.column == 14, "\(e)")
+            #expect(e.message.contains("partial 'missing_footer' not found"), "\(e)")
+        }
+    }
+
     @Test("folders: the user's file overrides the shipped one; every file is checked at load")
     func folders() throws {
         let root = URL(fileURLWithPath: temporaryPath("templates"))

@@ -139,11 +139,15 @@ struct EmailEndToEndTests {
                                       "--label", "owner=ana@example.com", "--no-progress"],
                                      environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key])
         #expect(try await watch.exitCode() == 0, "\(watch.stderr)")
-        #expect(watch.stderr.contains("SMTP 451 (temporary)"), "\(watch.stderr)")
+        #expect(watch.stderr.contains("SMTP 451 (temporary; curl: "), "\(watch.stderr)")
         let store = try StateStore(path: dir.appendingPathComponent("state.sqlite").path)
         let sent = try await store.deliveries(status: .sent)
         #expect(sent.count == 1 && sent.first?.attempts == 2, "\(sent.map { "\($0.attempts) \($0.lastError ?? "")" })")
         #expect(try flaky.entries("message").count == 1)
+        let listed = try ChildProcess(["deliveries", "--config", config])
+        #expect(try await listed.exitCode() == 0)
+        #expect(listed.stdoutLines.contains { $0.contains("SMTP 250") } && !listed.stdoutLines.joined().contains("HTTP"),
+                "an SMTP answer is labelled SMTP: \(listed.stdoutLines)")
 
         let refusing = try await SMTPServerProcess.start(in: dir, rcptPlan: "550,550")
         defer { refusing.child.stop() }

@@ -217,7 +217,7 @@ private struct Reader {
                 if let path = string(value, "templates") {
                     config.templatesPath = path.hasPrefix("/") ? path : URL(fileURLWithPath: baseDirectory).appendingPathComponent(path).path
                 }
-            case "channels": config.channels = readChannels(value)
+            case "channels": config.channels = readChannels(value, baseDirectory: baseDirectory)
             case "rules": rulesNode = value
             default: break
             }
@@ -231,8 +231,7 @@ private struct Reader {
             switch k {
             case "base_url":
                 if let url = string(v, key) {
-                    if url.hasPrefix("http://") || url.hasPrefix("https://") { api.baseURL = url }
-                    else { fail(v, key, "'\(url)' must start with http:// or https://") }
+                    if let problem = URLCheck.problem(url, schemes: ["http://", "https://"]) { fail(v, key, problem) } else { api.baseURL = url }
                 }
             case "key": if let s = string(v, key), !s.isEmpty { api.key = s }
             case "poll_interval": if let d = duration(v, key, min: .milliseconds(50)) { api.pollInterval = d }
@@ -267,7 +266,7 @@ private struct Reader {
         }
     }
 
-    mutating func readChannels(_ node: Node) -> [ChannelConfig] {
+    mutating func readChannels(_ node: Node, baseDirectory: String) -> [ChannelConfig] {
         var out: [ChannelConfig] = []
         for (name, keyNode, value) in mapping(node, "channels", allowed: []) {
             let key = "channels.\(name)"
@@ -305,7 +304,11 @@ private struct Reader {
                 case "retry":
                     guard case .sequence(let seq) = v else { fail(v, path, "expected a list of durations, like [5s, 5m, 30m]"); continue }
                     channel.retry = seq.compactMap { duration($0, path) }
-                case "ca_file": channel.caFile = string(v, path)
+                case "ca_file":
+                    guard let file = string(v, path) else { continue }
+                    // Relative to the configuration file, as state.path is.
+                    let resolved = file.hasPrefix("/") ? file : URL(fileURLWithPath: baseDirectory).appendingPathComponent(file).path
+                    if let problem = CertificateFile.problem(resolved) { fail(v, path, problem) } else { channel.caFile = resolved }
                 case "concurrency": channel.concurrency = positiveInt(v, path)
                 case "rate_limit":
                     guard let text = string(v, path) else { continue }

@@ -482,7 +482,7 @@ private final class Transfer: @unchecked Sendable {
             if reply >= 400 { return .failure(.smtpRefused(reply: reply, curlCode: Int(code.rawValue), message: message)) }
         }
         switch code {
-        case CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL: return .failure(.invalidURL(message))
+        case CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL: return .failure(.invalidURL("curl: \(message)"))
         case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY: return .failure(.couldNotResolveHost(message))
         case CURLE_COULDNT_CONNECT: return .failure(.couldNotConnect(message))
         case CURLE_OPERATION_TIMEDOUT: return .failure(.timedOut(message))

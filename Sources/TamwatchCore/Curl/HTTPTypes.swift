@@ -180,16 +180,18 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
     case cancelled
     case shutDown
 
+    /// tamwatch's sentence first, then libcurl's own words in parentheses: the two are never
+    /// run together into one sentence.
     public var description: String {
         switch self {
-        case .invalidURL(let m): return "invalid URL: \(m)"
-        case .couldNotResolveHost(let m): return "could not resolve host: \(m)"
-        case .couldNotConnect(let m): return "could not connect: \(m)"
-        case .timedOut(let m): return "timed out: \(m)"
-        case .tls(let m): return "TLS error: \(m)"
-        case .connectionLost(let m): return "connection lost: \(m)"
-        case .other(let code, let m): return "transfer failed (curl \(code)): \(m)"
-        case .smtpRefused(let reply, _, let m): return "the SMTP server answered \(reply): \(m)"
+        case .invalidURL(let m): return "invalid URL (\(m))"
+        case .couldNotResolveHost(let m): return "could not resolve the host (curl: \(m))"
+        case .couldNotConnect(let m): return "could not connect (curl: \(m))"
+        case .timedOut(let m): return "timed out (curl: \(m))"
+        case .tls(let m): return "TLS failed (curl: \(m))"
+        case .connectionLost(let m): return "the connection was lost (curl: \(m))"
+        case .other(let code, let m): return "the transfer failed (curl error \(code): \(m))"
+        case .smtpRefused(let reply, _, let m): return "the SMTP server answered \(reply) (curl: \(m))"
         case .invalidRequest(let m): return "not sent: \(m)"
         case .responseTooLarge(let m): return "response too large: \(m)"
         case .cancelled: return "cancelled"

@@ -22,7 +22,7 @@ public struct HTTPStatusClassifier: Sendable {
         let retryAfter = response.retryAfter()
         switch status {
         case 200..<300: return .delivered
-        case 300..<400: return .retry(reason: "HTTP \(status): redirects are not followed (update the URL)", retryAfter: retryAfter)
+        case 300..<400: return .retry(reason: "HTTP \(status): redirects are not followed: fix the URL", retryAfter: retryAfter)
         case 410: return .disableChannel(reason: "HTTP 410 Gone: the receiver wants no more deliveries")
         case 408, 425, 429: return .retry(reason: "HTTP \(status)", retryAfter: retryAfter)
         case 400..<500 where retryable4xx.contains(status): return .retry(reason: "HTTP \(status)", retryAfter: retryAfter)
@@ -36,7 +36,7 @@ public struct HTTPStatusClassifier: Sendable {
     /// except a URL that can never work.
     public func classify(_ error: TransportError) -> DeliveryOutcome {
         switch error {
-        case .invalidURL(let why): return .dead(reason: "invalid URL: \(why)")
+        case .invalidURL: return .dead(reason: error.description)
         case .invalidRequest: return .dead(reason: error.description)
         default: return .retry(reason: error.description, retryAfter: nil)
         }

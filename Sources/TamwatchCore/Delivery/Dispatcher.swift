@@ -209,20 +209,6 @@ public final class Dispatcher: Sendable {
 
             let exchange = try await store.exchange(records: records, claims: wanted, deadLetter: deadLetter, now: now,
                                                     lease: dispatcher.lease, only: dispatcher.only)
-            // Claims on deliveries still being sent are renewed well before they run out.
-            let renewEvery = Duration.milliseconds(Int64(dispatcher.lease.duration * 1000 / 3))
-            if !tasks.isEmpty {
-                let last = lastRenewal ?? uptime
-                if uptime - last >= renewEvery {
-                    try await store.renewClaims(ids: Array(tasks.keys), lease: dispatcher.lease, now: now)
-                    lastRenewal = uptime
-                } else {
-                    lastRenewal = last
-                }
-                earliest((lastRenewal ?? uptime) + renewEvery)
-            } else {
-                lastRenewal = nil
-            }
             var drained = exchange.deadLettered > 0 || records.contains { $0.result == .dead }
             for (name, limit) in wanted {
                 let claimed = exchange.claimed[name] ?? []
@@ -232,6 +218,18 @@ public final class Dispatcher: Sendable {
                 if !claimed.isEmpty { buckets[name]?.take(claimed.count) }
                 if claimed.count < limit { drained = true }
                 else if let bucket = buckets[name], bucket.whole == 0 { earliest(bucket.nextTokenAt(now: uptime)) }
+            }
+            // Claims on deliveries still being sent are renewed on the turns that come while they
+            // run, once a third of the lease has gone (a claim made this turn counts as fresh). No
+            // timer is needed for it: the lease outlives the longest attempt by half a minute.
+            let renewEvery = Duration.milliseconds(Int64(dispatcher.lease.duration * 1000 / 3))
+            if tasks.isEmpty {
+                lastRenewal = nil
+            } else if let last = lastRenewal, uptime - last >= renewEvery {
+                try await store.renewClaims(ids: Array(tasks.keys), lease: dispatcher.lease, now: now)
+                lastRenewal = uptime
+            } else if lastRenewal == nil {
+                lastRenewal = uptime
             }
             if let due = exchange.nextDue {
                 // Due now but not claimed: another process holds it, or a claim raced; look again shortly.

@@ -66,9 +66,13 @@ public struct TemplateFile: Sendable {
     public var path: String
     public var format: TemplateFormat
     let template: MustacheTemplate
+    /// The partials it names (`{{> name}}`), each with its line and column, checked at load.
+    let partials: [(name: String, line: Int, column: Int)]
+    /// The templates of its kind and extension, by name: what `{{> name}}` finds.
+    var library: MustacheLibrary?
 
     public func render(_ context: [String: Any]) -> String {
-        template.render(context)
+        template.render(context, library: library)
     }
 }
 
@@ -109,8 +113,61 @@ public struct TemplateSet: Sendable {
                 }
             }
         }
+        errors += set.link()
         if !errors.isEmpty { throw ConfigErrors(errors) }
         return set
+    }
+
+    /// Gives every file the library its partials come from: the templates of the same kind and
+    /// extension, by name (`{{> footer}}` in `slack/x.json` is `slack/footer.json`). A partial
+    /// that does not exist is an error with its file, line and column, not a silent "".
+    mutating func link() -> [ConfigError] {
+        var libraries: [String: MustacheLibrary] = [:]
+        for (key, file) in files {
+            let group = Self.group(key)
+            let name = String(key.dropFirst(group.kind.count + 1).dropLast(group.ext.count + 1))
+            libraries["\(group.kind)/.\(group.ext)", default: MustacheLibrary()].register(file.template, named: name)
+        }
+        var errors: [ConfigError] = []
+        for key in files.keys.sorted() {
+            guard var file = files[key] else { continue }
+            let group = Self.group(key)
+            let library = libraries["\(group.kind)/.\(group.ext)"]
+            for partial in file.partials where library?.getTemplate(named: partial.name) == nil {
+                errors.append(ConfigError(file: file.path, line: partial.line, column: partial.column, key: "",
+                                          message: "partial '\(partial.name)' not found (looked for \(group.kind)/\(partial.name).\(group.ext) in \(folders.joined(separator: ", ")))"))
+            }
+            file.library = library
+            files[key] = file
+        }
+        return errors
+    }
+
+    /// `slack/job.terminal.json` → (`slack`, `json`).
+    private static func group(_ key: String) -> (kind: String, ext: String) {
+        let kind = key.split(separator: "/").first.map(String.init) ?? ""
+        return (kind, (key as NSString).pathExtension)
+    }
+
+    /// `{{> name}}` and `{{< name}}` tags with their line and column (standard delimiters).
+    static func partialNames(_ text: String) -> [(name: String, line: Int, column: Int)] {
+        var out: [(String, Int, Int)] = []
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            var rest = line[...]
+            while let open = rest.range(of: "{{") {
+                let after = rest[open.upperBound...]
+                guard let sigil = after.first, sigil == ">" || sigil == "<",
+                      let close = after.range(of: "}}") else { rest = after; continue }
+                var name = after[after.index(after: after.startIndex)..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+                if name.hasPrefix("*") { rest = after[close.upperBound...]; continue }  // dynamic: named at render time
+                name = name.trimmingCharacters(in: .whitespaces)
+                if !name.isEmpty {
+                    out.append((name, index + 1, line.distance(from: line.startIndex, to: open.lowerBound) + 1))
+                }
+                rest = after[close.upperBound...]
+            }
+        }
+        return out
     }
 
     /// Parses one template; a syntax error names the file, line and column.
@@ -128,7 +185,7 @@ public struct TemplateSet: Sendable {
         let pragma = format.pragma(kind: key.split(separator: "/").first.map(String.init))
         do {
             let template = try MustacheTemplate(string: pragma + text)
-            return TemplateFile(key: key, path: path, format: format, template: template)
+            return TemplateFile(key: key, path: path, format: format, template: template, partials: partialNames(text), library: nil)
         } catch let error as MustacheTemplate.ParserError {
             let line = error.context.lineNumber
             var column = error.context.columnNumber
@@ -153,8 +210,12 @@ public struct TemplateSet: Sendable {
         }
     }
 
-    /// Adds one file (tests, `render`).
-    public mutating func add(_ file: TemplateFile) { files[file.key] = file }
+    /// Adds one file (tests, `render`); returns the partials that are now missing.
+    @discardableResult
+    public mutating func add(_ file: TemplateFile) -> [ConfigError] {
+        files[file.key] = file
+        return link()
+    }
 
     /// The template a message uses: the rule's own name, else the event type, else `default`.
     /// `suffix` picks a part (`subject.txt`, `txt`, `html`, `json`).

@@ -66,15 +66,15 @@ public struct EmailChannel: DeliveryChannel {
                                       httpStatus: reply, answer: message)
             }
             if (400..<500).contains(reply) {
-                return AttemptOutcome(.retry(reason: "SMTP \(reply) (temporary): \(message)", retryAfter: nil), httpStatus: reply, answer: message)
+                return AttemptOutcome(.retry(reason: "SMTP \(reply) (temporary; curl: \(message))", retryAfter: nil), httpStatus: reply, answer: message)
             }
-            return AttemptOutcome(.dead(reason: "SMTP \(reply): \(message)"), httpStatus: reply, answer: message)
+            return AttemptOutcome(.dead(reason: "SMTP \(reply): the server refused the message (curl: \(message))"), httpStatus: reply, answer: message)
         case .other(let code, let message) where code == 64:
-            return AttemptOutcome(.dead(reason: "the SMTP server does not offer STARTTLS, which this channel requires (use smtps://, or starttls: off to allow plain text): \(message)"))
+            return AttemptOutcome(.dead(reason: "the SMTP server does not offer STARTTLS, which this channel requires (use smtps://, or starttls: off to allow plain text) (curl: \(message))"))
         case .other(let code, let message) where code == 67:
-            return AttemptOutcome(.dead(reason: "SMTP authentication failed: \(message)"))
-        case .invalidURL(let why):
-            return AttemptOutcome(.dead(reason: "invalid URL: \(why)"))
+            return AttemptOutcome(.dead(reason: "SMTP authentication failed (curl: \(message))"))
+        case .invalidURL:
+            return AttemptOutcome(.dead(reason: error.description))
         case .invalidRequest:
             return AttemptOutcome(.dead(reason: error.description))
         default:
