@@ -20,6 +20,8 @@ let package = Package(
         // Already in Hummingbird's graph; named for HTTPField.Name and Channel.localAddress.
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        // HMAC-SHA256 for webhook signatures; already in Hummingbird's graph.
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // libcurl headers and link flags, from `pkg-config libcurl` (libcurl4-openssl-dev).
@@ -39,6 +41,7 @@ let package = Package(
                 "Yams",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // The OpenFunnel-compatible simulator (Hummingbird), split out because it is the heavy build.

@@ -1,10 +1,11 @@
+import Crypto
 import Foundation
 
 /// Signs webhook deliveries the Standard Webhooks way: `webhook-signature` is `v1,` + base64 of
 /// HMAC-SHA256 over `id.timestamp.body`, keyed by the base64-decoded secret after `whsec_`.
 /// Several secrets (during a rotation) give several signatures, separated by one space.
 public struct StandardWebhookSigner: Sendable {
-    private let keys: [[UInt8]]
+    private let keys: [SymmetricKey]
 
     public enum SecretError: Error, Equatable, CustomStringConvertible {
         case missingPrefix, notBase64, tooShort(bytes: Int)
@@ -19,7 +20,7 @@ public struct StandardWebhookSigner: Sendable {
 
     /// Decodes `whsec_...` secrets; the error never repeats the secret itself.
     public init(secrets: [String]) throws(SecretError) {
-        keys = try secrets.map { secret throws(SecretError) in try Self.key(secret) }
+        keys = try secrets.map { secret throws(SecretError) in SymmetricKey(data: try Self.key(secret)) }
     }
 
     public static func key(_ secret: String) throws(SecretError) -> [UInt8] {
@@ -34,7 +35,7 @@ public struct StandardWebhookSigner: Sendable {
     /// The `webhook-signature` value for these exact body bytes.
     public func signature(id: String, timestamp: Int, body: [UInt8]) -> String {
         let message = Array("\(id).\(timestamp).".utf8) + body
-        return keys.map { "v1," + Data(HMACSHA256.mac(key: $0, message: message)).base64EncodedString() }
+        return keys.map { "v1," + Data(HMAC<SHA256>.authenticationCode(for: message, using: $0)).base64EncodedString() }
             .joined(separator: " ")
     }
 
@@ -48,7 +49,7 @@ public struct StandardWebhookSigner: Sendable {
 /// Checks Standard Webhooks signatures as a receiver does: any `v1` signature in the header may
 /// match (rotation), compared in constant time, and the timestamp must be within the tolerance.
 public struct StandardWebhookVerifier: Sendable {
-    let keys: [[UInt8]]
+    let keys: [SymmetricKey]
     public var tolerance: TimeInterval
 
     public enum Failure: Error, Equatable, CustomStringConvertible {
@@ -65,7 +66,7 @@ public struct StandardWebhookVerifier: Sendable {
     }
 
     public init(secrets: [String], tolerance: TimeInterval = 300) throws(StandardWebhookSigner.SecretError) {
-        keys = try secrets.map { secret throws(StandardWebhookSigner.SecretError) in try StandardWebhookSigner.key(secret) }
+        keys = try secrets.map { secret throws(StandardWebhookSigner.SecretError) in SymmetricKey(data: try StandardWebhookSigner.key(secret)) }
         self.tolerance = tolerance
     }
 
@@ -79,19 +80,12 @@ public struct StandardWebhookVerifier: Sendable {
         if age > tolerance { throw .tooOld }
         if age < -tolerance { throw .tooNew }
         let message = Array("\(id).\(timestamp).".utf8) + body
-        let expected = keys.map { Array(HMACSHA256.mac(key: $0, message: message)) }
         for entry in signatures.split(separator: " ") {
             let parts = entry.split(separator: ",", maxSplits: 1)
             guard parts.count == 2, parts[0] == "v1", let given = Data(base64Encoded: String(parts[1])) else { continue }
-            if expected.contains(where: { Self.constantTimeEqual($0, Array(given)) }) { return id }
+            // Compared in constant time by swift-crypto.
+            if keys.contains(where: { HMAC<SHA256>.isValidAuthenticationCode(given, authenticating: message, using: $0) }) { return id }
         }
         throw .noMatchingSignature
-    }
-
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var diff: UInt8 = 0
-        for i in a.indices { diff |= a[i] ^ b[i] }
-        return diff == 0
     }
 }
