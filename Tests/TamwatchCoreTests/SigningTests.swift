@@ -28,4 +28,24 @@ struct SigningTests {
         #expect(throws: StandardWebhookSigner.SecretError.tooShort(bytes: 3)) { try StandardWebhookSigner(secrets: ["whsec_YWJj"]) }
         #expect(!StandardWebhookSigner.SecretError.notBase64.description.contains("!!!"))
     }
+
+    @Test("the verifier accepts a genuine message under any rotated secret and refuses a changed body, another secret, a stale time")
+    func verifier() throws {
+        let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+        let other = "whsec_" + Data(repeating: 9, count: 32).base64EncodedString()
+        let body = Array(#"{"test": 2432232314}"#.utf8)
+        let headers = try StandardWebhookSigner(secrets: [secret]).headers(id: "msg_1", timestamp: 1_800_000_000, body: body)
+        let h = Dictionary(headers.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
+        let at = Date(timeIntervalSince1970: 1_800_000_010)
+        #expect(try StandardWebhookVerifier(secrets: [other, secret]).verify(headers: { h[$0] }, body: body, now: at) == "msg_1")
+        #expect(throws: StandardWebhookVerifier.Failure.noMatchingSignature) {
+            try StandardWebhookVerifier(secrets: [secret]).verify(headers: { h[$0] }, body: body + [0x20], now: at)
+        }
+        #expect(throws: StandardWebhookVerifier.Failure.noMatchingSignature) {
+            try StandardWebhookVerifier(secrets: [other]).verify(headers: { h[$0] }, body: body, now: at)
+        }
+        #expect(throws: StandardWebhookVerifier.Failure.tooOld) {
+            try StandardWebhookVerifier(secrets: [secret]).verify(headers: { h[$0] }, body: body, now: at.addingTimeInterval(3600))
+        }
+    }
 }
