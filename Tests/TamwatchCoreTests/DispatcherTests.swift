@@ -63,20 +63,30 @@ struct DispatcherTests {
             }
         }
 
-        /// Runs the dispatcher until `done` holds for the outbox (real time: this waits for loopback I/O).
+        /// Runs the dispatcher until `done` holds for the outbox, looking at it after each commit
+        /// that changes it (real time bounds the wait: the far side is loopback I/O).
         func run(_ dispatcher: Dispatcher, until done: @escaping @Sendable ([StoredDelivery]) -> Bool) async throws -> [StoredDelivery] {
             let task = Task { try await dispatcher.run() }
             defer { task.cancel() }
-            let deadline = ContinuousClock.now + .seconds(20)
-            while true {
-                let all = try await store.deliveries()
-                if done(all) { return all }
-                guard ContinuousClock.now < deadline else {
-                    Issue.record("the outbox did not settle: \(all.map { "\($0.status) \($0.attempts) \($0.lastError ?? "")" })")
-                    return all
-                }
-                try await Task.sleep(for: .milliseconds(5))
+            return try await outbox(until: done)
+        }
+
+        /// The outbox once `done` holds for it: woken by each commit that changes it.
+        func outbox(timeout: Duration = .seconds(20), until done: @escaping @Sendable ([StoredDelivery]) -> Bool) async throws -> [StoredDelivery] {
+            let store = self.store
+            let watcher = Task { () -> [StoredDelivery]? in
+                for try await all in store.deliveryUpdates() where done(all) { return all }
+                return nil
             }
+            let timer = Task {
+                try await Task.sleep(for: timeout)
+                watcher.cancel()
+            }
+            defer { timer.cancel() }
+            if case .success(let found?) = await watcher.result { return found }
+            let all = try await store.deliveries()
+            if !done(all) { Issue.record("the outbox did not settle: \(all.map { "\($0.status) \($0.attempts) \($0.lastError ?? "")" })") }
+            return all
         }
 
         /// Each request's headers, lower-cased names.
@@ -289,18 +299,16 @@ struct DispatcherTests {
         let task = Task { try await dispatcher.run() }
         defer { task.cancel() }
         func status(_ i: Int) async throws -> StoredDelivery.Status? { try await rig.store.deliveries().first { $0.id == queued[i].id }?.status }
-        let deadline = ContinuousClock.now + .seconds(20)
-        while try await status(1) != .sent, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(2)) }
+        let ids = queued.map(\.id)
+        _ = try await rig.outbox { $0.first { $0.id == ids[1] }?.status == .sent }
         // The dispatcher has looked and sent the free one; the live claim it left alone.
         #expect(try await status(1) == .sent)
         #expect(try await status(0) == .pending && rig.server.requests == 1)
         #expect(try await rig.claim(queued[0].id).owner == "another-process")
         // Its lease runs out (the process died): the next look takes the delivery and sends it.
         rig.clock.advance(.seconds(61))
-        while try await status(0) != .sent, ContinuousClock.now < deadline {
-            dispatcher.wake()
-            try await Task.sleep(for: .milliseconds(2))
-        }
+        dispatcher.wake()
+        _ = try await rig.outbox { $0.first { $0.id == ids[0] }?.status == .sent }
         #expect(try await status(0) == .sent)
         #expect(rig.server.requests == 2)
         #expect(try await rig.claim(queued[0].id).owner == nil, "the claim is dropped with the record")
@@ -382,22 +390,19 @@ struct DispatcherTests {
         let dispatcher = try rig.dispatcher([rig.channel(), rig.channel("other", url: "http://127.0.0.1:\(free.port)/")])
         let task = Task { try await dispatcher.run() }
         defer { task.cancel() }
-        let deadline = ContinuousClock.now + .seconds(20)
-        while try await rig.store.deliveries().first?.attempts != 1, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(2)) }
+        _ = try await rig.outbox { $0.first?.attempts == 1 }
         // An hour passes on the wall clock only (someone set it): the 429's retry is due by the
         // wall, but the channel's pause runs on the monotonic clock.
         rig.clock.jumpWall(by: 3600)
         try await rig.queue(1, to: "other", first: 2)
         dispatcher.wake()
-        while free.requests < 1, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(2)) }
+        _ = try await rig.outbox { $0.contains { $0.delivery.channel == "other" && $0.status == .sent } }
         #expect(free.requests == 1, "the dispatcher looked (the other channel got its delivery)")
         #expect(rig.server.requests == 1, "the paused channel sent nothing while paused")
         // Two minutes of real time: the pause is over.
         rig.clock.advance(.seconds(121))
-        dispatcher.wake()
-        while try await rig.store.deliveries().first { $0.id == queued[0].id }?.status != .sent, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(2))
-        }
+        let id = queued[0].id
+        _ = try await rig.outbox { $0.first { $0.id == id }?.status == .sent }
         #expect(rig.server.requests == 2)
     }
 }

@@ -83,8 +83,17 @@ actor CollectingSink: EventSink {
     }
 }
 
+/// Every folder the tests make lives under one root, removed when the test process exits: a run
+/// leaves no temporary folder behind.
+private let temporaryRoot: URL = {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("tamwatch-tests-\(getpid())")
+    try? FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    atexit { try? FileManager.default.removeItem(at: FileManager.default.temporaryDirectory.appendingPathComponent("tamwatch-tests-\(getpid())")) }
+    return root
+}()
+
 func temporaryPath(_ name: String) -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tamwatch-tests-\(UUID().uuidString)")
+    let dir = temporaryRoot.appendingPathComponent(UUID().uuidString)
     try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     return dir.appendingPathComponent(name).path
 }

@@ -19,12 +19,17 @@ struct CrashRecoveryTests {
         let (sim, watch) = try await Self.normalBuild()
         defer { sim.child.stop() }
 
+        // Where the kills land is random; the seed is printed so a failing run can be repeated
+        // with TAMWATCH_TEST_SEED.
+        let seed = ProcessInfo.processInfo.environment["TAMWATCH_TEST_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 1...UInt64.max >> 1)
+        print("CrashRecoveryTests.sigkill: TAMWATCH_TEST_SEED=\(seed)")
+        var random = SplitMix64(seed: seed)
         var runs: [[Event]] = []
         for killAfterLines in [3, 9] {
             let child = try watch()
             try await child.waitFor { $0.count >= killAfterLines }
-            // Somewhere in the next poll cycles, not on a line boundary.
-            try await Task.sleep(for: .milliseconds(Int.random(in: 0...80)))
+            // Somewhere in the next poll cycles, not on a line boundary (real time: another process).
+            try await Task.sleep(for: .milliseconds(Int.random(in: 0...80, using: &random)))
             try await child.sigkill()
             runs.append(child.stdoutLines.compactMap { try? JSONValue.parse($0) }.compactMap(Event.init(json:)))
         }
@@ -73,5 +78,18 @@ struct CrashRecoveryTests {
         let events = (first.stdoutLines + second.stdoutLines).compactMap { try? JSONValue.parse($0) }.compactMap(Event.init(json:))
         #expect(Set(events.map(\.id)).count == events.count, "a clean stop re-prints nothing")
         #expect(events.map(\.sequence) == Array(1...events.count))
+    }
+}
+
+/// A small seeded generator (SplitMix64), so a random test can be replayed from its seed.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

@@ -51,7 +51,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
 /// point loses nothing and a restart re-emits only what may not have reached stdout.
 public final class StateStore: Sendable {
     public let path: String
-    private let pool: DatabasePool
+    let pool: DatabasePool
 
     /// The tables a tamwatch state file may hold (its own, GRDB's, SQLite's).
     static let knownTables: Set<String> = ["jobs", "events", "deliveries", "channel_state", "grdb_migrations", "sqlite_sequence", "sqlite_stat1"]
