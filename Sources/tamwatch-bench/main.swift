@@ -9,6 +9,7 @@ import TamwatchSimulator
 //   swift run -c release tamwatch-bench route [--rounds 200]
 //   swift run -c release tamwatch-bench deliver [--count 5000] [--concurrency 16] [--runs 3]
 //   swift run -c release tamwatch-bench latency [--count 1000] [--gap 5ms]
+//   swift run -c release tamwatch-bench bodies [--answer-mb 100] [--api-gb 1.5]
 
 func cpuSeconds() -> Double {
     var usage = rusage()
@@ -139,7 +140,8 @@ case "watch-load": try await benchWatchLoad()
 case "route": try await benchRoute()
 case "deliver": try await benchDeliver()
 case "latency": try await benchLatency()
+case "bodies": try await benchBodies()
 default:
-    print("usage: tamwatch-bench differ | watch-load [--jobs N] [--interval 1s] [--seconds 30] | route | deliver [--count N] [--concurrency N] | latency")
+    print("usage: tamwatch-bench differ | watch-load [--jobs N] [--interval 1s] [--seconds 30] | route | deliver [--count N] [--concurrency N] | latency | bodies")
     exit(64)
 }

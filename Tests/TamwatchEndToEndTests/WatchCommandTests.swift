@@ -18,6 +18,18 @@ struct WatchCommandTests {
         return (code, events, child)
     }
 
+    /// Runs `tamwatch watch` on a pseudo-terminal (script(1)), as a person's shell would; returns
+    /// the exit status and what the terminal showed, whole and by lines.
+    func watchOnTerminal(_ job: String, sim: SimulatorProcess) async throws -> (Int32, String, [String]) {
+        let state = temporaryDirectory().appendingPathComponent("s.sqlite").path
+        let command = [ChildProcess.binary, "watch", job, "--api-url", sim.url, "--poll-interval", "50ms", "--state", state]
+            .map { "'\($0)'" }.joined(separator: " ")
+        let child = try ChildProcess(["-qec", command, "/dev/null"], environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key],
+                                     executable: "/usr/bin/script")
+        let code = try await child.exitCode()
+        return (code, child.stdoutLines.joined(separator: "\n"), child.stdoutLines)
+    }
+
     /// A compact, readable form of the events that are not `job.progress`.
     func milestones(_ events: [Event]) -> [String] {
         events.compactMap { e in
@@ -153,14 +165,8 @@ struct WatchCommandTests {
         let sim = try await SimulatorProcess.start()
         defer { sim.child.stop() }
         let job = try await sim.submit("normal")
-        let state = temporaryDirectory().appendingPathComponent("s.sqlite").path
-        let command = [ChildProcess.binary, "watch", job, "--api-url", sim.url, "--poll-interval", "50ms", "--state", state]
-            .map { "'\($0)'" }.joined(separator: " ")
-        // script(1) gives the watch a pseudo-terminal, as a person's shell would.
-        let child = try ChildProcess(["-qec", command, "/dev/null"], environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key],
-                                     executable: "/usr/bin/script")
-        #expect(try await child.exitCode() == 0)
-        let screen = child.stdoutLines.joined(separator: "\n")
+        let (code, screen, _) = try await watchOnTerminal(job, sim: sim)
+        #expect(code == 0)
         #expect(screen.contains("6/6 bands"), "no progress line: \(screen.suffix(400))")
         #expect(screen.contains("█") && screen.contains("\u{1B}[2K"))
         #expect(screen.contains("job.band_completed") && screen.contains("band 6/6 completed"))
@@ -183,20 +189,12 @@ struct WatchCommandTests {
             """#.write(to: scenario, atomically: true, encoding: .utf8)
         let sim = try await SimulatorProcess.start(scenario: scenario.path)
         defer { sim.child.stop() }
-        let submit = try ChildProcess(["submit", "cloud observability tools", "--api-url", sim.url],
-                                      environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key])
-        #expect(try await submit.exitCode() == 0)
-        let job = try #require(submit.stdoutLines.first)
-        let state = dir.appendingPathComponent("s.sqlite").path
-        let command = [ChildProcess.binary, "watch", job, "--api-url", sim.url, "--poll-interval", "50ms", "--state", state]
-            .map { "'\($0)'" }.joined(separator: " ")
-        let child = try ChildProcess(["-qec", command, "/dev/null"], environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key],
-                                     executable: "/usr/bin/script")
-        #expect(try await child.exitCode() == 0)
-        let screen = child.stdoutLines.joined(separator: "\n")
+        let job = try await sim.submit(nil)
+        let (code, screen, lines) = try await watchOnTerminal(job, sim: sim)
+        #expect(code == 0)
         #expect(screen.contains(#"band \e[2J\e]0;pwned\u{7}"#), "the label is shown, escaped: \(screen.suffix(600))")
         #expect(!screen.contains("\u{1B}[2J") && !screen.contains("\u{1B}]0;") && !screen.contains("\u{07}"))
-        #expect(!child.stdoutLines.contains { $0.hasPrefix("12:00:00  deadbeef") }, "a line was forged")
+        #expect(!lines.contains { $0.hasPrefix("12:00:00  deadbeef") }, "a line was forged")
         #expect(screen.contains(#"x\n12:00:00  deadbeef"#))
     }
 
