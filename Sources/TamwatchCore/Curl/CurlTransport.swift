@@ -504,9 +504,10 @@ private struct Options {
 
     init(_ easy: UnsafeMutableRawPointer) { self.easy = easy }
 
-    mutating func check(_ code: CURLcode, _ what: String) {
+    /// `what` is built only when libcurl refused: this runs a dozen times per transfer.
+    mutating func check(_ code: CURLcode, _ what: @autoclosure () -> String) {
         guard code != CURLE_OK, failure == nil else { return }
-        failure = .other(code: Int(code.rawValue), message: "libcurl refused \(what): \(String(cString: curl_easy_strerror(code)))")
+        failure = .other(code: Int(code.rawValue), message: "libcurl refused \(what()): \(String(cString: curl_easy_strerror(code)))")
     }
 
     mutating func set(_ option: CURLoption, _ value: Int) { check(tw_easy_setopt_long(easy, option, value), "option \(option.rawValue)") }
