@@ -129,8 +129,8 @@ enum DemoReceiver {
         return "whsec_" + Data(bytes).base64EncodedString()
     }
 
-    /// Every event but progress goes out as it happens; progress at most once per 2 s, the rest
-    /// folded into the next one.
+    /// Every event but progress goes out as it happens; progress at most once per 2 s, the newest
+    /// held-back one sent when the window closes, with the count of the others.
     static func config(receiverURL: String, secret: String) -> TamwatchConfig {
         var config = TamwatchConfig()
         config.api.pollInterval = .milliseconds(250)
