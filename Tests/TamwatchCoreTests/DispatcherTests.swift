@@ -346,16 +346,17 @@ struct DispatcherTests {
         #expect(done.status == .sent && done.attempts == 1 && done.lastError == nil, "\(done.status) \(done.attempts) \(done.lastError ?? "")")
     }
 
-    @Test("with `only`, the dispatcher sends those deliveries and leaves every other pending one alone")
+    @Test("with `only`, the dispatcher sends those deliveries, retries included, and leaves every other pending one alone")
     func onlyNamed() async throws {
-        let rig = try Rig(RawHTTPServer.status(200))
+        let rig = try Rig(.script { $0 == 0 ? RawHTTPServer.status(503) : RawHTTPServer.status(200) })
         let queued = try await rig.queue(3)
         let named = Set([queued[1].id])
         let all = try await rig.run(try rig.dispatcher([rig.channel()], only: named), until: { all in
             all.first { $0.id == queued[1].id }?.status == .sent
         })
         #expect(all.filter { $0.status == .sent }.map(\.id) == [queued[1].id])
-        #expect(rig.server.requests == 1)
+        #expect(all.first { $0.id == queued[1].id }?.attempts == 2, "its retry fell due and went out")
+        #expect(rig.server.requests == 2)
     }
 
     @Test("a row this version cannot read is dead-lettered with the reason, not left falling due")

@@ -89,8 +89,8 @@ public final class Dispatcher: Sendable {
     }
 
     /// Waits until the deliveries of these jobs (or these delivery ids) are settled (sent or
-    /// dead), or until `deadline`; returns what is still pending. Returns early when nothing
-    /// left can fall due before the deadline.
+    /// dead), at most `timeout`; returns what is still pending. Returns early when nothing left
+    /// can fall due before the time is up.
     public func drain(jobIds: [String]?, ids: [String]? = nil, timeout: Duration) async throws(StoreError) -> PendingSummary {
         let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let token = shared.withLock { s -> UInt64 in

@@ -159,7 +159,7 @@ extension StateStore {
                     got.append(d)
                 }
                 claimed[claim.channel] = got
-                if got.count < claim.limit, onlyChunks == nil, let next = try Self.nextUnclaimed(channel: claim.channel, now: t, db) {
+                if got.count < claim.limit, let next = try Self.nextUnclaimed(channel: claim.channel, now: t, among: onlyChunks, db) {
                     earliest = min(earliest ?? next, next)
                 }
             }
@@ -179,12 +179,28 @@ extension StateStore {
             """, arguments: ["this version of tamwatch cannot read the delivery (\(reason)); dead-lettered", id])
     }
 
-    private static func nextUnclaimed(channel: String, now: Double, _ db: Database) throws -> Double? {
-        // In index order, so the scan stops at the first claimable row.
-        try Double.fetchOne(db.cachedStatement(sql: """
-            SELECT next_at FROM deliveries
-            WHERE status = 'pending' AND channel = ? AND (claim_owner IS NULL OR claim_until <= ?) ORDER BY next_at LIMIT 1
-            """), arguments: [channel, now])
+    /// When the first claimable delivery of the channel (among those ids, when given) falls due.
+    private static func nextUnclaimed(channel: String, now: Double, among chunks: [[String]]?, _ db: Database) throws -> Double? {
+        guard let chunks else {
+            // In index order, so the scan stops at the first claimable row.
+            return try Double.fetchOne(db.cachedStatement(sql: """
+                SELECT next_at FROM deliveries
+                WHERE status = 'pending' AND channel = ? AND (claim_owner IS NULL OR claim_until <= ?) ORDER BY next_at LIMIT 1
+                """), arguments: [channel, now])
+        }
+        var earliest: Double?
+        for chunk in chunks {
+            var values: [(any DatabaseValueConvertible)?] = [channel, now]
+            values += chunk.map { $0 as (any DatabaseValueConvertible)? }
+            if let next = try Double.fetchOne(db, sql: """
+                SELECT MIN(next_at) FROM deliveries
+                WHERE status = 'pending' AND channel = ? AND (claim_owner IS NULL OR claim_until <= ?)
+                    AND id IN (\(chunk.map { _ in "?" }.joined(separator: ",")))
+                """, arguments: StatementArguments(values)) {
+                earliest = min(earliest ?? next, next)
+            }
+        }
+        return earliest
     }
 
     /// Extends this owner's claims on deliveries still being sent.
