@@ -137,27 +137,29 @@ struct DispatcherTests {
         #expect(headers[0]["content-type"] == "application/json")
     }
 
-    @Test("Retry-After is a floor, and a 429 pauses the whole channel")
-    func retryAfterPausesChannel() async throws {
-        let rig = try Rig(.script { $0 == 0 ? RawHTTPServer.status(429, headers: ["Retry-After: 120"]) : RawHTTPServer.status(204) })
+    /// Three deliveries to one channel (one at a time) whose first answer is `status` with
+    /// `Retry-After: 120`, then 204s: the seconds after the start at which each request went.
+    func secondsOfRequests(firstAnswer status: Int) async throws -> [Int] {
+        let rig = try Rig(.script { $0 == 0 ? RawHTTPServer.status(status, headers: ["Retry-After: 120"]) : RawHTTPServer.status(204) })
         try await rig.queue(3)
         let start = Int(rig.clock.now().timeIntervalSince1970)
         let all = try await rig.run(try rig.dispatcher([rig.channel { $0.concurrency = 1 }]), until: Self.allSettled)
         #expect(all.allSatisfy { $0.status == .sent })
-        let stamps = rig.requestHeaders().compactMap { $0["webhook-timestamp"].flatMap(Int.init) }
+        return rig.requestHeaders().compactMap { $0["webhook-timestamp"].flatMap(Int.init) }.map { $0 - start }
+    }
+
+    @Test("Retry-After is a floor, and a 429 pauses the whole channel")
+    func retryAfterPausesChannel() async throws {
+        let stamps = try await secondsOfRequests(firstAnswer: 429)
         #expect(stamps.count == 4)
-        #expect(stamps.dropFirst().allSatisfy { $0 >= start + 120 }, "nothing went to the channel during the pause: \(stamps)")
+        #expect(stamps.dropFirst().allSatisfy { $0 >= 120 }, "nothing went to the channel during the pause: \(stamps)")
     }
 
     @Test("a Retry-After on a 500 delays that delivery only: a channel-wide pause comes from 429 or 503")
     func retryAfterOn500DoesNotPause() async throws {
-        let rig = try Rig(.script { $0 == 0 ? RawHTTPServer.status(500, headers: ["Retry-After: 120"]) : RawHTTPServer.status(204) })
-        try await rig.queue(3)
-        let start = Int(rig.clock.now().timeIntervalSince1970)
-        let all = try await rig.run(try rig.dispatcher([rig.channel { $0.concurrency = 1 }]), until: Self.allSettled)
-        #expect(all.allSatisfy { $0.status == .sent })
-        let stamps = rig.requestHeaders().compactMap { $0["webhook-timestamp"].flatMap(Int.init) }
+        let stamps = try await secondsOfRequests(firstAnswer: 500)
         #expect(stamps.count == 4)
+        let start = 0
         #expect(stamps.filter { $0 < start + 120 }.count == 3, "the other two went at once: \(stamps)")
         #expect(stamps.filter { $0 >= start + 120 }.count == 1, "the refused one waited for its Retry-After: \(stamps)")
     }
