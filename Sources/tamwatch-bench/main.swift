@@ -10,6 +10,7 @@ import TamwatchSimulator
 //   swift run -c release tamwatch-bench deliver [--count 5000] [--concurrency 16] [--runs 3]
 //   swift run -c release tamwatch-bench latency [--count 1000] [--gap 5ms]
 //   swift run -c release tamwatch-bench bodies [--answer-mb 100] [--api-gb 1.5]
+//   swift run -c release tamwatch-bench replay [--counts 10000,30000]
 
 func cpuSeconds() -> Double {
     var usage = rusage()
@@ -141,7 +142,8 @@ case "route": try await benchRoute()
 case "deliver": try await benchDeliver()
 case "latency": try await benchLatency()
 case "bodies": try await benchBodies()
+case "replay": try await benchReplay()
 default:
-    print("usage: tamwatch-bench differ | watch-load [--jobs N] [--interval 1s] [--seconds 30] | route | deliver [--count N] [--concurrency N] | latency | bodies")
+    print("usage: tamwatch-bench differ | watch-load [--jobs N] [--interval 1s] [--seconds 30] | route | deliver [--count N] [--concurrency N] | latency | bodies | replay [--counts 10000,30000]")
     exit(64)
 }

@@ -72,6 +72,21 @@ enum DeliveryText {
     /// `HTTP 503`, `SMTP 451`: the last answer with the protocol it came in.
     static func answer(_ status: Int, kind: ChannelType?) -> String { "\(kind == .email ? "SMTP" : "HTTP") \(status)" }
 
+    /// What a replay did: every delivery when there are few, else the counts by status and the
+    /// first of those that were not sent.
+    static func report(_ list: [StoredDelivery], now: Date, kinds: [String: ChannelType]) -> String {
+        guard list.count > 50 else { return table(list, now: now, kinds: kinds) }
+        let sent = list.filter { $0.status == .sent }.count
+        let notSent = list.filter { $0.status != .sent }
+        var out = "\(list.count) deliveries replayed: \(sent) sent, \(notSent.filter { $0.status == .pending }.count) pending, "
+            + "\(notSent.filter { $0.status == .dead }.count) dead\n"
+        if !notSent.isEmpty {
+            out += "\nNot sent (the first \(min(20, notSent.count)); tamwatch deliveries lists them all):\n"
+            out += table(Array(notSent.prefix(20)), now: now, kinds: kinds)
+        }
+        return out
+    }
+
     static func table(_ list: [StoredDelivery], now: Date, kinds: [String: ChannelType] = [:]) -> String {
         var rows = [["ID", "STATUS", "TRIES", "CHANNEL", "EVENT", "JOB", "NEXT", "LAST"]]
         for d in list {

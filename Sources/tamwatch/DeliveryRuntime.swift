@@ -12,16 +12,17 @@ struct DeliveryRuntime {
     /// Loads templates and channels (a problem is a configuration error, exit 78) and starts
     /// sending whatever the outbox holds that is due.
     /// `exclusive`: the caller holds the state file's lock, so claims left in the outbox belong to
-    /// a process that died and are taken back at once. `only`: send these deliveries and no others.
+    /// a process that died and are taken back at once. `batch`: send this replay's deliveries and
+    /// no others.
     static func start(config: TamwatchConfig, store: StateStore, transport: any HTTPTransport, exclusive: Bool,
-                      only: Set<String>? = nil) throws -> DeliveryRuntime {
+                      batch: String? = nil) throws -> DeliveryRuntime {
         let setup: DeliverySetup
         do { setup = try DeliverySetup.load(config, transport: transport) } catch {
             printConfigErrors(error)
             throw Exit.configuration
         }
         let dispatcher = Dispatcher(store: store, channels: setup.channels, logger: Logger(label: "tamwatch.deliver"),
-                                    exclusive: exclusive, only: only, redactor: Redaction.current)
+                                    exclusive: exclusive, batch: batch, redactor: Redaction.current)
         let task = Task<StoreError?, Never> {
             do throws(StoreError) { try await dispatcher.run(); return nil } catch { return error }
         }
@@ -30,8 +31,8 @@ struct DeliveryRuntime {
 
     /// Waits for deliveries to settle, at most `timeout`; returns what is left pending (nil when
     /// the wait was interrupted or the state file failed, which is then said).
-    func drain(jobIds: [String]?, ids: [String]? = nil, timeout: Duration) async -> PendingSummary? {
-        do { return try await dispatcher.drain(jobIds: jobIds, ids: ids, timeout: timeout) } catch {
+    func drain(jobIds: [String]?, batch: String? = nil, timeout: Duration) async -> PendingSummary? {
+        do { return try await dispatcher.drain(jobIds: jobIds, batch: batch, timeout: timeout) } catch {
             if !Task.isCancelled { printError("tamwatch: \(error)") }
             return nil
         }

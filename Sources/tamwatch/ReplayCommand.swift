@@ -65,8 +65,8 @@ struct ReplayCommand: AsyncParsableCommand {
             }
             chosen.append(d)
         }
-        if dead { chosen += try await store.deliveries(status: .dead, jobId: job, channel: channel, limit: 100_000) }
-        if pending { chosen += try await store.deliveries(status: .pending, jobId: job, channel: channel, limit: 100_000) }
+        if dead { chosen += try await store.deliveries(status: .dead, jobId: job, channel: channel, limit: Int.max) }
+        if pending { chosen += try await store.deliveries(status: .pending, jobId: job, channel: channel, limit: Int.max) }
         guard !chosen.isEmpty else {
             printError("tamwatch: nothing to replay")
             return
@@ -79,7 +79,9 @@ struct ReplayCommand: AsyncParsableCommand {
             throw Exit.configuration
         }
         try await store.enable(channels: Array(Set(chosen.map(\.delivery.channel))))
-        let ids = try await store.requeue(ids: chosen.map(\.id), at: Date())
+        // One batch: the dispatcher sends, the drain waits for and the report lists exactly these.
+        let batch = "replay-" + UUID().uuidString.lowercased()
+        let ids = try await store.requeue(ids: chosen.map(\.id), at: Date(), batch: batch)
         if ids.count < chosen.count {
             printError("tamwatch: \(chosen.count - ids.count) of them are being sent by another tamwatch right now; left to it")
         }
@@ -88,17 +90,16 @@ struct ReplayCommand: AsyncParsableCommand {
         let transport = CurlTransport()
         defer { transport.shutdown() }
         // Only the deliveries named here go out: pending ones of other jobs wait for their own time.
-        let delivery = try DeliveryRuntime.start(config: config, store: store, transport: transport, exclusive: true, only: Set(ids))
+        let delivery = try DeliveryRuntime.start(config: config, store: store, transport: transport, exclusive: true, batch: batch)
         let timeout = drain.timeout
-        let task = Task { await delivery.drain(jobIds: nil, ids: ids, timeout: timeout) }
+        let task = Task { await delivery.drain(jobIds: nil, batch: batch, timeout: timeout) }
         let signals = cancelOnSignals(task)
         let left = await task.value
         signals.detach()
         await delivery.stop()
 
-        var after: [StoredDelivery] = []
-        for id in ids { after += try await store.deliveries(idPrefix: id) }
-        StandardStream.output.write(DeliveryText.table(after, now: Date(), kinds: DeliveryText.kinds(config)))
+        let after = try await store.deliveries(batch: batch)
+        StandardStream.output.write(DeliveryText.report(after, now: Date(), kinds: DeliveryText.kinds(config)))
         if let left { reportLeftovers(left, timeout: timeout, statePath: config.statePath) }
         if after.contains(where: { $0.status != .sent }) { throw ExitCode(1) }
     }

@@ -50,9 +50,9 @@ struct DispatcherTests {
         }
 
         /// Exclusive by default, as a command holding the state file's lock runs it.
-        func dispatcher(_ configs: [ChannelConfig], exclusive: Bool = true, only: Set<String>? = nil) throws -> Dispatcher {
+        func dispatcher(_ configs: [ChannelConfig], exclusive: Bool = true, batch: String? = nil) throws -> Dispatcher {
             let channels = try configs.map { try WebhookChannel(config: $0, transport: transport) }
-            return Dispatcher(store: store, channels: channels, clock: clock, jitter: { 0.5 }, exclusive: exclusive, only: only)
+            return Dispatcher(store: store, channels: channels, clock: clock, jitter: { 0.5 }, exclusive: exclusive, batch: batch)
         }
 
         /// A delivery's claim: its owner and until when (seconds since 1970).
@@ -348,17 +348,20 @@ struct DispatcherTests {
         #expect(done.status == .sent && done.attempts == 1 && done.lastError == nil, "\(done.status) \(done.attempts) \(done.lastError ?? "")")
     }
 
-    @Test("with `only`, the dispatcher sends those deliveries, retries included, and leaves every other pending one alone")
-    func onlyNamed() async throws {
+    @Test("a replay batch: the dispatcher sends those deliveries, retries included, waits for and lists them, and leaves every other pending one alone")
+    func replayBatch() async throws {
         let rig = try Rig(.script { $0 == 0 ? RawHTTPServer.status(503) : RawHTTPServer.status(200) })
         let queued = try await rig.queue(3)
-        let named = Set([queued[1].id])
-        let all = try await rig.run(try rig.dispatcher([rig.channel()], only: named), until: { all in
-            all.first { $0.id == queued[1].id }?.status == .sent
-        })
-        #expect(all.filter { $0.status == .sent }.map(\.id) == [queued[1].id])
-        #expect(all.first { $0.id == queued[1].id }?.attempts == 2, "its retry fell due and went out")
+        let named = [queued[1].id]
+        #expect(try await rig.store.requeue(ids: named, at: rig.clock.now(), batch: "replay-1") == named)
+        #expect(try await rig.store.pending(jobIds: nil, batch: "replay-1", channels: ["hook"]).count == 1)
+        let all = try await rig.run(try rig.dispatcher([rig.channel()], batch: "replay-1")) { $0.first { $0.id == named[0] }?.status == .sent }
+        #expect(try await rig.store.pending(jobIds: nil, batch: "replay-1", channels: ["hook"]).count == 0, "what the drain waits for")
+        #expect(all.filter { $0.status == .sent }.map(\.id) == named)
+        #expect(all.first { $0.id == named[0] }?.attempts == 2, "its retry fell due and went out")
+        #expect(all.filter { $0.status == .pending }.count == 2, "the others wait for their own time")
         #expect(rig.server.requests == 2)
+        #expect(try await rig.store.deliveries(batch: "replay-1").map(\.id) == named)
     }
 
     @Test("a row this version cannot read is dead-lettered with the reason, not left falling due")

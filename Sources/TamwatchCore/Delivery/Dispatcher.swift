@@ -19,8 +19,8 @@ public final class Dispatcher: Sendable {
     /// True when this process holds the state file's writer lock: every claim it finds at start
     /// was left by a process that died, and is taken back at once.
     let exclusive: Bool
-    /// When set, only these deliveries are sent (`replay` sends what it names, nothing else).
-    let only: Set<String>?
+    /// When set, only this replay batch is sent (`replay` sends what it names, nothing else).
+    let batch: String?
     /// Masks configured secrets in providers' answers before they are stored or logged.
     let redactor: Redactor
 
@@ -44,11 +44,11 @@ public final class Dispatcher: Sendable {
     public init(store: StateStore, channels: [any DeliveryChannel], clock: any WatchClock = SystemClock(),
                 logger: Logger = Logger(label: "tamwatch.deliver"),
                 jitter: @escaping @Sendable () -> Double = { Double.random(in: 0...1) },
-                owner: String = "dispatcher-" + UUID().uuidString.lowercased(), exclusive: Bool = false, only: Set<String>? = nil,
+                owner: String = "dispatcher-" + UUID().uuidString.lowercased(), exclusive: Bool = false, batch: String? = nil,
                 redactor: Redactor = Redactor()) {
         self.redactor = redactor
         self.exclusive = exclusive
-        self.only = only
+        self.batch = batch
         // A claim outlives the longest attempt by half a minute; it is renewed every third of that.
         let longest = channels.map(\.config.effectiveTimeout).max() ?? .seconds(30)
         lease = StateStore.Lease(owner: owner, duration: longest.seconds + 30)
@@ -88,10 +88,10 @@ public final class Dispatcher: Sendable {
         await loop.stop()
     }
 
-    /// Waits until the deliveries of these jobs (or these delivery ids) are settled (sent or
+    /// Waits until the deliveries of these jobs (or of this replay batch) are settled (sent or
     /// dead), at most `timeout`; returns what is still pending. Returns early when nothing left
     /// can fall due before the time is up.
-    public func drain(jobIds: [String]?, ids: [String]? = nil, timeout: Duration) async throws(StoreError) -> PendingSummary {
+    public func drain(jobIds: [String]?, batch: String? = nil, timeout: Duration) async throws(StoreError) -> PendingSummary {
         let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let token = shared.withLock { s -> UInt64 in
             s.nextWatcher += 1
@@ -110,12 +110,12 @@ public final class Dispatcher: Sendable {
         var iterator = stream.makeAsyncIterator()
         let channels = channelNames
         while true {
-            let pending = try await store.pending(jobIds: jobIds, ids: ids, channels: channels, countAll: false)
+            let pending = try await store.pending(jobIds: jobIds, batch: batch, channels: channels, countAll: false)
             if pending.count == 0 { return pending }
             let left = deadline - clock.uptime()
             let dueBeforeDeadline = (pending.nextAt ?? .distantFuture) <= clock.now().addingTimeInterval(left.seconds)
             if left <= .zero || Task.isCancelled || (inFlightCount.load(ordering: .relaxed) == 0 && !dueBeforeDeadline) {
-                return try await store.pending(jobIds: jobIds, ids: ids, channels: channels)
+                return try await store.pending(jobIds: jobIds, batch: batch, channels: channels)
             }
             _ = await iterator.next()
         }
@@ -208,7 +208,7 @@ public final class Dispatcher: Sendable {
             }
 
             let exchange = try await store.exchange(records: records, claims: wanted, deadLetter: deadLetter, now: now,
-                                                    lease: dispatcher.lease, only: dispatcher.only)
+                                                    lease: dispatcher.lease, batch: dispatcher.batch)
             var drained = exchange.deadLettered > 0 || records.contains { $0.result == .dead }
             for (name, limit) in wanted {
                 let claimed = exchange.claimed[name] ?? []

@@ -35,6 +35,15 @@ public struct AttemptRecord: Sendable {
     public var failures: Int
     public var httpStatus: Int?
     public var error: String?
+
+    public init(id: String, result: Result, at: Date, failures: Int, httpStatus: Int? = nil, error: String? = nil) {
+        self.id = id
+        self.result = result
+        self.at = at
+        self.failures = failures
+        self.httpStatus = httpStatus
+        self.error = error
+    }
 }
 
 /// Deliveries still to send, and when the first of them is due.
@@ -108,18 +117,14 @@ extension StateStore {
 
     /// The dispatcher's turn in one transaction: records finished attempts, dead-letters what
     /// disabled channels still have queued, then claims up to each channel's limit of due
-    /// deliveries under `lease`, oldest first (with `only`, among those ids alone). A claim keeps
+    /// deliveries under `lease`, oldest first (with `batch`, among that replay's alone). A claim keeps
     /// other processes on the same state file from sending the same delivery at once. A row this
     /// version cannot read is dead-lettered with the reason, never left to fall due forever.
     public func exchange(records: [AttemptRecord], claims: [(channel: String, limit: Int)],
                          deadLetter: [(channel: String, reason: String)] = [], now: Date,
-                         lease: Lease, only: Set<String>? = nil) async throws(StoreError) -> Exchange {
+                         lease: Lease, batch: String? = nil) async throws(StoreError) -> Exchange {
         if records.isEmpty && claims.isEmpty && deadLetter.isEmpty { return Exchange(claimed: [:], nextDue: nil) }
         let t = now.timeIntervalSince1970
-        let onlyChunks: [[String]]? = only.map { ids in
-            let sorted = ids.sorted()
-            return stride(from: 0, to: sorted.count, by: 500).map { Array(sorted[$0..<min($0 + 500, sorted.count)]) }
-        }
         return try await write { db in
             try Self.record(records, owner: lease.owner, db)
             var deadLettered = 0
@@ -127,26 +132,13 @@ extension StateStore {
             var claimed: [String: [StoredDelivery]] = [:]
             var earliest: Double?
             for claim in claims where claim.limit > 0 {
-                var rows: [Row] = []
-                if let onlyChunks {
-                    for chunk in onlyChunks where rows.count < claim.limit {
-                        var values: [(any DatabaseValueConvertible)?] = [claim.channel, t, t]
-                        values += chunk.map { $0 as (any DatabaseValueConvertible)? }
-                        values.append(claim.limit - rows.count)
-                        rows += try Row.fetchAll(db, sql: """
-                            SELECT \(Self.columns) FROM deliveries
-                            WHERE status = 'pending' AND channel = ? AND next_at <= ? AND (claim_owner IS NULL OR claim_until <= ?)
-                                AND id IN (\(chunk.map { _ in "?" }.joined(separator: ",")))
-                            ORDER BY next_at, created_at LIMIT ?
-                            """, arguments: StatementArguments(values))
-                    }
-                } else {
-                    rows = try Row.fetchAll(db.cachedStatement(sql: """
-                        SELECT \(Self.columns) FROM deliveries
-                        WHERE status = 'pending' AND channel = ? AND next_at <= ? AND (claim_owner IS NULL OR claim_until <= ?)
-                        ORDER BY next_at, created_at LIMIT ?
-                        """), arguments: [claim.channel, t, t, claim.limit])
-                }
+                // The due rows of the channel, in index order (with a batch: those of the batch).
+                let rows = try Row.fetchAll(db.cachedStatement(sql: """
+                    SELECT \(Self.columns) FROM deliveries
+                    WHERE status = 'pending' AND channel = ? AND next_at <= ? AND (claim_owner IS NULL OR claim_until <= ?)
+                        AND (? IS NULL OR batch = ?)
+                    ORDER BY next_at, created_at LIMIT ?
+                    """), arguments: [claim.channel, t, t, batch, batch, claim.limit])
                 var got: [StoredDelivery] = []
                 for row in rows {
                     guard let d = Self.stored(row) else {
@@ -159,7 +151,7 @@ extension StateStore {
                     got.append(d)
                 }
                 claimed[claim.channel] = got
-                if got.count < claim.limit, let next = try Self.nextUnclaimed(channel: claim.channel, now: t, among: onlyChunks, db) {
+                if got.count < claim.limit, let next = try Self.nextUnclaimed(channel: claim.channel, now: t, batch: batch, db) {
                     earliest = min(earliest ?? next, next)
                 }
             }
@@ -179,28 +171,19 @@ extension StateStore {
             """, arguments: ["this version of tamwatch cannot read the delivery (\(reason)); dead-lettered", id])
     }
 
-    /// When the first claimable delivery of the channel (among those ids, when given) falls due.
-    private static func nextUnclaimed(channel: String, now: Double, among chunks: [[String]]?, _ db: Database) throws -> Double? {
-        guard let chunks else {
+    /// When the first claimable delivery of the channel (of the batch, when given) falls due.
+    private static func nextUnclaimed(channel: String, now: Double, batch: String?, _ db: Database) throws -> Double? {
+        guard let batch else {
             // In index order, so the scan stops at the first claimable row.
             return try Double.fetchOne(db.cachedStatement(sql: """
                 SELECT next_at FROM deliveries
                 WHERE status = 'pending' AND channel = ? AND (claim_owner IS NULL OR claim_until <= ?) ORDER BY next_at LIMIT 1
                 """), arguments: [channel, now])
         }
-        var earliest: Double?
-        for chunk in chunks {
-            var values: [(any DatabaseValueConvertible)?] = [channel, now]
-            values += chunk.map { $0 as (any DatabaseValueConvertible)? }
-            if let next = try Double.fetchOne(db, sql: """
-                SELECT MIN(next_at) FROM deliveries
-                WHERE status = 'pending' AND channel = ? AND (claim_owner IS NULL OR claim_until <= ?)
-                    AND id IN (\(chunk.map { _ in "?" }.joined(separator: ",")))
-                """, arguments: StatementArguments(values)) {
-                earliest = min(earliest ?? next, next)
-            }
-        }
-        return earliest
+        return try Double.fetchOne(db.cachedStatement(sql: """
+            SELECT MIN(next_at) FROM deliveries
+            WHERE batch = ? AND status = 'pending' AND channel = ? AND (claim_owner IS NULL OR claim_until <= ?)
+            """), arguments: [batch, channel, now])
     }
 
     /// Extends this owner's claims on deliveries still being sent.
@@ -348,26 +331,36 @@ extension StateStore {
         }
     }
 
-    /// Queues deliveries again from the start of their retry schedule, due now; returns the ids
-    /// queued. One that another process is sending right now (a live claim) is left alone.
-    public func requeue(ids: [String], at now: Date) async throws(StoreError) -> [String] {
+    /// Queues deliveries again from the start of their retry schedule, due now, marked as one
+    /// `batch` (a replay sends, waits for and reports exactly these); returns the ids queued. One
+    /// that another process is sending right now (a live claim) is left alone.
+    public func requeue(ids: [String], at now: Date, batch: String? = nil) async throws(StoreError) -> [String] {
         try await write { db in
             var queued: [String] = []
+            let statement = try db.cachedStatement(sql: """
+                UPDATE deliveries SET status = 'pending', failures = 0, next_at = ?, batch = ?
+                WHERE id = ? AND (claim_owner IS NULL OR claim_until <= ?)
+                """)
             for id in ids {
-                try db.execute(sql: """
-                    UPDATE deliveries SET status = 'pending', failures = 0, next_at = ?
-                    WHERE id = ? AND (claim_owner IS NULL OR claim_until <= ?)
-                    """, arguments: [now.timeIntervalSince1970, id, now.timeIntervalSince1970])
+                try statement.execute(arguments: [now.timeIntervalSince1970, batch, id, now.timeIntervalSince1970])
                 if db.changesCount > 0 { queued.append(id) }
             }
             return queued
         }
     }
 
-    /// How many deliveries of these jobs (or with these ids) are still pending on the given
+    /// The deliveries of a replay batch, in the order they were first queued.
+    public func deliveries(batch: String) async throws(StoreError) -> [StoredDelivery] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT \(Self.columns) FROM deliveries WHERE batch = ? ORDER BY created_at, rowid",
+                             arguments: [batch]).compactMap(Self.stored)
+        }
+    }
+
+    /// How many deliveries of these jobs (or of this replay batch) are still pending on the given
     /// channels, and the earliest time one of them is due. With `countAll` false the count is
     /// 0 or 1 (enough to know whether to wait), which stays cheap for a large outbox.
-    public func pending(jobIds: [String]?, ids: [String]? = nil, channels: [String], countAll: Bool = true) async throws(StoreError) -> PendingSummary {
+    public func pending(jobIds: [String]?, batch: String? = nil, channels: [String], countAll: Bool = true) async throws(StoreError) -> PendingSummary {
         guard !channels.isEmpty else { return PendingSummary(count: 0, nextAt: nil) }
         var filter = "status = 'pending' AND channel IN (\(channels.map { _ in "?" }.joined(separator: ",")))"
         var arguments: [any DatabaseValueConvertible] = channels
@@ -375,9 +368,10 @@ extension StateStore {
             filter += " AND job_id IN (\(jobIds.map { _ in "?" }.joined(separator: ",")))"
             arguments += jobIds as [any DatabaseValueConvertible]
         }
-        if let ids {
-            filter += " AND id IN (\(ids.map { _ in "?" }.joined(separator: ",")))"
-            arguments += ids as [any DatabaseValueConvertible]
+        if let batch {
+            // Through the batch index: a replay's check costs what is still pending, not its size.
+            filter += " AND batch = ?"
+            arguments.append(batch)
         }
         let args = StatementArguments(arguments) ?? StatementArguments()
         let countSQL = countAll ? "SELECT COUNT(*) FROM deliveries WHERE \(filter)"

@@ -183,6 +183,13 @@ public final class StateStore: Sendable {
                 UPDATE deliveries SET claimed_by = NULL;
                 """)
         }
+        migrator.registerMigration("v4-replay-batches") { db in
+            // A replay marks what it queues, so that it sends, waits for and reports exactly those.
+            try db.execute(sql: """
+                ALTER TABLE deliveries ADD COLUMN batch TEXT;
+                CREATE INDEX deliveries_by_batch ON deliveries(batch, status) WHERE batch IS NOT NULL;
+                """)
+        }
         return migrator
     }
 
