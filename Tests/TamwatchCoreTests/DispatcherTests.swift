@@ -323,6 +323,7 @@ struct DispatcherTests {
         let dispatcher = try rig.dispatcher([rig.channel()])
         let task = Task { try await dispatcher.run() }
         defer { task.cancel() }
+        // claim_until is not in what the outbox observation reads: these two waits poll it.
         var first: Double?
         let deadline = ContinuousClock.now + .seconds(20)
         while first == nil, ContinuousClock.now < deadline {
@@ -343,8 +344,7 @@ struct DispatcherTests {
         // A record made under someone else's claim changes nothing: the owner's own record stands.
         let stranger = AttemptRecord(id: queued[0].id, result: .dead, at: rig.clock.now(), failures: 1, httpStatus: 500, error: "x")
         try await rig.store.record([stranger], owner: "not-the-owner")
-        while try await rig.store.deliveries().first?.status != .sent, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(2)) }
-        let done = try #require(try await rig.store.deliveries().first)
+        let done = try #require(try await rig.outbox { $0.first?.status == .sent }.first)
         #expect(done.status == .sent && done.attempts == 1 && done.lastError == nil, "\(done.status) \(done.attempts) \(done.lastError ?? "")")
     }
 

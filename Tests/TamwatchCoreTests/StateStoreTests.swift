@@ -1,6 +1,5 @@
 import Foundation
 import GRDB
-import Synchronization
 import Testing
 @testable import TamwatchCore
 
@@ -137,14 +136,13 @@ struct StateStoreTests {
             #expect(held.holder.hasPrefix("pid \(getpid()): tamwatch watch (since "), "\(held.holder)")
             #expect(held.description.contains("--wait"))
         }
-        let told = Mutex(false)
+        let (told, tell) = AsyncStream.makeStream(of: String.self)
         let waited = Task {
-            let lock = try await StateFileLock.acquire(statePath: path, holder: "tamwatch replay") { _ in told.withLock { $0 = true } }
+            let lock = try await StateFileLock.acquire(statePath: path, holder: "tamwatch replay") { tell.yield($0.holder) }
             withExtendedLifetime(lock) {}
         }
-        let deadline = ContinuousClock.now + .seconds(10)
-        while !told.withLock({ $0 }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(2)) }
-        #expect(told.withLock { $0 }, "the waiter said whom it waits for")
+        var waiting = told.makeAsyncIterator()
+        #expect(await waiting.next()?.contains("tamwatch watch") == true, "the waiter said whom it waits for")
         withExtendedLifetime(first) {}
         first = nil
         try await waited.value

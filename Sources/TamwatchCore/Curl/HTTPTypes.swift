@@ -82,7 +82,8 @@ extension HTTPRequest {
         for header in headers { if let p = header.problem(mail: false) { return p } }
         guard let mail else { return nil }
         for header in mail.headers { if let p = header.problem(mail: true) { return p } }
-        for address in [mail.from] + mail.recipients where EmailAddress(address)?.name != nil || EmailAddress(address) == nil {
+        // The envelope takes bare addresses only: a display name here is something smuggled in.
+        for address in [mail.from] + mail.recipients where EmailAddress(address).map({ $0.name != nil }) ?? true {
             return "'\(TerminalText.safe(address))' is not an email address"
         }
         return nil

@@ -207,7 +207,17 @@ public final class Dispatcher: Sendable {
                 wanted.append((name, free))
             }
 
-            let exchange = try await store.exchange(records: records, claims: wanted, deadLetter: deadLetter, now: now,
+            // Claims on deliveries still being sent are renewed, in this turn's transaction, once a
+            // third of the lease has gone. No timer is needed for it: the lease outlives the
+            // longest attempt by half a minute, and attempts that finish bring turns anyway.
+            var renew: [String] = []
+            if tasks.isEmpty {
+                lastRenewal = nil
+            } else if let last = lastRenewal, uptime - last >= .milliseconds(Int64(dispatcher.lease.duration * 1000 / 3)) {
+                renew = Array(tasks.keys)
+                lastRenewal = uptime
+            }
+            let exchange = try await store.exchange(records: records, claims: wanted, deadLetter: deadLetter, renew: renew, now: now,
                                                     lease: dispatcher.lease, batch: dispatcher.batch)
             var drained = exchange.deadLettered > 0 || records.contains { $0.result == .dead }
             for (name, limit) in wanted {
@@ -219,18 +229,8 @@ public final class Dispatcher: Sendable {
                 if claimed.count < limit { drained = true }
                 else if let bucket = buckets[name], bucket.whole == 0 { earliest(bucket.nextTokenAt(now: uptime)) }
             }
-            // Claims on deliveries still being sent are renewed on the turns that come while they
-            // run, once a third of the lease has gone (a claim made this turn counts as fresh). No
-            // timer is needed for it: the lease outlives the longest attempt by half a minute.
-            let renewEvery = Duration.milliseconds(Int64(dispatcher.lease.duration * 1000 / 3))
-            if tasks.isEmpty {
-                lastRenewal = nil
-            } else if let last = lastRenewal, uptime - last >= renewEvery {
-                try await store.renewClaims(ids: Array(tasks.keys), lease: dispatcher.lease, now: now)
-                lastRenewal = uptime
-            } else if lastRenewal == nil {
-                lastRenewal = uptime
-            }
+            // A claim made this turn counts as fresh for the renewal below.
+            if !tasks.isEmpty, lastRenewal == nil { lastRenewal = uptime }
             if let due = exchange.nextDue {
                 // Due now but not claimed: another process holds it, or a claim raced; look again shortly.
                 earliest(wall: max(due, now.addingTimeInterval(0.05)))

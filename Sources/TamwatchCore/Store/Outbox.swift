@@ -118,15 +118,17 @@ extension StateStore {
     /// The dispatcher's turn in one transaction: records finished attempts, dead-letters what
     /// disabled channels still have queued, then claims up to each channel's limit of due
     /// deliveries under `lease`, oldest first (with `batch`, among that replay's alone). A claim keeps
-    /// other processes on the same state file from sending the same delivery at once. A row this
-    /// version cannot read is dead-lettered with the reason, never left to fall due forever.
+    /// other processes on the same state file from sending the same delivery at once; `renew`
+    /// extends the claims on those still being sent. A row this version cannot read is
+    /// dead-lettered with the reason, never left to fall due forever.
     public func exchange(records: [AttemptRecord], claims: [(channel: String, limit: Int)],
-                         deadLetter: [(channel: String, reason: String)] = [], now: Date,
+                         deadLetter: [(channel: String, reason: String)] = [], renew: [String] = [], now: Date,
                          lease: Lease, batch: String? = nil) async throws(StoreError) -> Exchange {
-        if records.isEmpty && claims.isEmpty && deadLetter.isEmpty { return Exchange(claimed: [:], nextDue: nil) }
+        if records.isEmpty && claims.isEmpty && deadLetter.isEmpty && renew.isEmpty { return Exchange(claimed: [:], nextDue: nil) }
         let t = now.timeIntervalSince1970
         return try await write { db in
             try Self.record(records, owner: lease.owner, db)
+            try Self.renew(renew, lease: lease, now: t, db)
             var deadLettered = 0
             for (channel, reason) in deadLetter { deadLettered += try Self.deadLetter(channel: channel, reason: reason, now: t, db) }
             var claimed: [String: [StoredDelivery]] = [:]
@@ -187,13 +189,10 @@ extension StateStore {
     }
 
     /// Extends this owner's claims on deliveries still being sent.
-    public func renewClaims(ids: [String], lease: Lease, now: Date) async throws(StoreError) {
-        guard !ids.isEmpty else { return }
-        try await write { db in
-            for id in ids {
-                try db.cachedStatement(sql: "UPDATE deliveries SET claim_until = ? WHERE id = ? AND claim_owner = ?")
-                    .execute(arguments: [now.timeIntervalSince1970 + lease.duration, id, lease.owner])
-            }
+    private static func renew(_ ids: [String], lease: Lease, now: Double, _ db: Database) throws {
+        for id in ids {
+            try db.cachedStatement(sql: "UPDATE deliveries SET claim_until = ? WHERE id = ? AND claim_owner = ?")
+                .execute(arguments: [now + lease.duration, id, lease.owner])
         }
     }
 

@@ -8,8 +8,7 @@ public enum GoogleChat: ChatProvider {
     /// `<users/all>` (and any `<users/…>` mention) broken by a zero-width space, so a value can
     /// never notify the whole space.
     public static func escape(_ text: String) -> String {
-        guard text.range(of: "<users/", options: .caseInsensitive) != nil else { return text }
-        return MentionGuard.breaking(["<users/"], in: text, wholeWord: false)
+        MentionGuard.breaking(["<users/"], in: text, wholeWord: false)
     }
 
     public static func fit(_ payload: JSONValue) -> JSONValue {
