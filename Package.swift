@@ -1,13 +1,19 @@
 // swift-tools-version:6.2
 import PackageDescription
 
+// Modules follow the data's way: the API's answers become events, events become deliveries,
+// deliveries leave through libcurl. Each module depends only on those before it, so the
+// compiler keeps the architecture (see README, "How it is built").
+let log = Target.Dependency.product(name: "Logging", package: "swift-log")
+let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
+let httpTypes = Target.Dependency.product(name: "HTTPTypes", package: "swift-http-types")
+let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
+
 let package = Package(
     name: "tamwatch",
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "tamwatch", targets: ["tamwatch"]),
-        .library(name: "TamwatchCore", targets: ["TamwatchCore"]),
-        .library(name: "TamwatchSimulator", targets: ["TamwatchSimulator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -32,49 +38,79 @@ let package = Package(
         ),
         // Typed, non-variadic wrappers: Swift cannot call curl_easy_setopt and friends.
         .target(name: "CCurlShims", dependencies: ["CCurl"]),
-        // Everything but the simulator's HTTP server: transport, API client, watcher, store, config.
-        .target(
-            name: "TamwatchCore",
-            dependencies: [
-                "CCurl", "CCurlShims",
-                .product(name: "Logging", package: "swift-log"),
-                "Yams",
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Mustache", package: "swift-mustache"),
-                .product(name: "Crypto", package: "swift-crypto"),
-            ]
-        ),
-        // The OpenFunnel-compatible simulator (Hummingbird), split out because it is the heavy build.
-        .target(
-            name: "TamwatchSimulator",
-            dependencies: [
-                "TamwatchCore", "Yams",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-            ]
-        ),
+
+        // The data every stage passes on: JSON, events, the API's snapshots, watch state,
+        // deliveries, clocks, redaction. No dependencies.
+        .target(name: "TamwatchModel"),
+        // Every request and mail leaves through one libcurl multi handle.
+        .target(name: "TamwatchHTTP", dependencies: ["CCurl", "CCurlShims", "TamwatchModel"]),
+        // The YAML configuration, read and checked with file, line and key.
+        .target(name: "TamwatchConfig", dependencies: ["TamwatchModel", "TamwatchHTTP", "Yams"]),
+        // The OpenFunnel API client.
+        .target(name: "TamwatchOpenFunnel", dependencies: ["TamwatchModel", "TamwatchHTTP", log]),
+        // What the state store offers (protocols and records); SQLite implements it.
+        .target(name: "TamwatchStore", dependencies: ["TamwatchModel"]),
+        // Rules, templates and the chat providers' message formats: events to rendered messages.
+        .target(name: "TamwatchRules", dependencies: [
+            "TamwatchModel", "TamwatchHTTP", "TamwatchConfig",
+            .product(name: "Mustache", package: "swift-mustache"),
+        ]),
+        // The SQLite (GRDB) state file.
+        .target(name: "TamwatchSQLite", dependencies: [
+            "TamwatchModel", "TamwatchStore", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // Polling, diffing and committing: snapshots to stored events and queued deliveries.
+        .target(name: "TamwatchWatch", dependencies: [
+            "TamwatchModel", "TamwatchConfig", "TamwatchOpenFunnel", "TamwatchStore", "TamwatchRules", "TamwatchSQLite", log,
+        ]),
+        // The dispatcher, the signer and the channels: queued deliveries to the receivers.
+        .target(name: "TamwatchDelivery", dependencies: [
+            "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchStore", "TamwatchRules", "TamwatchSQLite", log,
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // What a person at a terminal sees: event lines, progress, logs with secrets masked.
+        .target(name: "TamwatchConsole", dependencies: ["TamwatchModel", "TamwatchRules", "TamwatchWatch", log]),
+        // Hummingbird servers run in the background of a process (the simulator, the receiver).
+        .target(name: "TamwatchHTTPServer", dependencies: [hummingbird]),
+        // The OpenFunnel-compatible simulator, split out because Hummingbird is the heavy build.
+        .target(name: "TamwatchSimulator", dependencies: [
+            "TamwatchModel", "TamwatchHTTPServer", "Yams", hummingbird, httpTypes, nioCore, log,
+        ]),
+        // A webhook receiver that checks signatures (`tamwatch receive`, the demo, benchmarks).
+        .target(name: "TamwatchReceiver", dependencies: [
+            "TamwatchModel", "TamwatchDelivery", "TamwatchHTTPServer", hummingbird, httpTypes, nioCore, log,
+        ]),
         .executableTarget(
             name: "tamwatch",
             dependencies: [
-                "TamwatchCore", "TamwatchSimulator",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
+                "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchOpenFunnel", "TamwatchStore", "TamwatchRules",
+                "TamwatchSQLite", "TamwatchWatch", "TamwatchDelivery", "TamwatchConsole", "TamwatchSimulator",
+                "TamwatchReceiver", "TamwatchHTTPServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"), log,
             ]
         ),
         .executableTarget(
             name: "tamwatch-bench",
-            dependencies: ["TamwatchCore", "TamwatchSimulator", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchOpenFunnel", "TamwatchStore", "TamwatchRules",
+                "TamwatchSQLite", "TamwatchWatch", "TamwatchDelivery", "TamwatchSimulator", "TamwatchReceiver",
+                "TamwatchHTTPServer", log,
+            ]
         ),
+        // Shared by both test targets: a hand-moved clock, temporary folders, raw servers, child processes.
+        .target(name: "TamwatchTesting", dependencies: ["TamwatchModel", "TamwatchWatch"]),
         .testTarget(
-            name: "TamwatchCoreTests",
+            name: "TamwatchTests",
             // GRDB: the store tests look at (and damage) state files below the store's API.
-            dependencies: ["TamwatchCore", "TamwatchSimulator", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchOpenFunnel", "TamwatchStore", "TamwatchRules",
+                "TamwatchSQLite", "TamwatchWatch", "TamwatchDelivery", "TamwatchConsole", "TamwatchSimulator",
+                "TamwatchReceiver", "TamwatchHTTPServer", "TamwatchTesting", .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(
             name: "TamwatchEndToEndTests",
-            dependencies: ["TamwatchCore", "TamwatchSimulator", "tamwatch"]
+            dependencies: ["TamwatchModel", "TamwatchConfig", "TamwatchSQLite", "TamwatchTesting", "tamwatch"]
         ),
     ],
     swiftLanguageModes: [.v6]

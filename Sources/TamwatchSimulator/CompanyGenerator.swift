@@ -1,4 +1,4 @@
-import TamwatchCore
+import TamwatchModel
 
 /// Realistic, deterministic company rows: the same job and index always give the same company.
 enum CompanyGenerator {

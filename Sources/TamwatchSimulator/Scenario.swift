@@ -1,5 +1,5 @@
 import Foundation
-import TamwatchCore
+import TamwatchModel
 import Yams
 
 /// How a simulated build plays out: its bands, its pace, and what goes wrong on the way.

@@ -1,5 +1,5 @@
 import Foundation
-import TamwatchCore
+import TamwatchModel
 
 /// The scenarios shipped in `config/scenarios/`, found from any working directory.
 public enum ScenarioCatalog {

@@ -1,4 +1,4 @@
-import TamwatchCore
+import TamwatchModel
 
 /// One simulated TAM build: a state machine advanced by simulated seconds.
 ///

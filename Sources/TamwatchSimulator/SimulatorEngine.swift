@@ -1,5 +1,5 @@
 import Foundation
-import TamwatchCore
+import TamwatchModel
 
 /// A response from the simulator, independent of the HTTP server that carries it.
 public struct SimulatorResponse: Sendable {

@@ -1,9 +1,9 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
-import HTTPTypes
 import NIOCore
-import TamwatchCore
+import TamwatchHTTPServer
 
 /// The simulator's HTTP face: every request goes to a `SimulatorEngine`.
 public struct SimulatorServer: Sendable {
@@ -20,8 +20,8 @@ public struct SimulatorServer: Sendable {
     }
 
     /// Starts serving in the background and returns once the port is bound.
-    public func start() async throws -> RunningSimulator {
-        try await startInBackground("the simulator", host: host, port: port, makeApplication)
+    public func start() async throws -> RunningServer {
+        try await RunningServer.start("the simulator", host: host, port: port, makeApplication)
     }
 
     /// Serves until the task is cancelled; `onListening` gets the bound port.
@@ -50,39 +50,5 @@ public struct SimulatorServer: Sendable {
         return Application(responder: responder, configuration: .init(address: .hostname(host, port: port)),
                            onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
                            logger: logger)
-    }
-}
-
-/// Runs a Hummingbird application in a task of its own and returns once its port is bound.
-func startInBackground<App: ApplicationProtocol>(_ what: String, host: String, port: Int,
-                                                 _ make: (@escaping @Sendable (Int) -> Void) -> App) async throws -> RunningSimulator {
-    let (stream, continuation) = AsyncStream<Int>.makeStream()
-    let app = make { port in continuation.yield(port); continuation.finish() }
-    let task = Task { try await app.run() }
-    var iterator = stream.makeAsyncIterator()
-    guard let bound = await iterator.next() else {
-        task.cancel()
-        _ = try await task.value
-        throw SimulatorStartError(message: "\(what) stopped before it was listening on \(host):\(port)")
-    }
-    return RunningSimulator(port: bound, host: host, task: task)
-}
-
-public struct SimulatorStartError: Error, CustomStringConvertible {
-    public var message: String
-    public var description: String { message }
-}
-
-/// A simulator serving in the background of this process.
-public struct RunningSimulator: Sendable {
-    public let port: Int
-    public let host: String
-    let task: Task<Void, any Error>
-
-    public var baseURL: String { "http://\(host):\(port)" }
-
-    public func stop() async {
-        task.cancel()
-        _ = try? await task.value
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
-import TamwatchCore
+import TamwatchHTTP
+import TamwatchOpenFunnel
 
 /// A loopback server that answers every request with `bytes` bytes of body, with or without a
 /// Content-Length: the hostile receiver or API the bounded bodies are for.

@@ -1,8 +1,14 @@
 import Foundation
 import Logging
 import Synchronization
-import TamwatchCore
-import TamwatchSimulator
+import TamwatchConfig
+import TamwatchDelivery
+import TamwatchHTTP
+import TamwatchModel
+import TamwatchReceiver
+import TamwatchRules
+import TamwatchSQLite
+import TamwatchTesting
 
 // Issue 3's figures: events through rules and rendering, webhook deliveries per second beside
 // `curl --parallel`, and the latency from a stored event to its webhook arriving.

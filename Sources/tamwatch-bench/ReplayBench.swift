@@ -1,5 +1,8 @@
 import Foundation
-import TamwatchCore
+import TamwatchModel
+import TamwatchSQLite
+import TamwatchStore
+import TamwatchTesting
 
 /// `tamwatch replay --dead` of N dead deliveries, as a user runs it (a separate process, into a
 /// local `tamwatch receive`), against the rate of their first delivery.

@@ -1,7 +1,12 @@
 import Foundation
 import Logging
-import TamwatchCore
-import TamwatchSimulator
+import TamwatchConfig
+import TamwatchHTTP
+import TamwatchModel
+import TamwatchOpenFunnel
+import TamwatchSQLite
+import TamwatchTesting
+import TamwatchWatch
 
 // tamwatch-bench: speed and memory figures for the README. Run in release mode:
 //   swift run -c release tamwatch-bench differ

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
-import TamwatchCore
+import TamwatchConfig
+import TamwatchDelivery
+import TamwatchHTTP
 
 struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,10 @@
 import ArgumentParser
 import Foundation
-import TamwatchCore
+import TamwatchConfig
+import TamwatchConsole
+import TamwatchModel
+import TamwatchRules
+import TamwatchStore
 
 struct DeliveriesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,7 +1,12 @@
 import ArgumentParser
 import Foundation
 import Logging
-import TamwatchCore
+import TamwatchConfig
+import TamwatchDelivery
+import TamwatchHTTP
+import TamwatchModel
+import TamwatchSQLite
+import TamwatchStore
 
 /// The rules, channels and a running dispatcher for one command run.
 struct DeliveryRuntime {

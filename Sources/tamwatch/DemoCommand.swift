@@ -2,8 +2,16 @@ import ArgumentParser
 import Foundation
 import Logging
 import Synchronization
-import TamwatchCore
+import TamwatchConfig
+import TamwatchConsole
+import TamwatchHTTP
+import TamwatchModel
+import TamwatchOpenFunnel
+import TamwatchReceiver
+import TamwatchSQLite
 import TamwatchSimulator
+import TamwatchTesting
+import TamwatchWatch
 
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

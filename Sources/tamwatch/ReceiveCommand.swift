@@ -2,8 +2,10 @@ import ArgumentParser
 import Foundation
 import Logging
 import Synchronization
-import TamwatchCore
-import TamwatchSimulator
+import TamwatchConsole
+import TamwatchModel
+import TamwatchReceiver
+import TamwatchRules
 
 struct ReceiveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,11 @@
 import ArgumentParser
 import Foundation
-import TamwatchCore
+import TamwatchConfig
+import TamwatchConsole
+import TamwatchDelivery
+import TamwatchHTTP
+import TamwatchModel
+import TamwatchRules
 
 struct RenderCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
-import TamwatchCore
+import TamwatchConsole
+import TamwatchHTTP
+import TamwatchModel
+import TamwatchStore
 
 struct ReplayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

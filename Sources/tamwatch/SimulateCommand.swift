@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
-import TamwatchCore
+import TamwatchConsole
+import TamwatchModel
 import TamwatchSimulator
 
 struct SimulateCommand: AsyncParsableCommand {

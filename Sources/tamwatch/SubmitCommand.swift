@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
-import TamwatchCore
+import TamwatchHTTP
+import TamwatchModel
+import TamwatchOpenFunnel
+import TamwatchSimulator
 
 struct SubmitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

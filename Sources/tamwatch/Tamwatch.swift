@@ -2,7 +2,9 @@ import ArgumentParser
 import Foundation
 import Logging
 import Synchronization
-import TamwatchCore
+import TamwatchConfig
+import TamwatchConsole
+import TamwatchModel
 
 @main
 struct Tamwatch: AsyncParsableCommand {

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
-import TamwatchCore
+import TamwatchDelivery
+import TamwatchHTTP
+import TamwatchModel
+import TamwatchRules
 
 struct TestSendCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

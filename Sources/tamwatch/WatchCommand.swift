@@ -1,7 +1,12 @@
 import ArgumentParser
 import Foundation
 import Logging
-import TamwatchCore
+import TamwatchConsole
+import TamwatchHTTP
+import TamwatchModel
+import TamwatchOpenFunnel
+import TamwatchStore
+import TamwatchWatch
 
 struct WatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

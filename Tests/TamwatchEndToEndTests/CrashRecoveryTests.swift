@@ -1,6 +1,7 @@
 import Foundation
+import TamwatchModel
+import TamwatchTesting
 import Testing
-import TamwatchCore
 
 /// SIGKILL in the middle of a build, then a restart on the same state file.
 @Suite("Crash recovery, end to end", .serialized)

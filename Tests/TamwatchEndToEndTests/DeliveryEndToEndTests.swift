@@ -1,6 +1,9 @@
 import Foundation
+import TamwatchModel
+import TamwatchRules
+import TamwatchSQLite
+import TamwatchTesting
 import Testing
-import TamwatchCore
 
 /// `Tests/receivers/webhook_receiver.py`: checks every delivery with the reference
 /// `standardwebhooks` library and with stdlib hmac, logs one JSON line per request.

@@ -1,6 +1,8 @@
 import Foundation
+import TamwatchModel
+import TamwatchSQLite
+import TamwatchTesting
 import Testing
-import TamwatchCore
 
 /// `Tests/receivers/smtp_server.py`: aiosmtpd on a free loopback port, logging each message
 /// parsed by Python's email package.

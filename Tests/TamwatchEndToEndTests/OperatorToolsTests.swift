@@ -1,6 +1,7 @@
 import Foundation
+import TamwatchModel
+import TamwatchTesting
 import Testing
-import TamwatchCore
 
 /// `check`, `render` and `test-send` as an operator runs them.
 @Suite("check, render, test-send")

@@ -1,6 +1,7 @@
 import Foundation
+import TamwatchModel
+import TamwatchTesting
 import Testing
-import TamwatchCore
 
 /// `tamwatch watch` as a user runs it: a real process, real HTTP through libcurl to a real
 /// simulator process, a real SQLite file. Exact events and exit codes.

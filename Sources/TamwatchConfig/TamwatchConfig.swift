@@ -1,0 +1,39 @@
+import Foundation
+import TamwatchModel
+
+/// The whole configuration; `config/tamwatch.yaml` is its documented example.
+public struct TamwatchConfig: Sendable {
+    public struct API: Sendable {
+        public var baseURL = "https://api.openfunnel.dev"
+        /// The API key; never logged. Falls back to `OPENFUNNEL_API_KEY`.
+        public var key: String?
+        public var pollInterval: Duration = .seconds(10)
+        public var timeout: Duration = .seconds(30)
+    }
+
+    public struct Watch: Sendable {
+        public var milestones: DiffSettings.Milestones = .list([1000, 5000, 10000])
+        public var stallAfter: Duration? = .seconds(1800)
+        /// The slowest a job is polled, however long it stays unchanged or paused.
+        public var maxPollInterval: Duration = .seconds(300)
+        /// How long 404 is taken for a just-submitted job that has not appeared yet.
+        public var notFoundGrace: Duration = .seconds(30)
+        /// How long transient faults (network, 5xx, 429, bad bodies) may last before the watch gives up.
+        public var giveUpAfter: Duration = .seconds(900)
+
+        public var diffSettings: DiffSettings { DiffSettings(milestones: milestones, stallAfter: stallAfter) }
+    }
+
+    public var file: String?
+    public var api = API()
+    /// The SQLite state file, already resolved against the config file's folder.
+    public var statePath = "tamwatch.sqlite"
+    public var watch = Watch()
+    /// A folder of the user's own templates, searched before the shipped ones (resolved against
+    /// the config file's folder).
+    public var templatesPath: String?
+    public var channels: [ChannelConfig] = []
+    public var rules: [RuleConfig] = []
+
+    public init() {}
+}

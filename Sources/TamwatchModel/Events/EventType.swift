@@ -1,0 +1,14 @@
+import Foundation
+
+/// The kinds of event tamwatch emits (README, "Events").
+public enum EventType: String, Sendable, CaseIterable {
+    case statusChanged = "job.status_changed"
+    case bandCompleted = "job.band_completed"
+    case processedMilestone = "job.processed_milestone"
+    case progress = "job.progress"
+    case degraded = "job.degraded"
+    case stalled = "job.stalled"
+    case creditsConsumed = "job.credits_consumed"
+    case terminal = "job.terminal"
+    case watchError = "watch.error"
+}

@@ -1,0 +1,171 @@
+import Foundation
+import TamwatchHTTP
+import TamwatchModel
+
+/// The answer to submit, cancel, pause and resume.
+public struct JobActionResponse: Sendable, Equatable {
+    public var jobId: String
+    public var status: JobStatus
+    public var message: String
+}
+
+/// The credit balance (`GET /api/v1/credits/balance`); amounts can be fractional.
+public struct CreditBalance: Sendable, Equatable {
+    public var totalCredits: Double?
+    public var creditsUsed: Double?
+    public var creditsLeft: Double?
+}
+
+/// The OpenFunnel TAM Builder API over any `HTTPTransport`. The key travels only in `X-API-Key`
+/// and never appears in an error or a log line.
+public struct OpenFunnelClient: Sendable {
+    public let baseURL: String
+    private let apiKey: String
+    private let transport: any HTTPTransport
+    public var timeout: Duration
+
+    public init(baseURL: String, apiKey: String, transport: any HTTPTransport, timeout: Duration = .seconds(30)) {
+        var url = baseURL
+        while url.hasSuffix("/") { url.removeLast() }
+        self.baseURL = url
+        self.apiKey = apiKey
+        self.transport = transport
+        self.timeout = timeout
+    }
+
+    /// `POST /api/v1/tam/build`: starts a build for a one-sentence market description (1–500 characters).
+    public func submit(query: String, extraHeaders: [HTTPHeader] = []) async throws(OpenFunnelError) -> JobActionResponse {
+        guard (1...500).contains(query.count) else {
+            throw .validation(status: 0, message: "query must be 1 to 500 characters, got \(query.count)")
+        }
+        let body = JSONValue.object([("query", .string(query))]).serialized()
+        let json = try await call("POST", "/api/v1/tam/build", jobId: nil, body: body, extraHeaders: extraHeaders)
+        return try Self.action(json)
+    }
+
+    /// `GET /api/v1/tam/build/{job_id}`: status, progress, manifest and one page of rows.
+    public func poll(jobId: String, cursor: String? = nil) async throws(OpenFunnelError) -> TamBuildPage {
+        var path = "/api/v1/tam/build/\(try Self.escape(jobId))"
+        if let cursor {
+            path += "?cursor=" + (cursor.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+        }
+        return try TamBuildPage(json: try await call("GET", path, jobId: jobId))
+    }
+
+    /// The poll, reading only status and progress: the page of rows is scanned, not decoded.
+    /// This is what the watcher calls on every tick.
+    public func pollSnapshot(jobId: String) async throws(OpenFunnelError) -> JobSnapshot {
+        var ignored: [String] = []
+        return try await pollSnapshot(jobId: jobId, warnings: &ignored)
+    }
+
+    /// As `pollSnapshot(jobId:)`, adding to `warnings` the values that were implausible and read as null.
+    public func pollSnapshot(jobId: String, warnings: inout [String]) async throws(OpenFunnelError) -> JobSnapshot {
+        let json = try await call("GET", "/api/v1/tam/build/\(try Self.escape(jobId))", jobId: jobId, skipping: ["rows"])
+        do { return try JobSnapshot(json: json, warnings: &warnings) } catch { throw .invalidResponse(error.reason) }
+    }
+
+    public func cancel(jobId: String) async throws(OpenFunnelError) -> JobActionResponse {
+        try Self.action(try await call("POST", "/api/v1/tam/build/\(try Self.escape(jobId))/cancel", jobId: jobId, body: ""))
+    }
+
+    public func pause(jobId: String) async throws(OpenFunnelError) -> JobActionResponse {
+        try Self.action(try await call("POST", "/api/v1/tam/build/\(try Self.escape(jobId))/pause", jobId: jobId, body: ""))
+    }
+
+    public func resume(jobId: String) async throws(OpenFunnelError) -> JobActionResponse {
+        try Self.action(try await call("POST", "/api/v1/tam/build/\(try Self.escape(jobId))/resume", jobId: jobId, body: ""))
+    }
+
+    public func creditBalance() async throws(OpenFunnelError) -> CreditBalance {
+        let json = try await call("GET", "/api/v1/credits/balance", jobId: nil)
+        return CreditBalance(totalCredits: json["total_credits"]?.doubleValue,
+                             creditsUsed: json["credits_used"]?.doubleValue,
+                             creditsLeft: json["credits_left"]?.doubleValue)
+    }
+
+    // MARK: - Plumbing
+
+    private static func escape(_ jobId: String) throws(OpenFunnelError) -> String {
+        guard !jobId.isEmpty, let escaped = jobId.addingPercentEncoding(withAllowedCharacters: .urlPathComponentAllowed) else {
+            throw .validation(status: 0, message: "job id must not be empty")
+        }
+        return escaped
+    }
+
+    private static func action(_ json: JSONValue) throws(OpenFunnelError) -> JobActionResponse {
+        guard let jobId = json["job_id"]?.stringValue else { throw .invalidResponse("the response has no job_id") }
+        return JobActionResponse(jobId: jobId, status: JobStatus(rawValue: json["status"]?.stringValue ?? "pending"),
+                                 message: json["message"]?.stringValue ?? "")
+    }
+
+    private func call(_ method: String, _ path: String, jobId: String?, body: String? = nil,
+                      extraHeaders: [HTTPHeader] = [], skipping: Set<String> = []) async throws(OpenFunnelError) -> JSONValue {
+        var headers = [HTTPHeader("X-API-Key", apiKey), HTTPHeader("Accept", "application/json")]
+        if body != nil { headers.append(HTTPHeader("Content-Type", "application/json")) }
+        headers += extraHeaders
+        let request = HTTPRequest(method: method, url: baseURL + path, headers: headers,
+                                  body: body.map { Array($0.utf8) }, timeout: timeout)
+        let response: HTTPResponse
+        do {
+            response = try await transport.send(request)
+        } catch {
+            throw .transport(error)
+        }
+        do {
+            return try Self.interpret(response, jobId: jobId, skipping: skipping)
+        } catch {
+            // An API that echoes the key back in its error text does not get it any further.
+            throw error.redacting(Redactor(secrets: [apiKey]))
+        }
+    }
+
+    /// Maps a response to its JSON body or to the typed error its status means.
+    static func interpret(_ response: HTTPResponse, jobId: String?, skipping: Set<String> = []) throws(OpenFunnelError) -> JSONValue {
+        let parsed = try? JSONValue.parse(bytes: response.body, skippingTopLevel: skipping)
+        switch response.status {
+        case 200..<300:
+            guard let parsed else {
+                throw .invalidResponse("HTTP \(response.status) with a body that is not JSON (\(response.body.count) bytes)")
+            }
+            return parsed
+        case 401, 403: throw .unauthorized(status: response.status, message: errorMessage(parsed))
+        case 404: throw .notFound(jobId: jobId ?? "?")
+        case 409: throw .conflict(message: errorMessage(parsed))
+        case 400, 422: throw .validation(status: response.status, message: errorMessage(parsed))
+        case 429: throw .rateLimited(retryAfter: retryAfter(response, parsed))
+        case 500..<600: throw .server(status: response.status, retryAfter: retryAfter(response, parsed))
+        default: throw .unexpectedStatus(status: response.status, message: errorMessage(parsed))
+        }
+    }
+
+    /// `Retry-After` (seconds or an HTTP-date), else the body's `details.retry_after_seconds`;
+    /// at most a day.
+    static func retryAfter(_ response: HTTPResponse, _ body: JSONValue?, now: Date = Date()) -> Duration? {
+        if let wait = response.retryAfter(now: now) { return wait }
+        if let seconds = body?["details"]?["retry_after_seconds"]?.doubleValue, seconds.isFinite, seconds >= 0 {
+            return .milliseconds(Int64(min(seconds, RetryAfter.ceiling.seconds) * 1000))
+        }
+        return nil
+    }
+
+    private static func errorMessage(_ body: JSONValue?) -> String {
+        guard let body else { return "" }
+        var text = ""
+        if let detail = body["detail"]?.stringValue { text = detail }
+        else if case .array(let items)? = body["detail"], let first = items.first?["msg"]?.stringValue { text = first }
+        else if let message = body["message"]?.stringValue { text = message }
+        else if let code = body["error_code"]?.stringValue { text = code }
+        if text.count > 200 { text = String(text.prefix(200)) + "…" }
+        return text
+    }
+}
+
+extension CharacterSet {
+    /// Unreserved characters only: a job id never turns into extra path segments or a query.
+    static let urlPathComponentAllowed: CharacterSet = {
+        var set = CharacterSet.alphanumerics
+        set.insert(charactersIn: "-._~")
+        return set
+    }()
+}

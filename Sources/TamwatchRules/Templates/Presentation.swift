@@ -1,0 +1,100 @@
+import Foundation
+import TamwatchModel
+
+/// What a person reading a notification wants at a glance, for templates: a title, an emoji and
+/// a colour for the kind of news, figures written out, and what to do next.
+enum Presentation {
+    enum Tone { case good, bad, warning, info }
+
+    static func of(_ event: Event) -> [String: Any] {
+        let d = event.data
+        let status = d["status"]?.stringValue ?? event.job["status"]?.stringValue ?? ""
+        let (title, tone, next): (String, Tone, String)
+        switch event.type {
+        case .statusChanged:
+            title = "Status: \(d["to"]?.stringValue ?? status)"
+            tone = .info
+            next = d["to"]?.stringValue == "paused" ? "The build is paused; resume it to carry on." : "No action needed; updates follow as it runs."
+        case .bandCompleted:
+            title = "Band \(d["band"]?.intValue ?? 0) of \(d["bands_total"]?.intValue.map(String.init) ?? "?") done"
+            tone = .info
+            next = "No action needed; the list grows band by band."
+        case .processedMilestone:
+            title = "\(EventText.count(d["milestone"]?.intValue ?? 0)) companies reached"
+            tone = .info
+            next = "No action needed."
+        case .progress:
+            title = "Progress"
+            tone = .info
+            next = "No action needed."
+        case .degraded:
+            title = "Build degraded"
+            tone = .warning
+            next = "Some grid cells were skipped: the list may be incomplete. Consider resubmitting when it ends."
+        case .stalled:
+            title = "Build stalled"
+            tone = .warning
+            next = "No progress for a while: check OpenFunnel's status, or cancel and resubmit."
+        case .creditsConsumed:
+            title = "Credits consumed"
+            tone = .info
+            next = "Check the credit balance if more builds are queued."
+        case .terminal:
+            switch status {
+            case "completed":
+                title = "TAM build completed"
+                tone = .good
+                next = "The ranked list is ready: page through GET /api/v1/tam/build/\(event.jobId) with cursor."
+            case "failed":
+                title = "TAM build failed"
+                tone = .bad
+                next = "Read the error, fix the query or wait for the service, then resubmit."
+            default:
+                title = "TAM build \(status)"
+                tone = .warning
+                next = "The build was cancelled; resubmit if the list is still needed."
+            }
+        case .watchError:
+            title = "Cannot watch the build"
+            tone = .bad
+            next = d["kind"]?.stringValue == "unauthorized" ? "Check OPENFUNNEL_API_KEY." : "Check the job id and that the API is reachable."
+        }
+        var out: [String: Any] = ["title": title, "next_step": next, "emoji": emoji(tone), "color_hex": hex(tone),
+                                  "color_int": Int(hex(tone).dropFirst(), radix: 16) ?? 0, "teams_style": teamsStyle(tone)]
+        let manifest = event.job["manifest"]
+        if let credits = manifest?["credits_consumed"]?.doubleValue ?? d["credits_consumed"]?.doubleValue {
+            out["credits_text"] = EventText.number(credits)
+        }
+        if let unique = manifest?["unique_count"]?.intValue ?? d["unique_count"]?.intValue { out["unique_text"] = EventText.count(unique) }
+        if let message = d["error_message"]?.stringValue ?? d["message"]?.stringValue { out["error_text"] = message }
+        return out
+    }
+
+    static func emoji(_ tone: Tone) -> String {
+        switch tone {
+        case .good: return "✅"
+        case .bad: return "❌"
+        case .warning: return "⚠️"
+        case .info: return "🔄"
+        }
+    }
+
+    static func hex(_ tone: Tone) -> String {
+        switch tone {
+        case .good: return "#2EB67D"
+        case .bad: return "#E01E5A"
+        case .warning: return "#ECB22E"
+        case .info: return "#36C5F0"
+        }
+    }
+
+    /// Adaptive Card text colours.
+    static func teamsStyle(_ tone: Tone) -> String {
+        switch tone {
+        case .good: return "Good"
+        case .bad: return "Attention"
+        case .warning: return "Warning"
+        case .info: return "Accent"
+        }
+    }
+}

@@ -1,0 +1,323 @@
+import Foundation
+import GRDB
+import TamwatchModel
+import TamwatchStore
+
+extension StateStore {
+    static func insert(_ d: Delivery, at now: Date, _ db: Database) throws {
+        try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO deliveries (id, event_id, job_id, event_type, channel, rule, content_type, body, message_extra,
+                folded, render_error, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [d.id, d.eventId, d.jobId, d.eventType.rawValue, d.channel, d.rule, d.message.contentType,
+                                     d.message.body, d.message.extraJSON?.serialized(), d.folded, d.renderError,
+                                     now.timeIntervalSince1970, d.createdAt.timeIntervalSince1970])
+    }
+
+    /// Read by position (see `stored`): a name lookup per column was a tenth of the dispatcher's time.
+    private static let columns = """
+        id, event_id, job_id, event_type, channel, rule, content_type, body, message_extra, folded, render_error, status,
+        attempts, failures, next_at, created_at, last_attempt_at, sent_at, last_status, last_error
+        """
+
+    private static func stored(_ row: Row) -> StoredDelivery? {
+        guard let type = EventType(rawValue: row[3]), let status = StoredDelivery.Status(rawValue: row[11]) else { return nil }
+        var message = RenderedMessage(body: row[7], contentType: row[6])
+        if let extra: String = row[8], let json = try? JSONValue.parse(extra) { message.apply(extraJSON: json) }
+        func date(_ index: Int) -> Date? { (row[index] as Double?).map(Date.init(timeIntervalSince1970:)) }
+        let delivery = Delivery(id: row[0], eventId: row[1], jobId: row[2], eventType: type, channel: row[4], rule: row[5],
+                                message: message, folded: row[9], createdAt: date(15) ?? Date(timeIntervalSince1970: 0),
+                                renderError: row[10])
+        return StoredDelivery(delivery: delivery, status: status, attempts: row[12], failures: row[13],
+                              nextAt: date(14) ?? Date(timeIntervalSince1970: 0), lastAttemptAt: date(16),
+                              sentAt: date(17), lastStatus: row[18], lastError: row[19])
+    }
+
+    public struct Exchange: Sendable {
+        public var claimed: [String: [StoredDelivery]]
+        /// The earliest due time among unclaimed deliveries of channels that had room left.
+        public var nextDue: Date?
+        /// Deliveries of disabled channels dead-lettered in this turn.
+        public var deadLettered = 0
+    }
+
+    /// Who claims deliveries: one dispatcher (an id of its own, not a pid) and for how long a
+    /// claim holds unless renewed. Any process may take back a claim whose lease ran out.
+    public struct Lease: Sendable, Equatable {
+        public var owner: String
+        public var duration: TimeInterval
+
+        public init(owner: String, duration: TimeInterval) {
+            self.owner = owner
+            self.duration = duration
+        }
+    }
+
+    /// The dispatcher's turn in one transaction: records finished attempts, dead-letters what
+    /// disabled channels still have queued, then claims up to each channel's limit of due
+    /// deliveries under `lease`, oldest first (with `batch`, among that replay's alone). A claim keeps
+    /// other processes on the same state file from sending the same delivery at once; `renew`
+    /// extends the claims on those still being sent. A row this version cannot read is
+    /// dead-lettered with the reason, never left to fall due forever.
+    public func exchange(records: [AttemptRecord], claims: [(channel: String, limit: Int)],
+                         deadLetter: [(channel: String, reason: String)] = [], renew: [String] = [], now: Date,
+                         lease: Lease, batch: String? = nil) async throws(StoreError) -> Exchange {
+        if records.isEmpty && claims.isEmpty && deadLetter.isEmpty && renew.isEmpty { return Exchange(claimed: [:], nextDue: nil) }
+        let t = now.timeIntervalSince1970
+        return try await write { db in
+            try Self.record(records, owner: lease.owner, db)
+            try Self.renew(renew, lease: lease, now: t, db)
+            var deadLettered = 0
+            for (channel, reason) in deadLetter { deadLettered += try Self.deadLetter(channel: channel, reason: reason, now: t, db) }
+            var claimed: [String: [StoredDelivery]] = [:]
+            var earliest: Double?
+            for claim in claims where claim.limit > 0 {
+                // The due rows of the channel, in index order (with a batch: those of the batch).
+                let rows = try Row.fetchAll(db.cachedStatement(sql: """
+                    SELECT \(Self.columns) FROM deliveries
+                    WHERE status = 'pending' AND channel = ? AND next_at <= ? AND (claim_owner IS NULL OR claim_until <= ?)
+                        AND (? IS NULL OR batch = ?)
+                    ORDER BY next_at, created_at LIMIT ?
+                    """), arguments: [claim.channel, t, t, batch, batch, claim.limit])
+                var got: [StoredDelivery] = []
+                for row in rows {
+                    guard let d = Self.stored(row) else {
+                        try Self.deadLetterUnreadable(row, db)
+                        deadLettered += 1
+                        continue
+                    }
+                    try db.cachedStatement(sql: "UPDATE deliveries SET claim_owner = ?, claim_until = ? WHERE id = ?")
+                        .execute(arguments: [lease.owner, t + lease.duration, d.id])
+                    got.append(d)
+                }
+                claimed[claim.channel] = got
+                if got.count < claim.limit, let next = try Self.nextUnclaimed(channel: claim.channel, now: t, batch: batch, db) {
+                    earliest = min(earliest ?? next, next)
+                }
+            }
+            return Exchange(claimed: claimed, nextDue: earliest.map(Date.init(timeIntervalSince1970:)), deadLettered: deadLettered)
+        }
+    }
+
+    /// A row whose event type or status this version does not know (a newer tamwatch wrote it, or
+    /// it was edited by hand): dead, with the reason, so it stops falling due.
+    private static func deadLetterUnreadable(_ row: Row, _ db: Database) throws {
+        let id: String = row[0]
+        let type: String = row[3] ?? "?"
+        let reason = EventType(rawValue: type) == nil ? "unknown event type '\(type)'" : "unknown status '\(row[11] as String? ?? "?")'"
+        try db.execute(sql: """
+            UPDATE deliveries SET status = 'dead', claim_owner = NULL, claim_until = NULL,
+                last_error = COALESCE(last_error || '; ', '') || ? WHERE id = ?
+            """, arguments: ["this version of tamwatch cannot read the delivery (\(reason)); dead-lettered", id])
+    }
+
+    /// When the first claimable delivery of the channel (of the batch, when given) falls due.
+    private static func nextUnclaimed(channel: String, now: Double, batch: String?, _ db: Database) throws -> Double? {
+        guard let batch else {
+            // In index order, so the scan stops at the first claimable row.
+            return try Double.fetchOne(db.cachedStatement(sql: """
+                SELECT next_at FROM deliveries
+                WHERE status = 'pending' AND channel = ? AND (claim_owner IS NULL OR claim_until <= ?) ORDER BY next_at LIMIT 1
+                """), arguments: [channel, now])
+        }
+        return try Double.fetchOne(db.cachedStatement(sql: """
+            SELECT MIN(next_at) FROM deliveries
+            WHERE batch = ? AND status = 'pending' AND channel = ? AND (claim_owner IS NULL OR claim_until <= ?)
+            """), arguments: [batch, channel, now])
+    }
+
+    /// Extends this owner's claims on deliveries still being sent.
+    private static func renew(_ ids: [String], lease: Lease, now: Double, _ db: Database) throws {
+        for id in ids {
+            try db.cachedStatement(sql: "UPDATE deliveries SET claim_until = ? WHERE id = ? AND claim_owner = ?")
+                .execute(arguments: [now + lease.duration, id, lease.owner])
+        }
+    }
+
+    /// Records attempts made under `owner`'s claims (one transaction for a batch) and drops the
+    /// claims. An attempt whose claim another process has since taken over is not recorded: that
+    /// process finishes the delivery.
+    public func record(_ attempts: [AttemptRecord], owner: String) async throws(StoreError) {
+        guard !attempts.isEmpty else { return }
+        try await write { db in try Self.record(attempts, owner: owner, db) }
+    }
+
+    private static func record(_ attempts: [AttemptRecord], owner: String, _ db: Database) throws {
+        for a in attempts {
+            let status: String
+            var nextAt: Double? = nil
+            var sentAt: Double? = nil
+            switch a.result {
+            case .sent: status = "sent"; sentAt = a.at.timeIntervalSince1970
+            case .retry(let at): status = "pending"; nextAt = at.timeIntervalSince1970
+            case .dead: status = "dead"
+            }
+            try db.cachedStatement(sql: """
+                UPDATE deliveries SET status = ?, attempts = attempts + 1, failures = ?, next_at = COALESCE(?, next_at),
+                    claim_owner = NULL, claim_until = NULL, last_attempt_at = ?, sent_at = COALESCE(?, sent_at), last_status = ?,
+                    last_error = ?
+                WHERE id = ? AND claim_owner = ?
+                """).execute(arguments: [status, a.failures, nextAt, a.at.timeIntervalSince1970, sentAt, a.httpStatus, a.error, a.id, owner])
+        }
+    }
+
+    /// Gives back every claim, live or not. Only for a process that holds the state file's
+    /// writer lock: no other process can be sending, so any claim is left by one that died.
+    public func releaseAllClaims() async throws(StoreError) -> Int {
+        try await write { db in
+            try db.execute(sql: "UPDATE deliveries SET claim_owner = NULL, claim_until = NULL WHERE claim_owner IS NOT NULL")
+            return db.changesCount
+        }
+    }
+
+    /// Drops this owner's claims without recording an attempt (it is stopping mid-send).
+    public func releaseClaims(ids: [String], owner: String) async throws(StoreError) {
+        guard !ids.isEmpty else { return }
+        try await write { db in
+            for id in ids {
+                try db.execute(sql: "UPDATE deliveries SET claim_owner = NULL, claim_until = NULL WHERE id = ? AND claim_owner = ?",
+                               arguments: [id, owner])
+            }
+        }
+    }
+
+    // MARK: Channels
+
+    public func disabledChannels() async throws(StoreError) -> [String: DisabledChannel] {
+        try await read { db in
+            var out: [String: DisabledChannel] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT channel, fingerprint, reason, disabled_at FROM channel_state") {
+                let c = DisabledChannel(channel: row["channel"], fingerprint: row["fingerprint"], reason: row["reason"],
+                                        since: Date(timeIntervalSince1970: row["disabled_at"]))
+                out[c.channel] = c
+            }
+            return out
+        }
+    }
+
+    /// Disables a channel and dead-letters what it still had queued, in one transaction.
+    public func disable(_ channel: DisabledChannel) async throws(StoreError) -> Int {
+        try await write { db in
+            try db.execute(sql: """
+                INSERT INTO channel_state (channel, fingerprint, disabled_at, reason) VALUES (?, ?, ?, ?)
+                ON CONFLICT(channel) DO UPDATE SET fingerprint = excluded.fingerprint, disabled_at = excluded.disabled_at,
+                    reason = excluded.reason
+                """, arguments: [channel.channel, channel.fingerprint, channel.since.timeIntervalSince1970, channel.reason])
+            return try Self.deadLetter(channel: channel.channel, reason: "channel disabled: \(channel.reason)",
+                                       now: channel.since.timeIntervalSince1970, db)
+        }
+    }
+
+    private static func deadLetter(channel: String, reason: String, now: Double, _ db: Database) throws -> Int {
+        try db.execute(sql: """
+            UPDATE deliveries SET status = 'dead', last_error = COALESCE(last_error || '; ', '') || ?
+            WHERE channel = ? AND status = 'pending' AND (claim_owner IS NULL OR claim_until <= ?)
+            """, arguments: [reason, channel, now])
+        return db.changesCount
+    }
+
+    public func enable(channels: [String]) async throws(StoreError) {
+        guard !channels.isEmpty else { return }
+        try await write { db in
+            for c in channels { try db.execute(sql: "DELETE FROM channel_state WHERE channel = ?", arguments: [c]) }
+        }
+    }
+
+    // MARK: Listing and replay
+
+    public func deliveries(status: StoredDelivery.Status? = nil, jobId: String? = nil, channel: String? = nil,
+                           limit: Int = 1000) async throws(StoreError) -> [StoredDelivery] {
+        var conditions: [String] = []
+        var arguments: [any DatabaseValueConvertible] = []
+        if let status { conditions.append("status = ?"); arguments.append(status.rawValue) }
+        if let jobId { conditions.append("job_id = ?"); arguments.append(jobId) }
+        if let channel { conditions.append("channel = ?"); arguments.append(channel) }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let args = StatementArguments(arguments + [limit]) ?? StatementArguments()
+        return try await read { db in
+            try Row.fetchAll(db, sql: "SELECT \(Self.columns) FROM deliveries \(filter) ORDER BY created_at, rowid LIMIT ?",
+                             arguments: args).compactMap(Self.stored)
+        }
+    }
+
+    /// The whole outbox now, and again after every commit that changes it (for a test that waits
+    /// on what the dispatcher does, instead of polling).
+    func deliveryUpdates() -> AsyncThrowingStream<[StoredDelivery], any Error> {
+        let observation = ValueObservation.tracking { db in
+            try Row.fetchAll(db, sql: "SELECT \(Self.columns) FROM deliveries ORDER BY created_at, rowid").compactMap(Self.stored)
+        }
+        let pool = self.pool
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    for try await all in observation.values(in: pool) { continuation.yield(all) }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    /// Deliveries whose id starts with `prefix` (a listing shows short ids, as git does).
+    public func deliveries(idPrefix prefix: String) async throws(StoreError) -> [StoredDelivery] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT \(Self.columns) FROM deliveries WHERE substr(id, 1, ?) = ? LIMIT 2",
+                             arguments: [prefix.count, prefix]).compactMap(Self.stored)
+        }
+    }
+
+    /// Queues deliveries again from the start of their retry schedule, due now, marked as one
+    /// `batch` (a replay sends, waits for and reports exactly these); returns the ids queued. One
+    /// that another process is sending right now (a live claim) is left alone.
+    public func requeue(ids: [String], at now: Date, batch: String? = nil) async throws(StoreError) -> [String] {
+        try await write { db in
+            var queued: [String] = []
+            let statement = try db.cachedStatement(sql: """
+                UPDATE deliveries SET status = 'pending', failures = 0, next_at = ?, batch = ?
+                WHERE id = ? AND (claim_owner IS NULL OR claim_until <= ?)
+                """)
+            for id in ids {
+                try statement.execute(arguments: [now.timeIntervalSince1970, batch, id, now.timeIntervalSince1970])
+                if db.changesCount > 0 { queued.append(id) }
+            }
+            return queued
+        }
+    }
+
+    /// The deliveries of a replay batch, in the order they were first queued.
+    public func deliveries(batch: String) async throws(StoreError) -> [StoredDelivery] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT \(Self.columns) FROM deliveries WHERE batch = ? ORDER BY created_at, rowid",
+                             arguments: [batch]).compactMap(Self.stored)
+        }
+    }
+
+    /// How many deliveries of these jobs (or of this replay batch) are still pending on the given
+    /// channels, and the earliest time one of them is due. With `countAll` false the count is
+    /// 0 or 1 (enough to know whether to wait), which stays cheap for a large outbox.
+    public func pending(jobIds: [String]?, batch: String? = nil, channels: [String], countAll: Bool = true) async throws(StoreError) -> PendingSummary {
+        guard !channels.isEmpty else { return PendingSummary(count: 0, nextAt: nil) }
+        var filter = "status = 'pending' AND channel IN (\(channels.map { _ in "?" }.joined(separator: ",")))"
+        var arguments: [any DatabaseValueConvertible] = channels
+        if let jobIds {
+            filter += " AND job_id IN (\(jobIds.map { _ in "?" }.joined(separator: ",")))"
+            arguments += jobIds as [any DatabaseValueConvertible]
+        }
+        if let batch {
+            // Through the batch index: a replay's check costs what is still pending, not its size.
+            filter += " AND batch = ?"
+            arguments.append(batch)
+        }
+        let args = StatementArguments(arguments) ?? StatementArguments()
+        let countSQL = countAll ? "SELECT COUNT(*) FROM deliveries WHERE \(filter)"
+                                : "SELECT COUNT(*) FROM (SELECT 1 FROM deliveries WHERE \(filter) LIMIT 1)"
+        let nextSQL = "SELECT MIN(next_at) FROM deliveries WHERE \(filter)"
+        return try await read { db in
+            let count = try Int.fetchOne(db, sql: countSQL, arguments: args) ?? 0
+            guard count > 0 else { return PendingSummary(count: 0, nextAt: nil) }
+            let next = try Double.fetchOne(db, sql: nextSQL, arguments: args)
+            return PendingSummary(count: count, nextAt: next.map(Date.init(timeIntervalSince1970:)))
+        }
+    }
+}

@@ -1,0 +1,269 @@
+import Foundation
+import GRDB
+import TamwatchModel
+import TamwatchStore
+
+/// The SQLite state file (WAL): per job the last snapshot and counters, and every event.
+///
+/// A snapshot and the events it produced are committed in one transaction before anything is
+/// printed or sent; an event is marked emitted only after it was written out, so a crash at any
+/// point loses nothing and a restart re-emits only what may not have reached stdout.
+public final class StateStore: Sendable {
+    public let path: String
+    let pool: DatabasePool
+
+    /// The tables a tamwatch state file may hold (its own, GRDB's, SQLite's).
+    static let knownTables: Set<String> = ["jobs", "events", "deliveries", "channel_state", "grdb_migrations", "sqlite_sequence", "sqlite_stat1"]
+
+    /// Opens (creating it if missing) and upgrades the state file. `readOnly` opens an existing
+    /// file for listing while another process writes to it: nothing is created or changed.
+    public init(path: String, readOnly: Bool = false) throws(StoreError) {
+        self.path = path
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        config.readonly = readOnly
+        if !readOnly {
+            config.prepareDatabase { db in
+                // WAL + NORMAL survives a killed process; only a power loss can drop the last commits.
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            }
+        }
+        do {
+            try Self.checkIsTamwatch(path)
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            if !readOnly, !folder.isEmpty, !FileManager.default.fileExists(atPath: folder) {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            }
+            pool = try DatabasePool(path: path, configuration: config)
+            if readOnly {
+                guard try pool.read({ try Self.migrator.hasCompletedMigrations($0) }) else {
+                    throw StoreError(path: path, message: "it was written by an older tamwatch; run tamwatch watch or replay on it once to upgrade it",
+                                     kind: .outdated)
+                }
+            } else {
+                try Self.migrator.migrate(pool)
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw Self.storeError(path, error)
+        }
+    }
+
+    /// Refuses, before anything is created or changed, a file that is not SQLite or holds
+    /// tables that are not tamwatch's: a mistyped `--state` must not turn another program's
+    /// database into a state file.
+    private static func checkIsTamwatch(_ path: String) throws {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+              let size = attributes[.size] as? Int, size > 0 else { return }
+        var config = Configuration()
+        config.readonly = true
+        let tables: [String]
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: config)
+            tables = try queue.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") }
+            try queue.close()
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            throw StoreError(path: path, message: "it is not an SQLite database; is --state (or state.path) the right file?", kind: .notTamwatch)
+        }
+        let foreign = tables.filter { !knownTables.contains($0) }.sorted()
+        if !foreign.isEmpty {
+            let shown = foreign.prefix(5).joined(separator: ", ") + (foreign.count > 5 ? ", …" : "")
+            throw StoreError(path: path, message: "it is an SQLite database with tables that are not tamwatch's (\(shown)); "
+                + "is --state (or state.path) the right file?", kind: .notTamwatch)
+        }
+    }
+
+    /// Every schema change, in order. Never edit a shipped migration; add a new one.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-jobs-and-events") { db in
+            try db.execute(sql: """
+                CREATE TABLE jobs (
+                    job_id TEXT PRIMARY KEY NOT NULL,
+                    state TEXT NOT NULL,
+                    labels TEXT NOT NULL DEFAULT '{}',
+                    updated_at REAL NOT NULL
+                );
+                CREATE TABLE events (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    job_id TEXT NOT NULL,
+                    sequence INTEGER NOT NULL,
+                    type TEXT NOT NULL,
+                    occurred_at REAL NOT NULL,
+                    body TEXT NOT NULL,
+                    emitted INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE INDEX events_by_job ON events(job_id, sequence);
+                CREATE INDEX events_not_emitted ON events(job_id) WHERE emitted = 0;
+                """)
+        }
+        migrator.registerMigration("v2-outbox") { db in
+            try db.execute(sql: """
+                ALTER TABLE jobs ADD COLUMN throttle TEXT NOT NULL DEFAULT '{}';
+                CREATE TABLE deliveries (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    event_id TEXT NOT NULL,
+                    job_id TEXT NOT NULL,
+                    event_type TEXT NOT NULL,
+                    channel TEXT NOT NULL,
+                    rule TEXT NOT NULL,
+                    content_type TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    message_extra TEXT,
+                    folded INTEGER NOT NULL DEFAULT 0,
+                    render_error TEXT,
+                    status TEXT NOT NULL DEFAULT 'pending',
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    failures INTEGER NOT NULL DEFAULT 0,
+                    next_at REAL NOT NULL,
+                    claimed_by INTEGER,
+                    created_at REAL NOT NULL,
+                    last_attempt_at REAL,
+                    sent_at REAL,
+                    last_status INTEGER,
+                    last_error TEXT
+                );
+                CREATE INDEX deliveries_due ON deliveries(channel, next_at, created_at) WHERE status = 'pending';
+                CREATE INDEX deliveries_by_job ON deliveries(job_id, created_at);
+                CREATE TABLE channel_state (
+                    channel TEXT PRIMARY KEY NOT NULL,
+                    fingerprint TEXT NOT NULL,
+                    disabled_at REAL NOT NULL,
+                    reason TEXT NOT NULL
+                );
+                """)
+        }
+        migrator.registerMigration("v3-claim-leases") { db in
+            // Claims become leases (an owner id and an expiry) instead of process ids.
+            try db.execute(sql: """
+                ALTER TABLE deliveries ADD COLUMN claim_owner TEXT;
+                ALTER TABLE deliveries ADD COLUMN claim_until REAL;
+                UPDATE deliveries SET claimed_by = NULL;
+                """)
+        }
+        migrator.registerMigration("v4-replay-batches") { db in
+            // A replay marks what it queues, so that it sends, waits for and reports exactly those.
+            try db.execute(sql: """
+                ALTER TABLE deliveries ADD COLUMN batch TEXT;
+                CREATE INDEX deliveries_by_batch ON deliveries(batch, status) WHERE batch IS NOT NULL;
+                """)
+        }
+        return migrator
+    }
+
+    public func job(_ jobId: String) async throws(StoreError) -> StoredJob? {
+        try await read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT state, labels, throttle FROM jobs WHERE job_id = ?", arguments: [jobId]) else {
+                return nil
+            }
+            var job = Self.storedJob(jobId: jobId, state: row["state"], labels: row["labels"])
+            if let text: String = row["throttle"], let json = try? JSONValue.parse(text) { job?.throttle = ThrottleState(json: json) }
+            return job
+        }
+    }
+
+    /// Stores the new state, the events and the deliveries they caused (the outbox) in one
+    /// transaction. Returns the events that were new (an id already stored is never stored, or
+    /// announced, twice); a delivery is queued only with its event's first storing. `flushed`
+    /// deliveries (held-back events a throttle releases) are queued whatever the events.
+    public func commit(jobId: String, state: WatchState, labels: [String: String], events: [Event],
+                       deliveries: [Delivery] = [], flushed: [Delivery] = [], throttle: ThrottleState? = nil,
+                       at now: Date) async throws(StoreError) -> [Event] {
+        let stateText = state.json.serialized()
+        let labelsText = Self.labelsJSON(labels)
+        let throttleText = throttle?.json.serialized()
+        let rows = events.map { ($0, $0.json.serialized()) }
+        return try await write { db in
+            try db.cachedStatement(sql: """
+                INSERT INTO jobs (job_id, state, labels, updated_at, throttle) VALUES (?, ?, ?, ?, COALESCE(?, '{}'))
+                ON CONFLICT(job_id) DO UPDATE SET state = excluded.state, labels = excluded.labels,
+                    updated_at = excluded.updated_at, throttle = COALESCE(?, jobs.throttle)
+                """).execute(arguments: [jobId, stateText, labelsText, now.timeIntervalSince1970, throttleText, throttleText])
+            var inserted: [Event] = []
+            var newIDs = Set<String>()
+            for (event, body) in rows {
+                try db.cachedStatement(sql: """
+                    INSERT OR IGNORE INTO events (id, job_id, sequence, type, occurred_at, body) VALUES (?, ?, ?, ?, ?, ?)
+                    """).execute(arguments: [event.id, event.jobId, event.sequence, event.type.rawValue,
+                                     event.occurredAt.timeIntervalSince1970, body])
+                if db.changesCount > 0 {
+                    inserted.append(event)
+                    newIDs.insert(event.id)
+                }
+            }
+            for d in deliveries where newIDs.contains(d.eventId) {
+                try Self.insert(d, at: now, db)
+            }
+            for d in flushed { try Self.insert(d, at: now, db) }
+            return inserted
+        }
+    }
+
+    /// Events stored but not yet written out, oldest first.
+    public func pendingEvents(jobId: String) async throws(StoreError) -> [Event] {
+        try await events(jobId: jobId, onlyPending: true)
+    }
+
+    public func markEmitted(_ ids: [String]) async throws(StoreError) {
+        guard !ids.isEmpty else { return }
+        try await write { db in
+            for id in ids { try db.execute(sql: "UPDATE events SET emitted = 1 WHERE id = ?", arguments: [id]) }
+        }
+    }
+
+    /// Every stored event of a job, by sequence.
+    public func events(jobId: String, onlyPending: Bool = false) async throws(StoreError) -> [Event] {
+        let sql = "SELECT body FROM events WHERE job_id = ?" + (onlyPending ? " AND emitted = 0" : "") + " ORDER BY sequence"
+        return try await read { db in
+            try String.fetchAll(db, sql: sql, arguments: [jobId])
+                .compactMap { try? JSONValue.parse($0) }.compactMap(Event.init(json:))
+        }
+    }
+
+    // MARK: - Plumbing
+
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+        do { return try await pool.read(body) } catch { throw Self.storeError(path, error) }
+    }
+
+    /// Writes run in a task of their own, so a Ctrl-C arriving mid-commit cannot cut a
+    /// snapshot off from its events: the commit finishes, then the watch stops.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+        let pool = self.pool
+        let result = await Task { () -> Result<T, any Error> in
+            do { return .success(try await pool.write(body)) } catch { return .failure(error) }
+        }.value
+        switch result {
+        case .success(let value): return value
+        case .failure(let error): throw Self.storeError(path, error)
+        }
+    }
+
+    /// What went wrong, said for a person; corruption is named as such.
+    static func storeError(_ path: String, _ error: any Error) -> StoreError {
+        if let db = error as? DatabaseError {
+            let message = db.message ?? "\(db.resultCode)"
+            switch db.resultCode {
+            case .SQLITE_CORRUPT: return StoreError(path: path, message: "SQLite: \(message)", kind: .corrupt)
+            case .SQLITE_NOTADB: return StoreError(path: path, message: "it is not an SQLite database", kind: .notTamwatch)
+            default: return StoreError(path: path, message: message)
+            }
+        }
+        if error is CancellationError { return StoreError(path: path, message: "interrupted") }
+        return StoreError(path: path, message: "\(error)")
+    }
+
+    private static func labelsJSON(_ labels: [String: String]) -> String {
+        JSONValue.object(labels.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }).serialized()
+    }
+
+    private static func storedJob(jobId: String, state: String, labels: String) -> StoredJob? {
+        guard let json = try? JSONValue.parse(state), let watchState = WatchState(json: json) else { return nil }
+        var out: [String: String] = [:]
+        if case .object(let members)? = try? JSONValue.parse(labels) {
+            for (k, v) in members { out[k] = v.stringValue ?? "" }
+        }
+        return StoredJob(jobId: jobId, state: watchState, labels: out)
+    }
+}

@@ -1,0 +1,26 @@
+import Foundation
+
+/// What one attempt came to, as the dispatcher records it.
+public struct AttemptRecord: Sendable {
+    public enum Result: Sendable, Equatable {
+        case sent
+        case retry(at: Date)
+        case dead
+    }
+
+    public var id: String
+    public var result: Result
+    public var at: Date
+    public var failures: Int
+    public var httpStatus: Int?
+    public var error: String?
+
+    public init(id: String, result: Result, at: Date, failures: Int, httpStatus: Int? = nil, error: String? = nil) {
+        self.id = id
+        self.result = result
+        self.at = at
+        self.failures = failures
+        self.httpStatus = httpStatus
+        self.error = error
+    }
+}

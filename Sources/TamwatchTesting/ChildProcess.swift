@@ -1,0 +1,205 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+/// A real process (`tamwatch`, a Python server, a shell), its stdout lines and stderr collected
+/// as they arrive.
+///
+/// Spawned with posix_spawn, an empty signal mask and default signal dispositions (the test's
+/// concurrency threads block signals, and a child inherits that mask), in a process group of its
+/// own, so SIGTERM to the group ends it and anything it started. Its exit is awaited: `stop()`
+/// returns once the process is gone.
+public final class ChildProcess: Sendable {
+    public let pid: Int32
+    private let state = Mutex(State())
+    private let exited = DispatchSemaphore(value: 0)
+
+    private struct State {
+        var lines: [String] = []
+        var partial = ""
+        var errText = ""
+        var openPipes = 2
+        var status: Int32?
+        var waiters: [(id: UInt64, check: @Sendable (State) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
+        var finished: Bool { status != nil && openPipes == 0 }
+        var nextWaiter: UInt64 = 0
+    }
+
+    /// The `tamwatch` binary next to the test bundle (or `$TAMWATCH_BIN`).
+    public static var binary: String {
+        if let bin = ProcessInfo.processInfo.environment["TAMWATCH_BIN"] { return bin }
+        var dir = Bundle.main.bundleURL
+        if dir.pathExtension == "xctest" { dir = dir.deletingLastPathComponent() }
+        return dir.appendingPathComponent("tamwatch").path
+    }
+
+    public init(_ arguments: [String], environment: [String: String] = [:], executable: String = ChildProcess.binary,
+         directory: URL? = nil) throws {
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "OPENFUNNEL_API_KEY")
+        env.removeValue(forKey: "TAMWATCH_CONFIG")
+        env.merge(environment) { _, new in new }
+        var out: [Int32] = [0, 0], err: [Int32] = [0, 0]
+        guard pipe(&out) == 0, pipe(&err) == 0 else { throw ChildError.spawn("pipe: \(String(cString: strerror(errno)))") }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, out[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, err[1], 2)
+        for fd in [out[0], out[1], err[0], err[1]] { posix_spawn_file_actions_addclose(&actions, fd) }
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        var defaults = sigset_t()
+        sigfillset(&defaults)
+        sigdelset(&defaults, SIGKILL)
+        sigdelset(&defaults, SIGSTOP)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
+
+        // A working directory other than the test's: through a shell's cd, then exec.
+        var program = executable
+        var args = [executable] + arguments
+        if let directory {
+            program = "/bin/sh"
+            args = ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", directory.path, executable] + arguments
+        }
+        let argv = args.map { strdup($0) } + [nil]
+        let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var child: pid_t = 0
+        let spawned = posix_spawn(&child, program, &actions, &attributes, argv, envp)
+        close(out[1])
+        close(err[1])
+        guard spawned == 0 else {
+            close(out[0])
+            close(err[0])
+            throw ChildError.spawn("\(executable): \(String(cString: strerror(spawned)))")
+        }
+        pid = child
+        let (stdoutFD, stderrFD, spawnedPID) = (out[0], err[0], child)
+        Thread { [self] in self.read(stdoutFD, isStdout: true) }.start()
+        Thread { [self] in self.read(stderrFD, isStdout: false) }.start()
+        Thread { [self] in
+            var status: Int32 = 0
+            while waitpid(spawnedPID, &status, 0) < 0, errno == EINTR {}
+            let code = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+            self.update { $0.status = code }
+            self.exited.signal()
+        }.start()
+    }
+
+    private func read(_ fd: Int32, isStdout: Bool) {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = Glibc.read(fd, &buffer, buffer.count)
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { break }
+            let text = String(decoding: buffer[0..<n], as: UTF8.self)
+            update { s in
+                if isStdout {
+                    s.partial += text
+                    while let nl = s.partial.firstIndex(of: "\n") {
+                        s.lines.append(String(s.partial[..<nl]))
+                        s.partial = String(s.partial[s.partial.index(after: nl)...])
+                    }
+                } else {
+                    s.errText += text
+                }
+            }
+        }
+        close(fd)
+        update { s in
+            if isStdout, !s.partial.isEmpty { s.lines.append(s.partial); s.partial = "" }
+            s.openPipes -= 1
+        }
+    }
+
+    /// Changes the state, then wakes every waiter whose condition now holds.
+    private func update(_ change: (inout State) -> Void) {
+        let ready = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+            change(&s)
+            let current = s
+            let done = s.waiters.filter { $0.check(current) }
+            s.waiters.removeAll { w in done.contains { $0.id == w.id } }
+            return done.map(\.continuation)
+        }
+        ready.forEach { $0.resume() }
+    }
+
+    public var stdoutLines: [String] { state.withLock { $0.lines } }
+    public var stderr: String { state.withLock { $0.errText } }
+    private var finished: Bool { state.withLock { $0.finished } }
+
+    /// Suspends until `condition` holds (checked on every change: a line, stderr text, the exit),
+    /// or the timeout passes; returns whether it holds.
+    private func wait(timeout: Duration, _ condition: @escaping @Sendable (State) -> Bool) async -> Bool {
+        let id = state.withLock { s -> UInt64 in s.nextWaiter += 1; return s.nextWaiter }
+        let timer = Task { [self] in
+            try? await Task.sleep(for: timeout)
+            let stale = state.withLock { s -> CheckedContinuation<Void, Never>? in
+                guard let i = s.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return s.waiters.remove(at: i).continuation
+            }
+            stale?.resume()
+        }
+        defer { timer.cancel() }
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let now = state.withLock { s -> Bool in
+                if condition(s) { return true }
+                s.waiters.append((id, condition, c))
+                return false
+            }
+            if now { c.resume() }
+        }
+        return state.withLock { condition($0) }
+    }
+
+    /// Waits until a condition on stdout holds (or the process has ended and its output is read).
+    public func waitFor(timeout: Duration = .seconds(60), _ condition: @escaping @Sendable ([String]) -> Bool) async throws {
+        guard await wait(timeout: timeout, { condition($0.lines) || $0.finished }) else { throw ChildError.timeout(stderr) }
+    }
+
+    /// Waits until a condition on stderr holds.
+    public func waitForStderr(timeout: Duration = .seconds(60), _ condition: @escaping @Sendable (String) -> Bool) async throws {
+        guard await wait(timeout: timeout, { condition($0.errText) || $0.finished }), condition(stderr) else { throw ChildError.timeout(stderr) }
+    }
+
+    /// Waits for the process to exit and all it wrote to be read; kills it past the timeout.
+    public func exitCode(timeout: Duration = .seconds(120)) async throws -> Int32 {
+        guard await wait(timeout: timeout, { $0.finished }) else {
+            stop()
+            throw ChildError.timeout(stderr)
+        }
+        return state.withLock { $0.status ?? -1 }
+    }
+
+    /// Kills the process with SIGKILL and waits until all it wrote has been read.
+    public func sigkill() async throws {
+        kill(pid, SIGKILL)
+        _ = try await exitCode()
+    }
+
+    /// SIGTERM to its process group, then SIGKILL if it is still there after two seconds; returns
+    /// once it has exited (a short wait: it runs in `defer` blocks, which cannot await).
+    public func stop() {
+        if state.withLock({ $0.status }) == nil {
+            kill(-pid, SIGTERM)
+            if exited.wait(timeout: .now() + 2) == .timedOut {
+                kill(-pid, SIGKILL)
+                _ = exited.wait(timeout: .now() + 10)
+            } else {
+                exited.signal()  // leave it signalled for anyone else who waits
+            }
+        }
+        // Whatever it started in its group goes with it.
+        kill(-pid, SIGKILL)
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import Synchronization
+import TamwatchModel
+
+/// A clock the test moves by hand. `sleep` returns at once and moves it forward, so a watch
+/// that backs off for minutes finishes in microseconds.
+public final class ManualClock: WatchClock, Sendable {
+    private let current: Mutex<(wall: Date, uptime: Duration)>
+    private let slept = Mutex<[Duration]>([])
+    /// Moves the wall clock (only) by this much on every sleep: a clock that keeps being reset.
+    public let wallJumpPerSleep: TimeInterval
+    /// When true (the default) a sleep moves the clock and returns at once; when false it waits
+    /// until `advance` reaches its end, so a test decides when time passes.
+    public let autoAdvance: Bool
+    private let sleepers = Mutex<[(until: Duration, id: UInt64, continuation: CheckedContinuation<Void, any Error>)]>([])
+    private let nextSleeper = Mutex<UInt64>(0)
+
+    public init(_ start: Date = Date(timeIntervalSince1970: 1_800_000_000), wallJumpPerSleep: TimeInterval = 0, autoAdvance: Bool = true) {
+        current = Mutex((start, .seconds(1000)))
+        self.wallJumpPerSleep = wallJumpPerSleep
+        self.autoAdvance = autoAdvance
+    }
+
+    public func now() -> Date { current.withLock { $0.wall } }
+
+    public func uptime() -> Duration { current.withLock { $0.uptime } }
+
+    public func sleep(for duration: Duration) async throws {
+        try Task.checkCancellation()
+        slept.withLock { $0.append(duration) }
+        guard autoAdvance else {
+            let until = uptime() + duration
+            let id = nextSleeper.withLock { $0 += 1; return $0 }
+            try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+                    if until <= uptime() || Task.isCancelled { c.resume(); return }
+                    sleepers.withLock { $0.append((until, id, c)) }
+                }
+            } onCancel: {
+                let cancelled = sleepers.withLock { list -> CheckedContinuation<Void, any Error>? in
+                    guard let i = list.firstIndex(where: { $0.id == id }) else { return nil }
+                    return list.remove(at: i).continuation
+                }
+                cancelled?.resume(throwing: CancellationError())
+            }
+            return
+        }
+        advance(duration)
+        if wallJumpPerSleep != 0 { jumpWall(by: wallJumpPerSleep) }
+        await Task.yield()
+    }
+
+    /// Real time passes: both clocks move, and sleepers whose time has come wake up.
+    public func advance(_ d: Duration) {
+        let now = current.withLock { c -> Duration in
+            c.wall = c.wall.addingTimeInterval(d.seconds)
+            c.uptime += d
+            return c.uptime
+        }
+        let due = sleepers.withLock { list -> [CheckedContinuation<Void, any Error>] in
+            let ready = list.filter { $0.until <= now }.map(\.continuation)
+            list.removeAll { $0.until <= now }
+            return ready
+        }
+        due.forEach { $0.resume() }
+    }
+
+    /// Someone sets the wall clock: only it moves.
+    public func jumpWall(by seconds: TimeInterval) { current.withLock { $0.wall = $0.wall.addingTimeInterval(seconds) } }
+
+    public var sleeps: [Duration] { slept.withLock { $0 } }
+
+    /// Monotonic seconds for the simulator, on the same hand-moved time.
+    public var seconds: @Sendable () -> Double { { [self] in self.now().timeIntervalSince1970 } }
+}

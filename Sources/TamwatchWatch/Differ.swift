@@ -1,0 +1,174 @@
+import Foundation
+import TamwatchModel
+
+/// The differ's answer: the state to store and the events to announce, in order.
+public struct DiffResult: Sendable, Equatable {
+    public var state: WatchState
+    public var events: [Event]
+    /// Values the API sent that made no sense and were clamped (for the log).
+    public var warnings: [String] = []
+}
+
+/// Turns successive snapshots of one job into events. Pure: no I/O and no clock reads.
+public enum Differ {
+    /// At most this many band or milestone events from one observation, whatever the API claims.
+    static let burstLimit = 100
+
+    public static func diff(previous: WatchState?, current: JobSnapshot, at now: Date,
+                            settings: DiffSettings, labels: [String: String] = [:]) -> DiffResult {
+        var b = EventBuilder(state: previous ?? WatchState(lastProgressAt: now), current: current, now: now, labels: labels)
+
+        guard let last = b.state.snapshot else {
+            // First observation: the baseline. Work done before the watch began is not announced.
+            b.emit(.statusChanged, key: "status:0", [("from", .null), ("to", .string(current.status.rawValue))])
+            b.state.bandsAnnounced = b.bandsDone ?? 0
+            b.state.processedHighWater = max(0, current.processed ?? 0)
+            b.state.lastProgressAt = now
+            b.announceDegraded(last: nil)
+            b.announceCredits()
+            b.announceTerminal()
+            b.state.snapshot = current
+            return DiffResult(state: b.state, events: b.events, warnings: b.warnings)
+        }
+
+        var progressed = false
+        if current.status != last.status {
+            b.state.statusChanges += 1
+            b.emit(.statusChanged, key: "status:\(b.state.statusChanges)",
+                   [("from", .string(last.status.rawValue)), ("to", .string(current.status.rawValue))])
+            progressed = true
+        }
+
+        if let done = b.bandsDone, done > b.state.bandsAnnounced {
+            let first = b.state.bandsAnnounced + 1
+            let last = min(done, b.state.bandsAnnounced + burstLimit)
+            for band in first...last {
+                b.emit(.bandCompleted, key: "band:\(band)",
+                       [("band", .int(Int64(band))), ("bands_done", .int(Int64(done))),
+                        ("bands_total", .optional(current.bandsTotal)), ("processed", .optional(current.processed))])
+            }
+            if last < done {
+                b.warnings.append("job \(current.jobId): bands_done jumped from \(b.state.bandsAnnounced) to \(done) in one poll; "
+                    + "announced bands \(first)-\(last) only")
+            }
+            b.state.bandsAnnounced = done
+            progressed = true
+        }
+
+        if let processed = current.processed, processed > b.state.processedHighWater {
+            let reached = settings.milestones(above: b.state.processedHighWater, upTo: processed, limit: burstLimit + 1)
+            for milestone in reached.prefix(burstLimit) {
+                b.emit(.processedMilestone, key: "milestone:\(milestone)",
+                       [("milestone", .int(Int64(milestone))), ("processed", .int(Int64(processed)))])
+            }
+            if reached.count > burstLimit {
+                b.warnings.append("job \(current.jobId): processed jumped from \(b.state.processedHighWater) to \(processed) in one poll; "
+                    + "announced the first \(burstLimit) milestones only")
+            }
+            b.state.processedHighWater = processed
+        }
+
+        if current.processed != last.processed || current.progressMessage != last.progressMessage {
+            let delta: JSONValue
+            if let after = current.processed, let before = last.processed { delta = .int(Int64(after - before)) } else { delta = .null }
+            b.emit(.progress, key: "progress:\(b.state.sequence + 1)",
+                   [("processed", .optional(current.processed)), ("processed_delta", delta),
+                    ("progress_message", .optional(current.progressMessage))])
+            progressed = true
+        }
+
+        b.announceDegraded(last: last)
+        b.announceCredits()
+
+        if progressed {
+            b.state.lastProgressAt = now
+            b.state.stallAnnounced = false
+        } else if current.status == .running, !b.state.stallAnnounced, let stallAfter = settings.stallAfter {
+            let idle = now.timeIntervalSince(b.state.lastProgressAt)
+            if idle >= stallAfter.seconds {
+                b.state.stalls += 1
+                b.state.stallAnnounced = true
+                b.emit(.stalled, key: "stalled:\(b.state.stalls)", [("stalled_for_seconds", .int(Int64(idle.rounded(.down))))])
+            }
+        }
+
+        b.announceTerminal()
+        b.state.snapshot = current
+        return DiffResult(state: b.state, events: b.events, warnings: b.warnings)
+    }
+
+    /// The `watch.error` event for a job that can no longer be watched.
+    public static func watchError(previous: WatchState?, jobId: String, kind: String, httpStatus: Int?,
+                                  message: String, at now: Date, labels: [String: String] = [:]) -> DiffResult {
+        var state = previous ?? WatchState(lastProgressAt: now)
+        state.sequence += 1
+        state.watchErrors += 1
+        let event = Event(id: Event.makeID(jobId: jobId, type: .watchError, key: "error:\(state.watchErrors)"),
+                          type: .watchError, jobId: jobId, sequence: state.sequence, occurredAt: now,
+                          data: .object([("kind", .string(kind)), ("http_status", .optional(httpStatus)),
+                                         ("message", .string(message))]),
+                          job: Event.jobSummary(state.snapshot), labels: labels)
+        return DiffResult(state: state, events: [event])
+    }
+}
+
+/// Accumulates one observation's events, numbering them from the stored sequence.
+private struct EventBuilder {
+    var state: WatchState
+    var events: [Event] = []
+    var warnings: [String] = []
+    let current: JobSnapshot
+    let now: Date
+    let labels: [String: String]
+    /// `bands_done`, at most `bands_total` when that is known: a count past the total is the
+    /// API's mistake, not bands to announce.
+    let bandsDone: Int?
+    /// Built on the first event only: most polls change nothing and need no summary.
+    lazy var job: JSONValue = Event.jobSummary(current)
+
+    init(state: WatchState, current: JobSnapshot, now: Date, labels: [String: String]) {
+        self.state = state
+        self.current = current
+        self.now = now
+        self.labels = labels
+        var done = current.bandsDone.map { max(0, $0) }
+        if let d = done, let total = current.bandsTotal, total > 0, d > total {
+            warnings.append("job \(current.jobId): bands_done \(d) exceeds bands_total \(total); counted as \(total)")
+            done = total
+        }
+        bandsDone = done
+    }
+
+    mutating func emit(_ type: EventType, key: String, _ data: [(String, JSONValue)]) {
+        state.sequence += 1
+        events.append(Event(id: Event.makeID(jobId: current.jobId, type: type, key: key), type: type,
+                            jobId: current.jobId, sequence: state.sequence, occurredAt: now,
+                            data: .object(data), job: job, labels: labels))
+    }
+
+    /// The job is degraded while either flag says so; only the change from not degraded to
+    /// degraded is news. `source` names the flag that turned it (the job's when both did).
+    mutating func announceDegraded(last: JobSnapshot?) {
+        func degraded(_ s: JobSnapshot?) -> Bool { s?.degraded == true || s?.manifest?.degraded == true }
+        guard degraded(current), !degraded(last) else { return }
+        state.degradedEvents += 1
+        let source = current.degraded == true ? "job" : "manifest"
+        emit(.degraded, key: "degraded:\(state.degradedEvents)", [("source", .string(source))])
+    }
+
+    mutating func announceCredits() {
+        guard let credits = current.manifest?.creditsConsumed, credits != state.lastCredits else { return }
+        state.creditEvents += 1
+        state.lastCredits = credits
+        emit(.creditsConsumed, key: "credits:\(state.creditEvents)",
+             [("credits_consumed", .number(credits)), ("unique_count", .optional(current.manifest?.uniqueCount))])
+    }
+
+    mutating func announceTerminal() {
+        guard current.status.isTerminal, !state.terminalAnnounced else { return }
+        state.terminalAnnounced = true
+        emit(.terminal, key: "terminal:\(current.status.rawValue)",
+             [("status", .string(current.status.rawValue)), ("error_message", .optional(current.errorMessage)),
+              ("manifest", current.manifest?.json ?? .null)])
+    }
+}

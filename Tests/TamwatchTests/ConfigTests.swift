@@ -1,0 +1,259 @@
+import Foundation
+@testable import TamwatchConfig
+@testable import TamwatchDelivery
+@testable import TamwatchHTTP
+@testable import TamwatchModel
+@testable import TamwatchTesting
+import Testing
+
+@Suite("Configuration")
+struct ConfigTests {
+    let env = ["OPENFUNNEL_API_KEY": "of_test", "SLACK_URL": "https://hooks.slack.com/x", "EMPTY": ""]
+
+    func parse(_ text: String, env: [String: String]? = nil) throws(ConfigErrors) -> TamwatchConfig {
+        try ConfigLoader(environment: env ?? self.env).parse(text, file: "conf/tamwatch.yaml", baseDirectory: "/etc/tw")
+    }
+
+    /// The single error a config produces.
+    func error(_ text: String) -> ConfigError? {
+        do {
+            _ = try parse(text)
+            return nil
+        } catch {
+            return error.errors.first
+        }
+    }
+
+    @Test("the documented example in config/tamwatch.yaml loads")
+    func documentedExample() throws {
+        let path = try #require(ResourceLocator.directory("config")) + "/tamwatch.yaml"
+        let env = ["OPENFUNNEL_API_KEY": "of_x", "SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T/B/X",
+                   "WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "SMTP_PASSWORD": "pw"]
+        let config = try ConfigLoader(environment: env).load(path: path)
+        #expect(config.api.key == "of_x")
+        #expect(config.api.pollInterval == .seconds(10))
+        #expect(config.channels.map(\.name).sorted() == ["ops", "owner", "pipeline"])
+        #expect(config.rules.map(\.name) == ["finished", "sales-progress", "everything-to-pipeline"])
+        #expect(config.rules[0].matchers.map(\.op) == [.equal, .greaterOrEqual])
+        #expect(config.rules[1].throttle == .seconds(600))
+        let pipeline = try #require(config.channels.first { $0.name == "pipeline" })
+        #expect(pipeline.retrySchedule == .webhookDefault)
+        #expect(pipeline.concurrency == 16)
+        #expect(pipeline.headers == [HTTPHeader("x-source", "tamwatch")])
+        // Its templates (the shipped ones) load, and every rule's template exists.
+        let setup = try DeliverySetup.load(config, transport: CurlTransport())
+        #expect(setup.channels.map(\.config.name).sorted() == ["ops", "owner", "pipeline"])
+        #expect(config.statePath.hasSuffix("config/tamwatch.sqlite"))
+        // Without its secrets in the environment, the example names each missing one.
+        do {
+            _ = try ConfigLoader(environment: ["OPENFUNNEL_API_KEY": "of_x"]).load(path: path)
+            Issue.record("expected errors for the unset secrets")
+        } catch {
+            #expect(error.errors.map(\.key) == ["channels.ops.url", "channels.pipeline.secret", "channels.owner.password"])
+        }
+    }
+
+    @Test("values, defaults and ${VAR:-default} expansion")
+    func values() throws {
+        let c = try parse("""
+            api:
+              base_url: ${API_URL:-http://127.0.0.1:8787}
+              key: ${OPENFUNNEL_API_KEY}
+              poll_interval: 50ms
+            state:
+              path: data/state.sqlite
+            watch:
+              milestone_every: 5000
+              stall_after: "off"
+            """)
+        #expect(c.api.baseURL == "http://127.0.0.1:8787")
+        #expect(c.api.key == "of_test")
+        #expect(c.api.pollInterval == .milliseconds(50))
+        #expect(c.statePath == "/etc/tw/data/state.sqlite")
+        #expect(c.watch.milestones == .every(5000))
+        #expect(c.watch.stallAfter == nil)
+        #expect(try parse("api:\n  key: \"a$${B}c${EMPTY:-d}\"\n").api.key == "a${B}cd")
+        let empty = try parse("")
+        #expect(empty.api.pollInterval == .seconds(10) && empty.statePath == "/etc/tw/tamwatch.sqlite")
+    }
+
+    @Test("an unknown key names file, line and key")
+    func unknownKey() throws {
+        let e = try #require(error("api:\n  poll_intervall: 10s\n"))
+        #expect(e.file == "conf/tamwatch.yaml" && e.line == 2 && e.key == "api.poll_intervall")
+        #expect(e.description.hasPrefix("conf/tamwatch.yaml:2:3: api.poll_intervall: unknown key"))
+    }
+
+    @Test("a bad duration names file, line and key")
+    func badDuration() throws {
+        let e = try #require(error("api:\n  key: k\nwatch:\n  stall_after: 30 minutes\n"))
+        #expect(e.line == 4 && e.key == "watch.stall_after")
+        #expect(e.message.contains("not a duration"))
+    }
+
+    @Test("a missing environment variable names file, line and key")
+    func missingEnv() throws {
+        let e = try #require(error("channels:\n  ops: { type: slack, url: \"${SLACK_WEBHOOK_URL}\" }\n"))
+        #expect(e.line == 2 && e.key == "channels.ops.url")
+        #expect(e.message.contains("SLACK_WEBHOOK_URL is not set"))
+    }
+
+    @Test("an unknown channel in a rule names file, line and key")
+    func unknownChannel() throws {
+        let e = try #require(error("""
+            channels:
+              ops: { type: slack, url: "${SLACK_URL}" }
+            rules:
+              - name: r
+                on: [job.terminal]
+                to: [opps]
+            """))
+        #expect(e.line == 6 && e.key == "rules[0].to")
+        #expect(e.message.contains("unknown channel 'opps'") && e.message.contains("ops"))
+    }
+
+    @Test("a bad matcher names file, line and key")
+    func badMatcher() throws {
+        let e = try #require(error("""
+            channels:
+              ops: { type: slack, url: "https://x" }
+            rules:
+              - name: r
+                on: ["*"]
+                where: ["job.processed >= lots"]
+                to: [ops]
+            """))
+        #expect(e.line == 6 && e.key == "rules[0].where")
+        #expect(e.message.contains("is not a number"))
+    }
+
+    @Test("an unknown channel type and an unknown event type")
+    func unknownTypes() throws {
+        let e = try #require(error("channels:\n  x: { type: pager, url: \"https://x\" }\n"))
+        #expect(e.line == 2 && e.key == "channels.x.type" && e.message.contains("unknown channel type 'pager'"))
+        let e2 = try #require(error("channels:\n  x: { type: slack, url: \"https://x\" }\nrules:\n  - { name: r, on: [job.finished], to: [x] }\n"))
+        #expect(e2.line == 4 && e2.key == "rules[0].on" && e2.message.contains("unknown event type 'job.finished'"))
+    }
+
+    @Test("invalid YAML names the line and column")
+    func invalidYAML() throws {
+        let e = try #require(error("api:\n  key: [unclosed\n  poll_interval: 1s\n"))
+        #expect(e.line != nil && e.message.hasPrefix("invalid YAML"))
+    }
+
+    @Test("every problem is reported in one run")
+    func allProblems() {
+        do {
+            _ = try parse("""
+                api:
+                  poll_interval: soon
+                  colour: blue
+                watch:
+                  milestones: [1000, -5]
+                channels:
+                  hook: { type: webhook, url: "ftp://x", secret: "plain" }
+                """)
+            Issue.record("expected errors")
+        } catch {
+            #expect(error.errors.map(\.key) == ["api.poll_interval", "api.colour", "watch.milestones", "channels.hook.url", "channels.hook.secret"])
+        }
+    }
+
+    @Test("a secret's value never appears in an error")
+    func secretNotShown() throws {
+        let e = try #require(error("channels:\n  hook: { type: webhook, url: \"https://x\", secret: \"hunter2-very-secret\" }\n"))
+        #expect(!e.description.contains("hunter2"))
+    }
+
+    @Test("a file that does not exist is an error naming it")
+    func missingFile() {
+        #expect(throws: ConfigErrors.self) { try ConfigLoader(environment: [:]).load(path: "/nonexistent/tamwatch.yaml") }
+    }
+
+    @Test("matchers parse fields, operators and quoted values")
+    func matchers() throws {
+        let m = try Matcher.parse(#"labels.team =~ "sales|ops""#).get()
+        #expect(m.field == ["labels", "team"] && m.op == .matches && m.value == "sales|ops")
+        #expect(try Matcher.parse("job.manifest.unique_count >= 1000").get().op == .greaterOrEqual)
+        #expect(try Matcher.parse("data.status != completed").get().op == .notEqual)
+        #expect((try? Matcher.parse("data.status").get()) == nil)
+        #expect((try? Matcher.parse("labels.x =~ (unclosed").get()) == nil)
+    }
+
+    @Test("a duplicate key names the file, line, column and key, never the file's text (which holds literal secrets)")
+    func duplicateKeyNoEcho() throws {
+        let text = "api:\n  key: \"of_literal_secret_42\"\n  key: other\nchannels:\n  a: { type: webhook, url: \"http://x/\", secret: \"whsec_abc\" }\n"
+        let e = try #require(error(text))
+        #expect(e.line == 2 && e.column == 3 && e.key == "key", "\(e)")
+        #expect(e.description.contains("duplicate key"))
+        #expect(!e.description.contains("of_literal_secret_42") && !e.description.contains("whsec_abc") && !e.description.contains("channels"))
+        // Any other YAML error is located, and quotes nothing of the file either.
+        let broken = try #require(error("api:\n  key: \"of_literal_secret_42\n  x: [1, 2\n"))
+        #expect(!broken.description.contains("of_literal_secret_42"), "\(broken)")
+        let unterminated = try #require(error("channels:\n  a: { type: email, url: \"smtp://h:25\", from: a@b.co, to: [c@d.co], password: \"pw${NOT_CLOSED\" }\n"))
+        #expect(!unterminated.description.contains("pw$"), "\(unterminated)")
+    }
+
+    @Test("a header value, username or password with a line break is refused after ${VAR} expansion, without showing it")
+    func headerInjection() throws {
+        let env = ["TOKEN": "abc\r\nX-Injected: yes", "OPENFUNNEL_API_KEY": "k"]
+        do {
+            _ = try parse("channels:\n  hook: { type: webhook, url: \"https://h.example/\", headers: { authorization: \"Bearer ${TOKEN}\" } }\n", env: env)
+            Issue.record("accepted a header with CR/LF")
+        } catch {
+            let e = try #require(error.errors.first)
+            #expect(e.key == "channels.hook.headers.authorization" && e.line == 2, "\(e)")
+            #expect(!e.description.contains("X-Injected"))
+        }
+        let name = try #require(error("channels:\n  hook: { type: webhook, url: \"https://h.example/\", headers: { \"bad name\": x } }\n"))
+        #expect(name.key == "channels.hook.headers.bad name")
+        let email = try #require(error("channels:\n  m: { type: email, url: \"smtp://h:25\", from: \"a@b.co\\r\\nBcc: v@y\", to: [c@d.co] }\n"))
+        #expect(email.key == "channels.m.from", "\(email)")
+    }
+
+    @Test("check values: a URL's scheme, host and port", arguments: [
+        ("ftp://h.example/", "must start with"), ("https:///path", "has no host"), ("https://h.example:99999/", "port"),
+        ("https://h.example:abc/", "port"), ("https://h.exa mple/", "space"),
+    ])
+    func urls(_ url: String, _ problem: String) throws {
+        let e = try #require(error("channels:\n  hook: { type: webhook, url: \"\(url)\" }\n"))
+        #expect(e.key == "channels.hook.url" && e.message.contains(problem), "\(e)")
+        #expect(!e.message.contains(url), "the URL itself (a secret for chat webhooks) is not repeated")
+    }
+
+    /// A real self-signed certificate (EC P-256, made with openssl for these tests).
+    static let certificate = """
+        -----BEGIN CERTIFICATE-----
+        MIIBhjCCASugAwIBAgIUFNQDnJgyFBmSPqP+E4aiV8ZapAkwCgYIKoZIzj0EAwIw
+        GDEWMBQGA1UEAwwNdGFtd2F0Y2gtdGVzdDAeFw0yNjExMzAwNDIxNTNaFw0zNjEx
+        MjcwNDIxNTNaMBgxFjAUBgNVBAMMDXRhbXdhdGNoLXRlc3QwWTATBgcqhkjOPQIB
+        BggqhkjOPQMBBwNCAAS7qsCMsOnAgXtd2eLgxkR54qUWHRoDfn87/CC16vJbyP+W
+        x5qs2MXY+xfT2TVIAIICyMzMfEpLV5VOIDWxbMGJo1MwUTAdBgNVHQ4EFgQUE2GU
+        JJHEWnJRdZf/ANNRQp8OfDAwHwYDVR0jBBgwFoAUE2GUJJHEWnJRdZf/ANNRQp8O
+        fDAwDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNJADBGAiEA8wf2ZarMF0dE
+        hbxGVXkFpTlnhAa6vY0toQmkzdDQE2sCIQDsRfMXkadAs2R849s4W4IhQMWybIak
+        0PhaCK6S23lu2A==
+        -----END CERTIFICATE-----
+        """
+
+    @Test("check values: ca_file exists and holds a PEM certificate (resolved against the config file's folder)")
+    func caFile() throws {
+        let folder = (temporaryPath("x") as NSString).deletingLastPathComponent
+        try Self.certificate.write(toFile: folder + "/ca.pem", atomically: true, encoding: .utf8)
+        try "not a certificate\n".write(toFile: folder + "/junk.pem", atomically: true, encoding: .utf8)
+        try "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n".write(toFile: folder + "/broken.pem", atomically: true, encoding: .utf8)
+        func load(_ caFile: String) throws(ConfigErrors) -> TamwatchConfig {
+            try ConfigLoader(environment: env).parse("channels:\n  hook: { type: webhook, url: \"https://h.example/\", ca_file: \"\(caFile)\" }\n",
+                                                     file: folder + "/tamwatch.yaml", baseDirectory: folder)
+        }
+        #expect(try load("ca.pem").channels.first?.caFile == folder + "/ca.pem")
+        for (file, problem) in [("missing.pem", "does not exist"), ("junk.pem", "holds no PEM certificate"), ("broken.pem", "not valid base64 DER")] {
+            do {
+                _ = try load(file)
+                Issue.record("accepted \(file)")
+            } catch {
+                #expect(error.errors.first?.key == "channels.hook.ca_file" && error.errors.first?.message.contains(problem) == true, "\(error)")
+            }
+        }
+    }
+}
