@@ -61,11 +61,11 @@ let package = Package(
         ]),
         // Polling, diffing and committing: snapshots to stored events and queued deliveries.
         .target(name: "TamwatchWatch", dependencies: [
-            "TamwatchModel", "TamwatchConfig", "TamwatchOpenFunnel", "TamwatchStore", "TamwatchRules", "TamwatchSQLite", log,
+            "TamwatchModel", "TamwatchConfig", "TamwatchOpenFunnel", "TamwatchStore", "TamwatchRules", log,
         ]),
         // The dispatcher, the signer and the channels: queued deliveries to the receivers.
         .target(name: "TamwatchDelivery", dependencies: [
-            "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchStore", "TamwatchRules", "TamwatchSQLite", log,
+            "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchStore", "TamwatchRules", log,
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // What a person at a terminal sees: event lines, progress, logs with secrets masked.

@@ -4,7 +4,6 @@ import Synchronization
 import TamwatchConfig
 import TamwatchHTTP
 import TamwatchModel
-import TamwatchSQLite
 import TamwatchStore
 
 /// Sends due deliveries from the outbox, concurrently, within each channel's concurrency cap and
@@ -14,13 +13,13 @@ import TamwatchStore
 /// attempt finishes, and when the next delivery falls due. Attempts finished together are
 /// recorded in one transaction.
 public final class Dispatcher: Sendable {
-    public let store: StateStore
+    public let store: any Outbox
     let channels: [String: any DeliveryChannel]
     let clock: any WatchClock
     let logger: Logger
     let jitter: @Sendable () -> Double
     /// This dispatcher's claims on the outbox: an id of its own and a lease it renews while sending.
-    let lease: StateStore.Lease
+    let lease: ClaimLease
     /// True when this process holds the state file's writer lock: every claim it finds at start
     /// was left by a process that died, and is taken back at once.
     let exclusive: Bool
@@ -46,7 +45,7 @@ public final class Dispatcher: Sendable {
         var at: Date
     }
 
-    public init(store: StateStore, channels: [any DeliveryChannel], clock: any WatchClock = SystemClock(),
+    public init(store: any Outbox, channels: [any DeliveryChannel], clock: any WatchClock = SystemClock(),
                 logger: Logger = Logger(label: "tamwatch.deliver"),
                 jitter: @escaping @Sendable () -> Double = { Double.random(in: 0...1) },
                 owner: String = "dispatcher-" + UUID().uuidString.lowercased(), exclusive: Bool = false, batch: String? = nil,
@@ -56,7 +55,7 @@ public final class Dispatcher: Sendable {
         self.batch = batch
         // A claim outlives the longest attempt by half a minute; it is renewed every third of that.
         let longest = channels.map(\.config.effectiveTimeout).max() ?? .seconds(30)
-        lease = StateStore.Lease(owner: owner, duration: longest.seconds + 30)
+        lease = ClaimLease(owner: owner, duration: longest.seconds + 30)
         self.store = store
         self.channels = Dictionary(channels.map { ($0.config.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.clock = clock
@@ -120,7 +119,7 @@ public final class Dispatcher: Sendable {
             let left = deadline - clock.uptime()
             let dueBeforeDeadline = (pending.nextAt ?? .distantFuture) <= clock.now().addingTimeInterval(left.seconds)
             if left <= .zero || Task.isCancelled || (inFlightCount.load(ordering: .relaxed) == 0 && !dueBeforeDeadline) {
-                return try await store.pending(jobIds: jobIds, batch: batch, channels: channels)
+                return try await store.pending(jobIds: jobIds, batch: batch, channels: channels, countAll: true)
             }
             _ = await iterator.next()
         }
@@ -163,7 +162,7 @@ public final class Dispatcher: Sendable {
 
         init(dispatcher: Dispatcher) { self.dispatcher = dispatcher }
 
-        var store: StateStore { dispatcher.store }
+        var store: any Outbox { dispatcher.store }
 
         /// One turn of the loop: records the attempts that finished, claims what is due within
         /// each channel's limits (both in one transaction), starts those attempts, and sets the

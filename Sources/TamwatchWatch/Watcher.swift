@@ -4,7 +4,6 @@ import TamwatchConfig
 import TamwatchModel
 import TamwatchOpenFunnel
 import TamwatchRules
-import TamwatchSQLite
 import TamwatchStore
 
 /// Receives events once they are stored; the console printer is one, tests have others.
@@ -49,7 +48,7 @@ public struct WatchSettings: Sendable {
 /// sees into stored events. One task per job; all share the client, store and sink.
 public struct Watcher: Sendable {
     public var client: OpenFunnelClient
-    public var store: StateStore
+    public var store: any EventLog
     public var sink: any EventSink
     public var settings: WatchSettings
     public var clock: any WatchClock
@@ -63,7 +62,7 @@ public struct Watcher: Sendable {
     /// Masks configured secrets in the API's text before it becomes an event.
     public var redactor = Redactor()
 
-    public init(client: OpenFunnelClient, store: StateStore, sink: any EventSink, settings: WatchSettings,
+    public init(client: OpenFunnelClient, store: any EventLog, sink: any EventSink, settings: WatchSettings,
                 clock: any WatchClock = SystemClock(), logger: Logger = Logger(label: "tamwatch"),
                 jitter: @escaping @Sendable () -> Double = { Double.random(in: 0...1) }) {
         self.client = client
@@ -212,7 +211,7 @@ public struct Watcher: Sendable {
             let flushed = rules.flush(throttle, now: clock.now())
             guard !flushed.deliveries.isEmpty else { break }
             for error in flushed.errors { logger.error("job \(jobId): \(error)") }
-            _ = try await store.commit(jobId: jobId, state: state, labels: labels, events: [], flushed: flushed.deliveries,
+            _ = try await store.commit(jobId: jobId, state: state, labels: labels, events: [], deliveries: [], flushed: flushed.deliveries,
                                        throttle: flushed.throttle, at: clock.now())
             throttle = flushed.throttle
             deliveriesQueued()

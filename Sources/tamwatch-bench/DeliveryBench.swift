@@ -82,7 +82,7 @@ func benchRoute() async throws {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tamwatch-bench-route-\(getpid())")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: folder) }
-    let store = try StateStore(path: folder.appendingPathComponent("state.sqlite").path)
+    let store = try SQLiteStore(path: folder.appendingPathComponent("state.sqlite").path)
     let many = benchEvents(20_000)
     var queued = 0
     throttle = ThrottleState()
@@ -165,7 +165,7 @@ func benchDeliver() async throws {
         guard curl.terminationStatus == 0 else { throw BenchError(message: "curl exited \(curl.terminationStatus)") }
 
         // tamwatch: the outbox on disk, signed, every attempt recorded.
-        let store = try StateStore(path: folder.appendingPathComponent("outbox-\(run).sqlite").path)
+        let store = try SQLiteStore(path: folder.appendingPathComponent("outbox-\(run).sqlite").path)
         var channel = ChannelConfig(name: "pipeline", type: .webhook, url: url)
         channel.secrets = [benchSecret]
         channel.concurrency = concurrency
@@ -213,7 +213,7 @@ func benchLatency() async throws {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tamwatch-bench-latency-\(getpid())")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: folder) }
-    let store = try StateStore(path: folder.appendingPathComponent("state.sqlite").path)
+    let store = try SQLiteStore(path: folder.appendingPathComponent("state.sqlite").path)
     var channel = ChannelConfig(name: "pipeline", type: .webhook, url: "\(running.baseURL)/tam")
     channel.secrets = [benchSecret]
     var logger = Logger(label: "bench")

@@ -24,7 +24,7 @@ func benchReplay() async throws {
             """.write(toFile: config, atomically: true, encoding: .utf8)
         // N events of one job, each with a dead delivery to `hook`.
         do {
-            let store = try StateStore(path: folder.appendingPathComponent("state.sqlite").path)
+            let store = try SQLiteStore(path: folder.appendingPathComponent("state.sqlite").path)
             let now = Date()
             var state = WatchState(lastProgressAt: now)
             for batch in stride(from: 0, to: count, by: 1000) {
@@ -41,7 +41,7 @@ func benchReplay() async throws {
                 }
                 _ = try await store.commit(jobId: "job", state: state, labels: [:], events: events, deliveries: deliveries, at: now)
             }
-            let lease = StateStore.Lease(owner: "bench", duration: 60)
+            let lease = ClaimLease(owner: "bench", duration: 60)
             let claimed = try await store.exchange(records: [], claims: [("hook", count)], now: now, lease: lease)
             let dead = (claimed.claimed["hook"] ?? []).map {
                 AttemptRecord(id: $0.id, result: .dead, at: now, failures: 1, httpStatus: 500, error: "HTTP 500")
@@ -57,7 +57,7 @@ func benchReplay() async throws {
         try process.run()
         process.waitUntilExit()
         let seconds = (ContinuousClock.now - t0).seconds
-        let store = try StateStore(path: folder.appendingPathComponent("state.sqlite").path, readOnly: true)
+        let store = try SQLiteStore(path: folder.appendingPathComponent("state.sqlite").path, readOnly: true)
         let sent = try await store.deliveries(status: .sent, limit: count + 1).count
         print(String(format: "replay: %d dead deliveries replayed in %.2f s = %.0f/s (exit %d, %d sent)",
                      count, seconds, Double(count) / seconds, process.terminationStatus, sent))

@@ -115,7 +115,7 @@ func benchWatchLoad() async throws {
     var config = TamwatchConfig()
     config.api.pollInterval = interval
     config.watch.maxPollInterval = interval  // no slowing down: the full load, all the time
-    let store = try StateStore(path: folder.appendingPathComponent("state.sqlite").path)
+    let store = try SQLiteStore(path: folder.appendingPathComponent("state.sqlite").path)
     actor CountingSink: EventSink {
         var events = 0
         func emit(_ e: [Event]) -> Bool { events += e.count; return true }

@@ -19,7 +19,7 @@ struct DeliveryRuntime {
     /// `exclusive`: the caller holds the state file's lock, so claims left in the outbox belong to
     /// a process that died and are taken back at once. `batch`: send this replay's deliveries and
     /// no others.
-    static func start(config: TamwatchConfig, store: StateStore, transport: any HTTPTransport, exclusive: Bool,
+    static func start(config: TamwatchConfig, store: any Outbox, transport: any HTTPTransport, exclusive: Bool,
                       batch: String? = nil) throws -> DeliveryRuntime {
         let setup: DeliverySetup
         do { setup = try DeliverySetup.load(config, transport: transport) } catch {
@@ -67,7 +67,7 @@ struct ConfigOptions: ParsableArguments {
 
     /// The existing state file, or exit 1 saying there is none. `readOnly` for listing: it
     /// works while another tamwatch writes to the file.
-    func existingStore(_ config: TamwatchConfig, readOnly: Bool = false) throws -> StateStore {
+    func existingStore(_ config: TamwatchConfig, readOnly: Bool = false) throws -> any StateStore {
         guard FileManager.default.fileExists(atPath: config.statePath) else {
             printError("tamwatch: no state file at \(config.statePath) (nothing was watched with it yet)")
             throw ExitCode(1)
@@ -122,8 +122,8 @@ func printConfigErrors(_ error: ConfigErrors) {
 
 /// Opens the state file, or exits with the reason: 78 for a file that is not a tamwatch state
 /// file, 74 for one that cannot be read or written (corrupt, a full disk).
-func openStore(_ path: String, readOnly: Bool = false) throws -> StateStore {
-    do { return try StateStore(path: path, readOnly: readOnly) } catch {
+func openStore(_ path: String, readOnly: Bool = false) throws -> any StateStore {
+    do { return try SQLiteStore(path: path, readOnly: readOnly) } catch {
         printError("tamwatch: \(error)")
         throw ExitCode(error.exitCode)
     }

@@ -69,7 +69,7 @@ struct DemoCommand: AsyncParsableCommand {
         }
 
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tamwatch-demo-\(getpid())")
-        let store = try StateStore(path: folder.appendingPathComponent("state.sqlite").path)
+        let store = try SQLiteStore(path: folder.appendingPathComponent("state.sqlite").path)
         defer { try? FileManager.default.removeItem(at: folder) }
         // A closed stdout (`tamwatch demo | head -1`) stops the demo as Ctrl-C would.
         let canceller = Canceller()

@@ -168,7 +168,7 @@ struct DeliveryEndToEndTests {
         try await first.sigkill()
         let seenAtKill = try receiver.entries().count
 
-        let store = try StateStore(path: dir.appendingPathComponent("state.sqlite").path)
+        let store = try SQLiteStore(path: dir.appendingPathComponent("state.sqlite").path)
         let sentAtKill = Set(try await store.deliveries(status: .sent).map(\.delivery.eventId))
         let pendingAtKill = try await store.deliveries(status: .pending)
         #expect(!pendingAtKill.isEmpty, "the kill landed with deliveries still to send")
@@ -403,7 +403,7 @@ struct ChatEndToEndTests {
         }
         #expect(try gone.entries().count == 1, "nothing more was sent to a channel that is gone")
 
-        let store = try StateStore(path: dir.appendingPathComponent("state.sqlite").path)
+        let store = try SQLiteStore(path: dir.appendingPathComponent("state.sqlite").path)
         let old = try await store.deliveries(channel: "old")
         #expect(old.count == 7 && old.allSatisfy { $0.status == .dead })
         #expect(old.filter { $0.lastError?.hasPrefix("channel disabled:") == true }.count == 6)

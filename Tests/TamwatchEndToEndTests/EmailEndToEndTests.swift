@@ -142,7 +142,7 @@ struct EmailEndToEndTests {
                                      environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key])
         #expect(try await watch.exitCode() == 0, "\(watch.stderr)")
         #expect(watch.stderr.contains("SMTP 451 (temporary; curl: "), "\(watch.stderr)")
-        let store = try StateStore(path: dir.appendingPathComponent("state.sqlite").path)
+        let store = try SQLiteStore(path: dir.appendingPathComponent("state.sqlite").path)
         let sent = try await store.deliveries(status: .sent)
         #expect(sent.count == 1 && sent.first?.attempts == 2, "\(sent.map { "\($0.attempts) \($0.lastError ?? "")" })")
         #expect(try flaky.entries("message").count == 1)
@@ -203,7 +203,7 @@ struct EmailEndToEndTests {
         let ours = lines.filter { !$0.hasPrefix("Content-Type:") }
         #expect(ours.allSatisfy { $0.count <= 78 }, "header lines: \(ours.filter { $0.count > 78 })")
         #expect(lines.contains { $0.hasPrefix("Subject: ") } && lines.contains { $0.hasPrefix(" ") }, "the subject was folded: \(lines)")
-        let store = try StateStore(path: dir.appendingPathComponent("state.sqlite").path)
+        let store = try SQLiteStore(path: dir.appendingPathComponent("state.sqlite").path)
         #expect(try await store.deliveries(status: .sent).first?.delivery.renderError?.contains("victim@evil.example") == true,
                 "the dropped recipient is recorded with the delivery")
     }

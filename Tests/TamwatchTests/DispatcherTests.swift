@@ -16,7 +16,7 @@ struct DispatcherTests {
     static let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
     final class Rig: Sendable {
-        let store: StateStore
+        let store: SQLiteStore
         let clock: ManualClock
         let transport = CurlTransport()
         let server: RawHTTPServer
@@ -24,7 +24,7 @@ struct DispatcherTests {
         /// `autoAdvance: false`: the dispatcher's timers wait until the test moves the clock.
         init(_ behaviour: RawHTTPServer.Behaviour, autoAdvance: Bool = true) throws {
             clock = ManualClock(autoAdvance: autoAdvance)
-            store = try StateStore(path: temporaryPath("outbox.sqlite"))
+            store = try SQLiteStore(path: temporaryPath("outbox.sqlite"))
             server = try RawHTTPServer(behaviour)
         }
 
@@ -249,7 +249,7 @@ struct DispatcherTests {
         let rig = try Rig(RawHTTPServer.status(200))
         let queued = try await rig.queue(2)
         // A process that no longer exists claimed both (it was killed mid-send); the lease still runs.
-        let dead = StateStore.Lease(owner: "a-killed-process", duration: 3600)
+        let dead = ClaimLease(owner: "a-killed-process", duration: 3600)
         let claimed = try await rig.store.exchange(records: [], claims: [("hook", 2)], now: rig.clock.now(), lease: dead)
         #expect(claimed.claimed["hook"]?.count == 2)
         let all = try await rig.run(try rig.dispatcher([rig.channel()]), until: { $0.allSatisfy { $0.status == .sent } })
@@ -300,7 +300,7 @@ struct DispatcherTests {
     func leases() async throws {
         let rig = try Rig(RawHTTPServer.status(200))
         let queued = try await rig.queue(2)
-        let other = StateStore.Lease(owner: "another-process", duration: 60)
+        let other = ClaimLease(owner: "another-process", duration: 60)
         // Another process claims the older one; the newer one is free.
         _ = try await rig.store.exchange(records: [], claims: [("hook", 1)], now: rig.clock.now(), lease: other)
         let dispatcher = try rig.dispatcher([rig.channel()], exclusive: false)

@@ -45,7 +45,7 @@ struct RedactionTests {
         defer { server.close() }
         let transport = CurlTransport()
         defer { transport.shutdown() }
-        let store = try StateStore(path: temporaryPath("s.sqlite"))
+        let store = try SQLiteStore(path: temporaryPath("s.sqlite"))
         let sink = CollectingSink()
         var logger = Logger(label: "test")
         logger.logLevel = .critical
@@ -71,7 +71,7 @@ struct RedactionTests {
         config.retry = [.seconds(60)]
         let transport = CurlTransport()
         defer { transport.shutdown() }
-        let store = try StateStore(path: temporaryPath("s.sqlite"))
+        let store = try SQLiteStore(path: temporaryPath("s.sqlite"))
         let clock = ManualClock()
         let event = sampleEvent(.terminal)
         let d = Delivery(id: "dlv_1", eventId: event.id, jobId: event.jobId, eventType: .terminal, channel: "teams", rule: "r",

@@ -21,8 +21,8 @@ struct StateStoreTests {
             try queue.write { try $0.execute(sql: "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers (name) VALUES ('ana')") }
         }
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
-        #expect(throws: StoreError.self) { try StateStore(path: path) }
-        do { _ = try StateStore(path: path) } catch {
+        #expect(throws: StoreError.self) { try SQLiteStore(path: path) }
+        do { _ = try SQLiteStore(path: path) } catch {
             #expect(error.kind == .notTamwatch && error.exitCode == 78)
             #expect(error.description.contains("customers"), "\(error)")
         }
@@ -35,7 +35,7 @@ struct StateStoreTests {
         let path = temporaryPath("notes.sqlite")
         try "my notes, not a database\n".write(toFile: path, atomically: true, encoding: .utf8)
         do {
-            _ = try StateStore(path: path)
+            _ = try SQLiteStore(path: path)
             Issue.record("opened a text file as a state file")
         } catch {
             #expect(error.kind == .notTamwatch && error.description.contains("not an SQLite database"), "\(error)")
@@ -47,7 +47,7 @@ struct StateStoreTests {
     func corruption() async throws {
         let path = temporaryPath("state.sqlite")
         do {
-            let store = try StateStore(path: path)
+            let store = try SQLiteStore(path: path)
             var state = WatchState(lastProgressAt: Date())
             var events: [Event] = []
             for i in 1...3000 {
@@ -64,7 +64,7 @@ struct StateStoreTests {
         try handle.close()
         var seen: StoreError?
         do {
-            let store = try StateStore(path: path)
+            let store = try SQLiteStore(path: path)
             _ = try await store.events(jobId: "8a8e8a97-job-1")
             _ = try await store.commit(jobId: "8a8e8a97-job-1", state: WatchState(lastProgressAt: Date()), labels: [:],
                                        events: [sampleEvent(.terminal, sequence: 3001)], at: Date())
@@ -107,10 +107,10 @@ struct StateStoreTests {
             }
         }
         // A read-only open (tamwatch deliveries) does not upgrade it, and says so.
-        do { _ = try StateStore(path: path, readOnly: true); Issue.record("read-only open of an old schema") } catch {
+        do { _ = try SQLiteStore(path: path, readOnly: true); Issue.record("read-only open of an old schema") } catch {
             #expect(error.kind == .outdated)
         }
-        let store = try StateStore(path: path)
+        let store = try SQLiteStore(path: path)
         let stored = try #require(try await store.job(job))
         #expect(stored.state == state && stored.labels == ["owner": "ana"])
         #expect(try await store.events(jobId: job).map(\.id) == events.map(\.id))
@@ -150,9 +150,9 @@ struct StateStoreTests {
         first = nil
         try await waited.value
         // Readers need no lock.
-        _ = try StateStore(path: path)
+        _ = try SQLiteStore(path: path)
         let locked = try StateFileLock.acquire(statePath: path, holder: "tamwatch watch")
-        #expect(try await StateStore(path: path, readOnly: true).deliveries().isEmpty)
+        #expect(try await SQLiteStore(path: path, readOnly: true).deliveries().isEmpty)
         withExtendedLifetime(locked) {}
     }
 }

@@ -18,7 +18,7 @@ struct WatcherTests {
     struct Harness {
         let sim: RunningServer
         let client: OpenFunnelClient
-        let store: StateStore
+        let store: SQLiteStore
         let sink = CollectingSink()
         let clock: ManualClock
         let settings: WatchSettings
@@ -31,7 +31,7 @@ struct WatcherTests {
             let engine = SimulatorEngine(apiKey: key, scenario: try #require(catalog[scenario]), scenarios: catalog, pace: .perPoll(.seconds(5)))
             sim = try await SimulatorServer(engine: engine).start()
             client = OpenFunnelClient(baseURL: baseURL ?? sim.baseURL, apiKey: clientKey ?? key, transport: CurlTransport())
-            store = try StateStore(path: storePath ?? temporaryPath("state.sqlite"))
+            store = try SQLiteStore(path: storePath ?? temporaryPath("state.sqlite"))
             settings = WatchSettings(schedule: PollSchedule(interval: .milliseconds(50), maxInterval: .seconds(5)),
                                      diff: DiffSettings(milestones: .list([1000, 5000, 10000]), stallAfter: nil),
                                      notFoundGrace: grace, giveUpAfter: giveUp)
@@ -220,7 +220,7 @@ struct WatcherTests {
         #expect(await again.sink.events.isEmpty)
 
         // An event committed but never written out (a crash in between) comes out on the next run.
-        let store = try StateStore(path: path)
+        let store = try SQLiteStore(path: path)
         let job = try #require(try await store.job(id))
         let extra = Differ.watchError(previous: job.state, jobId: id, kind: "test", httpStatus: nil, message: "m", at: Date())
         _ = try await store.commit(jobId: id, state: extra.state, labels: [:], events: extra.events, at: Date())

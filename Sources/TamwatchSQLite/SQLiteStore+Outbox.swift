@@ -3,7 +3,7 @@ import GRDB
 import TamwatchModel
 import TamwatchStore
 
-extension StateStore {
+extension SQLiteStore {
     static func insert(_ d: Delivery, at now: Date, _ db: Database) throws {
         try db.cachedStatement(sql: """
             INSERT OR IGNORE INTO deliveries (id, event_id, job_id, event_type, channel, rule, content_type, body, message_extra,
@@ -32,26 +32,6 @@ extension StateStore {
                               sentAt: date(17), lastStatus: row[18], lastError: row[19])
     }
 
-    public struct Exchange: Sendable {
-        public var claimed: [String: [StoredDelivery]]
-        /// The earliest due time among unclaimed deliveries of channels that had room left.
-        public var nextDue: Date?
-        /// Deliveries of disabled channels dead-lettered in this turn.
-        public var deadLettered = 0
-    }
-
-    /// Who claims deliveries: one dispatcher (an id of its own, not a pid) and for how long a
-    /// claim holds unless renewed. Any process may take back a claim whose lease ran out.
-    public struct Lease: Sendable, Equatable {
-        public var owner: String
-        public var duration: TimeInterval
-
-        public init(owner: String, duration: TimeInterval) {
-            self.owner = owner
-            self.duration = duration
-        }
-    }
-
     /// The dispatcher's turn in one transaction: records finished attempts, dead-letters what
     /// disabled channels still have queued, then claims up to each channel's limit of due
     /// deliveries under `lease`, oldest first (with `batch`, among that replay's alone). A claim keeps
@@ -60,8 +40,8 @@ extension StateStore {
     /// dead-lettered with the reason, never left to fall due forever.
     public func exchange(records: [AttemptRecord], claims: [(channel: String, limit: Int)],
                          deadLetter: [(channel: String, reason: String)] = [], renew: [String] = [], now: Date,
-                         lease: Lease, batch: String? = nil) async throws(StoreError) -> Exchange {
-        if records.isEmpty && claims.isEmpty && deadLetter.isEmpty && renew.isEmpty { return Exchange(claimed: [:], nextDue: nil) }
+                         lease: ClaimLease, batch: String? = nil) async throws(StoreError) -> OutboxExchange {
+        if records.isEmpty && claims.isEmpty && deadLetter.isEmpty && renew.isEmpty { return OutboxExchange(claimed: [:], nextDue: nil) }
         let t = now.timeIntervalSince1970
         return try await write { db in
             try Self.record(records, owner: lease.owner, db)
@@ -94,7 +74,7 @@ extension StateStore {
                     earliest = min(earliest ?? next, next)
                 }
             }
-            return Exchange(claimed: claimed, nextDue: earliest.map(Date.init(timeIntervalSince1970:)), deadLettered: deadLettered)
+            return OutboxExchange(claimed: claimed, nextDue: earliest.map(Date.init(timeIntervalSince1970:)), deadLettered: deadLettered)
         }
     }
 
@@ -126,7 +106,7 @@ extension StateStore {
     }
 
     /// Extends this owner's claims on deliveries still being sent.
-    private static func renew(_ ids: [String], lease: Lease, now: Double, _ db: Database) throws {
+    private static func renew(_ ids: [String], lease: ClaimLease, now: Double, _ db: Database) throws {
         for id in ids {
             try db.cachedStatement(sql: "UPDATE deliveries SET claim_until = ? WHERE id = ? AND claim_owner = ?")
                 .execute(arguments: [now + lease.duration, id, lease.owner])

@@ -8,7 +8,7 @@ import TamwatchStore
 /// A snapshot and the events it produced are committed in one transaction before anything is
 /// printed or sent; an event is marked emitted only after it was written out, so a crash at any
 /// point loses nothing and a restart re-emits only what may not have reached stdout.
-public final class StateStore: Sendable {
+public final class SQLiteStore: EventLog, Outbox, Sendable {
     public let path: String
     let pool: DatabasePool
 
@@ -198,11 +198,6 @@ public final class StateStore: Sendable {
             for d in flushed { try Self.insert(d, at: now, db) }
             return inserted
         }
-    }
-
-    /// Events stored but not yet written out, oldest first.
-    public func pendingEvents(jobId: String) async throws(StoreError) -> [Event] {
-        try await events(jobId: jobId, onlyPending: true)
     }
 
     public func markEmitted(_ ids: [String]) async throws(StoreError) {

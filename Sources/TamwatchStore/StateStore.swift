@@ -1,0 +1,6 @@
+
+
+/// Everything tamwatch keeps: the event log and the outbox, in one store so that a poll's
+/// events and the deliveries they cause are committed together. `SQLiteStore` is the one
+/// implementation today; the store conformance tests hold any other to the same rules.
+public typealias StateStore = EventLog & Outbox

@@ -1,0 +1,180 @@
+import Foundation
+import TamwatchModel
+import TamwatchSQLite
+import TamwatchStore
+import TamwatchTesting
+import Testing
+
+/// The store implementations the conformance tests hold to the same rules. A new store (say,
+/// PostgreSQL) is added here and must pass every test below unchanged.
+enum StoreKind: String, CaseIterable, CustomStringConvertible, Sendable {
+    case sqlite
+
+    var description: String { rawValue }
+
+    func make() throws -> any StateStore {
+        switch self {
+        case .sqlite: return try SQLiteStore(path: temporaryPath("state.sqlite"))
+        }
+    }
+}
+
+/// What the watcher, the dispatcher and the commands rely on from a store, through the
+/// `EventLog` and `Outbox` protocols alone.
+@Suite("Store conformance (every implementation)")
+struct StoreConformanceTests {
+    static let job = "8a8e8a97-job-1"
+    static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+
+    func delivery(_ n: Int, channel: String = "hook", event: Event? = nil, at second: Double = 0) -> Delivery {
+        let e = event ?? sampleEvent(.progress, at: second, sequence: n)
+        return Delivery(id: "dlv_\(channel)_\(n)", eventId: e.id, jobId: Self.job, eventType: e.type, channel: channel,
+                        rule: "r", message: RenderedMessage(body: #"{"n":\#(n)}"#), folded: 0,
+                        createdAt: Self.t0.addingTimeInterval(second))
+    }
+
+    /// Commits one event per delivery, each queuing its delivery.
+    func queue(_ store: any StateStore, _ deliveries: [Delivery], sequence: Int = 1) async throws {
+        var state = WatchState(lastProgressAt: Self.t0)
+        state.sequence = sequence
+        let events = deliveries.enumerated().map { i, d in sampleEvent(.progress, at: Double(i), sequence: sequence * 1000 + i) }
+        let linked = zip(deliveries, events).map { d, e -> Delivery in
+            var d = d
+            d.eventId = e.id
+            return d
+        }
+        _ = try await store.commit(jobId: Self.job, state: state, labels: [:], events: events, deliveries: linked, flushed: [],
+                                   throttle: nil, at: Self.t0)
+    }
+
+    func lease(_ owner: String = "a", _ seconds: TimeInterval = 60) -> ClaimLease { ClaimLease(owner: owner, duration: seconds) }
+
+    func claim(_ store: any StateStore, _ channel: String = "hook", limit: Int = 10, at now: Date, lease: ClaimLease,
+               batch: String? = nil) async throws -> [String] {
+        let turn = try await store.exchange(records: [], claims: [(channel, limit)], deadLetter: [], renew: [], now: now,
+                                            lease: lease, batch: batch)
+        return turn.claimed[channel]?.map(\.id) ?? []
+    }
+
+    @Test("a commit stores state, labels and events once: the same event ids again are not new, and queue nothing twice",
+          arguments: StoreKind.allCases)
+    func commitOnce(kind: StoreKind) async throws {
+        let store = try kind.make()
+        #expect(try await store.job(Self.job) == nil)
+        var state = WatchState(lastProgressAt: Self.t0)
+        state.sequence = 2
+        let events = [sampleEvent(.statusChanged, sequence: 1), sampleEvent(.bandCompleted, sequence: 2)]
+        let d = delivery(1, event: events[1])
+        let first = try await store.commit(jobId: Self.job, state: state, labels: ["owner": "ana"], events: events,
+                                           deliveries: [d], flushed: [], throttle: nil, at: Self.t0)
+        #expect(first.map(\.id) == events.map(\.id))
+        let again = try await store.commit(jobId: Self.job, state: state, labels: ["owner": "ana"], events: events,
+                                           deliveries: [d], flushed: [], throttle: nil, at: Self.t0)
+        #expect(again.isEmpty, "an event id already stored is not new")
+        let job = try #require(try await store.job(Self.job))
+        #expect(job.state == state && job.labels == ["owner": "ana"])
+        #expect(try await store.events(jobId: Self.job).map(\.id) == events.map(\.id))
+        #expect(try await store.deliveries(status: nil, jobId: nil, channel: nil, limit: 100).map(\.id) == [d.id])
+    }
+
+    @Test("events stay pending until marked emitted, in sequence order", arguments: StoreKind.allCases)
+    func pendingUntilEmitted(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let events = (1...4).reversed().map { sampleEvent(.progress, at: Double($0), sequence: $0) }
+        _ = try await store.commit(jobId: Self.job, state: WatchState(lastProgressAt: Self.t0), labels: [:], events: events,
+                                   deliveries: [], flushed: [], throttle: nil, at: Self.t0)
+        #expect(try await store.pendingEvents(jobId: Self.job).map(\.sequence) == [1, 2, 3, 4])
+        try await store.markEmitted([events[3].id, events[2].id])
+        #expect(try await store.pendingEvents(jobId: Self.job).map(\.sequence) == [3, 4])
+        #expect(try await store.events(jobId: Self.job).count == 4)
+    }
+
+    @Test("a nil throttle keeps the stored one; flushed deliveries are queued without new events", arguments: StoreKind.allCases)
+    func throttleAndFlush(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let held = sampleEvent(.progress, at: 5, sequence: 5)
+        var throttle = ThrottleState()
+        throttle.entries["r|hook"] = .init(lastQueued: Self.t0, held: 2, heldEvent: held)
+        _ = try await store.commit(jobId: Self.job, state: WatchState(lastProgressAt: Self.t0), labels: [:], events: [],
+                                   deliveries: [], flushed: [], throttle: throttle, at: Self.t0)
+        _ = try await store.commit(jobId: Self.job, state: WatchState(lastProgressAt: Self.t0), labels: [:], events: [],
+                                   deliveries: [], flushed: [delivery(9, event: held)], throttle: nil, at: Self.t0)
+        #expect(try await store.job(Self.job)?.throttle == throttle)
+        #expect(try await store.pending(jobIds: [Self.job], batch: nil, channels: ["hook"], countAll: true).count == 1)
+    }
+
+    @Test("claims: up to the limit, oldest first; another owner gets none until the lease runs out", arguments: StoreKind.allCases)
+    func claims(kind: StoreKind) async throws {
+        let store = try kind.make()
+        try await queue(store, (1...5).map { delivery($0, at: Double($0)) })
+        #expect(try await claim(store, limit: 3, at: Self.t0, lease: lease("a")) == ["dlv_hook_1", "dlv_hook_2", "dlv_hook_3"])
+        #expect(try await claim(store, at: Self.t0, lease: lease("b")) == ["dlv_hook_4", "dlv_hook_5"])
+        #expect(try await claim(store, at: Self.t0.addingTimeInterval(30), lease: lease("c")).isEmpty, "claims hold within the lease")
+        // a renews two of its three; past the first lease only the third is taken back.
+        _ = try await store.exchange(records: [], claims: [], deadLetter: [], renew: ["dlv_hook_1", "dlv_hook_2"],
+                                     now: Self.t0.addingTimeInterval(50), lease: lease("a"), batch: nil)
+        let taken = try await claim(store, at: Self.t0.addingTimeInterval(61), lease: lease("c"))
+        #expect(taken.contains("dlv_hook_3") && !taken.contains("dlv_hook_1") && !taken.contains("dlv_hook_2"), "\(taken)")
+    }
+
+    @Test("attempts: sent and dead are final, a retry is due again later, and only the claim's owner records",
+          arguments: StoreKind.allCases)
+    func attempts(kind: StoreKind) async throws {
+        let store = try kind.make()
+        try await queue(store, (1...4).map { delivery($0, at: Double($0)) })
+        _ = try await claim(store, at: Self.t0, lease: lease("a"))
+        let later = Self.t0.addingTimeInterval(120)
+        try await store.record([AttemptRecord(id: "dlv_hook_4", result: .sent, at: Self.t0, failures: 0, httpStatus: 204)], owner: "intruder")
+        try await store.record([
+            AttemptRecord(id: "dlv_hook_1", result: .sent, at: Self.t0, failures: 0, httpStatus: 204),
+            AttemptRecord(id: "dlv_hook_2", result: .retry(at: later), at: Self.t0, failures: 1, httpStatus: 503, error: "HTTP 503"),
+            AttemptRecord(id: "dlv_hook_3", result: .dead, at: Self.t0, failures: 1, httpStatus: 400, error: "HTTP 400"),
+        ], owner: "a")
+        let all = Dictionary(uniqueKeysWithValues: try await store.deliveries(status: nil, jobId: nil, channel: nil, limit: 100).map { ($0.id, $0) })
+        #expect(all["dlv_hook_1"]?.status == .sent && all["dlv_hook_1"]?.lastStatus == 204 && all["dlv_hook_1"]?.attempts == 1)
+        #expect(all["dlv_hook_2"]?.status == .pending && all["dlv_hook_2"]?.nextAt == later && all["dlv_hook_2"]?.lastError == "HTTP 503")
+        #expect(all["dlv_hook_3"]?.status == .dead)
+        #expect(all["dlv_hook_4"]?.status == .pending && all["dlv_hook_4"]?.attempts == 0, "an attempt by someone else's claim is ignored")
+        #expect(try await store.deliveries(status: .dead, jobId: nil, channel: nil, limit: 100).map(\.id) == ["dlv_hook_3"])
+        // Released, 4 is claimable at once; 2 only when its retry falls due.
+        try await store.releaseClaims(ids: ["dlv_hook_4"], owner: "a")
+        #expect(try await claim(store, at: Self.t0.addingTimeInterval(1), lease: lease("b")) == ["dlv_hook_4"])
+        try await store.record([AttemptRecord(id: "dlv_hook_4", result: .sent, at: Self.t0, failures: 0)], owner: "b")
+        let turn = try await store.exchange(records: [], claims: [("hook", 10)], deadLetter: [], renew: [],
+                                            now: Self.t0.addingTimeInterval(2), lease: lease("b"), batch: nil)
+        #expect(turn.claimed["hook"]?.isEmpty == true && turn.nextDue == later)
+        #expect(try await claim(store, at: later, lease: lease("b")) == ["dlv_hook_2"])
+        #expect(try await store.releaseAllClaims() == 1)
+        #expect(try await claim(store, at: later, lease: lease("c")) == ["dlv_hook_2"], "every claim given back")
+    }
+
+    @Test("a disabled channel dead-letters what it has queued until enabled", arguments: StoreKind.allCases)
+    func disabledChannels(kind: StoreKind) async throws {
+        let store = try kind.make()
+        try await queue(store, [delivery(1, channel: "slack"), delivery(2, channel: "slack"), delivery(3, channel: "hook")])
+        let off = DisabledChannel(channel: "slack", fingerprint: "f1", reason: "HTTP 410", since: Self.t0)
+        #expect(try await store.disable(off) == 2)
+        #expect(try await store.disabledChannels() == ["slack": off])
+        #expect(try await store.deliveries(status: .dead, jobId: nil, channel: "slack", limit: 100).count == 2)
+        try await store.enable(channels: ["slack"])
+        #expect(try await store.disabledChannels().isEmpty)
+        #expect(try await store.deliveries(status: .pending, jobId: Self.job, channel: nil, limit: 100).map(\.id) == ["dlv_hook_3"])
+    }
+
+    @Test("replay: requeued deliveries form a batch that is claimed, counted and listed apart; a live claim is left alone",
+          arguments: StoreKind.allCases)
+    func replayBatch(kind: StoreKind) async throws {
+        let store = try kind.make()
+        try await queue(store, (1...4).map { delivery($0, at: Double($0)) })
+        _ = try await claim(store, at: Self.t0, lease: lease("a"))
+        try await store.record((1...3).map { AttemptRecord(id: "dlv_hook_\($0)", result: .dead, at: Self.t0, failures: 1) }, owner: "a")
+        let now = Self.t0.addingTimeInterval(10)
+        let queued = try await store.requeue(ids: ["dlv_hook_1", "dlv_hook_2", "dlv_hook_4"], at: now, batch: "replay-1")
+        #expect(queued.sorted() == ["dlv_hook_1", "dlv_hook_2"], "dlv_hook_4 is being sent under a live claim")
+        #expect(try await store.deliveries(batch: "replay-1").map(\.id) == ["dlv_hook_1", "dlv_hook_2"])
+        #expect(try await store.pending(jobIds: nil, batch: "replay-1", channels: ["hook"], countAll: true).count == 2)
+        #expect(try await claim(store, at: now, lease: lease("b"), batch: "replay-1") == ["dlv_hook_1", "dlv_hook_2"])
+        #expect(try await store.deliveries(idPrefix: "dlv_hook_").count == 2, "a prefix lookup stops at two: enough to say ambiguous")
+        #expect(try await store.deliveries(idPrefix: "dlv_hook_3").map(\.id) == ["dlv_hook_3"])
+    }
+}
