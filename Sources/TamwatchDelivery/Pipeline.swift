@@ -20,7 +20,7 @@ public struct DeliverySetup: Sendable {
 
     /// Loads every template and checks that each rule's `template:` exists for the kinds of its
     /// channels. Every problem is reported at once, located.
-    public static func load(_ config: TamwatchConfig, transport: any HTTPTransport,
+    public static func load(_ config: TamwatchConfig, transport: any Transport,
                             environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigErrors) -> DeliverySetup {
         var errors: [ConfigError] = []
         if let own = config.templatesPath, !FileManager.default.fileExists(atPath: own) {

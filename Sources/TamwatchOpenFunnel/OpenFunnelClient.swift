@@ -16,15 +16,15 @@ public struct CreditBalance: Sendable, Equatable {
     public var creditsLeft: Double?
 }
 
-/// The OpenFunnel TAM Builder API over any `HTTPTransport`. The key travels only in `X-API-Key`
+/// The OpenFunnel TAM Builder API over any `Transport`. The key travels only in `X-API-Key`
 /// and never appears in an error or a log line.
 public struct OpenFunnelClient: Sendable {
     public let baseURL: String
     private let apiKey: String
-    private let transport: any HTTPTransport
+    private let transport: any Transport
     public var timeout: Duration
 
-    public init(baseURL: String, apiKey: String, transport: any HTTPTransport, timeout: Duration = .seconds(30)) {
+    public init(baseURL: String, apiKey: String, transport: any Transport, timeout: Duration = .seconds(30)) {
         var url = baseURL
         while url.hasSuffix("/") { url.removeLast() }
         self.baseURL = url

@@ -19,7 +19,7 @@ struct DeliveryRuntime {
     /// `exclusive`: the caller holds the state file's lock, so claims left in the outbox belong to
     /// a process that died and are taken back at once. `batch`: send this replay's deliveries and
     /// no others.
-    static func start(config: TamwatchConfig, store: any Outbox, transport: any HTTPTransport, exclusive: Bool,
+    static func start(config: TamwatchConfig, store: any Outbox, transport: any Transport, exclusive: Bool,
                       batch: String? = nil) throws -> DeliveryRuntime {
         let setup: DeliverySetup
         do { setup = try DeliverySetup.load(config, transport: transport) } catch {

@@ -49,8 +49,8 @@ struct EmailTests {
         let delivery = Delivery(id: "dlv_1", eventId: "evt_1", jobId: "job", eventType: .terminal, channel: "owner", rule: "r",
                                 message: message, folded: 0, createdAt: Date())
         let request = email.request(for: delivery, now: Date())
-        #expect(request.mail?.recipients == ["ok@example.com"])
-        #expect(request.mail?.headers.first { $0.name == "To" }?.value == "ok@example.com")
+        #expect(request.message.recipients == ["ok@example.com"])
+        #expect(request.message.headers.first { $0.name == "To" }?.value == "ok@example.com")
 
         for bad in [HTTPRequest(url: "http://127.0.0.1:1/", headers: [HTTPHeader("x-a", "1\r\nInjected: yes")]),
                     HTTPRequest(url: "http://127.0.0.1:1/\r\nHost: evil"),
@@ -63,7 +63,7 @@ struct EmailTests {
             }
         }
         var mail = request
-        mail.mail?.recipients = ["a@x.com>\r\nRCPT TO:<v@y>"]
+        mail.message.recipients = ["a@x.com>\r\nRCPT TO:<v@y>"]
         await #expect(throws: TransportError.self) { try await transport.send(mail) }
     }
 

@@ -1,8 +1,8 @@
 import Foundation
-import TamwatchModel
-import TamwatchSQLite
-import TamwatchStore
-import TamwatchTesting
+@testable import TamwatchModel
+@testable import TamwatchSQLite
+@testable import TamwatchStore
+@testable import TamwatchTesting
 import Testing
 
 /// The store implementations the conformance tests hold to the same rules. A new store (say,

@@ -41,7 +41,7 @@ public struct ChannelSetupError: Error, Sendable, CustomStringConvertible {
 
 /// Builds the channel for a config entry.
 public enum Channels {
-    public static func make(_ config: ChannelConfig, transport: any HTTPTransport) throws(ChannelSetupError) -> any DeliveryChannel {
+    public static func make(_ config: ChannelConfig, transport: any Transport) throws(ChannelSetupError) -> any DeliveryChannel {
         switch config.type {
         case .webhook:
             do { return try WebhookChannel(config: config, transport: transport) } catch {
@@ -86,7 +86,7 @@ extension ChatProvider {
 /// A chat incoming webhook: POST of the rendered JSON, classified by the provider's rules.
 public struct ChatChannel<Provider: ChatProvider>: DeliveryChannel {
     public let config: ChannelConfig
-    let transport: any HTTPTransport
+    let transport: any Transport
 
     public func send(_ delivery: Delivery, now: Date) async -> AttemptOutcome {
         let request = config.request(url: Provider.url(config.url), headers: [HTTPHeader("content-type", "application/json")],

@@ -12,7 +12,7 @@ import TamwatchModel
 ///
 /// Its owner calls `shutdown()` when done (transfers still running fail with `.shutDown`); a
 /// transport dropped without it shuts down on `deinit`, so no loop thread outlives its transport.
-public final class CurlTransport: HTTPTransport, Sendable {
+public final class CurlTransport: Transport, Sendable {
     private let engine: Engine
 
     /// - Parameter maxConnectionsPerHost: connections libcurl opens to one host; transfers past
@@ -41,7 +41,11 @@ public final class CurlTransport: HTTPTransport, Sendable {
     public var statistics: TransportStats { engine.stats.withLock { $0 } }
 
     public func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
-        try await engine.send(request)
+        try await engine.send(Outgoing(request))
+    }
+
+    public func send(_ mail: MailRequest) async throws(TransportError) -> MailReceipt {
+        MailReceipt(reply: try await engine.send(Outgoing(mail)).status)
     }
 
     /// Stops the loop thread after failing whatever is still in flight or queued. Returns at
@@ -84,7 +88,7 @@ private final class Engine: Sendable {
         _ = tw_multi_setopt_long(m, CURLMOPT_MAXCONNECTS, max(maxConnectionsPerHost * 2, 16))
     }
 
-    func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
+    func send(_ request: Outgoing) async throws(TransportError) -> HTTPResponse {
         let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
         // Created before the cancellation handler: a cancel that comes before the transfer
         // reaches the queue is still seen when the loop takes it.
@@ -259,7 +263,7 @@ public struct TransportStats: Sendable {
 /// One transfer in flight. Built by the caller, then touched only by the loop thread.
 private final class Transfer: @unchecked Sendable {
     let id: UInt64
-    let request: HTTPRequest
+    let request: Outgoing
     let flag: CancelFlag
     /// Body bytes dropped past `request.responseLimit` (`.keep`), or the limit was hit (`.fail`).
     var overflowed = false
@@ -274,7 +278,7 @@ private final class Transfer: @unchecked Sendable {
     var body: [UInt8] = []
     var headers: [HTTPHeader] = []
 
-    init(id: UInt64, request: HTTPRequest, flag: CancelFlag, continuation: CheckedContinuation<Result<HTTPResponse, TransportError>, Never>) {
+    init(id: UInt64, request: Outgoing, flag: CancelFlag, continuation: CheckedContinuation<Result<HTTPResponse, TransportError>, Never>) {
         self.id = id
         self.request = request
         self.flag = flag
@@ -373,7 +377,7 @@ private final class Transfer: @unchecked Sendable {
 
     /// SMTP through libcurl: envelope, TLS policy, AUTH, top-level headers and a MIME body
     /// (multipart/alternative: text/plain, then text/html), quoted-printable for any text.
-    func configureMail(_ easy: UnsafeMutableRawPointer, _ mail: MailTransfer) -> TransportError? {
+    func configureMail(_ easy: UnsafeMutableRawPointer, _ mail: MailMessage) -> TransportError? {
         let smtps = request.url.hasPrefix("smtps://")
         guard smtps || request.url.hasPrefix("smtp://") else { return .invalidURL("an email channel needs smtp:// or smtps://") }
         // The URL's path is the EHLO name; curl would otherwise make one up.

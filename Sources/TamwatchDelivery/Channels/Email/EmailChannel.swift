@@ -10,9 +10,9 @@ import TamwatchRules
 /// Message-ID (stable across retries), From, To and an encoded Subject.
 public struct EmailChannel: DeliveryChannel {
     public let config: ChannelConfig
-    let transport: any HTTPTransport
+    let transport: any Transport
 
-    public init(config: ChannelConfig, transport: any HTTPTransport) {
+    public init(config: ChannelConfig, transport: any Transport) {
         self.config = config
         self.transport = transport
     }
@@ -20,7 +20,7 @@ public struct EmailChannel: DeliveryChannel {
     /// The mail for one attempt. Recipients that are not RFC 5322 addresses are left out (the
     /// renderer already dropped and reported them; this is the last line of defence for what
     /// reaches `RCPT TO` and the headers).
-    public func request(for delivery: Delivery, now: Date) -> HTTPRequest {
+    public func request(for delivery: Delivery, now: Date) -> MailRequest {
         let m = delivery.message
         let listed = (m.to?.isEmpty == false ? m.to : nil) ?? config.to.filter { !$0.contains("{{") }
         let recipients = listed.compactMap(EmailAddress.init)
@@ -32,12 +32,11 @@ public struct EmailChannel: DeliveryChannel {
             HTTPHeader("To", MailHeader.foldList(recipients.map(\.description), headerName: "To")),
             HTTPHeader("Subject", MailHeader.encodedWord(m.subject ?? "TAM build \(EventText.shortID(delivery.jobId)): \(delivery.eventType.rawValue)")),
         ]
-        let mail = MailTransfer(from: from?.address ?? "tamwatch@localhost", recipients: recipients.map(\.address), headers: headers,
+        let mail = MailMessage(from: from?.address ?? "tamwatch@localhost", recipients: recipients.map(\.address), headers: headers,
                                 text: m.body, html: m.html, username: config.username, password: config.password,
                                 requireTLS: config.startTLS)
-        var request = config.request(method: "SMTP")
-        request.mail = mail
-        return request
+        return MailRequest(url: config.url, message: mail, connectTimeout: min(.seconds(10), config.effectiveTimeout),
+                           timeout: config.effectiveTimeout, caFile: config.caFile)
     }
 
     public func send(_ delivery: Delivery, now: Date) async -> AttemptOutcome {
@@ -45,12 +44,12 @@ public struct EmailChannel: DeliveryChannel {
             return AttemptOutcome(.dead(reason: "channel \(config.name): from is not an email address"))
         }
         let request = request(for: delivery, now: now)
-        guard let mail = request.mail, !mail.recipients.isEmpty else {
+        guard !request.message.recipients.isEmpty else {
             return AttemptOutcome(.dead(reason: "no recipients: every `to` of channel \(config.name) rendered empty or was not an email address"))
         }
         do {
             let reply = try await transport.send(request)
-            return AttemptOutcome(.delivered, httpStatus: reply.status, answer: "\(reply.status) message accepted")
+            return AttemptOutcome(.delivered, httpStatus: reply.reply, answer: "\(reply.reply) message accepted")
         } catch {
             return Self.classify(error)
         }

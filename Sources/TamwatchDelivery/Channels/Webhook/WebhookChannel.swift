@@ -7,11 +7,11 @@ import TamwatchModel
 /// `webhook-id` is the event id (the same on every retry); `webhook-timestamp` is this attempt's.
 public struct WebhookChannel: DeliveryChannel {
     public let config: ChannelConfig
-    let transport: any HTTPTransport
+    let transport: any Transport
     let signer: StandardWebhookSigner?
     let classifier: HTTPStatusClassifier
 
-    public init(config: ChannelConfig, transport: any HTTPTransport) throws(StandardWebhookSigner.SecretError) {
+    public init(config: ChannelConfig, transport: any Transport) throws(StandardWebhookSigner.SecretError) {
         self.config = config
         self.transport = transport
         signer = config.secrets.isEmpty ? nil : try StandardWebhookSigner(secrets: config.secrets)

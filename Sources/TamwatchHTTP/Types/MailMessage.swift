@@ -3,7 +3,7 @@ import TamwatchModel
 
 /// One email for libcurl's SMTP: the envelope, the top-level headers, and the parts, sent as
 /// multipart/alternative (plain text first, HTML second) with curl's MIME API.
-public struct MailTransfer: Sendable {
+public struct MailMessage: Sendable {
     public var from: String
     public var recipients: [String]
     /// Date, Message-ID, From, To, Subject (already encoded for non-ASCII).
