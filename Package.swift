@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         // HMAC-SHA256 for webhook signatures; already in Hummingbird's graph.
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        // Signals, cancellation and graceful shutdown for every command; already in Hummingbird's graph.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // libcurl headers and link flags, from `pkg-config libcurl` (libcurl4-openssl-dev).
@@ -87,6 +89,7 @@ let package = Package(
                 "TamwatchSQLite", "TamwatchWatch", "TamwatchDelivery", "TamwatchConsole", "TamwatchSimulator",
                 "TamwatchReceiver", "TamwatchHTTPServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), log,
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(

@@ -11,7 +11,8 @@ import TamwatchStore
 ///
 /// One loop owns the scheduling state. It wakes when deliveries are queued (`wake()`), when an
 /// attempt finishes, and when the next delivery falls due. Attempts finished together are
-/// recorded in one transaction.
+/// recorded in one transaction. Every attempt is a child task of `run`, which returns only once
+/// each has finished and been recorded (or its claim given back).
 public final class Dispatcher: Sendable {
     public let store: any Outbox
     let channels: [String: any DeliveryChannel]
@@ -28,14 +29,13 @@ public final class Dispatcher: Sendable {
     /// Masks configured secrets in providers' answers before they are stored or logged.
     let redactor: Redactor
 
-    private let signals: AsyncStream<Void>
-    private let signal: AsyncStream<Void>.Continuation
+    private let signal = WakeSignal()
     private let shared = Mutex(Shared())
     private let inFlightCount = Atomic<Int>(0)
 
     private struct Shared {
         var finished: [Finished] = []
-        var watchers: [UInt64: AsyncStream<Void>.Continuation] = [:]
+        var watchers: [UInt64: WakeSignal] = [:]
         var nextWatcher: UInt64 = 0
     }
 
@@ -61,57 +61,53 @@ public final class Dispatcher: Sendable {
         self.clock = clock
         self.logger = logger
         self.jitter = jitter
-        (signals, signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     /// The channels this dispatcher can send to.
     public var channelNames: [String] { channels.keys.sorted() }
 
     /// Deliveries were queued: look for due work now.
-    public func wake() { signal.yield() }
+    public func wake() { signal.signal() }
 
-    /// Runs until its task is cancelled; then gives back the claims of attempts cut short.
+    /// Runs until its task is cancelled; then records the attempts that finished and gives back
+    /// the claims of those cut short.
     public func run() async throws(StoreError) {
         var loop = Loop(dispatcher: self)
         if exclusive { _ = try await store.releaseAllClaims() }
         loop.disabled = try await store.disabledChannels()
-        var iterator = signals.makeAsyncIterator()
-        defer { loop.stopTimer() }
-        do {
-            while !Task.isCancelled {
-                try await loop.step()
-                if Task.isCancelled { break }
-                _ = await iterator.next()
+        let failure = await withDiscardingTaskGroup { group -> StoreError? in
+            defer { group.cancelAll() }
+            do throws(StoreError) {
+                while !Task.isCancelled {
+                    try await loop.step(&group)
+                    if Task.isCancelled { break }
+                    let clock = self.clock
+                    await signal.wait(atMost: loop.wakeAt.map { $0 - clock.uptime() }, clock: clock)
+                }
+            } catch {
+                // Stopping mid-query is not a store failure.
+                return Task.isCancelled ? nil : error
             }
-        } catch {
-            await loop.stop()
-            // Stopping mid-query is not a store failure.
-            if Task.isCancelled { return }
-            throw error
+            return nil
         }
         await loop.stop()
+        if let failure { throw failure }
     }
 
     /// Waits until the deliveries of these jobs (or of this replay batch) are settled (sent or
     /// dead), at most `timeout`; returns what is still pending. Returns early when nothing left
     /// can fall due before the time is up.
     public func drain(jobIds: [String]?, batch: String? = nil, timeout: Duration) async throws(StoreError) -> PendingSummary {
-        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let changed = WakeSignal()
         let token = shared.withLock { s -> UInt64 in
             s.nextWatcher += 1
-            s.watchers[s.nextWatcher] = continuation
+            s.watchers[s.nextWatcher] = changed
             return s.nextWatcher
         }
         defer { _ = shared.withLock { $0.watchers.removeValue(forKey: token) } }
         let clock = self.clock
         // The deadline is on the monotonic clock; due times in the outbox are wall instants.
         let deadline = clock.uptime() + timeout
-        let timer = Task {
-            try? await clock.sleep(for: timeout)
-            continuation.yield()
-        }
-        defer { timer.cancel() }
-        var iterator = stream.makeAsyncIterator()
         let channels = channelNames
         while true {
             let pending = try await store.pending(jobIds: jobIds, batch: batch, channels: channels, countAll: false)
@@ -121,13 +117,13 @@ public final class Dispatcher: Sendable {
             if left <= .zero || Task.isCancelled || (inFlightCount.load(ordering: .relaxed) == 0 && !dueBeforeDeadline) {
                 return try await store.pending(jobIds: jobIds, batch: batch, channels: channels, countAll: true)
             }
-            _ = await iterator.next()
+            await changed.wait(atMost: left, clock: clock)
         }
     }
 
     fileprivate func finished(_ f: Finished) {
         shared.withLock { $0.finished.append(f) }
-        signal.yield()
+        signal.signal()
     }
 
     fileprivate func takeFinished() -> [Finished] {
@@ -140,7 +136,7 @@ public final class Dispatcher: Sendable {
 
     fileprivate func notifyWatchers() {
         let watchers = shared.withLock { Array($0.watchers.values) }
-        for w in watchers { w.yield() }
+        for w in watchers { w.signal() }
     }
 
     fileprivate func adjustInFlight(_ delta: Int) { inFlightCount.add(delta, ordering: .relaxed) }
@@ -149,15 +145,15 @@ public final class Dispatcher: Sendable {
     private struct Loop {
         let dispatcher: Dispatcher
         var inFlight: [String: Int] = [:]
-        var tasks: [String: Task<Void, Never>] = [:]
+        /// The deliveries being sent, each by a child task of `run`.
+        var running: Set<String> = []
         var buckets: [String: TokenBucket] = [:]
         /// Channels paused by a 429 or 503, until this uptime.
         var blockedUntil: [String: Duration] = [:]
         var disabled: [String: DisabledChannel] = [:]
         var toDisable: [DisabledChannel] = []
-        var timer: Task<Void, Never>?
-        /// The timer's wake-up, as an uptime.
-        var timerAt: Duration?
+        /// When the loop next looks without being woken (a retry or rate limit falls due), as an uptime.
+        var wakeAt: Duration?
         var lastRenewal: Duration?
 
         init(dispatcher: Dispatcher) { self.dispatcher = dispatcher }
@@ -167,7 +163,7 @@ public final class Dispatcher: Sendable {
         /// One turn of the loop: records the attempts that finished, claims what is due within
         /// each channel's limits (both in one transaction), starts those attempts, and sets the
         /// timer for the next moment something can be sent.
-        mutating func step() async throws(StoreError) {
+        mutating func step(_ group: inout DiscardingTaskGroup) async throws(StoreError) {
             let records = takeFinished()
             // Disabled before anything else is claimed or recorded: once a queue is dead-lettered,
             // the channel's state already says why.
@@ -215,10 +211,10 @@ public final class Dispatcher: Sendable {
             // third of the lease has gone. No timer is needed for it: the lease outlives the
             // longest attempt by half a minute, and attempts that finish bring turns anyway.
             var renew: [String] = []
-            if tasks.isEmpty {
+            if running.isEmpty {
                 lastRenewal = nil
             } else if let last = lastRenewal, uptime - last >= .milliseconds(Int64(dispatcher.lease.duration * 1000 / 3)) {
-                renew = Array(tasks.keys)
+                renew = Array(running)
                 lastRenewal = uptime
             }
             let exchange = try await store.exchange(records: records, claims: wanted, deadLetter: deadLetter, renew: renew, now: now,
@@ -227,19 +223,19 @@ public final class Dispatcher: Sendable {
             for (name, limit) in wanted {
                 let claimed = exchange.claimed[name] ?? []
                 if let channel = dispatcher.channels[name] {
-                    for d in claimed { start(d, on: channel) }
+                    for d in claimed { start(d, on: channel, in: &group) }
                 }
                 if !claimed.isEmpty { buckets[name]?.take(claimed.count) }
                 if claimed.count < limit { drained = true }
                 else if let bucket = buckets[name], bucket.whole == 0 { earliest(bucket.nextTokenAt(now: uptime)) }
             }
             // A claim made this turn counts as fresh for the renewal below.
-            if !tasks.isEmpty, lastRenewal == nil { lastRenewal = uptime }
+            if !running.isEmpty, lastRenewal == nil { lastRenewal = uptime }
             if let due = exchange.nextDue {
                 // Due now but not claimed: another process holds it, or a claim raced; look again shortly.
                 earliest(wall: max(due, now.addingTimeInterval(0.05)))
             }
-            schedule(wakeAt, uptime: uptime)
+            self.wakeAt = wakeAt
             // A drain only needs a look once a queue ran dry or something was dead-lettered.
             if (!records.isEmpty || exchange.deadLettered > 0) && (drained || wanted.isEmpty) { dispatcher.notifyWatchers() }
         }
@@ -249,7 +245,7 @@ public final class Dispatcher: Sendable {
             var records: [AttemptRecord] = []
             for f in dispatcher.takeFinished() {
                 let d = f.delivery
-                tasks[d.id] = nil
+                running.remove(d.id)
                 inFlight[d.delivery.channel, default: 1] -= 1
                 dispatcher.adjustInFlight(-1)
                 let channel = dispatcher.channels[d.delivery.channel]
@@ -316,43 +312,21 @@ public final class Dispatcher: Sendable {
             }
         }
 
-        mutating func start(_ d: StoredDelivery, on channel: any DeliveryChannel) {
+        mutating func start(_ d: StoredDelivery, on channel: any DeliveryChannel, in group: inout DiscardingTaskGroup) {
             inFlight[d.delivery.channel, default: 0] += 1
             dispatcher.adjustInFlight(1)
             let dispatcher = self.dispatcher
-            tasks[d.id] = Task {
+            running.insert(d.id)
+            group.addTask {
                 let at = dispatcher.clock.now()
                 let outcome = await channel.send(d.delivery, now: at)
                 dispatcher.finished(Finished(delivery: d, outcome: outcome, at: dispatcher.clock.now()))
             }
         }
 
-        mutating func schedule(_ at: Duration?, uptime: Duration) {
-            guard let at else { stopTimer(); return }
-            // A pending timer that fires sooner will look again anyway; one already past has fired.
-            if let timerAt, timerAt > uptime, timerAt <= at, timer != nil { return }
-            stopTimer()
-            timerAt = at
-            let dispatcher = self.dispatcher
-            let wait = max(.zero, at - uptime)
-            timer = Task {
-                do { try await dispatcher.clock.sleep(for: wait) } catch { return }
-                dispatcher.wake()
-            }
-        }
-
-        mutating func stopTimer() {
-            timer?.cancel()
-            timer = nil
-            timerAt = nil
-        }
-
-        /// Cancels attempts still running; records those that finished, frees the others' claims.
+        /// Once every attempt has returned (those cut short by cancellation too): records those
+        /// that finished, frees the others' claims.
         mutating func stop() async {
-            stopTimer()
-            let running = tasks
-            for (_, task) in running { task.cancel() }
-            for (_, task) in running { await task.value }
             let done = dispatcher.takeFinished().filter { f in
                 if case .retry(let reason, _) = f.outcome.outcome, reason == TransportError.cancelled.description { return false }
                 return true
@@ -360,7 +334,7 @@ public final class Dispatcher: Sendable {
             let recorded = Set(done.map(\.delivery.id))
             let records = done.map(record)
             try? await store.record(records, owner: dispatcher.lease.owner)
-            try? await store.releaseClaims(ids: running.keys.filter { !recorded.contains($0) }, owner: dispatcher.lease.owner)
+            try? await store.releaseClaims(ids: running.filter { !recorded.contains($0) }, owner: dispatcher.lease.owner)
             dispatcher.adjustInFlight(-running.count)
         }
     }

@@ -15,10 +15,10 @@ public struct WebhookReceiver: Sendable {
     public let port: Int
     let verifier: StandardWebhookVerifier?
     let logger: Logger
-    let onReceive: @Sendable (ReceivedWebhook) -> Void
+    let onReceive: @Sendable (ReceivedWebhook) async -> Void
 
     public init(host: String = "127.0.0.1", port: Int = 0, secrets: [String] = [], logger: Logger = Logger(label: "tamwatch.receiver"),
-                onReceive: @escaping @Sendable (ReceivedWebhook) -> Void) throws(StandardWebhookSigner.SecretError) {
+                onReceive: @escaping @Sendable (ReceivedWebhook) async -> Void) throws(StandardWebhookSigner.SecretError) {
         self.host = host
         self.port = port
         verifier = secrets.isEmpty ? nil : try StandardWebhookVerifier(secrets: secrets)
@@ -59,7 +59,7 @@ public struct WebhookReceiver: Sendable {
                 }
             }
             let duplicate = id.map { id in seen.withLock { !$0.insert(id).inserted } } ?? false
-            onReceive(ReceivedWebhook(id: id, path: request.uri.path, body: body, verified: verified, failure: failure,
+            await onReceive(ReceivedWebhook(id: id, path: request.uri.path, body: body, verified: verified, failure: failure,
                                       duplicate: duplicate, receivedAt: Date()))
             if verified == false {
                 return Response(status: .unauthorized, body: ResponseBody(byteBuffer: ByteBuffer(string: failure ?? "bad signature")))

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Synchronization
 import TamwatchConfig
 import TamwatchDelivery
 import TamwatchHTTP
@@ -8,19 +9,25 @@ import TamwatchModel
 import TamwatchSQLite
 import TamwatchStore
 
-/// The rules, channels and a running dispatcher for one command run.
-struct DeliveryRuntime {
+/// The rules, channels and dispatcher of one command run. The dispatcher runs as a service of
+/// the command's lifecycle (`service`).
+final class DeliveryRuntime: Sendable {
     let setup: DeliverySetup
     let dispatcher: Dispatcher
-    let task: Task<StoreError?, Never>
+    /// Set when the dispatcher stopped because the state store failed.
+    let failure = Mutex<StoreError?>(nil)
 
-    /// Loads templates and channels (a problem is a configuration error, exit 78) and starts
-    /// sending whatever the outbox holds that is due.
+    private init(setup: DeliverySetup, dispatcher: Dispatcher) {
+        self.setup = setup
+        self.dispatcher = dispatcher
+    }
+
+    /// Loads templates and channels (a problem is a configuration error, exit 78).
     /// `exclusive`: the caller holds the state file's lock, so claims left in the outbox belong to
     /// a process that died and are taken back at once. `batch`: send this replay's deliveries and
     /// no others.
-    static func start(config: TamwatchConfig, store: any Outbox, transport: any Transport, exclusive: Bool,
-                      batch: String? = nil) throws -> DeliveryRuntime {
+    static func make(config: TamwatchConfig, store: any Outbox, transport: any Transport, exclusive: Bool,
+                     batch: String? = nil) throws -> DeliveryRuntime {
         let setup: DeliverySetup
         do { setup = try DeliverySetup.load(config, transport: transport) } catch {
             printConfigErrors(error)
@@ -28,11 +35,11 @@ struct DeliveryRuntime {
         }
         let dispatcher = Dispatcher(store: store, channels: setup.channels, logger: Logger(label: "tamwatch.deliver"),
                                     exclusive: exclusive, batch: batch, redactor: Redaction.current)
-        let task = Task<StoreError?, Never> {
-            do throws(StoreError) { try await dispatcher.run(); return nil } catch { return error }
-        }
-        return DeliveryRuntime(setup: setup, dispatcher: dispatcher, task: task)
+        return DeliveryRuntime(setup: setup, dispatcher: dispatcher)
     }
+
+    /// Sends whatever the outbox holds that is due, from the lifecycle's start to its shutdown.
+    var service: DispatcherService { DispatcherService(runtime: self) }
 
     /// Waits for deliveries to settle, at most `timeout`; returns what is left pending (nil when
     /// the wait was interrupted or the state file failed, which is then said).
@@ -43,10 +50,9 @@ struct DeliveryRuntime {
         }
     }
 
-    /// Stops the dispatcher; attempts cut short stay queued.
-    func stop() async {
-        task.cancel()
-        if let error = await task.value { printError("tamwatch: \(error)") }
+    /// Says why the dispatcher stopped early, if it did.
+    func reportFailure() {
+        if let error = failure.withLock({ $0 }) { printError("tamwatch: \(error)") }
     }
 }
 

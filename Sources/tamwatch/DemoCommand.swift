@@ -5,6 +5,7 @@ import Synchronization
 import TamwatchConfig
 import TamwatchConsole
 import TamwatchHTTP
+import TamwatchHTTPServer
 import TamwatchModel
 import TamwatchOpenFunnel
 import TamwatchReceiver
@@ -51,8 +52,14 @@ struct DemoCommand: AsyncParsableCommand {
         simLogger.logLevel = .critical  // Hummingbird reports its own shutdown as an error
         let engine = SimulatorEngine(apiKey: key, scenario: chosen, pace: .clock(speed: speed))
         let simulator = try await SimulatorServer(engine: engine, logger: simLogger).start()
-        defer { Task { await simulator.stop() } }
+        // The servers run in tasks of their own; each is stopped and awaited however the demo ends.
+        let result: Result<Void, any Error>
+        do { result = .success(try await demo(simulator: simulator, key: key, chosen: chosen)) } catch { result = .failure(error) }
+        await simulator.stop()
+        try result.get()
+    }
 
+    private func demo(simulator: RunningServer, key: String, chosen: Scenario) async throws {
         let query = "cloud observability and monitoring tools"
         printError("""
             tamwatch demo: an OpenFunnel simulator is serving on \(simulator.baseURL) (scenario \(chosen.name)); no credits are spent.
@@ -72,8 +79,8 @@ struct DemoCommand: AsyncParsableCommand {
         let store = try SQLiteStore(path: folder.appendingPathComponent("state.sqlite").path)
         defer { try? FileManager.default.removeItem(at: folder) }
         // A closed stdout (`tamwatch demo | head -1`) stops the demo as Ctrl-C would.
-        let canceller = Canceller()
-        let console = Console(format: output, onClosed: { canceller.cancel() })
+        let stop = WakeSignal()
+        let console = Console(format: output, onClosed: { stop.signal() })
 
         // A local receiver that checks Standard Webhooks signatures, and a channel pointing at it.
         let secret = DemoReceiver.makeSecret()
@@ -82,29 +89,27 @@ struct DemoCommand: AsyncParsableCommand {
         receiverLogger.logLevel = .critical
         let receiver = try WebhookReceiver(secrets: [secret], logger: receiverLogger) { arrival in
             tally.add(arrival)
-            Task { await console.note("    ⇢ receiver  " + ReceiveText.line(arrival)) }
+            await console.note("    ⇢ receiver  " + ReceiveText.line(arrival))
         }
         let running = try await receiver.start()
-        defer { Task { await running.stop() } }
         let config = DemoReceiver.config(receiverURL: "\(running.baseURL)/tamwatch", secret: secret)
         printError("A local webhook receiver is listening on \(running.baseURL)/tamwatch; it checks every signature.\n")
 
-        let delivery = try DeliveryRuntime.start(config: config, store: store, transport: transport, exclusive: true)
+        let delivery = try DeliveryRuntime.make(config: config, store: store, transport: transport, exclusive: true)
         var watcher = Watcher(client: client, store: store, sink: console, settings: WatchSettings(config: config),
                               logger: Logger(label: "tamwatch.watch"))
         watcher.rules = delivery.setup.engine
         let dispatcher = delivery.dispatcher
         watcher.deliveriesQueued = { dispatcher.wake() }
-        let task = Task<WatchOutcome, Never> {
-            let outcome = (try? await watcher.watch(job: jobId, labels: ["owner": "demo@example.com"])) ?? .unwatchable(kind: "state")
+        let watching = watcher
+        let finished = await CommandLifecycle.run(services: [delivery.service], stop: stop) { () -> WatchOutcome in
+            let outcome = (try? await watching.watch(job: jobId, labels: ["owner": "demo@example.com"])) ?? .unwatchable(kind: "state")
             if !Task.isCancelled { _ = await delivery.drain(jobIds: [jobId], timeout: .seconds(10)) }
             return outcome
         }
-        canceller.bind(task)
-        let signals = cancelOnSignals(task)
-        let outcome = await task.value
-        signals.detach()
-        await delivery.stop()
+        let outcome = finished ?? .interrupted
+        await running.stop()
+        delivery.reportFailure()
         await console.finish()
         if console.stdoutClosed {
             printError("tamwatch demo: stdout was closed (its reader went away); stopped.")

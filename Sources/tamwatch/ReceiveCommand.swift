@@ -58,15 +58,13 @@ struct ReceiveCommand: AsyncParsableCommand {
             throw Exit.usage
         }
         let checking = secrets.isEmpty ? "signatures not checked" : "checking signatures"
-        let task = Task<String?, Never> {
+        // Serves until Ctrl-C or SIGTERM.
+        let failure = await CommandLifecycle.run { () -> String? in
             do {
                 try await receiver.run { port in printError("tamwatch receive: listening on http://127.0.0.1:\(port)/ (\(checking))") }
                 return nil
-            } catch { return "\(error)" }
-        }
-        let signals = cancelOnSignals(task)
-        let failure = await task.value
-        signals.detach()
+            } catch { return Task.isCancelled ? nil : "\(error)" }
+        } ?? nil
         if quiet { printError("tamwatch receive: \(count.value.load(ordering: .relaxed)) deliveries received") }
         if let failure {
             printError("tamwatch receive: \(failure)")

@@ -93,13 +93,12 @@ struct ReplayCommand: AsyncParsableCommand {
         let transport = CurlTransport()
         defer { transport.shutdown() }
         // Only the deliveries named here go out: pending ones of other jobs wait for their own time.
-        let delivery = try DeliveryRuntime.start(config: config, store: store, transport: transport, exclusive: true, batch: batch)
+        let delivery = try DeliveryRuntime.make(config: config, store: store, transport: transport, exclusive: true, batch: batch)
         let timeout = drain.timeout
-        let task = Task { await delivery.drain(jobIds: nil, batch: batch, timeout: timeout) }
-        let signals = cancelOnSignals(task)
-        let left = await task.value
-        signals.detach()
-        await delivery.stop()
+        let left = await CommandLifecycle.run(services: [delivery.service]) {
+            await delivery.drain(jobIds: nil, batch: batch, timeout: timeout)
+        } ?? nil
+        delivery.reportFailure()
 
         let after = try await store.deliveries(batch: batch)
         StandardStream.output.write(DeliveryText.report(after, now: Date(), kinds: DeliveryText.kinds(config)))

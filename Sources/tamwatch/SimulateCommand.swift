@@ -67,7 +67,8 @@ struct SimulateCommand: AsyncParsableCommand {
         let pacing: String
         if case .perPoll(let step) = pace { pacing = "\(DurationText.format(step)) per poll" } else { pacing = "speed x\(speed * chosen.speed)" }
 
-        let task = Task<Void, Never> {
+        // Serves until Ctrl-C or SIGTERM.
+        _ = await CommandLifecycle.run {
             do {
                 try await server.run { bound in
                     let url = "http://\(host):\(bound)"
@@ -75,11 +76,8 @@ struct SimulateCommand: AsyncParsableCommand {
                     printError("OpenFunnel simulator listening on \(url) (scenario \(chosen.name), \(pacing); API key: \(keySource)). Ctrl-C stops it.")
                 }
             } catch {
-                printError("tamwatch: the simulator stopped: \(error)")
+                if !Task.isCancelled { printError("tamwatch: the simulator stopped: \(error)") }
             }
         }
-        let signals = cancelOnSignals(task)
-        await task.value
-        signals.detach()
     }
 }

@@ -44,7 +44,6 @@ struct LoggingOptions: ParsableArguments {
     var logLevel: Logger.Level = .info
 
     func bootstrap() {
-        SignalRelay.shared.install()
         let level = logLevel
         LoggingSystem.bootstrap { label in
             var handler = SafeLogHandler(wrapping: StreamLogHandler.standardError(label: label))
@@ -121,85 +120,4 @@ func apiKey(_ config: TamwatchConfig) throws -> String {
     if let key = ProcessInfo.processInfo.environment["OPENFUNNEL_API_KEY"], !key.isEmpty { return key }
     printError("tamwatch: no API key: set OPENFUNNEL_API_KEY, or api.key in the configuration")
     throw Exit.configuration
-}
-
-/// Cancels `task` on Ctrl-C (SIGINT) or SIGTERM, so the command stops cleanly with its state saved.
-/// A signal that arrived before the task existed cancels it at once.
-func cancelOnSignals<T: Sendable>(_ task: Task<T, Never>) -> SignalRelay.Attachment {
-    SignalRelay.shared.attach { task.cancel() }
-}
-
-/// Cancels a task that may not exist yet: a signal before `bind` cancels it as soon as it is bound.
-final class Canceller: Sendable {
-    private let state = Mutex<(cancelled: Bool, action: (@Sendable () -> Void)?)>((false, nil))
-
-    func cancel() {
-        let action = state.withLock { s -> (@Sendable () -> Void)? in
-            s.cancelled = true
-            return s.action
-        }
-        action?()
-    }
-
-    func bind<T: Sendable>(_ task: Task<T, Never>) {
-        let already = state.withLock { s -> Bool in
-            s.action = { task.cancel() }
-            return s.cancelled
-        }
-        if already { task.cancel() }
-    }
-}
-
-/// Takes over SIGINT and SIGTERM once, early (`LoggingOptions.bootstrap` installs it), and relays
-/// them to whatever is attached; it remembers a signal that came before anything was.
-final class SignalRelay: Sendable {
-    static let shared = SignalRelay()
-
-    private struct State {
-        var fired = false
-        var actions: [Int: @Sendable () -> Void] = [:]
-        var next = 0
-    }
-
-    private let state = Mutex(State())
-    nonisolated(unsafe) private var sources: [any DispatchSourceSignal] = []
-
-    private init() {
-        sources = [SIGINT, SIGTERM].map { sig in
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { [unowned self] in self.fire() }
-            source.resume()
-            return source
-        }
-    }
-
-    /// Installs the handlers (the first use does).
-    func install() {}
-
-    /// With nothing attached there is nothing to stop cleanly: exit as Ctrl-C would.
-    private func fire() {
-        let actions = state.withLock { s -> [@Sendable () -> Void] in
-            s.fired = true
-            return Array(s.actions.values)
-        }
-        if actions.isEmpty { exit(130) }
-        actions.forEach { $0() }
-    }
-
-    struct Attachment {
-        let id: Int
-        /// Stops relaying to this task (it has finished).
-        func detach() { _ = SignalRelay.shared.state.withLock { $0.actions.removeValue(forKey: id) } }
-    }
-
-    func attach(_ action: @escaping @Sendable () -> Void) -> Attachment {
-        let (id, fired) = state.withLock { s -> (Int, Bool) in
-            s.next += 1
-            if !s.fired { s.actions[s.next] = action }
-            return (s.next, s.fired)
-        }
-        if fired { action() }
-        return Attachment(id: id)
-    }
 }

@@ -72,41 +72,39 @@ struct WatchCommand: AsyncParsableCommand {
         // One writer per state file (a Ctrl-C while waiting for it simply exits: nothing is written yet).
         let lock = try await lockOptions.acquire(config.statePath, command: "tamwatch watch")
         defer { withExtendedLifetime(lock) {} }
-        // From here on Ctrl-C stops the watch cleanly, even before it has started polling.
-        let canceller = Canceller()
-        let signals = SignalRelay.shared.attach { canceller.cancel() }
-        defer { signals.detach() }
-
         let store = try openStore(config.statePath)
         let transport = CurlTransport()
         defer { transport.shutdown() }
-        let delivery = try DeliveryRuntime.start(config: config, store: store, transport: transport, exclusive: true)
+        let delivery = try DeliveryRuntime.make(config: config, store: store, transport: transport, exclusive: true)
         let client = OpenFunnelClient(baseURL: config.api.baseURL, apiKey: key, transport: transport, timeout: config.api.timeout)
         // A closed stdout (`| head -1`) stops the watch as Ctrl-C would, state saved.
-        let console = Console(format: output, live: noProgress ? false : nil, onClosed: { canceller.cancel() })
+        let stop = WakeSignal()
+        let console = Console(format: output, live: noProgress ? false : nil, onClosed: { stop.signal() })
         var watcher = Watcher(client: client, store: store, sink: console, settings: WatchSettings(config: config),
                               logger: Logger(label: "tamwatch.watch"))
         if !config.rules.isEmpty { watcher.rules = delivery.setup.engine }
         watcher.redactor = Redaction.current
         let dispatcher = delivery.dispatcher
         watcher.deliveriesQueued = { dispatcher.wake() }
+        let watching = watcher
 
+        // Ctrl-C or SIGTERM stops the watch cleanly: state saved, the dispatcher stopped after it.
         let jobs = jobIds
         let timeout = drain.timeout
-        let task = Task<WatchRun, Never> {
+        let watchConfig = config
+        let outcome = await CommandLifecycle.run(services: [delivery.service], stop: stop) { () -> WatchRun in
             var run: WatchRun
-            do throws(StoreError) { run = WatchRun(outcomes: try await watcher.watch(jobs: jobs, labels: labels), error: nil) }
+            do throws(StoreError) { run = WatchRun(outcomes: try await watching.watch(jobs: jobs, labels: labels), error: nil) }
             catch { return WatchRun(outcomes: [:], error: error) }
-            if !Task.isCancelled, !config.rules.isEmpty {
+            if !Task.isCancelled, !watchConfig.rules.isEmpty {
                 run.leftover = await delivery.drain(jobIds: jobs, timeout: timeout)
             }
             // Ctrl-C or SIGTERM while deliveries settle still means interrupted.
             run.interrupted = Task.isCancelled
             return run
         }
-        canceller.bind(task)
-        let run = await task.value
-        await delivery.stop()
+        let run = outcome ?? WatchRun(outcomes: [:], error: nil, interrupted: true)
+        delivery.reportFailure()
         await console.finish()
         if let left = run.leftover, !run.interrupted { reportLeftovers(left, timeout: timeout, statePath: config.statePath) }
 
