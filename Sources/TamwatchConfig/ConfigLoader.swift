@@ -209,9 +209,19 @@ private struct Reader {
             switch name {
             case "api": readAPI(value, &config.api)
             case "state":
-                for (k, _, v) in mapping(value, "state", allowed: ["path"]) where k == "path" {
-                    if let path = string(v, "state.path") {
-                        config.statePath = path.hasPrefix("/") ? path : URL(fileURLWithPath: baseDirectory).appendingPathComponent(path).path
+                for (k, _, v) in mapping(value, "state", allowed: ["path", "retention"]) {
+                    switch k {
+                    case "path":
+                        if let path = string(v, "state.path") {
+                            config.statePath = path.hasPrefix("/") ? path : URL(fileURLWithPath: baseDirectory).appendingPathComponent(path).path
+                        }
+                    default:
+                        guard let text = string(v, "state.retention") else { break }
+                        if ["off", "never"].contains(text) {
+                            config.retention = nil
+                        } else if let d = duration(v, "state.retention", min: .seconds(3600)) {
+                            config.retention = d
+                        }
                     }
                 }
             case "watch": readWatch(value, &config.watch)

@@ -28,6 +28,9 @@ public struct TamwatchConfig: Sendable {
     public var api = API()
     /// The SQLite state file, already resolved against the config file's folder.
     public var statePath = "tamwatch.sqlite"
+    /// How long finished jobs' events and sent deliveries are kept; nil keeps everything.
+    /// Dead deliveries are kept until replayed or pruned by hand (`tamwatch prune --dead`).
+    public var retention: Duration? = .seconds(30 * 86400)
     public var watch = Watch()
     /// A folder of the user's own templates, searched before the shipped ones (resolved against
     /// the config file's folder).

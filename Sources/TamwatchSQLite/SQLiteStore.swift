@@ -13,7 +13,8 @@ public final class SQLiteStore: EventLog, Outbox, Sendable {
     let pool: DatabasePool
 
     /// The tables a tamwatch state file may hold (its own, GRDB's, SQLite's).
-    static let knownTables: Set<String> = ["jobs", "events", "deliveries", "channel_state", "grdb_migrations", "sqlite_sequence", "sqlite_stat1"]
+    static let knownTables: Set<String> = ["jobs", "events", "deliveries", "channel_state", "pruned", "grdb_migrations", "sqlite_sequence",
+                                          "sqlite_stat1"]
 
     /// Opens (creating it if missing) and upgrades the state file. `readOnly` opens an existing
     /// file for listing while another process writes to it: nothing is created or changed.
@@ -149,6 +150,18 @@ public final class SQLiteStore: EventLog, Outbox, Sendable {
                 CREATE INDEX deliveries_by_batch ON deliveries(batch, status) WHERE batch IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("v5-retention") { db in
+            // When a job finished (its events may be pruned after the retention), what settled
+            // deliveries are found by for pruning, and how much was pruned so far.
+            try db.execute(sql: """
+                ALTER TABLE jobs ADD COLUMN finished_at REAL;
+                UPDATE jobs SET finished_at = updated_at WHERE json_extract(state, '$.terminal_announced') = 1;
+                CREATE INDEX jobs_finished ON jobs(finished_at) WHERE finished_at IS NOT NULL;
+                CREATE INDEX deliveries_settled ON deliveries(status, COALESCE(last_attempt_at, created_at))
+                    WHERE status IN ('sent', 'dead');
+                CREATE TABLE pruned (kind TEXT PRIMARY KEY NOT NULL, count INTEGER NOT NULL, last_at REAL);
+                """)
+        }
         return migrator
     }
 
@@ -173,13 +186,15 @@ public final class SQLiteStore: EventLog, Outbox, Sendable {
         let stateText = state.json.serialized()
         let labelsText = Self.labelsJSON(labels)
         let throttleText = throttle?.json.serialized()
+        let finishedAt: Double? = state.terminalAnnounced ? now.timeIntervalSince1970 : nil
         let rows = events.map { ($0, $0.json.serialized()) }
         return try await write { db in
             try db.cachedStatement(sql: """
-                INSERT INTO jobs (job_id, state, labels, updated_at, throttle) VALUES (?, ?, ?, ?, COALESCE(?, '{}'))
+                INSERT INTO jobs (job_id, state, labels, updated_at, throttle, finished_at) VALUES (?, ?, ?, ?, COALESCE(?, '{}'), ?)
                 ON CONFLICT(job_id) DO UPDATE SET state = excluded.state, labels = excluded.labels,
-                    updated_at = excluded.updated_at, throttle = COALESCE(?, jobs.throttle)
-                """).execute(arguments: [jobId, stateText, labelsText, now.timeIntervalSince1970, throttleText, throttleText])
+                    updated_at = excluded.updated_at, throttle = COALESCE(?, jobs.throttle),
+                    finished_at = CASE WHEN excluded.finished_at IS NULL THEN NULL ELSE COALESCE(jobs.finished_at, excluded.finished_at) END
+                """).execute(arguments: [jobId, stateText, labelsText, now.timeIntervalSince1970, throttleText, finishedAt, throttleText])
             var inserted: [Event] = []
             var newIDs = Set<String>()
             for (event, body) in rows {

@@ -42,9 +42,10 @@ struct DeliveriesCommand: AsyncParsableCommand {
         case .text:
             if list.isEmpty {
                 printError("no deliveries\(status.map { " with status \($0.rawValue)" } ?? "")\(job.map { " for job \($0)" } ?? "")")
-                return
+            } else {
+                StandardStream.output.write(DeliveryText.table(list, now: Date(), kinds: DeliveryText.kinds(config)))
             }
-            StandardStream.output.write(DeliveryText.table(list, now: Date(), kinds: DeliveryText.kinds(config)))
+            if let note = PruneText.note(try await store.pruned(), retention: config.retention) { printError(note) }
         }
     }
 }

@@ -64,6 +64,7 @@ struct ReplayCommand: AsyncParsableCommand {
             let found = try await store.deliveries(idPrefix: id)
             guard found.count == 1, let d = found.first else {
                 printError("tamwatch: \(found.isEmpty ? "no delivery" : "more than one delivery") matches '\(id)' (see tamwatch deliveries)")
+                if found.isEmpty, let note = PruneText.note(try await store.pruned(), retention: config.retention) { printError(note) }
                 throw ExitCode(1)
             }
             chosen.append(d)
@@ -72,6 +73,7 @@ struct ReplayCommand: AsyncParsableCommand {
         if pending { chosen += try await store.deliveries(status: .pending, jobId: job, channel: channel, limit: Int.max) }
         guard !chosen.isEmpty else {
             printError("tamwatch: nothing to replay")
+            if let note = PruneText.note(try await store.pruned(), retention: config.retention) { printError(note) }
             return
         }
         let configured = Set(config.channels.map(\.name))

@@ -17,7 +17,7 @@ struct Tamwatch: AsyncParsableCommand {
             """,
         version: TamwatchVersion.current,
         subcommands: [WatchCommand.self, DemoCommand.self, CheckCommand.self, RenderCommand.self, TestSendCommand.self,
-                      DeliveriesCommand.self, ReplayCommand.self, SimulateCommand.self, ReceiveCommand.self,
+                      DeliveriesCommand.self, ReplayCommand.self, PruneCommand.self, SimulateCommand.self, ReceiveCommand.self,
                       SubmitCommand.self]
     )
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import ServiceLifecycle
 import TamwatchConsole
 import TamwatchHTTP
 import TamwatchModel
@@ -92,7 +93,9 @@ struct WatchCommand: AsyncParsableCommand {
         let jobs = jobIds
         let timeout = drain.timeout
         let watchConfig = config
-        let outcome = await CommandLifecycle.run(services: [delivery.service], stop: stop) { () -> WatchRun in
+        var services: [any Service] = [delivery.service]
+        if let keep = config.retention { services.insert(RetentionService(store: store, keep: keep), at: 0) }
+        let outcome = await CommandLifecycle.run(services: services, stop: stop) { () -> WatchRun in
             var run: WatchRun
             do throws(StoreError) { run = WatchRun(outcomes: try await watching.watch(jobs: jobs, labels: labels), error: nil) }
             catch { return WatchRun(outcomes: [:], error: error) }

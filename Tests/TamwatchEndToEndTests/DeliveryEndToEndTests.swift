@@ -232,6 +232,56 @@ struct DeliveryEndToEndTests {
         #expect(unknown.stderr.contains("no delivery matches 'dlv_nope'"))
     }
 
+    @Test("prune: finished jobs' events and sent deliveries go, dead ones only with --dead; deliveries and replay say so; watching again announces nothing")
+    func prune() async throws {
+        let dir = temporaryDirectory()
+        let sim = try await SimulatorProcess.start()
+        defer { sim.child.stop() }
+        let mode = dir.appendingPathComponent("mode")
+        try "200".write(to: mode, atomically: true, encoding: .utf8)
+        let receiver = try await PythonReceiver.start(secret: Self.secret, in: dir, modeFile: mode)
+        defer { receiver.child.stop() }
+        let config = try Self.writeConfig(in: dir, receiver: receiver.url, retry: "[100ms]")
+        let env = ["E2E_WEBHOOK_SECRET": Self.secret]
+        func run(_ args: [String]) async throws -> ChildProcess {
+            let c = try ChildProcess(args + ["--config", config], environment: env)
+            _ = try await c.exitCode()
+            return c
+        }
+
+        let sentJob = try await sim.submit("failed")
+        let first = try Self.watch(sentJob, sim: sim, config: config)
+        #expect(try await first.exitCode() == 1, "\(first.stderr)")
+        try "400".write(to: mode, atomically: true, encoding: .utf8)
+        let deadJob = try await sim.submit("failed")
+        #expect(try await Self.watch(deadJob, sim: sim, config: config).exitCode() == 1)
+        let sent = try await run(["deliveries", "--status", "sent", "--output", "ndjson"])
+        let sentIDs = sent.stdoutLines.compactMap { try? JSONValue.parse($0)["id"]?.stringValue }
+        #expect(sentIDs.count == Self.eventIDs(first.stdoutLines).count && !sentIDs.isEmpty)
+        let deadCount = try await run(["deliveries", "--status", "dead", "--output", "ndjson"]).stdoutLines.count
+        #expect(deadCount > 0)
+
+        let pruned = try await run(["prune", "--older-than", "0s"])
+        #expect(pruned.stderr.contains("pruned \(Self.eventIDs(first.stdoutLines).count * 2) events of finished jobs and \(sentIDs.count) sent deliveries"),
+                "\(pruned.stderr)")
+        let afterSent = try await run(["deliveries", "--status", "sent"])
+        #expect(afterSent.stdoutLines.isEmpty && afterSent.stderr.contains("no deliveries with status sent"))
+        #expect(afterSent.stderr.contains("pruned from this state file so far: "), "\(afterSent.stderr)")
+        #expect(try await run(["deliveries", "--status", "dead", "--output", "ndjson"]).stdoutLines.count == deadCount, "dead ones stay")
+        let replay = try await run(["replay", String(sentIDs[0].prefix(14))])
+        #expect(replay.stderr.contains("no delivery matches") && replay.stderr.contains("sent deliveries"), "\(replay.stderr)")
+
+        // The job's state outlives its events: watching it again announces nothing twice.
+        let again = try Self.watch(sentJob, sim: sim, config: config)
+        #expect(try await again.exitCode() == 1)
+        #expect(Self.eventIDs(again.stdoutLines).isEmpty, "\(again.stdoutLines)")
+
+        let dead = try await run(["prune", "--dead", "--older-than", "0s"])
+        #expect(dead.stderr.contains("\(deadCount) dead deliveries"), "\(dead.stderr)")
+        #expect(try await run(["deliveries", "--output", "ndjson"]).stdoutLines.isEmpty)
+        #expect(try receiver.acknowledged().count == sentIDs.count, "pruning sent nothing")
+    }
+
     @Test("--drain-timeout: watch exits once the build ends, leaving undeliverable webhooks queued, and says so")
     func drainTimeout() async throws {
         let dir = temporaryDirectory()

@@ -91,6 +91,17 @@ struct ConfigTests {
         #expect(e.message.contains("not a duration"))
     }
 
+    @Test("state.retention: 30 days by default, a duration of an hour or more, or off; anything else names line and key")
+    func retention() throws {
+        #expect(try parse("api: { key: k }\n").retention == .seconds(30 * 86400))
+        #expect(try parse("state:\n  retention: 7d\n").retention == .seconds(7 * 86400))
+        #expect(try parse("state:\n  retention: off\n").retention == nil)
+        let bad = try #require(error("state:\n  path: x.sqlite\n  retention: a month\n"))
+        #expect(bad.line == 3 && bad.key == "state.retention" && bad.message.contains("not a duration"), "\(bad)")
+        let short = try #require(error("state:\n  retention: 10m\n"))
+        #expect(short.key == "state.retention" && short.message.contains("too short (at least 1h)"), "\(short)")
+    }
+
     @Test("a missing environment variable names file, line and key")
     func missingEnv() throws {
         let e = try #require(error("channels:\n  ops: { type: slack, url: \"${SLACK_WEBHOOK_URL}\" }\n"))

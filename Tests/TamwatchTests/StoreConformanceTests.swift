@@ -34,7 +34,7 @@ struct StoreConformanceTests {
     }
 
     /// Commits one event per delivery, each queuing its delivery.
-    func queue(_ store: any StateStore, _ deliveries: [Delivery], sequence: Int = 1) async throws {
+    func queue(_ store: any StateStore, _ deliveries: [Delivery], sequence: Int = 1, jobId: String = job) async throws {
         var state = WatchState(lastProgressAt: Self.t0)
         state.sequence = sequence
         let events = deliveries.enumerated().map { i, d in sampleEvent(.progress, at: Double(i), sequence: sequence * 1000 + i) }
@@ -43,7 +43,7 @@ struct StoreConformanceTests {
             d.eventId = e.id
             return d
         }
-        _ = try await store.commit(jobId: Self.job, state: state, labels: [:], events: events, deliveries: linked, flushed: [],
+        _ = try await store.commit(jobId: jobId, state: state, labels: [:], events: events, deliveries: linked, flushed: [],
                                    throttle: nil, at: Self.t0)
     }
 
@@ -176,5 +176,46 @@ struct StoreConformanceTests {
         #expect(try await claim(store, at: now, lease: lease("b"), batch: "replay-1") == ["dlv_hook_1", "dlv_hook_2"])
         #expect(try await store.deliveries(idPrefix: "dlv_hook_").count == 2, "a prefix lookup stops at two: enough to say ambiguous")
         #expect(try await store.deliveries(idPrefix: "dlv_hook_3").map(\.id) == ["dlv_hook_3"])
+    }
+
+    @Test("pruning: only finished jobs' written-out events and settled deliveries before the cut-off, in batches, counted",
+          arguments: StoreKind.allCases)
+    func pruning(kind: StoreKind) async throws {
+        let store = try kind.make()
+        // A finished job with 5 events written out and one still pending, and a running job.
+        var finished = WatchState(lastProgressAt: Self.t0)
+        finished.terminalAnnounced = true
+        let done = (1...6).map { sampleEvent(.progress, at: Double($0), sequence: $0) }
+        _ = try await store.commit(jobId: Self.job, state: finished, labels: [:], events: done, deliveries: [], flushed: [],
+                                   throttle: nil, at: Self.t0)
+        try await store.markEmitted(done.prefix(5).map(\.id))
+        let running = Event(id: "evt_running", type: .progress, jobId: "job-running", sequence: 1, occurredAt: Self.t0,
+                            data: .object([]), job: .object([]), labels: [:])
+        _ = try await store.commit(jobId: "job-running", state: WatchState(lastProgressAt: Self.t0), labels: [:], events: [running],
+                                   deliveries: [], flushed: [], throttle: nil, at: Self.t0)
+        try await store.markEmitted([running.id])
+        // Deliveries: 3 sent, 2 dead, 1 pending.
+        try await queue(store, (1...6).map { delivery($0, at: Double($0)) }, sequence: 7, jobId: "job-deliveries")
+        _ = try await claim(store, at: Self.t0, lease: lease("a"))
+        try await store.record((1...3).map { AttemptRecord(id: "dlv_hook_\($0)", result: .sent, at: Self.t0, failures: 0) }
+            + (4...5).map { AttemptRecord(id: "dlv_hook_\($0)", result: .dead, at: Self.t0, failures: 1) }, owner: "a")
+        try await store.releaseClaims(ids: ["dlv_hook_6"], owner: "a")
+
+        let now = Self.t0.addingTimeInterval(86400)
+        #expect(try await store.prune(.retention(.seconds(2 * 86400), now: now), limit: 100, now: now) == PruneCounts(lastAt: now),
+                "nothing is older than the retention yet")
+        let counts = try await Pruner(store: store, batch: 2).prune(.retention(.seconds(3600), now: now), now: now)
+        #expect(counts.events == 5 && counts.sent == 3 && counts.dead == 0, "\(counts)")
+        let kept = Set(try await store.events(jobId: Self.job).map(\.id)).intersection(done.map(\.id))
+        #expect(kept == [done[5].id], "the event not yet written out stays")
+        #expect(try await store.events(jobId: "job-running").count == 1, "a running job's events stay")
+        #expect(try await store.job(Self.job)?.state == finished, "the job's state stays: watching it again announces nothing")
+        let left = try await store.deliveries(status: nil, jobId: nil, channel: nil, limit: 100)
+        #expect(Set(left.map(\.id)) == ["dlv_hook_4", "dlv_hook_5", "dlv_hook_6"], "dead and pending deliveries stay")
+
+        let dead = try await Pruner(store: store, batch: 1).prune(PruneRequest(deadBefore: now), now: now)
+        #expect(dead == PruneCounts(dead: 2, lastAt: now))
+        #expect(try await store.deliveries(status: nil, jobId: nil, channel: nil, limit: 100).map(\.id) == ["dlv_hook_6"])
+        #expect(try await store.pruned() == PruneCounts(events: 5, sent: 3, dead: 2, lastAt: now))
     }
 }

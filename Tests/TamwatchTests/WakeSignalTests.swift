@@ -1,6 +1,6 @@
 import Foundation
-import TamwatchModel
-import TamwatchTesting
+@testable import TamwatchModel
+@testable import TamwatchTesting
 import Testing
 
 @Suite("WakeSignal: the dispatcher's and drain's wake-up")

@@ -29,13 +29,14 @@ public enum DurationText {
         return total
     }
 
-    /// A short human form: `250ms`, `10s`, `15m`, `2h`, `1h30m`.
+    /// A short human form: `250ms`, `10s`, `15m`, `2h`, `1h30m`, `30d`.
     public static func format(_ d: Duration) -> String {
         let ms = d.milliseconds
         if ms < 1000 { return "\(ms)ms" }
         if ms % 1000 != 0 { return String(format: "%.1fs", Double(ms) / 1000) }
         var s = ms / 1000
         var out = ""
+        if s >= 86400 { out += "\(s / 86400)d"; s %= 86400 }
         if s >= 3600 { out += "\(s / 3600)h"; s %= 3600 }
         if s >= 60 { out += "\(s / 60)m"; s %= 60 }
         if s > 0 || out.isEmpty { out += "\(s)s" }

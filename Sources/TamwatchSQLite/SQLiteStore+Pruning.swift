@@ -1,0 +1,56 @@
+import Foundation
+import GRDB
+import TamwatchStore
+
+extension SQLiteStore: Pruning {
+    public func prune(_ request: PruneRequest, limit: Int, now: Date) async throws(StoreError) -> PruneCounts {
+        guard !request.isEmpty, limit > 0 else { return PruneCounts() }
+        return try await write { db in
+            var counts = PruneCounts(lastAt: now)
+            if let before = request.eventsOfJobsFinishedBefore {
+                // Events already written out, of jobs that finished before the cut-off.
+                try db.execute(sql: """
+                    DELETE FROM events WHERE rowid IN (
+                        SELECT events.rowid FROM jobs JOIN events ON events.job_id = jobs.job_id
+                        WHERE jobs.finished_at IS NOT NULL AND jobs.finished_at < ? AND events.emitted = 1 LIMIT ?)
+                    """, arguments: [before.timeIntervalSince1970, limit])
+                counts.events = db.changesCount
+            }
+            for (status, before) in [("sent", request.sentBefore), ("dead", request.deadBefore)] {
+                guard let before else { continue }
+                try db.execute(sql: """
+                    DELETE FROM deliveries WHERE rowid IN (
+                        SELECT rowid FROM deliveries
+                        WHERE status = ? AND COALESCE(last_attempt_at, created_at) < ? AND status IN ('sent', 'dead') LIMIT ?)
+                    """, arguments: [status, before.timeIntervalSince1970, limit])
+                if status == "sent" { counts.sent = db.changesCount } else { counts.dead = db.changesCount }
+            }
+            for (kind, n) in [("events", counts.events), ("sent", counts.sent), ("dead", counts.dead)] {
+                try db.execute(sql: """
+                    INSERT INTO pruned (kind, count, last_at) VALUES (?, ?, ?)
+                    ON CONFLICT(kind) DO UPDATE SET count = count + excluded.count, last_at = excluded.last_at
+                    """, arguments: [kind, n, now.timeIntervalSince1970])
+            }
+            return counts
+        }
+    }
+
+    public func pruned() async throws(StoreError) -> PruneCounts {
+        try await read { db in
+            var counts = PruneCounts()
+            for row in try Row.fetchAll(db, sql: "SELECT kind, count, last_at FROM pruned") {
+                let n: Int = row["count"]
+                switch row["kind"] as String {
+                case "events": counts.events = n
+                case "sent": counts.sent = n
+                default: counts.dead = n
+                }
+                if let at: Double = row["last_at"] {
+                    let date = Date(timeIntervalSince1970: at)
+                    counts.lastAt = max(counts.lastAt ?? date, date)
+                }
+            }
+            return counts
+        }
+    }
+}
