@@ -2,20 +2,6 @@ import Foundation
 import TamwatchHTTP
 import TamwatchModel
 
-/// The answer to submit, cancel, pause and resume.
-public struct JobActionResponse: Sendable, Equatable {
-    public var jobId: String
-    public var status: JobStatus
-    public var message: String
-}
-
-/// The credit balance (`GET /api/v1/credits/balance`); amounts can be fractional.
-public struct CreditBalance: Sendable, Equatable {
-    public var totalCredits: Double?
-    public var creditsUsed: Double?
-    public var creditsLeft: Double?
-}
-
 /// The OpenFunnel TAM Builder API over any `Transport`. The key travels only in `X-API-Key`
 /// and never appears in an error or a log line.
 public struct OpenFunnelClient: Sendable {
@@ -160,7 +146,6 @@ public struct OpenFunnelClient: Sendable {
         return text
     }
 }
-
 extension CharacterSet {
     /// Unreserved characters only: a job id never turns into extra path segments or a query.
     static let urlPathComponentAllowed: CharacterSet = {

@@ -14,12 +14,12 @@ extension SQLiteStore {
     }
 
     /// Read by position (see `stored`): a name lookup per column was a tenth of the dispatcher's time.
-    private static let columns = """
+    static let columns = """
         id, event_id, job_id, event_type, channel, rule, content_type, body, message_extra, folded, render_error, status,
         attempts, failures, next_at, created_at, last_attempt_at, sent_at, last_status, last_error
         """
 
-    private static func stored(_ row: Row) -> StoredDelivery? {
+    static func stored(_ row: Row) -> StoredDelivery? {
         guard let type = EventType(rawValue: row[3]), let status = StoredDelivery.Status(rawValue: row[11]) else { return nil }
         var message = RenderedMessage(body: row[7], contentType: row[6])
         if let extra: String = row[8], let json = try? JSONValue.parse(extra) { message.apply(extraJSON: json) }
@@ -199,105 +199,6 @@ extension SQLiteStore {
         guard !channels.isEmpty else { return }
         try await write { db in
             for c in channels { try db.execute(sql: "DELETE FROM channel_state WHERE channel = ?", arguments: [c]) }
-        }
-    }
-
-    // MARK: Listing and replay
-
-    public func deliveries(status: StoredDelivery.Status? = nil, jobId: String? = nil, channel: String? = nil,
-                           limit: Int = 1000) async throws(StoreError) -> [StoredDelivery] {
-        var conditions: [String] = []
-        var arguments: [any DatabaseValueConvertible] = []
-        if let status { conditions.append("status = ?"); arguments.append(status.rawValue) }
-        if let jobId { conditions.append("job_id = ?"); arguments.append(jobId) }
-        if let channel { conditions.append("channel = ?"); arguments.append(channel) }
-        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let args = StatementArguments(arguments + [limit]) ?? StatementArguments()
-        return try await read { db in
-            try Row.fetchAll(db, sql: "SELECT \(Self.columns) FROM deliveries \(filter) ORDER BY created_at, rowid LIMIT ?",
-                             arguments: args).compactMap(Self.stored)
-        }
-    }
-
-    /// The whole outbox now, and again after every commit that changes it (for a test that waits
-    /// on what the dispatcher does, instead of polling).
-    func deliveryUpdates() -> AsyncThrowingStream<[StoredDelivery], any Error> {
-        let observation = ValueObservation.tracking { db in
-            try Row.fetchAll(db, sql: "SELECT \(Self.columns) FROM deliveries ORDER BY created_at, rowid").compactMap(Self.stored)
-        }
-        let pool = self.pool
-        return AsyncThrowingStream { continuation in
-            let task = Task {
-                do {
-                    for try await all in observation.values(in: pool) { continuation.yield(all) }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
-                }
-            }
-            continuation.onTermination = { _ in task.cancel() }
-        }
-    }
-
-    /// Deliveries whose id starts with `prefix` (a listing shows short ids, as git does).
-    public func deliveries(idPrefix prefix: String) async throws(StoreError) -> [StoredDelivery] {
-        try await read { db in
-            try Row.fetchAll(db, sql: "SELECT \(Self.columns) FROM deliveries WHERE substr(id, 1, ?) = ? LIMIT 2",
-                             arguments: [prefix.count, prefix]).compactMap(Self.stored)
-        }
-    }
-
-    /// Queues deliveries again from the start of their retry schedule, due now, marked as one
-    /// `batch` (a replay sends, waits for and reports exactly these); returns the ids queued. One
-    /// that another process is sending right now (a live claim) is left alone.
-    public func requeue(ids: [String], at now: Date, batch: String? = nil) async throws(StoreError) -> [String] {
-        try await write { db in
-            var queued: [String] = []
-            let statement = try db.cachedStatement(sql: """
-                UPDATE deliveries SET status = 'pending', failures = 0, next_at = ?, batch = ?
-                WHERE id = ? AND (claim_owner IS NULL OR claim_until <= ?)
-                """)
-            for id in ids {
-                try statement.execute(arguments: [now.timeIntervalSince1970, batch, id, now.timeIntervalSince1970])
-                if db.changesCount > 0 { queued.append(id) }
-            }
-            return queued
-        }
-    }
-
-    /// The deliveries of a replay batch, in the order they were first queued.
-    public func deliveries(batch: String) async throws(StoreError) -> [StoredDelivery] {
-        try await read { db in
-            try Row.fetchAll(db, sql: "SELECT \(Self.columns) FROM deliveries WHERE batch = ? ORDER BY created_at, rowid",
-                             arguments: [batch]).compactMap(Self.stored)
-        }
-    }
-
-    /// How many deliveries of these jobs (or of this replay batch) are still pending on the given
-    /// channels, and the earliest time one of them is due. With `countAll` false the count is
-    /// 0 or 1 (enough to know whether to wait), which stays cheap for a large outbox.
-    public func pending(jobIds: [String]?, batch: String? = nil, channels: [String], countAll: Bool = true) async throws(StoreError) -> PendingSummary {
-        guard !channels.isEmpty else { return PendingSummary(count: 0, nextAt: nil) }
-        var filter = "status = 'pending' AND channel IN (\(channels.map { _ in "?" }.joined(separator: ",")))"
-        var arguments: [any DatabaseValueConvertible] = channels
-        if let jobIds {
-            filter += " AND job_id IN (\(jobIds.map { _ in "?" }.joined(separator: ",")))"
-            arguments += jobIds as [any DatabaseValueConvertible]
-        }
-        if let batch {
-            // Through the batch index: a replay's check costs what is still pending, not its size.
-            filter += " AND batch = ?"
-            arguments.append(batch)
-        }
-        let args = StatementArguments(arguments) ?? StatementArguments()
-        let countSQL = countAll ? "SELECT COUNT(*) FROM deliveries WHERE \(filter)"
-                                : "SELECT COUNT(*) FROM (SELECT 1 FROM deliveries WHERE \(filter) LIMIT 1)"
-        let nextSQL = "SELECT MIN(next_at) FROM deliveries WHERE \(filter)"
-        return try await read { db in
-            let count = try Int.fetchOne(db, sql: countSQL, arguments: args) ?? 0
-            guard count > 0 else { return PendingSummary(count: 0, nextAt: nil) }
-            let next = try Double.fetchOne(db, sql: nextSQL, arguments: args)
-            return PendingSummary(count: count, nextAt: next.map(Date.init(timeIntervalSince1970:)))
         }
     }
 }

@@ -63,13 +63,6 @@ public struct Scenario: Sendable, Equatable {
 
     public var totalCompanies: Int { bands.reduce(0) { $0 + $1.companies } }
 }
-
-public struct ScenarioError: Error, Sendable, CustomStringConvertible {
-    public var file: String
-    public var message: String
-    public var description: String { "\(file): \(message)" }
-}
-
 extension Scenario {
     /// Loads a scenario file. Unknown keys and bad values are errors naming the key.
     public static func load(path: String) throws(ScenarioError) -> Scenario {

@@ -1,48 +1,9 @@
 import Foundation
 import Logging
-import TamwatchConfig
 import TamwatchModel
 import TamwatchOpenFunnel
 import TamwatchRules
 import TamwatchStore
-
-/// Receives events once they are stored; the console printer is one, tests have others.
-public protocol EventSink: Sendable {
-    /// Writes the events out; false when they could not be (stdout closed): they stay
-    /// unwritten in the store, and the watch stops.
-    func emit(_ events: [Event]) async -> Bool
-    /// Whether `observed` wants every poll's snapshot; false spares the poll loop a call.
-    nonisolated var followsProgress: Bool { get }
-    /// A job's latest snapshot, for live progress; called after every successful poll.
-    func observed(_ snapshot: JobSnapshot) async
-}
-
-extension EventSink {
-    public nonisolated var followsProgress: Bool { false }
-    public func observed(_ snapshot: JobSnapshot) async {}
-}
-
-/// Everything a watch needs, reached through protocols so a test can run it without a network or sleeps.
-public struct WatchSettings: Sendable {
-    public var schedule: PollSchedule
-    public var diff: DiffSettings
-    public var notFoundGrace: Duration
-    public var giveUpAfter: Duration
-
-    public init(config: TamwatchConfig) {
-        schedule = PollSchedule(interval: config.api.pollInterval, maxInterval: config.watch.maxPollInterval)
-        diff = config.watch.diffSettings
-        notFoundGrace = config.watch.notFoundGrace
-        giveUpAfter = config.watch.giveUpAfter
-    }
-
-    public init(schedule: PollSchedule, diff: DiffSettings, notFoundGrace: Duration, giveUpAfter: Duration) {
-        self.schedule = schedule
-        self.diff = diff
-        self.notFoundGrace = notFoundGrace
-        self.giveUpAfter = giveUpAfter
-    }
-}
 
 /// Polls many jobs at once over one transport, each on its own schedule, and turns what it
 /// sees into stored events. One task per job; all share the client, store and sink.

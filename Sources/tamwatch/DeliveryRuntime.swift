@@ -55,77 +55,11 @@ final class DeliveryRuntime: Sendable {
         if let error = failure.withLock({ $0 }) { printError("tamwatch: \(error)") }
     }
 }
-
-/// `--config` and `--state`, shared by watch, deliveries and replay.
-struct ConfigOptions: ParsableArguments {
-    @Option(name: .long, help: "The YAML configuration file (default: $TAMWATCH_CONFIG, else ./tamwatch.yaml if present).")
-    var config: String?
-
-    @Option(name: .long, help: "Override state.path (the SQLite state file).")
-    var state: String?
-
-    /// The configuration with `--state` applied (exit 78 on errors).
-    func load() throws -> TamwatchConfig {
-        var loaded = try loadConfig(config)
-        if let state { loaded.statePath = state }
-        return loaded
-    }
-
-    /// The existing state file, or exit 1 saying there is none. `readOnly` for listing: it
-    /// works while another tamwatch writes to the file.
-    func existingStore(_ config: TamwatchConfig, readOnly: Bool = false) throws -> any StateStore {
-        guard FileManager.default.fileExists(atPath: config.statePath) else {
-            printError("tamwatch: no state file at \(config.statePath) (nothing was watched with it yet)")
-            throw ExitCode(1)
-        }
-        return try openStore(config.statePath, readOnly: readOnly)
-    }
-}
-
-/// `--wait`, for the commands that write to the state file (`watch`, `replay`).
-struct LockOptions: ParsableArguments {
-    @Flag(name: .long, help: "If another tamwatch is writing to the same state file, wait for it to finish instead of exiting with 75.")
-    var wait = false
-
-    /// The state file's writer lock; exit 75 naming the holder when another process has it.
-    func acquire(_ statePath: String, command: String) async throws -> StateFileLock {
-        do {
-            if wait {
-                return try await StateFileLock.acquire(statePath: statePath, holder: command) { held in
-                    printError("tamwatch: \(statePath) is in use by \(held.holder); waiting for it to finish (Ctrl-C to give up)")
-                }
-            }
-            return try StateFileLock.acquire(statePath: statePath, holder: command)
-        } catch let held as StateFileLock.Held {
-            printError("tamwatch: \(held)")
-            throw Exit.busy
-        } catch let error as StoreError {
-            printError("tamwatch: \(error)")
-            throw ExitCode(error.exitCode)
-        }
-    }
-}
-
-/// `--drain-timeout`, shared by watch and replay.
-struct DrainOptions: ParsableArguments {
-    @Option(name: .long, help: "How long to wait for deliveries to settle before exiting (they stay in the outbox).")
-    var drainTimeout: String = "30s"
-
-    var timeout: Duration { DurationText.parse(drainTimeout) ?? .seconds(30) }
-
-    func validate() throws {
-        guard DurationText.parse(drainTimeout) != nil || drainTimeout == "0" else {
-            throw ValidationError("--drain-timeout '\(drainTimeout)' is not a duration (e.g. 0s, 30s, 5m)")
-        }
-    }
-}
-
 func printConfigErrors(_ error: ConfigErrors) {
     let count = error.errors.count
     printError("tamwatch: \(count == 1 ? "a configuration error" : "\(count) configuration errors"):")
     for e in error.errors { printError("  \(e)") }
 }
-
 /// Opens the state file, or exits with the reason: 78 for a file that is not a tamwatch state
 /// file, 74 for one that cannot be read or written (corrupt, a full disk).
 func openStore(_ path: String, readOnly: Bool = false) throws -> any StateStore {
@@ -134,7 +68,6 @@ func openStore(_ path: String, readOnly: Bool = false) throws -> any StateStore 
         throw ExitCode(error.exitCode)
     }
 }
-
 /// Says what the outbox still holds after a drain.
 func reportLeftovers(_ left: PendingSummary, timeout: Duration, statePath: String) {
     guard left.count > 0 else { return }

@@ -5,7 +5,6 @@ import Synchronization
 import TamwatchConsole
 import TamwatchModel
 import TamwatchReceiver
-import TamwatchRules
 
 struct ReceiveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -71,24 +70,4 @@ struct ReceiveCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
     }
-}
-
-enum ReceiveText {
-    /// `✓ signed  job.band_completed  evt_1a2b…  TAM build 8a8e8a97: band 3/6 completed`
-    static func line(_ r: ReceivedWebhook) -> String {
-        let mark: String
-        switch r.verified {
-        case true?: mark = "✓ signature ok"
-        case false?: mark = "✗ \(r.failure ?? "bad signature")"
-        case nil: mark = "· unsigned"
-        }
-        var line = "\(mark)  \(r.eventType ?? "?")  \(r.id ?? "(no webhook-id)")"
-        if r.duplicate { line += "  (duplicate)" }
-        if let json = try? JSONValue.parse(bytes: r.body), let event = Event(json: json) { line += "  " + Renderer.headline(event) }
-        return line
-    }
-}
-
-final class Counter: Sendable {
-    let value = Atomic<Int>(0)
 }

@@ -37,40 +37,12 @@ struct Tamwatch: AsyncParsableCommand {
         }
     }
 }
-
-/// Options every command that logs shares.
-struct LoggingOptions: ParsableArguments {
-    @Option(name: .long, help: "Log level on stderr: trace, debug, info, warning, error.")
-    var logLevel: Logger.Level = .info
-
-    func bootstrap() {
-        let level = logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = SafeLogHandler(wrapping: StreamLogHandler.standardError(label: label))
-            handler.logLevel = label.hasPrefix("tamwatch") ? level : max(level, .warning)
-            return handler
-        }
-    }
-}
-
 extension Logger.Level: @retroactive ExpressibleByArgument {}
-
-/// Exit statuses (README, "Using it").
-enum Exit {
-    static let configuration = ExitCode(78)
-    static let usage = ExitCode(64)
-    /// Another tamwatch is writing to the state file (EX_TEMPFAIL: try again later, or --wait).
-    static let busy = ExitCode(75)
-    /// The state file or stdout failed (EX_IOERR).
-    static let ioError = ExitCode(74)
-}
-
 /// Prints a message on stderr: secrets redacted, control characters in each line shown escaped.
 func printError(_ message: String) {
     let lines = Redaction.redact(message).split(separator: "\n", omittingEmptySubsequences: false)
     StandardStream.error.write(lines.map { TerminalText.safe(String($0)) }.joined(separator: "\n") + "\n")
 }
-
 /// Loads the configuration: `--config`, else `$TAMWATCH_CONFIG`, else `./tamwatch.yaml` when present,
 /// else the built-in defaults. Problems are printed with file, line and key; exit 78.
 func loadConfig(_ path: String?) throws -> TamwatchConfig {
@@ -91,13 +63,11 @@ func loadConfig(_ path: String?) throws -> TamwatchConfig {
         throw Exit.configuration
     }
 }
-
 /// `--config`, else `$TAMWATCH_CONFIG`, else `./tamwatch.yaml` when present.
 func configPath(_ path: String?) -> String? {
     path ?? ProcessInfo.processInfo.environment["TAMWATCH_CONFIG"]
         ?? (FileManager.default.fileExists(atPath: "tamwatch.yaml") ? "tamwatch.yaml" : nil)
 }
-
 /// Parses `key=value` labels. A label is one line of text: a control character (CR, LF, ESC, …)
 /// could smuggle a header or an SMTP command into a delivery, so it is refused.
 func parseLabels(_ raw: [String]) throws -> [String: String] {
@@ -113,7 +83,6 @@ func parseLabels(_ raw: [String]) throws -> [String: String] {
     }
     return labels
 }
-
 /// The API key: the config's, else `OPENFUNNEL_API_KEY`. Never printed.
 func apiKey(_ config: TamwatchConfig) throws -> String {
     if let key = config.api.key { return key }

@@ -53,7 +53,3 @@ public struct Matcher: Sendable, Equatable {
         return .success(Matcher(field: path, op: op, value: value, regex: regex))
     }
 }
-
-public struct MatcherError: Error, Sendable, Equatable {
-    public var reason: String
-}

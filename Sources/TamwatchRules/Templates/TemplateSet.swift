@@ -3,55 +3,6 @@ import Mustache
 import TamwatchConfig
 import TamwatchModel
 
-/// How a template's output is escaped, from the file's extension: `.json` escapes values for a
-/// JSON string and the result must parse as JSON; `.txt` escapes nothing; `.html` escapes HTML.
-public enum TemplateFormat: String, Sendable, CaseIterable {
-    case json, txt, html
-
-    /// The CONTENT_TYPE pragma put in front of every template (swift-mustache's default is HTML).
-    /// Slack and Mattermost JSON also escape `&`, `<`, `>` in values (mrkdwn's control
-    /// characters); Mattermost also breaks `@channel`, `@here`, `@all`, and Google Chat
-    /// `<users/all>`, so that no value can notify a whole channel.
-    func pragma(kind: String?) -> String {
-        switch self {
-        case .json where kind == ChannelType.slack.rawValue: return "{{% CONTENT_TYPE: SLACK_JSON}}"
-        case .json where kind == ChannelType.mattermost.rawValue: return "{{% CONTENT_TYPE: MATTERMOST_JSON}}"
-        case .json where kind == ChannelType.googlechat.rawValue: return "{{% CONTENT_TYPE: GOOGLECHAT_JSON}}"
-        case .json: return "{{% CONTENT_TYPE: JSON}}"
-        case .txt: return "{{% CONTENT_TYPE: TEXT}}"
-        case .html: return "{{% CONTENT_TYPE: HTML}}"
-        }
-    }
-}
-
-/// Escapes a value for mrkdwn (`&`, `<`, `>` only), then for the inside of a JSON string.
-struct SlackJSONContentType: MustacheContentType {
-    func escapeText(_ text: String) -> String {
-        String.jsonStringBody(Slack.escape(text))
-    }
-}
-
-/// Mattermost's escaping (mrkdwn characters, channel-wide mentions), then JSON's.
-struct MattermostJSONContentType: MustacheContentType {
-    func escapeText(_ text: String) -> String {
-        String.jsonStringBody(Mattermost.escape(text))
-    }
-}
-
-/// Google Chat's escaping (`<users/all>`), then JSON's.
-struct GoogleChatJSONContentType: MustacheContentType {
-    func escapeText(_ text: String) -> String {
-        String.jsonStringBody(GoogleChat.escape(text))
-    }
-}
-
-/// Escapes a value for the inside of a JSON string literal.
-struct JSONStringContentType: MustacheContentType {
-    func escapeText(_ text: String) -> String {
-        String.jsonStringBody(text)
-    }
-}
-
 extension String {
     /// The text as it goes between the quotes of a JSON string.
     static func jsonStringBody(_ text: String) -> String {
@@ -60,24 +11,6 @@ extension String {
         return String(quoted.dropFirst().dropLast())
     }
 }
-
-/// One template file, parsed.
-public struct TemplateFile: Sendable {
-    /// `kind/name.ext`, e.g. `slack/job.terminal.json` or `email/default.subject.txt`.
-    public var key: String
-    public var path: String
-    public var format: TemplateFormat
-    let template: MustacheTemplate
-    /// The partials it names (`{{> name}}`), each with its line and column, checked at load.
-    let partials: [(name: String, line: Int, column: Int)]
-    /// The templates of its kind and extension, by name: what `{{> name}}` finds.
-    var library: MustacheLibrary?
-
-    public func render(_ context: [String: Any]) -> String {
-        template.render(context, library: library)
-    }
-}
-
 /// Every template tamwatch can use: the user's folder first, then the shipped `templates/`.
 ///
 /// Files are `templates/<channel kind>/<name>.<ext>` where name is an event type, `default`
@@ -232,9 +165,8 @@ public struct TemplateSet: Sendable {
         return files.keys.contains { $0.hasPrefix(prefix) }
     }
 }
-
 /// swift-mustache keeps content types in a global table; ours are registered once.
-private let registerContentTypes: Void = {
+let registerContentTypes: Void = {
     MustacheContentTypes.register(JSONStringContentType(), named: "JSON")
     MustacheContentTypes.register(SlackJSONContentType(), named: "SLACK_JSON")
     MustacheContentTypes.register(MattermostJSONContentType(), named: "MATTERMOST_JSON")

@@ -1,0 +1,5 @@
+import Foundation
+
+public struct MatcherError: Error, Sendable, Equatable {
+    public var reason: String
+}

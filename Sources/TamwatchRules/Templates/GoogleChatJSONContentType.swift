@@ -1,0 +1,9 @@
+import Foundation
+import Mustache
+
+/// Google Chat's escaping (`<users/all>`), then JSON's.
+struct GoogleChatJSONContentType: MustacheContentType {
+    func escapeText(_ text: String) -> String {
+        String.jsonStringBody(GoogleChat.escape(text))
+    }
+}

@@ -1,0 +1,9 @@
+import Foundation
+import Mustache
+
+/// Escapes a value for the inside of a JSON string literal.
+struct JSONStringContentType: MustacheContentType {
+    func escapeText(_ text: String) -> String {
+        String.jsonStringBody(text)
+    }
+}

@@ -1,0 +1,9 @@
+import Foundation
+import Mustache
+
+/// Mattermost's escaping (mrkdwn characters, channel-wide mentions), then JSON's.
+struct MattermostJSONContentType: MustacheContentType {
+    func escapeText(_ text: String) -> String {
+        String.jsonStringBody(Mattermost.escape(text))
+    }
+}

@@ -1,0 +1,26 @@
+import Foundation
+import Logging
+import TamwatchConfig
+import TamwatchModel
+
+/// Everything a watch needs, reached through protocols so a test can run it without a network or sleeps.
+public struct WatchSettings: Sendable {
+    public var schedule: PollSchedule
+    public var diff: DiffSettings
+    public var notFoundGrace: Duration
+    public var giveUpAfter: Duration
+
+    public init(config: TamwatchConfig) {
+        schedule = PollSchedule(interval: config.api.pollInterval, maxInterval: config.watch.maxPollInterval)
+        diff = config.watch.diffSettings
+        notFoundGrace = config.watch.notFoundGrace
+        giveUpAfter = config.watch.giveUpAfter
+    }
+
+    public init(schedule: PollSchedule, diff: DiffSettings, notFoundGrace: Duration, giveUpAfter: Duration) {
+        self.schedule = schedule
+        self.diff = diff
+        self.notFoundGrace = notFoundGrace
+        self.giveUpAfter = giveUpAfter
+    }
+}

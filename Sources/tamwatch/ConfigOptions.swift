@@ -1,0 +1,32 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Synchronization
+import TamwatchConfig
+import TamwatchStore
+
+/// `--config` and `--state`, shared by watch, deliveries and replay.
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .long, help: "The YAML configuration file (default: $TAMWATCH_CONFIG, else ./tamwatch.yaml if present).")
+    var config: String?
+
+    @Option(name: .long, help: "Override state.path (the SQLite state file).")
+    var state: String?
+
+    /// The configuration with `--state` applied (exit 78 on errors).
+    func load() throws -> TamwatchConfig {
+        var loaded = try loadConfig(config)
+        if let state { loaded.statePath = state }
+        return loaded
+    }
+
+    /// The existing state file, or exit 1 saying there is none. `readOnly` for listing: it
+    /// works while another tamwatch writes to the file.
+    func existingStore(_ config: TamwatchConfig, readOnly: Bool = false) throws -> any StateStore {
+        guard FileManager.default.fileExists(atPath: config.statePath) else {
+            printError("tamwatch: no state file at \(config.statePath) (nothing was watched with it yet)")
+            throw ExitCode(1)
+        }
+        return try openStore(config.statePath, readOnly: readOnly)
+    }
+}

@@ -1,0 +1,5 @@
+import Synchronization
+
+final class Counter: Sendable {
+    let value = Atomic<Int>(0)
+}
