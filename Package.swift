@@ -13,7 +13,7 @@ let package = Package(
     name: "tamwatch",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "tamwatch", targets: ["tamwatch"]),
+        .executable(name: "tamwatch", targets: ["tamwatch"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -53,35 +53,47 @@ let package = Package(
         // What the state store offers (protocols and records); SQLite implements it.
         .target(name: "TamwatchStore", dependencies: ["TamwatchModel"]),
         // Rules, templates and the chat providers' message formats: events to rendered messages.
-        .target(name: "TamwatchRules", dependencies: [
-            "TamwatchModel", "TamwatchHTTP", "TamwatchConfig",
-            .product(name: "Mustache", package: "swift-mustache"),
-        ]),
+        .target(
+            name: "TamwatchRules",
+            dependencies: [
+                "TamwatchModel", "TamwatchHTTP", "TamwatchConfig",
+                .product(name: "Mustache", package: "swift-mustache"),
+            ]),
         // The SQLite (GRDB) state file.
-        .target(name: "TamwatchSQLite", dependencies: [
-            "TamwatchModel", "TamwatchStore", .product(name: "GRDB", package: "GRDB.swift"),
-        ]),
+        .target(
+            name: "TamwatchSQLite",
+            dependencies: [
+                "TamwatchModel", "TamwatchStore", .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
         // Polling, diffing and committing: snapshots to stored events and queued deliveries.
-        .target(name: "TamwatchWatch", dependencies: [
-            "TamwatchModel", "TamwatchConfig", "TamwatchOpenFunnel", "TamwatchStore", "TamwatchRules", log,
-        ]),
+        .target(
+            name: "TamwatchWatch",
+            dependencies: [
+                "TamwatchModel", "TamwatchConfig", "TamwatchOpenFunnel", "TamwatchStore", "TamwatchRules", log,
+            ]),
         // The dispatcher, the signer and the channels: queued deliveries to the receivers.
-        .target(name: "TamwatchDelivery", dependencies: [
-            "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchStore", "TamwatchRules", log,
-            .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+        .target(
+            name: "TamwatchDelivery",
+            dependencies: [
+                "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchStore", "TamwatchRules", log,
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         // What a person at a terminal sees: event lines, progress, logs with secrets masked.
         .target(name: "TamwatchConsole", dependencies: ["TamwatchModel", "TamwatchRules", "TamwatchWatch", log]),
         // Hummingbird servers run in the background of a process (the simulator, the receiver).
         .target(name: "TamwatchHTTPServer", dependencies: [hummingbird]),
         // The OpenFunnel-compatible simulator, split out because Hummingbird is the heavy build.
-        .target(name: "TamwatchSimulator", dependencies: [
-            "TamwatchModel", "TamwatchHTTPServer", "Yams", hummingbird, httpTypes, nioCore, log,
-        ]),
+        .target(
+            name: "TamwatchSimulator",
+            dependencies: [
+                "TamwatchModel", "TamwatchHTTPServer", "Yams", hummingbird, httpTypes, nioCore, log,
+            ]),
         // A webhook receiver that checks signatures (`tamwatch receive`, the demo, benchmarks).
-        .target(name: "TamwatchReceiver", dependencies: [
-            "TamwatchModel", "TamwatchDelivery", "TamwatchHTTPServer", hummingbird, httpTypes, nioCore, log,
-        ]),
+        .target(
+            name: "TamwatchReceiver",
+            dependencies: [
+                "TamwatchModel", "TamwatchDelivery", "TamwatchHTTPServer", hummingbird, httpTypes, nioCore, log,
+            ]),
         .executableTarget(
             name: "tamwatch",
             dependencies: [

@@ -16,7 +16,9 @@ extension Reader {
             }
             guard let typeName = string(typeNode, "\(key).type") else { continue }
             guard let type = ChannelType(rawValue: typeName) else {
-                fail(typeNode, "\(key).type", "unknown channel type '\(typeName)' (one of: \(ChannelType.allCases.map(\.rawValue).joined(separator: ", ")))")
+                fail(
+                    typeNode, "\(key).type",
+                    "unknown channel type '\(typeName)' (one of: \(ChannelType.allCases.map(\.rawValue).joined(separator: ", ")))")
                 continue
             }
             let extra: Set<String>
@@ -30,7 +32,10 @@ extension Reader {
             for (k, kNode, v) in pairs {
                 let path = "\(key).\(k)"
                 guard common.contains(k) || extra.contains(k) else {
-                    fail(kNode, path, "unknown key for a \(type.rawValue) channel (expected one of: \(common.union(extra).sorted().joined(separator: ", ")))")
+                    fail(
+                        kNode, path,
+                        "unknown key for a \(type.rawValue) channel (expected one of: \(common.union(extra).sorted().joined(separator: ", ")))"
+                    )
                     continue
                 }
                 switch k {
@@ -50,13 +55,19 @@ extension Reader {
                 case "concurrency": channel.concurrency = positiveInt(v, path)
                 case "rate_limit":
                     guard let text = string(v, path) else { continue }
-                    if let limit = RateLimit.parse(text) { channel.rateLimit = limit }
-                    else { fail(v, path, "'\(text)' is not a rate like 10/s, 1/s or 30/m") }
+                    if let limit = RateLimit.parse(text) {
+                        channel.rateLimit = limit
+                    } else {
+                        fail(v, path, "'\(text)' is not a rate like 10/s, 1/s or 30/m")
+                    }
                 case "timeout": channel.timeout = duration(v, path, min: .milliseconds(100))
                 case "retry_statuses":
                     for text in strings(v, path) ?? [] {
-                        if let code = Int(text), (400..<500).contains(code) { channel.retryStatuses.insert(code) }
-                        else { fail(v, path, "'\(text)' is not a 4xx status (5xx, 408, 425 and 429 are always retried)") }
+                        if let code = Int(text), (400..<500).contains(code) {
+                            channel.retryStatuses.insert(code)
+                        } else {
+                            fail(v, path, "'\(text)' is not a 4xx status (5xx, 408, 425 and 429 are always retried)")
+                        }
                     }
                 case "secret":
                     let secrets = strings(v, path) ?? []
@@ -74,13 +85,21 @@ extension Reader {
                         }
                         guard let value = string(hv, "\(path).\(h)") else { continue }
                         // Checked after ${VAR} expansion: a variable cannot smuggle in a second header.
-                        if HTTPHeader.isValidValue(value) { channel.headers.append(HTTPHeader(h, value)) }
-                        else { fail(hv, "\(path).\(h)", "a header value is one line: no CR, LF or other control characters (the value is not shown)") }
+                        if HTTPHeader.isValidValue(value) {
+                            channel.headers.append(HTTPHeader(h, value))
+                        } else {
+                            fail(
+                                hv, "\(path).\(h)",
+                                "a header value is one line: no CR, LF or other control characters (the value is not shown)")
+                        }
                     }
                 case "from":
                     guard let from = string(v, path) else { continue }
-                    if EmailAddress(from) != nil { channel.from = from }
-                    else { fail(v, path, "not an email address (write tam@example.com or \"tamwatch <tam@example.com>\")") }
+                    if EmailAddress(from) != nil {
+                        channel.from = from
+                    } else {
+                        fail(v, path, "not an email address (write tam@example.com or \"tamwatch <tam@example.com>\")")
+                    }
                 case "to":
                     channel.to = strings(v, path) ?? []
                     for entry in channel.to where !entry.contains("{{") && EmailAddress(entry) == nil {
@@ -90,7 +109,11 @@ extension Reader {
                     guard let value = string(v, path) else { continue }
                     if value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
                         fail(v, path, "holds a control character (the value is not shown)")
-                    } else if k == "username" { channel.username = value } else { channel.password = value }
+                    } else if k == "username" {
+                        channel.username = value
+                    } else {
+                        channel.password = value
+                    }
                 case "starttls":
                     switch string(v, path) {
                     case "required"?: channel.startTLS = true

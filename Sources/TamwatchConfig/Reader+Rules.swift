@@ -52,8 +52,11 @@ extension Reader {
                     if let problem = EventFields.problem(m.field, types: types) { fail(whereNode, "\(where_).where", problem) }
                 }
             }
-            if rule.name.isEmpty { fail(item, "\(base).name", "missing") }
-            else if !names.insert(rule.name).inserted { fail(item, "\(base).name", "duplicate rule name '\(rule.name)'") }
+            if rule.name.isEmpty {
+                fail(item, "\(base).name", "missing")
+            } else if !names.insert(rule.name).inserted {
+                fail(item, "\(base).name", "duplicate rule name '\(rule.name)'")
+            }
             if !pairs.contains(where: { $0.0 == "on" }) { fail(item, "\(where_).on", "missing (event types, or \"*\")") }
             if !pairs.contains(where: { $0.0 == "to" }) { fail(item, "\(where_).to", "missing (channel names)") }
             out.append(rule)

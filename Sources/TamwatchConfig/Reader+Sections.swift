@@ -17,7 +17,8 @@ extension Reader {
                     switch k {
                     case "path":
                         if let path = string(v, "state.path") {
-                            config.statePath = path.hasPrefix("/") ? path : URL(fileURLWithPath: baseDirectory).appendingPathComponent(path).path
+                            config.statePath =
+                                path.hasPrefix("/") ? path : URL(fileURLWithPath: baseDirectory).appendingPathComponent(path).path
                         }
                     default:
                         guard let text = string(v, "state.retention") else { break }
@@ -31,7 +32,8 @@ extension Reader {
             case "watch": readWatch(value, &config.watch)
             case "templates":
                 if let path = string(value, "templates") {
-                    config.templatesPath = path.hasPrefix("/") ? path : URL(fileURLWithPath: baseDirectory).appendingPathComponent(path).path
+                    config.templatesPath =
+                        path.hasPrefix("/") ? path : URL(fileURLWithPath: baseDirectory).appendingPathComponent(path).path
                 }
             case "channels": config.channels = readChannels(value, baseDirectory: baseDirectory)
             case "rules": rulesNode = value
@@ -47,7 +49,11 @@ extension Reader {
             switch k {
             case "base_url":
                 if let url = string(v, key) {
-                    if let problem = URLCheck.problem(url, schemes: ["http://", "https://"]) { fail(v, key, problem) } else { api.baseURL = url }
+                    if let problem = URLCheck.problem(url, schemes: ["http://", "https://"]) {
+                        fail(v, key, problem)
+                    } else {
+                        api.baseURL = url
+                    }
                 }
             case "key": if let s = string(v, key), !s.isEmpty { api.key = s }
             case "poll_interval": if let d = duration(v, key, min: .milliseconds(50)) { api.pollInterval = d }
@@ -59,17 +65,26 @@ extension Reader {
 
     mutating func readWatch(_ node: Node, _ watch: inout TamwatchConfig.Watch) {
         var milestoneNode: Node?
-        for (k, keyNode, v) in mapping(node, "watch", allowed: ["milestones", "milestone_every", "stall_after",
-                                                                "max_poll_interval", "not_found_grace", "give_up_after"]) {
+        for (k, keyNode, v) in mapping(
+            node, "watch",
+            allowed: [
+                "milestones", "milestone_every", "stall_after",
+                "max_poll_interval", "not_found_grace", "give_up_after",
+            ])
+        {
             let key = "watch.\(k)"
             switch k {
             case "milestones":
-                if let existing = milestoneNode { fail(keyNode, key, "give milestones or milestone_every, not both (other at line \(existing.mark?.line ?? 0))") }
+                if let existing = milestoneNode {
+                    fail(keyNode, key, "give milestones or milestone_every, not both (other at line \(existing.mark?.line ?? 0))")
+                }
                 milestoneNode = keyNode
                 guard case .sequence(let seq) = v else { fail(v, key, "expected a list of numbers, like [1000, 5000]"); continue }
                 watch.milestones = .list(seq.compactMap { positiveInt($0, key) })
             case "milestone_every":
-                if let existing = milestoneNode { fail(keyNode, key, "give milestones or milestone_every, not both (other at line \(existing.mark?.line ?? 0))") }
+                if let existing = milestoneNode {
+                    fail(keyNode, key, "give milestones or milestone_every, not both (other at line \(existing.mark?.line ?? 0))")
+                }
                 milestoneNode = keyNode
                 if let n = positiveInt(v, key) { watch.milestones = .every(n) }
             case "stall_after":

@@ -26,8 +26,9 @@ struct Reader {
             return ConfigError(file: file, line: mark.line, column: mark.column, key: "", message: "invalid YAML: \(problem)")
         case .duplicatedKeysInMapping(let duplicates, let context):
             let names = duplicates.map { "'\($0)'" }.joined(separator: ", ")
-            return ConfigError(file: file, line: context.mark.line, column: context.mark.column, key: duplicates.joined(separator: ", "),
-                               message: "duplicate key: \(names) appears more than once in this mapping (first here)")
+            return ConfigError(
+                file: file, line: context.mark.line, column: context.mark.column, key: duplicates.joined(separator: ", "),
+                message: "duplicate key: \(names) appears more than once in this mapping (first here)")
         case .reader(let problem, let offset, _, _):
             return ConfigError(file: file, line: nil, key: "", message: "invalid YAML: \(problem)\(offset.map { " at byte \($0)" } ?? "")")
         case .dataCouldNotBeDecoded:

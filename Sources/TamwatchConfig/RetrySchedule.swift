@@ -1,5 +1,3 @@
-
-
 /// When to try a failed delivery again: a list of waits, each jittered by ±20 %, with the
 /// provider's `Retry-After` as a floor. Past the end of the list a delivery is dead.
 public struct RetrySchedule: Sendable, Equatable {
@@ -7,8 +5,10 @@ public struct RetrySchedule: Sendable, Equatable {
     public var jitter: Double
 
     /// 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h: about 28 hours in all.
-    public static let webhookDefault = RetrySchedule(delays: [.seconds(5), .seconds(300), .seconds(1800), .seconds(7200),
-                                                               .seconds(18000), .seconds(36000), .seconds(36000)])
+    public static let webhookDefault = RetrySchedule(delays: [
+        .seconds(5), .seconds(300), .seconds(1800), .seconds(7200),
+        .seconds(18000), .seconds(36000), .seconds(36000),
+    ])
 
     public init(delays: [Duration], jitter: Double = 0.2) {
         self.delays = delays

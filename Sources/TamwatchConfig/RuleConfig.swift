@@ -10,8 +10,10 @@ public struct RuleConfig: Sendable {
     public var throttle: Duration?
     public var line: Int?
 
-    public init(name: String, on: [String], matchers: [Matcher] = [], to: [String], template: String? = nil,
-                throttle: Duration? = nil, line: Int? = nil) {
+    public init(
+        name: String, on: [String], matchers: [Matcher] = [], to: [String], template: String? = nil,
+        throttle: Duration? = nil, line: Int? = nil
+    ) {
         self.name = name
         self.on = on
         self.matchers = matchers

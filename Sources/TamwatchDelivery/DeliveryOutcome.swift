@@ -1,5 +1,3 @@
-
-
 /// What one delivery attempt came to, decided by the channel from the provider's answer.
 public enum DeliveryOutcome: Sendable, Equatable {
     /// Accepted (2xx): never sent again.

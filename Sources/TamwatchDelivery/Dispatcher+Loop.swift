@@ -83,8 +83,9 @@ extension Dispatcher {
                 renew = Array(running)
                 lastRenewal = uptime
             }
-            let exchange = try await store.exchange(records: records, claims: wanted, deadLetter: deadLetter, renew: renew, now: now,
-                                                    lease: dispatcher.lease, batch: dispatcher.batch)
+            let exchange = try await store.exchange(
+                records: records, claims: wanted, deadLetter: deadLetter, renew: renew, now: now,
+                lease: dispatcher.lease, batch: dispatcher.batch)
             var drained = exchange.deadLettered > 0 || records.contains { $0.result == .dead }
             for (name, limit) in wanted {
                 let claimed = exchange.claimed[name] ?? []
@@ -92,8 +93,11 @@ extension Dispatcher {
                     for d in claimed { start(d, on: channel, in: &group) }
                 }
                 if !claimed.isEmpty { buckets[name]?.take(claimed.count) }
-                if claimed.count < limit { drained = true }
-                else if let bucket = buckets[name], bucket.whole == 0 { earliest(bucket.nextTokenAt(now: uptime)) }
+                if claimed.count < limit {
+                    drained = true
+                } else if let bucket = buckets[name], bucket.whole == 0 {
+                    earliest(bucket.nextTokenAt(now: uptime))
+                }
             }
             // A claim made this turn counts as fresh for the renewal below.
             if !running.isEmpty, lastRenewal == nil { lastRenewal = uptime }
@@ -121,15 +125,18 @@ extension Dispatcher {
                     // A channel that says "slow down" (429, 503) is paused as a whole, not one
                     // delivery at a time. Another answer's Retry-After delays that delivery only.
                     let uptime = dispatcher.clock.uptime()
-                    if let retryAfter { block(d.delivery.channel, until: uptime + retryAfter) }
-                    else if status == 429, case .retry(let at) = record.result {
+                    if let retryAfter {
+                        block(d.delivery.channel, until: uptime + retryAfter)
+                    } else if status == 429, case .retry(let at) = record.result {
                         block(d.delivery.channel, until: uptime + .milliseconds(Int64(max(0, at.timeIntervalSince(f.at)) * 1000)))
                     }
                 }
                 if case .disableChannel(let reason) = f.outcome.outcome, let config = channel?.config {
-                    toDisable.append(DisabledChannel(channel: config.name, fingerprint: config.fingerprint,
-                                                     reason: dispatcher.redactor.redact(reason),
-                                                     since: f.at))
+                    toDisable.append(
+                        DisabledChannel(
+                            channel: config.name, fingerprint: config.fingerprint,
+                            reason: dispatcher.redactor.redact(reason),
+                            since: f.at))
                     disabled[config.name] = toDisable.last
                 }
                 dispatcher.log(f, record)
@@ -142,7 +149,9 @@ extension Dispatcher {
             guard !toDisable.isEmpty else { return }
             for entry in toDisable {
                 let dropped = try await store.disable(entry)
-                dispatcher.logger.error("channel \(entry.channel) disabled: \(entry.reason); \(dropped) queued deliveries dead-lettered. Fix the channel, then: tamwatch replay --dead --channel \(entry.channel)")
+                dispatcher.logger.error(
+                    "channel \(entry.channel) disabled: \(entry.reason); \(dropped) queued deliveries dead-lettered. Fix the channel, then: tamwatch replay --dead --channel \(entry.channel)"
+                )
             }
             toDisable.removeAll()
             dispatcher.notifyWatchers()
@@ -168,13 +177,16 @@ extension Dispatcher {
             case .retry(let reason, let retryAfter):
                 let failures = d.failures + 1
                 guard let wait = schedule.delay(afterFailedAttempts: failures, retryAfter: retryAfter, draw: draw) else {
-                    return AttemptRecord(id: d.id, result: .dead, at: f.at, failures: failures, httpStatus: f.outcome.httpStatus,
-                                         error: "gave up after \(failures) failed attempts: \(reason)")
+                    return AttemptRecord(
+                        id: d.id, result: .dead, at: f.at, failures: failures, httpStatus: f.outcome.httpStatus,
+                        error: "gave up after \(failures) failed attempts: \(reason)")
                 }
-                return AttemptRecord(id: d.id, result: .retry(at: f.at.addingTimeInterval(wait.seconds)), at: f.at,
-                                     failures: failures, httpStatus: f.outcome.httpStatus, error: reason)
+                return AttemptRecord(
+                    id: d.id, result: .retry(at: f.at.addingTimeInterval(wait.seconds)), at: f.at,
+                    failures: failures, httpStatus: f.outcome.httpStatus, error: reason)
             case .dead(let reason), .disableChannel(let reason):
-                return AttemptRecord(id: d.id, result: .dead, at: f.at, failures: d.failures + 1, httpStatus: f.outcome.httpStatus, error: reason)
+                return AttemptRecord(
+                    id: d.id, result: .dead, at: f.at, failures: d.failures + 1, httpStatus: f.outcome.httpStatus, error: reason)
             }
         }
 

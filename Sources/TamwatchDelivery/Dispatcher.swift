@@ -45,11 +45,13 @@ public final class Dispatcher: Sendable {
         var at: Date
     }
 
-    public init(store: any Outbox, channels: [any DeliveryChannel], clock: any WatchClock = SystemClock(),
-                logger: Logger = Logger(label: "tamwatch.deliver"),
-                jitter: @escaping @Sendable () -> Double = { Double.random(in: 0...1) },
-                owner: String = "dispatcher-" + UUID().uuidString.lowercased(), exclusive: Bool = false, batch: String? = nil,
-                redactor: Redactor = Redactor()) {
+    public init(
+        store: any Outbox, channels: [any DeliveryChannel], clock: any WatchClock = SystemClock(),
+        logger: Logger = Logger(label: "tamwatch.deliver"),
+        jitter: @escaping @Sendable () -> Double = { Double.random(in: 0...1) },
+        owner: String = "dispatcher-" + UUID().uuidString.lowercased(), exclusive: Bool = false, batch: String? = nil,
+        redactor: Redactor = Redactor()
+    ) {
         self.redactor = redactor
         self.exclusive = exclusive
         self.batch = batch
@@ -148,7 +150,9 @@ public final class Dispatcher: Sendable {
         switch record.result {
         case .sent: logger.debug("delivered \(what) (\(f.outcome.httpStatus.map { "HTTP \($0)" } ?? "ok"))")
         case .retry(let at):
-            logger.warning("delivery \(d.id) (\(what)) failed: \(record.error ?? "?"); attempt \(record.failures + 1) in \(DurationText.format(.milliseconds(Int64(at.timeIntervalSince(f.at) * 1000))))")
+            logger.warning(
+                "delivery \(d.id) (\(what)) failed: \(record.error ?? "?"); attempt \(record.failures + 1) in \(DurationText.format(.milliseconds(Int64(at.timeIntervalSince(f.at) * 1000))))"
+            )
         case .dead: logger.error("delivery \(d.id) (\(what)) is dead: \(record.error ?? "?"); resend with: tamwatch replay \(d.id)")
         }
     }

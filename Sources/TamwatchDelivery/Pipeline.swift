@@ -11,7 +11,9 @@ public struct DeliverySetup: Sendable {
     public var channels: [any DeliveryChannel]
 
     /// The template folders: the config's `templates:` folder first, then the shipped `templates/`.
-    public static func templateFolders(_ config: TamwatchConfig, environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
+    public static func templateFolders(_ config: TamwatchConfig, environment: [String: String] = ProcessInfo.processInfo.environment)
+        -> [String]
+    {
         var folders: [String] = []
         if let own = config.templatesPath { folders.append(own) }
         if let shipped = ResourceLocator.directory("templates", environment: environment) { folders.append(shipped) }
@@ -20,8 +22,10 @@ public struct DeliverySetup: Sendable {
 
     /// Loads every template and checks that each rule's `template:` exists for the kinds of its
     /// channels. Every problem is reported at once, located.
-    public static func load(_ config: TamwatchConfig, transport: any Transport,
-                            environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigErrors) -> DeliverySetup {
+    public static func load(
+        _ config: TamwatchConfig, transport: any Transport,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigErrors) -> DeliverySetup {
         var errors: [ConfigError] = []
         if let own = config.templatesPath, !FileManager.default.fileExists(atPath: own) {
             errors.append(ConfigError(file: config.file ?? "config", line: nil, key: "templates", message: "folder \(own) does not exist"))
@@ -32,23 +36,30 @@ public struct DeliverySetup: Sendable {
         let byName = Dictionary(config.channels.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         for rule in config.rules {
             guard let name = rule.template else { continue }
-            for kind in Set(rule.to.compactMap { byName[$0]?.type }).sorted(by: { $0.rawValue < $1.rawValue }) where !templates.has(kind: kind, name: name) {
-                errors.append(ConfigError(file: config.file ?? "config", line: rule.line, key: "rules.\(rule.name).template",
-                                          message: "no template '\(name)' for \(kind.rawValue) channels (looked for \(kind.rawValue)/\(name).* in \(templateFolders(config, environment: environment).joined(separator: ", ")))"))
+            for kind in Set(rule.to.compactMap { byName[$0]?.type }).sorted(by: { $0.rawValue < $1.rawValue })
+            where !templates.has(kind: kind, name: name) {
+                errors.append(
+                    ConfigError(
+                        file: config.file ?? "config", line: rule.line, key: "rules.\(rule.name).template",
+                        message:
+                            "no template '\(name)' for \(kind.rawValue) channels (looked for \(kind.rawValue)/\(name).* in \(templateFolders(config, environment: environment).joined(separator: ", ")))"
+                    ))
             }
         }
 
         var channels: [any DeliveryChannel] = []
         for channel in config.channels {
             do { channels.append(try Channels.make(channel, transport: transport)) } catch {
-                errors.append(ConfigError(file: config.file ?? "config", line: channel.line, key: "channels.\(channel.name)", message: error.message))
+                errors.append(
+                    ConfigError(file: config.file ?? "config", line: channel.line, key: "channels.\(channel.name)", message: error.message))
             }
         }
         let (recipients, recipientErrors) = Renderer.compileRecipients(config.channels, file: config.file ?? "config")
         errors += recipientErrors
         if !errors.isEmpty { throw ConfigErrors(errors) }
-        let engine = RuleEngine(rules: config.rules, channels: config.channels,
-                                renderer: Renderer(templates: templates, recipients: recipients))
+        let engine = RuleEngine(
+            rules: config.rules, channels: config.channels,
+            renderer: Renderer(templates: templates, recipients: recipients))
         return DeliverySetup(templates: templates, engine: engine, channels: channels)
     }
 }

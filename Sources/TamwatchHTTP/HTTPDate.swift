@@ -36,7 +36,8 @@ public enum HTTPDate {
     private static func make(year: Int, month: Int, day: Int, time: String) -> Date? {
         let hms = time.split(separator: ":").compactMap { Int($0) }
         guard hms.count == 3, (1...31).contains(day), (0...23).contains(hms[0]), (0...59).contains(hms[1]), (0...60).contains(hms[2]),
-              (1...9999).contains(year) else { return nil }
+            (1...9999).contains(year)
+        else { return nil }
         var t = tm()
         t.tm_year = Int32(year - 1900)
         t.tm_mon = Int32(month - 1)

@@ -10,10 +10,14 @@ public struct RunningServer: Sendable {
 
     /// Runs a Hummingbird application in a task of its own and returns once its port is bound;
     /// `what` names it in the error when it stops before that.
-    public static func start<App: ApplicationProtocol>(_ what: String, host: String, port: Int,
-                                                       _ make: (@escaping @Sendable (Int) -> Void) -> App) async throws -> RunningServer {
+    public static func start<App: ApplicationProtocol>(
+        _ what: String, host: String, port: Int,
+        _ make: (@escaping @Sendable (Int) -> Void) -> App
+    ) async throws -> RunningServer {
         let (stream, continuation) = AsyncStream<Int>.makeStream()
-        let app = make { port in continuation.yield(port); continuation.finish() }
+        let app = make { port in
+            continuation.yield(port); continuation.finish()
+        }
         let task = Task { try await app.run() }
         var iterator = stream.makeAsyncIterator()
         guard let bound = await iterator.next() else {

@@ -1,5 +1,3 @@
-
-
 /// A server stopped before it was listening.
 public struct ServerStartError: Error, CustomStringConvertible {
     public var message: String

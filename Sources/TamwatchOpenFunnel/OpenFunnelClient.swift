@@ -65,9 +65,10 @@ public struct OpenFunnelClient: Sendable {
 
     public func creditBalance() async throws(OpenFunnelError) -> CreditBalance {
         let json = try await call("GET", "/api/v1/credits/balance", jobId: nil)
-        return CreditBalance(totalCredits: json["total_credits"]?.doubleValue,
-                             creditsUsed: json["credits_used"]?.doubleValue,
-                             creditsLeft: json["credits_left"]?.doubleValue)
+        return CreditBalance(
+            totalCredits: json["total_credits"]?.doubleValue,
+            creditsUsed: json["credits_used"]?.doubleValue,
+            creditsLeft: json["credits_left"]?.doubleValue)
     }
 
     // MARK: - Plumbing
@@ -81,17 +82,21 @@ public struct OpenFunnelClient: Sendable {
 
     private static func action(_ json: JSONValue) throws(OpenFunnelError) -> JobActionResponse {
         guard let jobId = json["job_id"]?.stringValue else { throw .invalidResponse("the response has no job_id") }
-        return JobActionResponse(jobId: jobId, status: JobStatus(rawValue: json["status"]?.stringValue ?? "pending"),
-                                 message: json["message"]?.stringValue ?? "")
+        return JobActionResponse(
+            jobId: jobId, status: JobStatus(rawValue: json["status"]?.stringValue ?? "pending"),
+            message: json["message"]?.stringValue ?? "")
     }
 
-    private func call(_ method: String, _ path: String, jobId: String?, body: String? = nil,
-                      extraHeaders: [HTTPHeader] = [], skipping: Set<String> = []) async throws(OpenFunnelError) -> JSONValue {
+    private func call(
+        _ method: String, _ path: String, jobId: String?, body: String? = nil,
+        extraHeaders: [HTTPHeader] = [], skipping: Set<String> = []
+    ) async throws(OpenFunnelError) -> JSONValue {
         var headers = [HTTPHeader("X-API-Key", apiKey), HTTPHeader("Accept", "application/json")]
         if body != nil { headers.append(HTTPHeader("Content-Type", "application/json")) }
         headers += extraHeaders
-        let request = HTTPRequest(method: method, url: baseURL + path, headers: headers,
-                                  body: body.map { Array($0.utf8) }, timeout: timeout)
+        let request = HTTPRequest(
+            method: method, url: baseURL + path, headers: headers,
+            body: body.map { Array($0.utf8) }, timeout: timeout)
         let response: HTTPResponse
         do {
             response = try await transport.send(request)
@@ -138,10 +143,15 @@ public struct OpenFunnelClient: Sendable {
     private static func errorMessage(_ body: JSONValue?) -> String {
         guard let body else { return "" }
         var text = ""
-        if let detail = body["detail"]?.stringValue { text = detail }
-        else if case .array(let items)? = body["detail"], let first = items.first?["msg"]?.stringValue { text = first }
-        else if let message = body["message"]?.stringValue { text = message }
-        else if let code = body["error_code"]?.stringValue { text = code }
+        if let detail = body["detail"]?.stringValue {
+            text = detail
+        } else if case .array(let items)? = body["detail"], let first = items.first?["msg"]?.stringValue {
+            text = first
+        } else if let message = body["message"]?.stringValue {
+            text = message
+        } else if let code = body["error_code"]?.stringValue {
+            text = code
+        }
         if text.count > 200 { text = String(text.prefix(200)) + "…" }
         return text
     }

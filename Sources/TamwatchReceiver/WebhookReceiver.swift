@@ -17,8 +17,10 @@ public struct WebhookReceiver: Sendable {
     let logger: Logger
     let onReceive: @Sendable (ReceivedWebhook) async -> Void
 
-    public init(host: String = "127.0.0.1", port: Int = 0, secrets: [String] = [], logger: Logger = Logger(label: "tamwatch.receiver"),
-                onReceive: @escaping @Sendable (ReceivedWebhook) async -> Void) throws(StandardWebhookSigner.SecretError) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 0, secrets: [String] = [], logger: Logger = Logger(label: "tamwatch.receiver"),
+        onReceive: @escaping @Sendable (ReceivedWebhook) async -> Void
+    ) throws(StandardWebhookSigner.SecretError) {
         self.host = host
         self.port = port
         verifier = secrets.isEmpty ? nil : try StandardWebhookVerifier(secrets: secrets)
@@ -59,15 +61,18 @@ public struct WebhookReceiver: Sendable {
                 }
             }
             let duplicate = id.map { id in seen.withLock { !$0.insert(id).inserted } } ?? false
-            await onReceive(ReceivedWebhook(id: id, path: request.uri.path, body: body, verified: verified, failure: failure,
-                                      duplicate: duplicate, receivedAt: Date()))
+            await onReceive(
+                ReceivedWebhook(
+                    id: id, path: request.uri.path, body: body, verified: verified, failure: failure,
+                    duplicate: duplicate, receivedAt: Date()))
             if verified == false {
                 return Response(status: .unauthorized, body: ResponseBody(byteBuffer: ByteBuffer(string: failure ?? "bad signature")))
             }
             return Response(status: .noContent)
         }
-        return Application(responder: responder, configuration: .init(address: .hostname(host, port: port)),
-                           onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
-                           logger: logger)
+        return Application(
+            responder: responder, configuration: .init(address: .hostname(host, port: port)),
+            onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
+            logger: logger)
     }
 }

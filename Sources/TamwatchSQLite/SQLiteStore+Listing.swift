@@ -5,8 +5,10 @@ import TamwatchStore
 
 /// Listing and replay: what `deliveries`, `replay` and a drain read.
 extension SQLiteStore {
-    public func deliveries(status: StoredDelivery.Status? = nil, jobId: String? = nil, channel: String? = nil,
-                           limit: Int = 1000) async throws(StoreError) -> [StoredDelivery] {
+    public func deliveries(
+        status: StoredDelivery.Status? = nil, jobId: String? = nil, channel: String? = nil,
+        limit: Int = 1000
+    ) async throws(StoreError) -> [StoredDelivery] {
         var conditions: [String] = []
         var arguments: [any DatabaseValueConvertible] = []
         if let status { conditions.append("status = ?"); arguments.append(status.rawValue) }
@@ -15,8 +17,10 @@ extension SQLiteStore {
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let args = StatementArguments(arguments + [limit]) ?? StatementArguments()
         return try await read { db in
-            try Row.fetchAll(db, sql: "SELECT \(Self.columns) FROM deliveries \(filter) ORDER BY created_at, rowid LIMIT ?",
-                             arguments: args).compactMap(Self.stored)
+            try Row.fetchAll(
+                db, sql: "SELECT \(Self.columns) FROM deliveries \(filter) ORDER BY created_at, rowid LIMIT ?",
+                arguments: args
+            ).compactMap(Self.stored)
         }
     }
 
@@ -43,8 +47,10 @@ extension SQLiteStore {
     /// Deliveries whose id starts with `prefix` (a listing shows short ids, as git does).
     public func deliveries(idPrefix prefix: String) async throws(StoreError) -> [StoredDelivery] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT \(Self.columns) FROM deliveries WHERE substr(id, 1, ?) = ? LIMIT 2",
-                             arguments: [prefix.count, prefix]).compactMap(Self.stored)
+            try Row.fetchAll(
+                db, sql: "SELECT \(Self.columns) FROM deliveries WHERE substr(id, 1, ?) = ? LIMIT 2",
+                arguments: [prefix.count, prefix]
+            ).compactMap(Self.stored)
         }
     }
 
@@ -54,10 +60,11 @@ extension SQLiteStore {
     public func requeue(ids: [String], at now: Date, batch: String? = nil) async throws(StoreError) -> [String] {
         try await write { db in
             var queued: [String] = []
-            let statement = try db.cachedStatement(sql: """
-                UPDATE deliveries SET status = 'pending', failures = 0, next_at = ?, batch = ?
-                WHERE id = ? AND (claim_owner IS NULL OR claim_until <= ?)
-                """)
+            let statement = try db.cachedStatement(
+                sql: """
+                    UPDATE deliveries SET status = 'pending', failures = 0, next_at = ?, batch = ?
+                    WHERE id = ? AND (claim_owner IS NULL OR claim_until <= ?)
+                    """)
             for id in ids {
                 try statement.execute(arguments: [now.timeIntervalSince1970, batch, id, now.timeIntervalSince1970])
                 if db.changesCount > 0 { queued.append(id) }
@@ -69,15 +76,19 @@ extension SQLiteStore {
     /// The deliveries of a replay batch, in the order they were first queued.
     public func deliveries(batch: String) async throws(StoreError) -> [StoredDelivery] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT \(Self.columns) FROM deliveries WHERE batch = ? ORDER BY created_at, rowid",
-                             arguments: [batch]).compactMap(Self.stored)
+            try Row.fetchAll(
+                db, sql: "SELECT \(Self.columns) FROM deliveries WHERE batch = ? ORDER BY created_at, rowid",
+                arguments: [batch]
+            ).compactMap(Self.stored)
         }
     }
 
     /// How many deliveries of these jobs (or of this replay batch) are still pending on the given
     /// channels, and the earliest time one of them is due. With `countAll` false the count is
     /// 0 or 1 (enough to know whether to wait), which stays cheap for a large outbox.
-    public func pending(jobIds: [String]?, batch: String? = nil, channels: [String], countAll: Bool = true) async throws(StoreError) -> PendingSummary {
+    public func pending(jobIds: [String]?, batch: String? = nil, channels: [String], countAll: Bool = true) async throws(StoreError)
+        -> PendingSummary
+    {
         guard !channels.isEmpty else { return PendingSummary(count: 0, nextAt: nil) }
         var filter = "status = 'pending' AND channel IN (\(channels.map { _ in "?" }.joined(separator: ",")))"
         var arguments: [any DatabaseValueConvertible] = channels
@@ -91,8 +102,10 @@ extension SQLiteStore {
             arguments.append(batch)
         }
         let args = StatementArguments(arguments) ?? StatementArguments()
-        let countSQL = countAll ? "SELECT COUNT(*) FROM deliveries WHERE \(filter)"
-                                : "SELECT COUNT(*) FROM (SELECT 1 FROM deliveries WHERE \(filter) LIMIT 1)"
+        let countSQL =
+            countAll
+            ? "SELECT COUNT(*) FROM deliveries WHERE \(filter)"
+            : "SELECT COUNT(*) FROM (SELECT 1 FROM deliveries WHERE \(filter) LIMIT 1)"
         let nextSQL = "SELECT MIN(next_at) FROM deliveries WHERE \(filter)"
         return try await read { db in
             let count = try Int.fetchOne(db, sql: countSQL, arguments: args) ?? 0

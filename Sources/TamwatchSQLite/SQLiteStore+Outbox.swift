@@ -5,12 +5,16 @@ import TamwatchStore
 
 extension SQLiteStore {
     static func insert(_ d: Delivery, at now: Date, _ db: Database) throws {
-        try db.cachedStatement(sql: """
-            INSERT OR IGNORE INTO deliveries (id, event_id, job_id, event_type, channel, rule, content_type, body, message_extra,
-                folded, render_error, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [d.id, d.eventId, d.jobId, d.eventType.rawValue, d.channel, d.rule, d.message.contentType,
-                                     d.message.body, d.message.extraJSON?.serialized(), d.folded, d.renderError,
-                                     now.timeIntervalSince1970, d.createdAt.timeIntervalSince1970])
+        try db.cachedStatement(
+            sql: """
+                INSERT OR IGNORE INTO deliveries (id, event_id, job_id, event_type, channel, rule, content_type, body, message_extra,
+                    folded, render_error, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            d.id, d.eventId, d.jobId, d.eventType.rawValue, d.channel, d.rule, d.message.contentType,
+            d.message.body, d.message.extraJSON?.serialized(), d.folded, d.renderError,
+            now.timeIntervalSince1970, d.createdAt.timeIntervalSince1970,
+        ])
     }
 
     /// Read by position (see `stored`): a name lookup per column was a tenth of the dispatcher's time.
@@ -24,12 +28,14 @@ extension SQLiteStore {
         var message = RenderedMessage(body: row[7], contentType: row[6])
         if let extra: String = row[8], let json = try? JSONValue.parse(extra) { message.apply(extraJSON: json) }
         func date(_ index: Int) -> Date? { (row[index] as Double?).map(Date.init(timeIntervalSince1970:)) }
-        let delivery = Delivery(id: row[0], eventId: row[1], jobId: row[2], eventType: type, channel: row[4], rule: row[5],
-                                message: message, folded: row[9], createdAt: date(15) ?? Date(timeIntervalSince1970: 0),
-                                renderError: row[10])
-        return StoredDelivery(delivery: delivery, status: status, attempts: row[12], failures: row[13],
-                              nextAt: date(14) ?? Date(timeIntervalSince1970: 0), lastAttemptAt: date(16),
-                              sentAt: date(17), lastStatus: row[18], lastError: row[19])
+        let delivery = Delivery(
+            id: row[0], eventId: row[1], jobId: row[2], eventType: type, channel: row[4], rule: row[5],
+            message: message, folded: row[9], createdAt: date(15) ?? Date(timeIntervalSince1970: 0),
+            renderError: row[10])
+        return StoredDelivery(
+            delivery: delivery, status: status, attempts: row[12], failures: row[13],
+            nextAt: date(14) ?? Date(timeIntervalSince1970: 0), lastAttemptAt: date(16),
+            sentAt: date(17), lastStatus: row[18], lastError: row[19])
     }
 
     /// The dispatcher's turn in one transaction: records finished attempts, dead-letters what
@@ -38,9 +44,11 @@ extension SQLiteStore {
     /// other processes on the same state file from sending the same delivery at once; `renew`
     /// extends the claims on those still being sent. A row this version cannot read is
     /// dead-lettered with the reason, never left to fall due forever.
-    public func exchange(records: [AttemptRecord], claims: [(channel: String, limit: Int)],
-                         deadLetter: [(channel: String, reason: String)] = [], renew: [String] = [], now: Date,
-                         lease: ClaimLease, batch: String? = nil) async throws(StoreError) -> OutboxExchange {
+    public func exchange(
+        records: [AttemptRecord], claims: [(channel: String, limit: Int)],
+        deadLetter: [(channel: String, reason: String)] = [], renew: [String] = [], now: Date,
+        lease: ClaimLease, batch: String? = nil
+    ) async throws(StoreError) -> OutboxExchange {
         if records.isEmpty && claims.isEmpty && deadLetter.isEmpty && renew.isEmpty { return OutboxExchange(claimed: [:], nextDue: nil) }
         let t = now.timeIntervalSince1970
         return try await write { db in
@@ -52,12 +60,14 @@ extension SQLiteStore {
             var earliest: Double?
             for claim in claims where claim.limit > 0 {
                 // The due rows of the channel, in index order (with a batch: those of the batch).
-                let rows = try Row.fetchAll(db.cachedStatement(sql: """
-                    SELECT \(Self.columns) FROM deliveries
-                    WHERE status = 'pending' AND channel = ? AND next_at <= ? AND (claim_owner IS NULL OR claim_until <= ?)
-                        AND (? IS NULL OR batch = ?)
-                    ORDER BY next_at, created_at LIMIT ?
-                    """), arguments: [claim.channel, t, t, batch, batch, claim.limit])
+                let rows = try Row.fetchAll(
+                    db.cachedStatement(
+                        sql: """
+                            SELECT \(Self.columns) FROM deliveries
+                            WHERE status = 'pending' AND channel = ? AND next_at <= ? AND (claim_owner IS NULL OR claim_until <= ?)
+                                AND (? IS NULL OR batch = ?)
+                            ORDER BY next_at, created_at LIMIT ?
+                            """), arguments: [claim.channel, t, t, batch, batch, claim.limit])
                 var got: [StoredDelivery] = []
                 for row in rows {
                     guard let d = Self.stored(row) else {
@@ -84,25 +94,30 @@ extension SQLiteStore {
         let id: String = row[0]
         let type: String = row[3] ?? "?"
         let reason = EventType(rawValue: type) == nil ? "unknown event type '\(type)'" : "unknown status '\(row[11] as String? ?? "?")'"
-        try db.execute(sql: """
-            UPDATE deliveries SET status = 'dead', claim_owner = NULL, claim_until = NULL,
-                last_error = COALESCE(last_error || '; ', '') || ? WHERE id = ?
-            """, arguments: ["this version of tamwatch cannot read the delivery (\(reason)); dead-lettered", id])
+        try db.execute(
+            sql: """
+                UPDATE deliveries SET status = 'dead', claim_owner = NULL, claim_until = NULL,
+                    last_error = COALESCE(last_error || '; ', '') || ? WHERE id = ?
+                """, arguments: ["this version of tamwatch cannot read the delivery (\(reason)); dead-lettered", id])
     }
 
     /// When the first claimable delivery of the channel (of the batch, when given) falls due.
     private static func nextUnclaimed(channel: String, now: Double, batch: String?, _ db: Database) throws -> Double? {
         guard let batch else {
             // In index order, so the scan stops at the first claimable row.
-            return try Double.fetchOne(db.cachedStatement(sql: """
-                SELECT next_at FROM deliveries
-                WHERE status = 'pending' AND channel = ? AND (claim_owner IS NULL OR claim_until <= ?) ORDER BY next_at LIMIT 1
-                """), arguments: [channel, now])
+            return try Double.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT next_at FROM deliveries
+                        WHERE status = 'pending' AND channel = ? AND (claim_owner IS NULL OR claim_until <= ?) ORDER BY next_at LIMIT 1
+                        """), arguments: [channel, now])
         }
-        return try Double.fetchOne(db.cachedStatement(sql: """
-            SELECT MIN(next_at) FROM deliveries
-            WHERE batch = ? AND status = 'pending' AND channel = ? AND (claim_owner IS NULL OR claim_until <= ?)
-            """), arguments: [batch, channel, now])
+        return try Double.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    SELECT MIN(next_at) FROM deliveries
+                    WHERE batch = ? AND status = 'pending' AND channel = ? AND (claim_owner IS NULL OR claim_until <= ?)
+                    """), arguments: [batch, channel, now])
     }
 
     /// Extends this owner's claims on deliveries still being sent.
@@ -131,12 +146,14 @@ extension SQLiteStore {
             case .retry(let at): status = "pending"; nextAt = at.timeIntervalSince1970
             case .dead: status = "dead"
             }
-            try db.cachedStatement(sql: """
-                UPDATE deliveries SET status = ?, attempts = attempts + 1, failures = ?, next_at = COALESCE(?, next_at),
-                    claim_owner = NULL, claim_until = NULL, last_attempt_at = ?, sent_at = COALESCE(?, sent_at), last_status = ?,
-                    last_error = ?
-                WHERE id = ? AND claim_owner = ?
-                """).execute(arguments: [status, a.failures, nextAt, a.at.timeIntervalSince1970, sentAt, a.httpStatus, a.error, a.id, owner])
+            try db.cachedStatement(
+                sql: """
+                    UPDATE deliveries SET status = ?, attempts = attempts + 1, failures = ?, next_at = COALESCE(?, next_at),
+                        claim_owner = NULL, claim_until = NULL, last_attempt_at = ?, sent_at = COALESCE(?, sent_at), last_status = ?,
+                        last_error = ?
+                    WHERE id = ? AND claim_owner = ?
+                    """
+            ).execute(arguments: [status, a.failures, nextAt, a.at.timeIntervalSince1970, sentAt, a.httpStatus, a.error, a.id, owner])
         }
     }
 
@@ -154,8 +171,9 @@ extension SQLiteStore {
         guard !ids.isEmpty else { return }
         try await write { db in
             for id in ids {
-                try db.execute(sql: "UPDATE deliveries SET claim_owner = NULL, claim_until = NULL WHERE id = ? AND claim_owner = ?",
-                               arguments: [id, owner])
+                try db.execute(
+                    sql: "UPDATE deliveries SET claim_owner = NULL, claim_until = NULL WHERE id = ? AND claim_owner = ?",
+                    arguments: [id, owner])
             }
         }
     }
@@ -166,8 +184,9 @@ extension SQLiteStore {
         try await read { db in
             var out: [String: DisabledChannel] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT channel, fingerprint, reason, disabled_at FROM channel_state") {
-                let c = DisabledChannel(channel: row["channel"], fingerprint: row["fingerprint"], reason: row["reason"],
-                                        since: Date(timeIntervalSince1970: row["disabled_at"]))
+                let c = DisabledChannel(
+                    channel: row["channel"], fingerprint: row["fingerprint"], reason: row["reason"],
+                    since: Date(timeIntervalSince1970: row["disabled_at"]))
                 out[c.channel] = c
             }
             return out
@@ -177,21 +196,24 @@ extension SQLiteStore {
     /// Disables a channel and dead-letters what it still had queued, in one transaction.
     public func disable(_ channel: DisabledChannel) async throws(StoreError) -> Int {
         try await write { db in
-            try db.execute(sql: """
-                INSERT INTO channel_state (channel, fingerprint, disabled_at, reason) VALUES (?, ?, ?, ?)
-                ON CONFLICT(channel) DO UPDATE SET fingerprint = excluded.fingerprint, disabled_at = excluded.disabled_at,
-                    reason = excluded.reason
-                """, arguments: [channel.channel, channel.fingerprint, channel.since.timeIntervalSince1970, channel.reason])
-            return try Self.deadLetter(channel: channel.channel, reason: "channel disabled: \(channel.reason)",
-                                       now: channel.since.timeIntervalSince1970, db)
+            try db.execute(
+                sql: """
+                    INSERT INTO channel_state (channel, fingerprint, disabled_at, reason) VALUES (?, ?, ?, ?)
+                    ON CONFLICT(channel) DO UPDATE SET fingerprint = excluded.fingerprint, disabled_at = excluded.disabled_at,
+                        reason = excluded.reason
+                    """, arguments: [channel.channel, channel.fingerprint, channel.since.timeIntervalSince1970, channel.reason])
+            return try Self.deadLetter(
+                channel: channel.channel, reason: "channel disabled: \(channel.reason)",
+                now: channel.since.timeIntervalSince1970, db)
         }
     }
 
     private static func deadLetter(channel: String, reason: String, now: Double, _ db: Database) throws -> Int {
-        try db.execute(sql: """
-            UPDATE deliveries SET status = 'dead', last_error = COALESCE(last_error || '; ', '') || ?
-            WHERE channel = ? AND status = 'pending' AND (claim_owner IS NULL OR claim_until <= ?)
-            """, arguments: [reason, channel, now])
+        try db.execute(
+            sql: """
+                UPDATE deliveries SET status = 'dead', last_error = COALESCE(last_error || '; ', '') || ?
+                WHERE channel = ? AND status = 'pending' AND (claim_owner IS NULL OR claim_until <= ?)
+                """, arguments: [reason, channel, now])
         return db.changesCount
     }
 

@@ -9,27 +9,30 @@ extension SQLiteStore: Pruning {
             var counts = PruneCounts(lastAt: now)
             if let before = request.eventsOfJobsFinishedBefore {
                 // Events already written out, of jobs that finished before the cut-off.
-                try db.execute(sql: """
-                    DELETE FROM events WHERE rowid IN (
-                        SELECT events.rowid FROM jobs JOIN events ON events.job_id = jobs.job_id
-                        WHERE jobs.finished_at IS NOT NULL AND jobs.finished_at < ? AND events.emitted = 1 LIMIT ?)
-                    """, arguments: [before.timeIntervalSince1970, limit])
+                try db.execute(
+                    sql: """
+                        DELETE FROM events WHERE rowid IN (
+                            SELECT events.rowid FROM jobs JOIN events ON events.job_id = jobs.job_id
+                            WHERE jobs.finished_at IS NOT NULL AND jobs.finished_at < ? AND events.emitted = 1 LIMIT ?)
+                        """, arguments: [before.timeIntervalSince1970, limit])
                 counts.events = db.changesCount
             }
             for (status, before) in [("sent", request.sentBefore), ("dead", request.deadBefore)] {
                 guard let before else { continue }
-                try db.execute(sql: """
-                    DELETE FROM deliveries WHERE rowid IN (
-                        SELECT rowid FROM deliveries
-                        WHERE status = ? AND COALESCE(last_attempt_at, created_at) < ? AND status IN ('sent', 'dead') LIMIT ?)
-                    """, arguments: [status, before.timeIntervalSince1970, limit])
+                try db.execute(
+                    sql: """
+                        DELETE FROM deliveries WHERE rowid IN (
+                            SELECT rowid FROM deliveries
+                            WHERE status = ? AND COALESCE(last_attempt_at, created_at) < ? AND status IN ('sent', 'dead') LIMIT ?)
+                        """, arguments: [status, before.timeIntervalSince1970, limit])
                 if status == "sent" { counts.sent = db.changesCount } else { counts.dead = db.changesCount }
             }
             for (kind, n) in [("events", counts.events), ("sent", counts.sent), ("dead", counts.dead)] {
-                try db.execute(sql: """
-                    INSERT INTO pruned (kind, count, last_at) VALUES (?, ?, ?)
-                    ON CONFLICT(kind) DO UPDATE SET count = count + excluded.count, last_at = excluded.last_at
-                    """, arguments: [kind, n, now.timeIntervalSince1970])
+                try db.execute(
+                    sql: """
+                        INSERT INTO pruned (kind, count, last_at) VALUES (?, ?, ?)
+                        ON CONFLICT(kind) DO UPDATE SET count = count + excluded.count, last_at = excluded.last_at
+                        """, arguments: [kind, n, now.timeIntervalSince1970])
             }
             return counts
         }

@@ -13,8 +13,10 @@ public final class SQLiteStore: EventLog, Outbox, Sendable {
     let pool: DatabasePool
 
     /// The tables a tamwatch state file may hold (its own, GRDB's, SQLite's).
-    static let knownTables: Set<String> = ["jobs", "events", "deliveries", "channel_state", "pruned", "grdb_migrations", "sqlite_sequence",
-                                          "sqlite_stat1"]
+    static let knownTables: Set<String> = [
+        "jobs", "events", "deliveries", "channel_state", "pruned", "grdb_migrations", "sqlite_sequence",
+        "sqlite_stat1",
+    ]
 
     /// Opens (creating it if missing) and upgrades the state file. `readOnly` opens an existing
     /// file for listing while another process writes to it: nothing is created or changed.
@@ -38,8 +40,9 @@ public final class SQLiteStore: EventLog, Outbox, Sendable {
             pool = try DatabasePool(path: path, configuration: config)
             if readOnly {
                 guard try pool.read({ try Self.migrator.hasCompletedMigrations($0) }) else {
-                    throw StoreError(path: path, message: "it was written by an older tamwatch; run tamwatch watch or replay on it once to upgrade it",
-                                     kind: .outdated)
+                    throw StoreError(
+                        path: path, message: "it was written by an older tamwatch; run tamwatch watch or replay on it once to upgrade it",
+                        kind: .outdated)
                 }
             } else {
                 try Self.migrator.migrate(pool)
@@ -56,7 +59,8 @@ public final class SQLiteStore: EventLog, Outbox, Sendable {
     /// database into a state file.
     private static func checkIsTamwatch(_ path: String) throws {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-              let size = attributes[.size] as? Int, size > 0 else { return }
+            let size = attributes[.size] as? Int, size > 0
+        else { return }
         var config = Configuration()
         config.readonly = true
         let tables: [String]
@@ -65,13 +69,16 @@ public final class SQLiteStore: EventLog, Outbox, Sendable {
             tables = try queue.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") }
             try queue.close()
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
-            throw StoreError(path: path, message: "it is not an SQLite database; is --state (or state.path) the right file?", kind: .notTamwatch)
+            throw StoreError(
+                path: path, message: "it is not an SQLite database; is --state (or state.path) the right file?", kind: .notTamwatch)
         }
         let foreign = tables.filter { !knownTables.contains($0) }.sorted()
         if !foreign.isEmpty {
             let shown = foreign.prefix(5).joined(separator: ", ") + (foreign.count > 5 ? ", …" : "")
-            throw StoreError(path: path, message: "it is an SQLite database with tables that are not tamwatch's (\(shown)); "
-                + "is --state (or state.path) the right file?", kind: .notTamwatch)
+            throw StoreError(
+                path: path,
+                message: "it is an SQLite database with tables that are not tamwatch's (\(shown)); "
+                    + "is --state (or state.path) the right file?", kind: .notTamwatch)
         }
     }
 
@@ -79,95 +86,101 @@ public final class SQLiteStore: EventLog, Outbox, Sendable {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-jobs-and-events") { db in
-            try db.execute(sql: """
-                CREATE TABLE jobs (
-                    job_id TEXT PRIMARY KEY NOT NULL,
-                    state TEXT NOT NULL,
-                    labels TEXT NOT NULL DEFAULT '{}',
-                    updated_at REAL NOT NULL
-                );
-                CREATE TABLE events (
-                    id TEXT PRIMARY KEY NOT NULL,
-                    job_id TEXT NOT NULL,
-                    sequence INTEGER NOT NULL,
-                    type TEXT NOT NULL,
-                    occurred_at REAL NOT NULL,
-                    body TEXT NOT NULL,
-                    emitted INTEGER NOT NULL DEFAULT 0
-                );
-                CREATE INDEX events_by_job ON events(job_id, sequence);
-                CREATE INDEX events_not_emitted ON events(job_id) WHERE emitted = 0;
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE jobs (
+                        job_id TEXT PRIMARY KEY NOT NULL,
+                        state TEXT NOT NULL,
+                        labels TEXT NOT NULL DEFAULT '{}',
+                        updated_at REAL NOT NULL
+                    );
+                    CREATE TABLE events (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        job_id TEXT NOT NULL,
+                        sequence INTEGER NOT NULL,
+                        type TEXT NOT NULL,
+                        occurred_at REAL NOT NULL,
+                        body TEXT NOT NULL,
+                        emitted INTEGER NOT NULL DEFAULT 0
+                    );
+                    CREATE INDEX events_by_job ON events(job_id, sequence);
+                    CREATE INDEX events_not_emitted ON events(job_id) WHERE emitted = 0;
+                    """)
         }
         migrator.registerMigration("v2-outbox") { db in
-            try db.execute(sql: """
-                ALTER TABLE jobs ADD COLUMN throttle TEXT NOT NULL DEFAULT '{}';
-                CREATE TABLE deliveries (
-                    id TEXT PRIMARY KEY NOT NULL,
-                    event_id TEXT NOT NULL,
-                    job_id TEXT NOT NULL,
-                    event_type TEXT NOT NULL,
-                    channel TEXT NOT NULL,
-                    rule TEXT NOT NULL,
-                    content_type TEXT NOT NULL,
-                    body TEXT NOT NULL,
-                    message_extra TEXT,
-                    folded INTEGER NOT NULL DEFAULT 0,
-                    render_error TEXT,
-                    status TEXT NOT NULL DEFAULT 'pending',
-                    attempts INTEGER NOT NULL DEFAULT 0,
-                    failures INTEGER NOT NULL DEFAULT 0,
-                    next_at REAL NOT NULL,
-                    claimed_by INTEGER,
-                    created_at REAL NOT NULL,
-                    last_attempt_at REAL,
-                    sent_at REAL,
-                    last_status INTEGER,
-                    last_error TEXT
-                );
-                CREATE INDEX deliveries_due ON deliveries(channel, next_at, created_at) WHERE status = 'pending';
-                CREATE INDEX deliveries_by_job ON deliveries(job_id, created_at);
-                CREATE TABLE channel_state (
-                    channel TEXT PRIMARY KEY NOT NULL,
-                    fingerprint TEXT NOT NULL,
-                    disabled_at REAL NOT NULL,
-                    reason TEXT NOT NULL
-                );
-                """)
+            try db.execute(
+                sql: """
+                    ALTER TABLE jobs ADD COLUMN throttle TEXT NOT NULL DEFAULT '{}';
+                    CREATE TABLE deliveries (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        event_id TEXT NOT NULL,
+                        job_id TEXT NOT NULL,
+                        event_type TEXT NOT NULL,
+                        channel TEXT NOT NULL,
+                        rule TEXT NOT NULL,
+                        content_type TEXT NOT NULL,
+                        body TEXT NOT NULL,
+                        message_extra TEXT,
+                        folded INTEGER NOT NULL DEFAULT 0,
+                        render_error TEXT,
+                        status TEXT NOT NULL DEFAULT 'pending',
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        failures INTEGER NOT NULL DEFAULT 0,
+                        next_at REAL NOT NULL,
+                        claimed_by INTEGER,
+                        created_at REAL NOT NULL,
+                        last_attempt_at REAL,
+                        sent_at REAL,
+                        last_status INTEGER,
+                        last_error TEXT
+                    );
+                    CREATE INDEX deliveries_due ON deliveries(channel, next_at, created_at) WHERE status = 'pending';
+                    CREATE INDEX deliveries_by_job ON deliveries(job_id, created_at);
+                    CREATE TABLE channel_state (
+                        channel TEXT PRIMARY KEY NOT NULL,
+                        fingerprint TEXT NOT NULL,
+                        disabled_at REAL NOT NULL,
+                        reason TEXT NOT NULL
+                    );
+                    """)
         }
         migrator.registerMigration("v3-claim-leases") { db in
             // Claims become leases (an owner id and an expiry) instead of process ids.
-            try db.execute(sql: """
-                ALTER TABLE deliveries ADD COLUMN claim_owner TEXT;
-                ALTER TABLE deliveries ADD COLUMN claim_until REAL;
-                UPDATE deliveries SET claimed_by = NULL;
-                """)
+            try db.execute(
+                sql: """
+                    ALTER TABLE deliveries ADD COLUMN claim_owner TEXT;
+                    ALTER TABLE deliveries ADD COLUMN claim_until REAL;
+                    UPDATE deliveries SET claimed_by = NULL;
+                    """)
         }
         migrator.registerMigration("v4-replay-batches") { db in
             // A replay marks what it queues, so that it sends, waits for and reports exactly those.
-            try db.execute(sql: """
-                ALTER TABLE deliveries ADD COLUMN batch TEXT;
-                CREATE INDEX deliveries_by_batch ON deliveries(batch, status) WHERE batch IS NOT NULL;
-                """)
+            try db.execute(
+                sql: """
+                    ALTER TABLE deliveries ADD COLUMN batch TEXT;
+                    CREATE INDEX deliveries_by_batch ON deliveries(batch, status) WHERE batch IS NOT NULL;
+                    """)
         }
         migrator.registerMigration("v5-retention") { db in
             // When a job finished (its events may be pruned after the retention), what settled
             // deliveries are found by for pruning, and how much was pruned so far.
-            try db.execute(sql: """
-                ALTER TABLE jobs ADD COLUMN finished_at REAL;
-                UPDATE jobs SET finished_at = updated_at WHERE json_extract(state, '$.terminal_announced') = 1;
-                CREATE INDEX jobs_finished ON jobs(finished_at) WHERE finished_at IS NOT NULL;
-                CREATE INDEX deliveries_settled ON deliveries(status, COALESCE(last_attempt_at, created_at))
-                    WHERE status IN ('sent', 'dead');
-                CREATE TABLE pruned (kind TEXT PRIMARY KEY NOT NULL, count INTEGER NOT NULL, last_at REAL);
-                """)
+            try db.execute(
+                sql: """
+                    ALTER TABLE jobs ADD COLUMN finished_at REAL;
+                    UPDATE jobs SET finished_at = updated_at WHERE json_extract(state, '$.terminal_announced') = 1;
+                    CREATE INDEX jobs_finished ON jobs(finished_at) WHERE finished_at IS NOT NULL;
+                    CREATE INDEX deliveries_settled ON deliveries(status, COALESCE(last_attempt_at, created_at))
+                        WHERE status IN ('sent', 'dead');
+                    CREATE TABLE pruned (kind TEXT PRIMARY KEY NOT NULL, count INTEGER NOT NULL, last_at REAL);
+                    """)
         }
         return migrator
     }
 
     public func job(_ jobId: String) async throws(StoreError) -> StoredJob? {
         try await read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT state, labels, throttle FROM jobs WHERE job_id = ?", arguments: [jobId]) else {
+            guard let row = try Row.fetchOne(db, sql: "SELECT state, labels, throttle FROM jobs WHERE job_id = ?", arguments: [jobId])
+            else {
                 return nil
             }
             var job = Self.storedJob(jobId: jobId, state: row["state"], labels: row["labels"])
@@ -180,28 +193,36 @@ public final class SQLiteStore: EventLog, Outbox, Sendable {
     /// transaction. Returns the events that were new (an id already stored is never stored, or
     /// announced, twice); a delivery is queued only with its event's first storing. `flushed`
     /// deliveries (held-back events a throttle releases) are queued whatever the events.
-    public func commit(jobId: String, state: WatchState, labels: [String: String], events: [Event],
-                       deliveries: [Delivery] = [], flushed: [Delivery] = [], throttle: ThrottleState? = nil,
-                       at now: Date) async throws(StoreError) -> [Event] {
+    public func commit(
+        jobId: String, state: WatchState, labels: [String: String], events: [Event],
+        deliveries: [Delivery] = [], flushed: [Delivery] = [], throttle: ThrottleState? = nil,
+        at now: Date
+    ) async throws(StoreError) -> [Event] {
         let stateText = state.json.serialized()
         let labelsText = Self.labelsJSON(labels)
         let throttleText = throttle?.json.serialized()
         let finishedAt: Double? = state.terminalAnnounced ? now.timeIntervalSince1970 : nil
         let rows = events.map { ($0, $0.json.serialized()) }
         return try await write { db in
-            try db.cachedStatement(sql: """
-                INSERT INTO jobs (job_id, state, labels, updated_at, throttle, finished_at) VALUES (?, ?, ?, ?, COALESCE(?, '{}'), ?)
-                ON CONFLICT(job_id) DO UPDATE SET state = excluded.state, labels = excluded.labels,
-                    updated_at = excluded.updated_at, throttle = COALESCE(?, jobs.throttle),
-                    finished_at = CASE WHEN excluded.finished_at IS NULL THEN NULL ELSE COALESCE(jobs.finished_at, excluded.finished_at) END
-                """).execute(arguments: [jobId, stateText, labelsText, now.timeIntervalSince1970, throttleText, finishedAt, throttleText])
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO jobs (job_id, state, labels, updated_at, throttle, finished_at) VALUES (?, ?, ?, ?, COALESCE(?, '{}'), ?)
+                    ON CONFLICT(job_id) DO UPDATE SET state = excluded.state, labels = excluded.labels,
+                        updated_at = excluded.updated_at, throttle = COALESCE(?, jobs.throttle),
+                        finished_at = CASE WHEN excluded.finished_at IS NULL THEN NULL ELSE COALESCE(jobs.finished_at, excluded.finished_at) END
+                    """
+            ).execute(arguments: [jobId, stateText, labelsText, now.timeIntervalSince1970, throttleText, finishedAt, throttleText])
             var inserted: [Event] = []
             var newIDs = Set<String>()
             for (event, body) in rows {
-                try db.cachedStatement(sql: """
-                    INSERT OR IGNORE INTO events (id, job_id, sequence, type, occurred_at, body) VALUES (?, ?, ?, ?, ?, ?)
-                    """).execute(arguments: [event.id, event.jobId, event.sequence, event.type.rawValue,
-                                     event.occurredAt.timeIntervalSince1970, body])
+                try db.cachedStatement(
+                    sql: """
+                        INSERT OR IGNORE INTO events (id, job_id, sequence, type, occurred_at, body) VALUES (?, ?, ?, ?, ?, ?)
+                        """
+                ).execute(arguments: [
+                    event.id, event.jobId, event.sequence, event.type.rawValue,
+                    event.occurredAt.timeIntervalSince1970, body,
+                ])
                 if db.changesCount > 0 {
                     inserted.append(event)
                     newIDs.insert(event.id)

@@ -2,10 +2,14 @@ import TamwatchModel
 
 /// Realistic, deterministic company rows: the same job and index always give the same company.
 enum CompanyGenerator {
-    private static let prefixes = ["Acme", "Nimbus", "Vector", "Lumen", "Cobalt", "Arbor", "Helix", "Quanta", "Sierra",
-                                   "Orbit", "Beacon", "Granite", "Tidal", "Summit", "Pioneer", "Kestrel", "Atlas", "Ember"]
-    private static let suffixes = ["Observability", "Metrics", "Cloud", "Signals", "Labs", "Systems", "Analytics",
-                                   "Monitoring", "Telemetry", "Insights", "Stack", "Ops"]
+    private static let prefixes = [
+        "Acme", "Nimbus", "Vector", "Lumen", "Cobalt", "Arbor", "Helix", "Quanta", "Sierra",
+        "Orbit", "Beacon", "Granite", "Tidal", "Summit", "Pioneer", "Kestrel", "Atlas", "Ember",
+    ]
+    private static let suffixes = [
+        "Observability", "Metrics", "Cloud", "Signals", "Labs", "Systems", "Analytics",
+        "Monitoring", "Telemetry", "Insights", "Stack", "Ops",
+    ]
     private static let places: [(String, String, String)] = [
         ("San Francisco", "California", "United States"), ("New York", "New York", "United States"),
         ("Austin", "Texas", "United States"), ("Seattle", "Washington", "United States"),
@@ -15,8 +19,10 @@ enum CompanyGenerator {
         ("Sydney", "New South Wales", "Australia"), ("Tel Aviv", "Tel Aviv District", "Israel"),
     ]
     private static let stages = ["Seed", "Series A", "Series B", "Series C", "Series D", "Private Equity", "Public"]
-    private static let industries = [["Software", "DevOps"], ["Software", "IT Services"], ["Cloud Computing"],
-                                     ["Software", "Security"], ["Data Infrastructure", "Analytics"]]
+    private static let industries = [
+        ["Software", "DevOps"], ["Software", "IT Services"], ["Cloud Computing"],
+        ["Software", "Security"], ["Data Infrastructure", "Analytics"],
+    ]
 
     /// Row `index` (0-based, across the whole build) of a job.
     static func row(jobId: String, index: Int, scenario: Scenario, query: String) -> JSONValue {

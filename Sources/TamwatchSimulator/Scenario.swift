@@ -55,9 +55,11 @@ public struct Scenario: Sendable, Equatable {
     /// The six-band build that completes, used when no scenario is named.
     public static let standard = Scenario(
         name: "normal", description: "A six-band build that completes.",
-        bands: [Band(label: "1-10", companies: 2150), Band(label: "11-50", companies: 5120),
-                Band(label: "51-200", companies: 6040), Band(label: "201-1000", companies: 4870),
-                Band(label: "1001-5000", companies: 2310), Band(label: "5001+", companies: 1325)],
+        bands: [
+            Band(label: "1-10", companies: 2150), Band(label: "11-50", companies: 5120),
+            Band(label: "51-200", companies: 6040), Band(label: "201-1000", companies: 4870),
+            Band(label: "1001-5000", companies: 2310), Band(label: "5001+", companies: 1325),
+        ],
         pending: .seconds(4), bandDuration: .seconds(20), stepsPerBand: 4, degradedAtBand: nil, failAtBand: nil,
         errorMessage: "sub process failed", cancelAtBand: nil, pauseAtBand: nil, resumeAfter: nil, faults: [], speed: 1)
 
@@ -103,8 +105,10 @@ extension Scenario {
                     guard case .mapping(let m) = item, let label = m["label"]?.string, let companies = m["companies"] else {
                         throw fail(key, item, "each band needs a label and companies")
                     }
-                    s.bands.append(Band(label: label, companies: try int("companies", companies),
-                                        duration: try m["duration"].map { n throws(ScenarioError) in try duration("duration", n) }))
+                    s.bands.append(
+                        Band(
+                            label: label, companies: try int("companies", companies),
+                            duration: try m["duration"].map { n throws(ScenarioError) in try duration("duration", n) }))
                 }
             case "pending": s.pending = try duration(key, v)
             case "band_duration": s.bandDuration = try duration(key, v)
@@ -123,12 +127,18 @@ extension Scenario {
                 s.faults = []
                 for item in seq {
                     guard case .mapping(let m) = item, let poll = m["poll"] else { throw fail(key, item, "each fault needs poll: N") }
-                    s.faults.append(Fault(poll: try int("poll", poll), status: try m["status"].map { n throws(ScenarioError) in try int("status", n) } ?? 200,
-                                          retryAfter: try m["retry_after"].map { n throws(ScenarioError) in try int("retry_after", n) },
-                                          malformed: m["malformed"]?.string == "true"))
+                    s.faults.append(
+                        Fault(
+                            poll: try int("poll", poll),
+                            status: try m["status"].map { n throws(ScenarioError) in try int("status", n) } ?? 200,
+                            retryAfter: try m["retry_after"].map { n throws(ScenarioError) in try int("retry_after", n) },
+                            malformed: m["malformed"]?.string == "true"))
                 }
             default:
-                throw fail(key, k, "unknown key (expected: name, description, bands, pending, band_duration, steps_per_band, degraded_at_band, fail_at_band, error_message, cancel_at_band, pause_at_band, resume_after, faults, speed)")
+                throw fail(
+                    key, k,
+                    "unknown key (expected: name, description, bands, pending, band_duration, steps_per_band, degraded_at_band, fail_at_band, error_message, cancel_at_band, pause_at_band, resume_after, faults, speed)"
+                )
             }
         }
         return s

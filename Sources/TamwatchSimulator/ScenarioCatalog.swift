@@ -16,7 +16,8 @@ public enum ScenarioCatalog {
         }
         guard let scenario = catalog[nameOrPath] else {
             let known = catalog.keys.sorted().joined(separator: ", ")
-            throw ScenarioError(file: nameOrPath, message: "no such scenario (known: \(known.isEmpty ? "none found; set TAMWATCH_HOME" : known))")
+            throw ScenarioError(
+                file: nameOrPath, message: "no such scenario (known: \(known.isEmpty ? "none found; set TAMWATCH_HOME" : known))")
         }
         return scenario
     }

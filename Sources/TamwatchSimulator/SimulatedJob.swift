@@ -131,8 +131,7 @@ struct SimulatedJob: Sendable {
 
     mutating func requestResume() -> JobStatus? {
         guard !status.isTerminal else { return nil }
-        if status == .paused { resume() }
-        else if status == .pausing { pauseRequested = false; status = started ? .running : .pending }
+        if status == .paused { resume() } else if status == .pausing { pauseRequested = false; status = started ? .running : .pending }
         return status
     }
 
@@ -163,14 +162,16 @@ struct SimulatedJob: Sendable {
 
     var manifest: Manifest? {
         guard status.isTerminal else { return nil }
-        return Manifest(pages: (processed + 99) / 100, pageSize: 100,
-                        uniqueCount: status == .failed ? nil : processed,
-                        partial: status != .completed && processed > 0, degraded: degraded, ranked: true,
-                        stopReason: status == .cancelled ? "cancelled" : nil, creditsConsumed: Double(processed))
+        return Manifest(
+            pages: (processed + 99) / 100, pageSize: 100,
+            uniqueCount: status == .failed ? nil : processed,
+            partial: status != .completed && processed > 0, degraded: degraded, ranked: true,
+            stopReason: status == .cancelled ? "cancelled" : nil, creditsConsumed: Double(processed))
     }
 
     var snapshot: JobSnapshot {
-        JobSnapshot(jobId: id, status: status, processed: processed, bandsDone: bandsDone, bandsTotal: scenario.bands.count,
-                    progressMessage: progressMessage, degraded: degraded, errorMessage: errorMessage, manifest: manifest)
+        JobSnapshot(
+            jobId: id, status: status, processed: processed, bandsDone: bandsDone, bandsTotal: scenario.bands.count,
+            progressMessage: progressMessage, degraded: degraded, errorMessage: errorMessage, manifest: manifest)
     }
 }

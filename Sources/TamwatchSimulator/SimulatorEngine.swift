@@ -29,8 +29,10 @@ public actor SimulatorEngine {
 
     /// - Parameters:
     ///   - now: monotonic seconds; injectable so tests move the clock instead of sleeping.
-    public init(apiKey: String, scenario: Scenario = .standard, scenarios: [String: Scenario] = [:],
-                pace: Pace = .clock(speed: 1), now: @escaping @Sendable () -> Double = SimulatorEngine.monotonicSeconds) {
+    public init(
+        apiKey: String, scenario: Scenario = .standard, scenarios: [String: Scenario] = [:],
+        pace: Pace = .clock(speed: 1), now: @escaping @Sendable () -> Double = SimulatorEngine.monotonicSeconds
+    ) {
         self.apiKey = apiKey
         self.defaultScenario = scenario
         self.scenarios = scenarios
@@ -45,8 +47,10 @@ public actor SimulatorEngine {
     }
 
     /// Answers one request. `scenarioName` (header `X-Simulator-Scenario` on submit) picks a scenario by name.
-    public func handle(method: String, path: String, query: [String: String], apiKey key: String?,
-                       body: [UInt8], scenarioName: String? = nil) -> SimulatorResponse {
+    public func handle(
+        method: String, path: String, query: [String: String], apiKey key: String?,
+        body: [UInt8], scenarioName: String? = nil
+    ) -> SimulatorResponse {
         guard let key, !key.isEmpty else { return .detail(401, "Missing X-API-Key header.") }
         guard key == apiKey else { return .detail(401, "Invalid API key.") }
         let parts = path.split(separator: "/").map(String.init)
@@ -61,8 +65,12 @@ public actor SimulatorEngine {
             // One credit per delivered company, across every job of this key.
             for id in Array(jobs.keys) { advanceByClock(id) }
             let used = Double(jobs.values.reduce(0) { $0 + $1.job.processed })
-            return .json(200, .object([("total_credits", .int(1_000_000)), ("credits_used", .number(used)),
-                                       ("credits_left", .number(1_000_000 - used))]))
+            return .json(
+                200,
+                .object([
+                    ("total_credits", .int(1_000_000)), ("credits_used", .number(used)),
+                    ("credits_left", .number(1_000_000 - used)),
+                ]))
         default:
             return .detail(404, "Not Found")
         }
@@ -79,22 +87,34 @@ public actor SimulatorEngine {
         var scenario = defaultScenario
         if let scenarioName {
             guard let named = scenarios[scenarioName] else {
-                return .detail(400, "Unknown simulator scenario '\(scenarioName)' (known: \(scenarios.keys.sorted().joined(separator: ", ")))")
+                return .detail(
+                    400, "Unknown simulator scenario '\(scenarioName)' (known: \(scenarios.keys.sorted().joined(separator: ", ")))")
             }
             scenario = named
         }
         let id = UUID().uuidString.lowercased()
         jobs[id] = Entry(job: SimulatedJob(id: id, query: query, scenario: scenario), lastAdvanced: now())
-        return .json(200, .object([
-            ("job_id", .string(id)), ("status", .string("pending")),
-            ("message", .string("TAM build started. Poll GET /api/v1/tam/build/\(id) for status and results.")),
-        ]))
+        return .json(
+            200,
+            .object([
+                ("job_id", .string(id)), ("status", .string("pending")),
+                ("message", .string("TAM build started. Poll GET /api/v1/tam/build/\(id) for status and results.")),
+            ]))
     }
 
     private func validation(_ field: String, _ message: String) -> SimulatorResponse {
-        .json(422, .object([("detail", .array([.object([
-            ("loc", .array([.string("body"), .string(field)])), ("msg", .string(message)), ("type", .string("value_error")),
-        ])]))]))
+        .json(
+            422,
+            .object([
+                (
+                    "detail",
+                    .array([
+                        .object([
+                            ("loc", .array([.string("body"), .string(field)])), ("msg", .string(message)), ("type", .string("value_error")),
+                        ])
+                    ])
+                )
+            ]))
     }
 
     private func advanceByClock(_ jobId: String) {
@@ -149,9 +169,11 @@ public actor SimulatorEngine {
         guard start < end else { return "[]" }
         let key = "\(job.id)|\(start)|\(end)"
         if let cached = pageCache[key] { return cached }
-        let rows = JSONValue.array((start..<end).map {
-            CompanyGenerator.row(jobId: job.id, index: $0, scenario: job.scenario, query: job.query)
-        }).serialized()
+        let rows = JSONValue.array(
+            (start..<end).map {
+                CompanyGenerator.row(jobId: job.id, index: $0, scenario: job.scenario, query: job.query)
+            }
+        ).serialized()
         if pageCache.count > 20_000 { pageCache.removeAll(keepingCapacity: true) }
         pageCache[key] = rows
         return rows
@@ -159,8 +181,9 @@ public actor SimulatorEngine {
 
     private func faultResponse(_ fault: Scenario.Fault, jobId: String) -> SimulatorResponse {
         if fault.malformed {
-            return SimulatorResponse(status: 200, headers: [HTTPHeader("Content-Type", "application/json")],
-                                     body: "{\"job_id\": \"\(jobId)\", \"status\": \"runn")
+            return SimulatorResponse(
+                status: 200, headers: [HTTPHeader("Content-Type", "application/json")],
+                body: "{\"job_id\": \"\(jobId)\", \"status\": \"runn")
         }
         var headers: [HTTPHeader] = []
         if let retryAfter = fault.retryAfter { headers.append(HTTPHeader("Retry-After", String(retryAfter))) }
@@ -179,10 +202,12 @@ public actor SimulatorEngine {
         switch action {
         case "cancel":
             status = job.requestCancel()
-            message = "Cancellation requested. Poll GET /api/v1/tam/build/\(jobId) for the final status and the companies built before cancellation."
+            message =
+                "Cancellation requested. Poll GET /api/v1/tam/build/\(jobId) for the final status and the companies built before cancellation."
         case "pause":
             status = job.requestPause()
-            message = "Pause requested. The in-flight sub process will finish and be written, then the job will pause. Resume with POST /api/v1/tam/build/\(jobId)/resume."
+            message =
+                "Pause requested. The in-flight sub process will finish and be written, then the job will pause. Resume with POST /api/v1/tam/build/\(jobId)/resume."
         case "resume":
             status = job.requestResume()
             message = "Resume started. Poll GET /api/v1/tam/build/\(jobId) for status and results."

@@ -38,17 +38,20 @@ public struct SimulatorServer: Sendable {
             for (k, v) in request.uri.queryParameters { query[String(k)] = String(v) }
             let apiKey = HTTPField.Name("X-API-Key").flatMap { request.headers[$0] }
             let scenario = HTTPField.Name("X-Simulator-Scenario").flatMap { request.headers[$0] }
-            let answer = await engine.handle(method: request.method.rawValue, path: request.uri.path, query: query,
-                                             apiKey: apiKey, body: Array(body.readableBytesView), scenarioName: scenario)
+            let answer = await engine.handle(
+                method: request.method.rawValue, path: request.uri.path, query: query,
+                apiKey: apiKey, body: Array(body.readableBytesView), scenarioName: scenario)
             var headers = HTTPFields()
             for h in answer.headers {
                 if let name = HTTPField.Name(h.name) { headers[name] = h.value }
             }
-            return Response(status: .init(code: answer.status), headers: headers,
-                            body: ResponseBody(byteBuffer: ByteBuffer(string: answer.body)))
+            return Response(
+                status: .init(code: answer.status), headers: headers,
+                body: ResponseBody(byteBuffer: ByteBuffer(string: answer.body)))
         }
-        return Application(responder: responder, configuration: .init(address: .hostname(host, port: port)),
-                           onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
-                           logger: logger)
+        return Application(
+            responder: responder, configuration: .init(address: .hostname(host, port: port)),
+            onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
+            logger: logger)
     }
 }

@@ -16,9 +16,11 @@ public protocol EventLog: Sendable {
     /// twice); a delivery is queued only with its event's first storing. `flushed` deliveries
     /// (held-back events a throttle releases) are queued whatever the events. A nil `throttle`
     /// keeps the stored one.
-    func commit(jobId: String, state: WatchState, labels: [String: String], events: [Event],
-                deliveries: [Delivery], flushed: [Delivery], throttle: ThrottleState?,
-                at now: Date) async throws(StoreError) -> [Event]
+    func commit(
+        jobId: String, state: WatchState, labels: [String: String], events: [Event],
+        deliveries: [Delivery], flushed: [Delivery], throttle: ThrottleState?,
+        at now: Date
+    ) async throws(StoreError) -> [Event]
 
     /// Every stored event of a job by sequence; with `onlyPending`, those not yet marked emitted.
     func events(jobId: String, onlyPending: Bool) async throws(StoreError) -> [Event]

@@ -12,9 +12,11 @@ public protocol Outbox: Sendable {
     /// channel's limit of due deliveries under `lease`, oldest first (with `batch`, among that
     /// replay's alone). A row that cannot be read is dead-lettered with the reason, never left
     /// to fall due forever.
-    func exchange(records: [AttemptRecord], claims: [(channel: String, limit: Int)],
-                  deadLetter: [(channel: String, reason: String)], renew: [String], now: Date,
-                  lease: ClaimLease, batch: String?) async throws(StoreError) -> OutboxExchange
+    func exchange(
+        records: [AttemptRecord], claims: [(channel: String, limit: Int)],
+        deadLetter: [(channel: String, reason: String)], renew: [String], now: Date,
+        lease: ClaimLease, batch: String?
+    ) async throws(StoreError) -> OutboxExchange
 
     /// Records attempts made under `owner`'s claims and drops the claims. An attempt whose
     /// claim another dispatcher has since taken over is not recorded: that one finishes it.

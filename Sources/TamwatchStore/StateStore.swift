@@ -1,5 +1,3 @@
-
-
 /// Everything tamwatch keeps: the event log and the outbox, in one store so that a poll's
 /// events and the deliveries they cause are committed together, and what it may forget.
 /// `SQLiteStore` is the one implementation today; the store conformance tests hold any other

@@ -18,7 +18,10 @@ public struct StoredDelivery: Sendable, Equatable {
     public var lastStatus: Int?
     public var lastError: String?
 
-    public init(delivery: Delivery, status: Status, attempts: Int, failures: Int, nextAt: Date, lastAttemptAt: Date? = nil, sentAt: Date? = nil, lastStatus: Int? = nil, lastError: String? = nil) {
+    public init(
+        delivery: Delivery, status: Status, attempts: Int, failures: Int, nextAt: Date, lastAttemptAt: Date? = nil, sentAt: Date? = nil,
+        lastStatus: Int? = nil, lastError: String? = nil
+    ) {
         self.delivery = delivery
         self.status = status
         self.attempts = attempts

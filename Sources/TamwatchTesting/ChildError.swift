@@ -1,5 +1,3 @@
-
-
 public enum ChildError: Error, CustomStringConvertible {
     case timeout(String)
     case spawn(String)

@@ -33,8 +33,10 @@ public final class ChildProcess: Sendable {
         return dir.appendingPathComponent("tamwatch").path
     }
 
-    public init(_ arguments: [String], environment: [String: String] = [:], executable: String = ChildProcess.binary,
-         directory: URL? = nil) throws {
+    public init(
+        _ arguments: [String], environment: [String: String] = [:], executable: String = ChildProcess.binary,
+        directory: URL? = nil
+    ) throws {
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "OPENFUNNEL_API_KEY")
         env.removeValue(forKey: "TAMWATCH_CONFIG")
@@ -141,7 +143,9 @@ public final class ChildProcess: Sendable {
     /// Suspends until `condition` holds (checked on every change: a line, stderr text, the exit),
     /// or the timeout passes; returns whether it holds.
     private func wait(timeout: Duration, _ condition: @escaping @Sendable (State) -> Bool) async -> Bool {
-        let id = state.withLock { s -> UInt64 in s.nextWaiter += 1; return s.nextWaiter }
+        let id = state.withLock { s -> UInt64 in
+            s.nextWaiter += 1; return s.nextWaiter
+        }
         let timer = Task { [self] in
             try? await Task.sleep(for: timeout)
             let stale = state.withLock { s -> CheckedContinuation<Void, Never>? in
@@ -169,7 +173,9 @@ public final class ChildProcess: Sendable {
 
     /// Waits until a condition on stderr holds.
     public func waitForStderr(timeout: Duration = .seconds(60), _ condition: @escaping @Sendable (String) -> Bool) async throws {
-        guard await wait(timeout: timeout, { condition($0.errText) || $0.finished }), condition(stderr) else { throw ChildError.timeout(stderr) }
+        guard await wait(timeout: timeout, { condition($0.errText) || $0.finished }), condition(stderr) else {
+            throw ChildError.timeout(stderr)
+        }
     }
 
     /// Waits for the process to exit and all it wrote to be read; kills it past the timeout.

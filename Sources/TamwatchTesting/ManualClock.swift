@@ -30,7 +30,9 @@ public final class ManualClock: WatchClock, Sendable {
         slept.withLock { $0.append(duration) }
         guard autoAdvance else {
             let until = uptime() + duration
-            let id = nextSleeper.withLock { $0 += 1; return $0 }
+            let id = nextSleeper.withLock {
+                $0 += 1; return $0
+            }
             try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
                     if until <= uptime() || Task.isCancelled { c.resume(); return }

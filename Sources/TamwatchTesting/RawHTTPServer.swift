@@ -5,11 +5,11 @@ import Synchronization
 /// redirects, silence until the client times out, a connection closed mid-response.
 public final class RawHTTPServer: Sendable {
     public enum Behaviour: Sendable {
-        case respond(String)   // raw response bytes (status line, headers, body)
-        case silent            // read the request, never answer
-        case hangUp            // read the request, close the connection
-        case script(@Sendable (Int) -> Behaviour)   // per request number (0, 1, ...)
-        indirect case after(milliseconds: Int, Behaviour)   // wait (real time: this is the far side), then behave
+        case respond(String)  // raw response bytes (status line, headers, body)
+        case silent  // read the request, never answer
+        case hangUp  // read the request, close the connection
+        case script(@Sendable (Int) -> Behaviour)  // per request number (0, 1, ...)
+        indirect case after(milliseconds: Int, Behaviour)  // wait (real time: this is the far side), then behave
     }
 
     public let port: Int
@@ -73,7 +73,8 @@ public final class RawHTTPServer: Sendable {
             request += buffer[0..<n]
             guard let text = String(bytes: request, encoding: .utf8), let end = text.range(of: "\r\n\r\n") else { continue }
             let head = text[..<end.lowerBound].lowercased()
-            let length = head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
+            let length =
+                head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
                 .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
             guard text.utf8.count - text.utf8.distance(from: text.startIndex, to: end.upperBound) >= length else { continue }
             let number = requestCount.add(1, ordering: .relaxed).oldValue
@@ -82,7 +83,9 @@ public final class RawHTTPServer: Sendable {
             var behaviour = self.behaviour
             if case .script(let pick) = behaviour { behaviour = pick(number) }
             if case .after(let ms, let then) = behaviour {
-                active.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
+                active.withLock {
+                    $0.now += 1; $0.most = max($0.most, $0.now)
+                }
                 usleep(useconds_t(ms * 1000))
                 active.withLock { $0.now -= 1 }
                 behaviour = then

@@ -5,7 +5,9 @@ import Foundation
 private let temporaryRoot: URL = {
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("tamwatch-tests-\(getpid())")
     try? FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-    atexit { try? FileManager.default.removeItem(at: FileManager.default.temporaryDirectory.appendingPathComponent("tamwatch-tests-\(getpid())")) }
+    atexit {
+        try? FileManager.default.removeItem(at: FileManager.default.temporaryDirectory.appendingPathComponent("tamwatch-tests-\(getpid())"))
+    }
     return root
 }()
 

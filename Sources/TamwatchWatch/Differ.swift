@@ -6,8 +6,10 @@ public enum Differ {
     /// At most this many band or milestone events from one observation, whatever the API claims.
     static let burstLimit = 100
 
-    public static func diff(previous: WatchState?, current: JobSnapshot, at now: Date,
-                            settings: DiffSettings, labels: [String: String] = [:]) -> DiffResult {
+    public static func diff(
+        previous: WatchState?, current: JobSnapshot, at now: Date,
+        settings: DiffSettings, labels: [String: String] = [:]
+    ) -> DiffResult {
         var b = EventBuilder(state: previous ?? WatchState(lastProgressAt: now), current: current, now: now, labels: labels)
 
         guard let last = b.state.snapshot else {
@@ -26,8 +28,9 @@ public enum Differ {
         var progressed = false
         if current.status != last.status {
             b.state.statusChanges += 1
-            b.emit(.statusChanged, key: "status:\(b.state.statusChanges)",
-                   [("from", .string(last.status.rawValue)), ("to", .string(current.status.rawValue))])
+            b.emit(
+                .statusChanged, key: "status:\(b.state.statusChanges)",
+                [("from", .string(last.status.rawValue)), ("to", .string(current.status.rawValue))])
             progressed = true
         }
 
@@ -35,13 +38,17 @@ public enum Differ {
             let first = b.state.bandsAnnounced + 1
             let last = min(done, b.state.bandsAnnounced + burstLimit)
             for band in first...last {
-                b.emit(.bandCompleted, key: "band:\(band)",
-                       [("band", .int(Int64(band))), ("bands_done", .int(Int64(done))),
-                        ("bands_total", .optional(current.bandsTotal)), ("processed", .optional(current.processed))])
+                b.emit(
+                    .bandCompleted, key: "band:\(band)",
+                    [
+                        ("band", .int(Int64(band))), ("bands_done", .int(Int64(done))),
+                        ("bands_total", .optional(current.bandsTotal)), ("processed", .optional(current.processed)),
+                    ])
             }
             if last < done {
-                b.warnings.append("job \(current.jobId): bands_done jumped from \(b.state.bandsAnnounced) to \(done) in one poll; "
-                    + "announced bands \(first)-\(last) only")
+                b.warnings.append(
+                    "job \(current.jobId): bands_done jumped from \(b.state.bandsAnnounced) to \(done) in one poll; "
+                        + "announced bands \(first)-\(last) only")
             }
             b.state.bandsAnnounced = done
             progressed = true
@@ -50,12 +57,14 @@ public enum Differ {
         if let processed = current.processed, processed > b.state.processedHighWater {
             let reached = settings.milestones(above: b.state.processedHighWater, upTo: processed, limit: burstLimit + 1)
             for milestone in reached.prefix(burstLimit) {
-                b.emit(.processedMilestone, key: "milestone:\(milestone)",
-                       [("milestone", .int(Int64(milestone))), ("processed", .int(Int64(processed)))])
+                b.emit(
+                    .processedMilestone, key: "milestone:\(milestone)",
+                    [("milestone", .int(Int64(milestone))), ("processed", .int(Int64(processed)))])
             }
             if reached.count > burstLimit {
-                b.warnings.append("job \(current.jobId): processed jumped from \(b.state.processedHighWater) to \(processed) in one poll; "
-                    + "announced the first \(burstLimit) milestones only")
+                b.warnings.append(
+                    "job \(current.jobId): processed jumped from \(b.state.processedHighWater) to \(processed) in one poll; "
+                        + "announced the first \(burstLimit) milestones only")
             }
             b.state.processedHighWater = processed
         }
@@ -63,9 +72,12 @@ public enum Differ {
         if current.processed != last.processed || current.progressMessage != last.progressMessage {
             let delta: JSONValue
             if let after = current.processed, let before = last.processed { delta = .int(Int64(after - before)) } else { delta = .null }
-            b.emit(.progress, key: "progress:\(b.state.sequence + 1)",
-                   [("processed", .optional(current.processed)), ("processed_delta", delta),
-                    ("progress_message", .optional(current.progressMessage))])
+            b.emit(
+                .progress, key: "progress:\(b.state.sequence + 1)",
+                [
+                    ("processed", .optional(current.processed)), ("processed_delta", delta),
+                    ("progress_message", .optional(current.progressMessage)),
+                ])
             progressed = true
         }
 
@@ -90,16 +102,21 @@ public enum Differ {
     }
 
     /// The `watch.error` event for a job that can no longer be watched.
-    public static func watchError(previous: WatchState?, jobId: String, kind: String, httpStatus: Int?,
-                                  message: String, at now: Date, labels: [String: String] = [:]) -> DiffResult {
+    public static func watchError(
+        previous: WatchState?, jobId: String, kind: String, httpStatus: Int?,
+        message: String, at now: Date, labels: [String: String] = [:]
+    ) -> DiffResult {
         var state = previous ?? WatchState(lastProgressAt: now)
         state.sequence += 1
         state.watchErrors += 1
-        let event = Event(id: Event.makeID(jobId: jobId, type: .watchError, key: "error:\(state.watchErrors)"),
-                          type: .watchError, jobId: jobId, sequence: state.sequence, occurredAt: now,
-                          data: .object([("kind", .string(kind)), ("http_status", .optional(httpStatus)),
-                                         ("message", .string(message))]),
-                          job: Event.jobSummary(state.snapshot), labels: labels)
+        let event = Event(
+            id: Event.makeID(jobId: jobId, type: .watchError, key: "error:\(state.watchErrors)"),
+            type: .watchError, jobId: jobId, sequence: state.sequence, occurredAt: now,
+            data: .object([
+                ("kind", .string(kind)), ("http_status", .optional(httpStatus)),
+                ("message", .string(message)),
+            ]),
+            job: Event.jobSummary(state.snapshot), labels: labels)
         return DiffResult(state: state, events: [event])
     }
 }

@@ -30,9 +30,11 @@ struct EventBuilder {
 
     mutating func emit(_ type: EventType, key: String, _ data: [(String, JSONValue)]) {
         state.sequence += 1
-        events.append(Event(id: Event.makeID(jobId: current.jobId, type: type, key: key), type: type,
-                            jobId: current.jobId, sequence: state.sequence, occurredAt: now,
-                            data: .object(data), job: job, labels: labels))
+        events.append(
+            Event(
+                id: Event.makeID(jobId: current.jobId, type: type, key: key), type: type,
+                jobId: current.jobId, sequence: state.sequence, occurredAt: now,
+                data: .object(data), job: job, labels: labels))
     }
 
     /// The job is degraded while either flag says so; only the change from not degraded to
@@ -49,15 +51,19 @@ struct EventBuilder {
         guard let credits = current.manifest?.creditsConsumed, credits != state.lastCredits else { return }
         state.creditEvents += 1
         state.lastCredits = credits
-        emit(.creditsConsumed, key: "credits:\(state.creditEvents)",
-             [("credits_consumed", .number(credits)), ("unique_count", .optional(current.manifest?.uniqueCount))])
+        emit(
+            .creditsConsumed, key: "credits:\(state.creditEvents)",
+            [("credits_consumed", .number(credits)), ("unique_count", .optional(current.manifest?.uniqueCount))])
     }
 
     mutating func announceTerminal() {
         guard current.status.isTerminal, !state.terminalAnnounced else { return }
         state.terminalAnnounced = true
-        emit(.terminal, key: "terminal:\(current.status.rawValue)",
-             [("status", .string(current.status.rawValue)), ("error_message", .optional(current.errorMessage)),
-              ("manifest", current.manifest?.json ?? .null)])
+        emit(
+            .terminal, key: "terminal:\(current.status.rawValue)",
+            [
+                ("status", .string(current.status.rawValue)), ("error_message", .optional(current.errorMessage)),
+                ("manifest", current.manifest?.json ?? .null),
+            ])
     }
 }

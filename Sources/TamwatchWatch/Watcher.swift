@@ -23,9 +23,11 @@ public struct Watcher: Sendable {
     /// Masks configured secrets in the API's text before it becomes an event.
     public var redactor = Redactor()
 
-    public init(client: OpenFunnelClient, store: any EventLog, sink: any EventSink, settings: WatchSettings,
-                clock: any WatchClock = SystemClock(), logger: Logger = Logger(label: "tamwatch"),
-                jitter: @escaping @Sendable () -> Double = { Double.random(in: 0...1) }) {
+    public init(
+        client: OpenFunnelClient, store: any EventLog, sink: any EventSink, settings: WatchSettings,
+        clock: any WatchClock = SystemClock(), logger: Logger = Logger(label: "tamwatch"),
+        jitter: @escaping @Sendable () -> Double = { Double.random(in: 0...1) }
+    ) {
         self.client = client
         self.store = store
         self.sink = sink
@@ -123,12 +125,14 @@ public struct Watcher: Sendable {
                 let now = clock.uptime()
                 switch error {
                 case .unauthorized(let status, _):
-                    return try await giveUp(jobId, state, throttle: &throttle, kind: "unauthorized", status: status, error: error, labels: jobLabels)
+                    return try await giveUp(
+                        jobId, state, throttle: &throttle, kind: "unauthorized", status: status, error: error, labels: jobLabels)
                 case .notFound:
                     let since = notFoundSince ?? now
                     notFoundSince = since
                     if now - since >= settings.notFoundGrace {
-                        return try await giveUp(jobId, state, throttle: &throttle, kind: "not_found", status: 404, error: error, labels: jobLabels)
+                        return try await giveUp(
+                            jobId, state, throttle: &throttle, kind: "not_found", status: 404, error: error, labels: jobLabels)
                     }
                     failures += 1
                     logger.info("job \(jobId): not found yet (HTTP 404); retrying for up to \(DurationText.format(settings.notFoundGrace))")
@@ -138,20 +142,23 @@ public struct Watcher: Sendable {
                     faultsSince = since
                     failures += 1
                     if now - since >= settings.giveUpAfter {
-                        return try await giveUp(jobId, state, throttle: &throttle, kind: Self.kind(of: error), status: error.httpStatus, error: error,
-                                                labels: jobLabels, extra: " for \(DurationText.format(settings.giveUpAfter))")
+                        return try await giveUp(
+                            jobId, state, throttle: &throttle, kind: Self.kind(of: error), status: error.httpStatus, error: error,
+                            labels: jobLabels, extra: " for \(DurationText.format(settings.giveUpAfter))")
                     }
                     delay = settings.schedule.afterFailure(failures: failures, retryAfter: error.retryAfter, jitter: jitter())
                     logger.warning("job \(jobId): \(error); retrying in \(DurationText.format(delay)) (fault \(failures) in a row)")
                 default:
-                    return try await giveUp(jobId, state, throttle: &throttle, kind: "rejected", status: error.httpStatus, error: error, labels: jobLabels)
+                    return try await giveUp(
+                        jobId, state, throttle: &throttle, kind: "rejected", status: error.httpStatus, error: error, labels: jobLabels)
                 }
             } catch let error as StoreError {
                 throw error
             } catch {
                 return .interrupted
             }
-            do { try await sleep(delay, jobId: jobId, state: state, labels: jobLabels, throttle: &throttle) } catch let error as StoreError {
+            do { try await sleep(delay, jobId: jobId, state: state, labels: jobLabels, throttle: &throttle) } catch let error as StoreError
+            {
                 throw error
             } catch { return .interrupted }
         }
@@ -159,8 +166,10 @@ public struct Watcher: Sendable {
 
     /// Sleeps until the next poll, waking on the way whenever a throttle window holding an event
     /// closes, to queue that event then rather than at the next event that happens to come.
-    private func sleep(_ delay: Duration, jobId: String, state: WatchState?, labels: [String: String],
-                       throttle: inout ThrottleState) async throws {
+    private func sleep(
+        _ delay: Duration, jobId: String, state: WatchState?, labels: [String: String],
+        throttle: inout ThrottleState
+    ) async throws {
         var remaining = delay
         while let rules, let state, let due = rules.nextFlush(throttle) {
             let untilDue = Duration.milliseconds(Int64((due.timeIntervalSince(clock.now()) * 1000).rounded(.up)))
@@ -172,8 +181,9 @@ public struct Watcher: Sendable {
             let flushed = rules.flush(throttle, now: clock.now())
             guard !flushed.deliveries.isEmpty else { break }
             for error in flushed.errors { logger.error("job \(jobId): \(error)") }
-            _ = try await store.commit(jobId: jobId, state: state, labels: labels, events: [], deliveries: [], flushed: flushed.deliveries,
-                                       throttle: flushed.throttle, at: clock.now())
+            _ = try await store.commit(
+                jobId: jobId, state: state, labels: labels, events: [], deliveries: [], flushed: flushed.deliveries,
+                throttle: flushed.throttle, at: clock.now())
             throttle = flushed.throttle
             deliveriesQueued()
         }
@@ -182,8 +192,10 @@ public struct Watcher: Sendable {
 
     /// Stores the observation; returns false when its events could not be written out.
     @discardableResult
-    private func record(jobId: String, result: DiffResult, labels: [String: String],
-                        throttle: inout ThrottleState) async throws(StoreError) -> Bool {
+    private func record(
+        jobId: String, result: DiffResult, labels: [String: String],
+        throttle: inout ThrottleState
+    ) async throws(StoreError) -> Bool {
         var deliveries: [Delivery] = []
         var flushed: [Delivery] = []
         var newThrottle: ThrottleState?
@@ -194,8 +206,9 @@ public struct Watcher: Sendable {
             newThrottle = routed.throttle
             for error in routed.errors { logger.error("job \(jobId): \(error)") }
         }
-        let inserted = try await store.commit(jobId: jobId, state: result.state, labels: labels, events: result.events,
-                                              deliveries: deliveries, flushed: flushed, throttle: newThrottle, at: clock.now())
+        let inserted = try await store.commit(
+            jobId: jobId, state: result.state, labels: labels, events: result.events,
+            deliveries: deliveries, flushed: flushed, throttle: newThrottle, at: clock.now())
         if let newThrottle { throttle = newThrottle }
         if (!deliveries.isEmpty && !inserted.isEmpty) || !flushed.isEmpty { deliveriesQueued() }
         guard !inserted.isEmpty else { return true }
@@ -204,12 +217,15 @@ public struct Watcher: Sendable {
         return true
     }
 
-    private func giveUp(_ jobId: String, _ state: WatchState?, throttle: inout ThrottleState, kind: String, status: Int?, error: OpenFunnelError,
-                        labels: [String: String], extra: String = "") async throws(StoreError) -> WatchOutcome {
+    private func giveUp(
+        _ jobId: String, _ state: WatchState?, throttle: inout ThrottleState, kind: String, status: Int?, error: OpenFunnelError,
+        labels: [String: String], extra: String = ""
+    ) async throws(StoreError) -> WatchOutcome {
         let message = redactor.redact("\(error)\(extra)")
         logger.error("job \(jobId): cannot be watched: \(message)")
-        let result = Differ.watchError(previous: state, jobId: jobId, kind: kind, httpStatus: status,
-                                       message: message, at: clock.now(), labels: labels)
+        let result = Differ.watchError(
+            previous: state, jobId: jobId, kind: kind, httpStatus: status,
+            message: message, at: clock.now(), labels: labels)
         try await record(jobId: jobId, result: result, labels: labels, throttle: &throttle)
         return .unwatchable(kind: kind)
     }

@@ -17,7 +17,9 @@ final class FloodServer: @unchecked Sendable {
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
         guard bound == 0, listen(fd, 16) == 0 else { throw POSIXError(.EADDRINUSE) }
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
@@ -69,8 +71,10 @@ func benchBodies() async throws {
     delivery.responseLimit = .keep(firstBytes: ResponseLimit.answerDefault)
     let t0 = ContinuousClock.now
     let answer = try await transport.send(delivery)
-    print(String(format: "bodies: a %d MB webhook answer: kept %d bytes (truncated: %@) in %.2f s; peak RSS %.1f MB",
-                 answerBytes >> 20, answer.body.count, answer.truncated ? "yes" : "no", (ContinuousClock.now - t0).seconds, peakRSSMegabytes()))
+    print(
+        String(
+            format: "bodies: a %d MB webhook answer: kept %d bytes (truncated: %@) in %.2f s; peak RSS %.1f MB",
+            answerBytes >> 20, answer.body.count, answer.truncated ? "yes" : "no", (ContinuousClock.now - t0).seconds, peakRSSMegabytes()))
 
     for announce in [true, false] {
         let api = try FloodServer(bytes: apiBytes, announceLength: announce)
@@ -80,9 +84,11 @@ func benchBodies() async throws {
             _ = try await client.pollSnapshot(jobId: "job")
             print("bodies: the API answer was accepted (unexpected)")
         } catch {
-            print(String(format: "bodies: a %.1f GB API answer %@: %@ after %.2f s; peak RSS %.1f MB",
-                         Double(apiBytes) / Double(1 << 30), announce ? "with Content-Length" : "without Content-Length",
-                         error.description, (ContinuousClock.now - t1).seconds, peakRSSMegabytes()))
+            print(
+                String(
+                    format: "bodies: a %.1f GB API answer %@: %@ after %.2f s; peak RSS %.1f MB",
+                    Double(apiBytes) / Double(1 << 30), announce ? "with Content-Length" : "without Content-Length",
+                    error.description, (ContinuousClock.now - t1).seconds, peakRSSMegabytes()))
         }
     }
 }

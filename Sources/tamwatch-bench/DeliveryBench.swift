@@ -21,14 +21,19 @@ func benchEvents(_ count: Int, job: String = "8a8e8a97-8192-48ff-849a-d8a96e9497
     return (0..<count).map { i in
         let type: EventType = i % 20 == 19 ? .bandCompleted : i % 50 == 49 ? .processedMilestone : i == count - 1 ? .terminal : .progress
         let processed = 100 + i * 37
-        return Event(id: Event.makeID(jobId: job, type: type, key: String(i)), type: type, jobId: job, sequence: i + 1,
-                     occurredAt: start.addingTimeInterval(Double(i) * 0.5),
-                     data: .object([("processed", .int(Int64(processed))), ("processed_delta", .int(37)),
-                                    ("progress_message", .string("band 201-1000: validating \(processed)"))]),
-                     job: .object([("status", .string("running")), ("processed", .int(Int64(processed))), ("bands_done", .int(Int64(i / 20 % 7))),
-                                   ("bands_total", .int(6)), ("degraded", .bool(false)),
-                                   ("progress_message", .string("band 201-1000: validating \(processed)")), ("manifest", .null)]),
-                     labels: ["owner": "ana@example.com", "team": "sales"])
+        return Event(
+            id: Event.makeID(jobId: job, type: type, key: String(i)), type: type, jobId: job, sequence: i + 1,
+            occurredAt: start.addingTimeInterval(Double(i) * 0.5),
+            data: .object([
+                ("processed", .int(Int64(processed))), ("processed_delta", .int(37)),
+                ("progress_message", .string("band 201-1000: validating \(processed)")),
+            ]),
+            job: .object([
+                ("status", .string("running")), ("processed", .int(Int64(processed))), ("bands_done", .int(Int64(i / 20 % 7))),
+                ("bands_total", .int(6)), ("degraded", .bool(false)),
+                ("progress_message", .string("band 201-1000: validating \(processed)")), ("manifest", .null),
+            ]),
+            labels: ["owner": "ana@example.com", "team": "sales"])
     }
 }
 
@@ -36,22 +41,25 @@ func benchEvents(_ count: Int, job: String = "8a8e8a97-8192-48ff-849a-d8a96e9497
 /// with a Block Kit-sized JSON template (escaping, sections, a band bar).
 func benchEngine() throws -> RuleEngine {
     var templates = TemplateSet()
-    templates.add(try TemplateSet.parse("""
-        {"text": "{{headline}}",
-         "blocks": [
-          {"type": "header", "text": {"type": "plain_text", "text": "TAM build {{short_job_id}}: {{type}}"}},
-          {"type": "section", "text": {"type": "mrkdwn", "text": "*{{summary}}*\\n{{#progress}}{{bar}} {{percent}}% ({{bands}} bands){{/progress}}\\n{{processed_text}} processed · {{job.progress_message}}"}},
-          {"type": "context", "elements": [{"type": "mrkdwn", "text": "owner {{labels.owner}} · rule {{rule}}{{#folded}} · +{{folded}} folded{{/folded}}"}]}
-         ]}
-        """, path: "bench/slack/default.json", key: "slack/default.json", format: .json))
+    templates.add(
+        try TemplateSet.parse(
+            """
+            {"text": "{{headline}}",
+             "blocks": [
+              {"type": "header", "text": {"type": "plain_text", "text": "TAM build {{short_job_id}}: {{type}}"}},
+              {"type": "section", "text": {"type": "mrkdwn", "text": "*{{summary}}*\\n{{#progress}}{{bar}} {{percent}}% ({{bands}} bands){{/progress}}\\n{{processed_text}} processed · {{job.progress_message}}"}},
+              {"type": "context", "elements": [{"type": "mrkdwn", "text": "owner {{labels.owner}} · rule {{rule}}{{#folded}} · +{{folded}} folded{{/folded}}"}]}
+             ]}
+            """, path: "bench/slack/default.json", key: "slack/default.json", format: .json))
     var hook = ChannelConfig(name: "pipeline", type: .webhook, url: "http://127.0.0.1:1/")
     hook.secrets = [benchSecret]
     let chat = ChannelConfig(name: "ops", type: .slack, url: "http://127.0.0.1:1/")
     let rules = [
         RuleConfig(name: "everything", on: ["*"], to: ["pipeline"]),
         RuleConfig(name: "bands", on: ["job.band_completed", "job.terminal"], to: ["ops"]),
-        RuleConfig(name: "sales-progress", on: ["job.progress"], matchers: [try Matcher.parse("labels.team =~ \"sales|ops\"").get()],
-                   to: ["ops"], throttle: .seconds(60)),
+        RuleConfig(
+            name: "sales-progress", on: ["job.progress"], matchers: [try Matcher.parse("labels.team =~ \"sales|ops\"").get()],
+            to: ["ops"], throttle: .seconds(60)),
     ]
     return RuleEngine(rules: rules, channels: [hook, chat], renderer: Renderer(templates: templates))
 }
@@ -75,8 +83,10 @@ func benchRoute() async throws {
     }
     let elapsed = (ContinuousClock.now - t0).seconds
     let n = rounds * events.count
-    print(String(format: "route: %d events -> %d deliveries in %.2f s = %.0f events/s, %.0f deliveries rendered/s (%.2f CPU s, one core)",
-                 n, deliveries, elapsed, Double(n) / elapsed, Double(deliveries) / elapsed, cpuSeconds() - cpu0))
+    print(
+        String(
+            format: "route: %d events -> %d deliveries in %.2f s = %.0f events/s, %.0f deliveries rendered/s (%.2f CPU s, one core)",
+            n, deliveries, elapsed, Double(n) / elapsed, Double(deliveries) / elapsed, cpuSeconds() - cpu0))
 
     // The same, committed to an on-disk outbox as the watcher does: a poll's events, one transaction.
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tamwatch-bench-route-\(getpid())")
@@ -91,13 +101,17 @@ func benchRoute() async throws {
         let batch = Array(many[chunk..<min(chunk + 10, many.count)])
         let out = engine.route(batch, throttle: throttle)
         throttle = out.throttle
-        _ = try await store.commit(jobId: batch[0].jobId, state: WatchState(lastProgressAt: Date()), labels: [:], events: batch,
-                                   deliveries: out.deliveries, throttle: throttle, at: Date())
+        _ = try await store.commit(
+            jobId: batch[0].jobId, state: WatchState(lastProgressAt: Date()), labels: [:], events: batch,
+            deliveries: out.deliveries, throttle: throttle, at: Date())
         queued += out.deliveries.count
     }
     let e1 = (ContinuousClock.now - t1).seconds
-    print(String(format: "route+outbox: %d events -> %d queued deliveries in %.2f s = %.0f events/s (10 events per transaction, SQLite WAL on disk)",
-                 many.count, queued, e1, Double(many.count) / e1))
+    print(
+        String(
+            format:
+                "route+outbox: %d events -> %d queued deliveries in %.2f s = %.0f events/s (10 events per transaction, SQLite WAL on disk)",
+            many.count, queued, e1, Double(many.count) / e1))
 }
 
 /// Starts `tamwatch receive --quiet` on a free port; returns the process and its URL.
@@ -145,11 +159,13 @@ func benchDeliver() async throws {
     let bodyFile = folder.appendingPathComponent("body.json")
     try body.write(to: bodyFile, atomically: true, encoding: .utf8)
     // One transfer per entry, `next` between them (not after the last: an empty transfer aborts the run).
-    let entry = "url = \"\(url)\"\ndata-binary = \"@\(bodyFile.path)\"\nheader = \"content-type: application/json\"\noutput = \"/dev/null\"\nfail\n"
+    let entry =
+        "url = \"\(url)\"\ndata-binary = \"@\(bodyFile.path)\"\nheader = \"content-type: application/json\"\noutput = \"/dev/null\"\nfail\n"
     let config = Array(repeating: entry, count: count).joined(separator: "next\n")
     let curlConfig = folder.appendingPathComponent("curl.cfg")
     try config.write(to: curlConfig, atomically: true, encoding: .utf8)
-    print("deliver: \(count) POSTs of \(body.utf8.count) bytes, \(concurrency) at a time, to \(url) (tamwatch receive, keep-alive HTTP/1.1)")
+    print(
+        "deliver: \(count) POSTs of \(body.utf8.count) bytes, \(concurrency) at a time, to \(url) (tamwatch receive, keep-alive HTTP/1.1)")
 
     var logger = Logger(label: "bench")
     logger.logLevel = .error
@@ -172,11 +188,13 @@ func benchDeliver() async throws {
         for chunk in stride(from: 0, to: count, by: 500) {
             let batch = Array(events[chunk..<min(chunk + 500, count)])
             let deliveries = batch.map { e in
-                Delivery(id: Delivery.makeID(eventId: e.id, channel: "pipeline"), eventId: e.id, jobId: e.jobId, eventType: e.type,
-                         channel: "pipeline", rule: "r", message: RenderedMessage(body: body), folded: 0, createdAt: e.occurredAt)
+                Delivery(
+                    id: Delivery.makeID(eventId: e.id, channel: "pipeline"), eventId: e.id, jobId: e.jobId, eventType: e.type,
+                    channel: "pipeline", rule: "r", message: RenderedMessage(body: body), folded: 0, createdAt: e.occurredAt)
             }
-            _ = try await store.commit(jobId: batch[0].jobId, state: WatchState(lastProgressAt: Date()), labels: [:], events: batch,
-                                       deliveries: deliveries, at: Date())
+            _ = try await store.commit(
+                jobId: batch[0].jobId, state: WatchState(lastProgressAt: Date()), labels: [:], events: batch,
+                deliveries: deliveries, at: Date())
         }
         let transport = CurlTransport(maxConnectionsPerHost: concurrency)
         defer { transport.shutdown() }
@@ -190,9 +208,12 @@ func benchDeliver() async throws {
         task.cancel()
         _ = await task.result
         let sent = try await store.deliveries(status: .sent, limit: count + 1).count
-        print(String(format: "  run %d: curl --parallel %.0f/s (%.2f s) | tamwatch %.0f/s (%.2f s, %d sent, %d left, %.2f CPU s, %d connections) = %.0f%% of curl",
-                     run, Double(count) / curlSeconds, curlSeconds, Double(sent) / seconds, seconds, sent, left.count, cpu,
-                     transport.statistics.connectionsOpened, 100 * (Double(sent) / seconds) / (Double(count) / curlSeconds)))
+        print(
+            String(
+                format:
+                    "  run %d: curl --parallel %.0f/s (%.2f s) | tamwatch %.0f/s (%.2f s, %d sent, %d left, %.2f CPU s, %d connections) = %.0f%% of curl",
+                run, Double(count) / curlSeconds, curlSeconds, Double(sent) / seconds, seconds, sent, left.count, cpu,
+                transport.statistics.connectionsOpened, 100 * (Double(sent) / seconds) / (Double(count) / curlSeconds)))
         transport.shutdown()
     }
 }
@@ -218,8 +239,9 @@ func benchLatency() async throws {
     channel.secrets = [benchSecret]
     var logger = Logger(label: "bench")
     logger.logLevel = .error
-    let engine = RuleEngine(rules: [RuleConfig(name: "all", on: ["*"], to: ["pipeline"])], channels: [channel],
-                            renderer: Renderer(templates: TemplateSet()))
+    let engine = RuleEngine(
+        rules: [RuleConfig(name: "all", on: ["*"], to: ["pipeline"])], channels: [channel],
+        renderer: Renderer(templates: TemplateSet()))
     let transport = CurlTransport()
     defer { transport.shutdown() }
     let dispatcher = Dispatcher(store: store, channels: [try WebhookChannel(config: channel, transport: transport)], logger: logger)
@@ -232,8 +254,9 @@ func benchLatency() async throws {
     for (i, event) in events.enumerated() {
         let routed = engine.route([event], throttle: ThrottleState())
         let t0 = ContinuousClock.now
-        _ = try await store.commit(jobId: event.jobId, state: WatchState(lastProgressAt: Date()), labels: [:], events: [event],
-                                   deliveries: routed.deliveries, at: Date())
+        _ = try await store.commit(
+            jobId: event.jobId, state: WatchState(lastProgressAt: Date()), labels: [:], events: [event],
+            deliveries: routed.deliveries, at: Date())
         dispatcher.wake()
         guard let id = await iterator.next(), id == event.id else { throw BenchError(message: "arrivals out of order") }
         if i >= 20 { samples.append(milliseconds(ContinuousClock.now - t0)) }  // after warm-up
@@ -241,8 +264,11 @@ func benchLatency() async throws {
     }
     samples.sort()
     func pct(_ p: Double) -> Double { samples[min(samples.count - 1, Int(Double(samples.count) * p))] }
-    print(String(format: "latency: %d events, one at a time %@ apart: stored -> webhook arrived p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms",
-                 samples.count, DurationText.format(gap), pct(0.5), pct(0.9), pct(0.99), samples.last ?? 0))
+    print(
+        String(
+            format:
+                "latency: %d events, one at a time %@ apart: stored -> webhook arrived p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms",
+            samples.count, DurationText.format(gap), pct(0.5), pct(0.9), pct(0.99), samples.last ?? 0))
 }
 
 /// A duration in fractional milliseconds (`Duration.seconds` here is whole milliseconds).

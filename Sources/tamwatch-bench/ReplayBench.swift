@@ -18,10 +18,10 @@ func benchReplay() async throws {
         defer { try? FileManager.default.removeItem(at: folder) }
         let config = folder.appendingPathComponent("tamwatch.yaml").path
         try """
-            state: { path: state.sqlite }
-            channels:
-              hook: { type: webhook, url: "\(url)", concurrency: 16 }
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        state: { path: state.sqlite }
+        channels:
+          hook: { type: webhook, url: "\(url)", concurrency: 16 }
+        """.write(toFile: config, atomically: true, encoding: .utf8)
         // N events of one job, each with a dead delivery to `hook`.
         do {
             let store = try SQLiteStore(path: folder.appendingPathComponent("state.sqlite").path)
@@ -32,12 +32,15 @@ func benchReplay() async throws {
                 var deliveries: [Delivery] = []
                 for i in batch..<min(batch + 1000, count) {
                     state.sequence = i + 1
-                    let e = Event(id: Event.makeID(jobId: "job", type: .progress, key: "\(i)"), type: .progress, jobId: "job",
-                                  sequence: i + 1, occurredAt: now, data: .object([("processed", .int(Int64(i)))]), job: .null, labels: [:])
+                    let e = Event(
+                        id: Event.makeID(jobId: "job", type: .progress, key: "\(i)"), type: .progress, jobId: "job",
+                        sequence: i + 1, occurredAt: now, data: .object([("processed", .int(Int64(i)))]), job: .null, labels: [:])
                     events.append(e)
-                    deliveries.append(Delivery(id: Delivery.makeID(eventId: e.id, channel: "hook"), eventId: e.id, jobId: "job",
-                                               eventType: .progress, channel: "hook", rule: "r",
-                                               message: RenderedMessage(body: e.json.serialized()), folded: 0, createdAt: now))
+                    deliveries.append(
+                        Delivery(
+                            id: Delivery.makeID(eventId: e.id, channel: "hook"), eventId: e.id, jobId: "job",
+                            eventType: .progress, channel: "hook", rule: "r",
+                            message: RenderedMessage(body: e.json.serialized()), folded: 0, createdAt: now))
                 }
                 _ = try await store.commit(jobId: "job", state: state, labels: [:], events: events, deliveries: deliveries, at: now)
             }
@@ -59,7 +62,9 @@ func benchReplay() async throws {
         let seconds = (ContinuousClock.now - t0).seconds
         let store = try SQLiteStore(path: folder.appendingPathComponent("state.sqlite").path, readOnly: true)
         let sent = try await store.deliveries(status: .sent, limit: count + 1).count
-        print(String(format: "replay: %d dead deliveries replayed in %.2f s = %.0f/s (exit %d, %d sent)",
-                     count, seconds, Double(count) / seconds, process.terminationStatus, sent))
+        print(
+            String(
+                format: "replay: %d dead deliveries replayed in %.2f s = %.0f/s (exit %d, %d sent)",
+                count, seconds, Double(count) / seconds, process.terminationStatus, sent))
     }
 }

@@ -41,8 +41,9 @@ func benchDiffer() {
     let settings = DiffSettings(milestones: .list([1000, 5000, 10000]), stallAfter: .seconds(1800))
     let start = Date(timeIntervalSince1970: 1_800_000_000)
     func snapshot(_ i: Int) -> JobSnapshot {
-        JobSnapshot(jobId: "8a8e8a97-8192-48ff-849a-d8a96e949732", status: .running, processed: i * 7, bandsDone: min(6, i / 500),
-                    bandsTotal: 6, progressMessage: "band 201-1000: validating \(i * 7)", degraded: false)
+        JobSnapshot(
+            jobId: "8a8e8a97-8192-48ff-849a-d8a96e949732", status: .running, processed: i * 7, bandsDone: min(6, i / 500),
+            bandsTotal: 6, progressMessage: "band 201-1000: validating \(i * 7)", degraded: false)
     }
     let base = Differ.diff(previous: nil, current: snapshot(1), at: start, settings: settings).state
     for (label, changing) in [("unchanged", false), ("with progress", true)] {
@@ -59,8 +60,10 @@ func benchDiffer() {
         }
         let elapsed = (ContinuousClock.now - t0).seconds
         let cpu = cpuSeconds() - cpu0
-        print(String(format: "differ %@: %d pairs in %.2f s = %.0f pairs/s (%.2f CPU s, %d events)",
-                     label, n, elapsed, Double(n) / elapsed, cpu, events))
+        print(
+            String(
+                format: "differ %@: %d pairs in %.2f s = %.0f pairs/s (%.2f CPU s, %d events)",
+                label, n, elapsed, Double(n) / elapsed, cpu, events))
     }
 }
 
@@ -78,13 +81,13 @@ func benchWatchLoad() async throws {
     // poll carries a full page of 100 rows, as the real API's does.
     let scenario = folder.appendingPathComponent("bench.yaml")
     try """
-        name: bench
-        pending: 0s
-        steps_per_band: 1
-        bands:
-          - { label: "1-10", companies: \(firstBand), duration: 500ms }
-          - { label: "11-50", companies: 5000, duration: 10h }
-        """.write(to: scenario, atomically: true, encoding: .utf8)
+    name: bench
+    pending: 0s
+    steps_per_band: 1
+    bands:
+      - { label: "1-10", companies: \(firstBand), duration: 500ms }
+      - { label: "11-50", companies: 5000, duration: 10h }
+    """.write(to: scenario, atomically: true, encoding: .utf8)
     let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tamwatch")
     let simulator = Process()
     simulator.executableURL = binary
@@ -135,9 +138,12 @@ func benchWatchLoad() async throws {
     let cpu = cpuSeconds() - cpu0
     task.cancel()
     _ = await task.result
-    print(String(format: "watch-load: %d jobs at %@: %.0f polls/s over %.0f s; tamwatch CPU %.1f%% of one core; peak RSS %.1f MB; %d connections opened; %d events",
-                 jobs, DurationText.format(interval), Double(polls) / elapsed, elapsed, 100 * cpu / elapsed, peakRSSMegabytes(),
-                 transport.statistics.connectionsOpened, await sink.events))
+    print(
+        String(
+            format:
+                "watch-load: %d jobs at %@: %.0f polls/s over %.0f s; tamwatch CPU %.1f%% of one core; peak RSS %.1f MB; %d connections opened; %d events",
+            jobs, DurationText.format(interval), Double(polls) / elapsed, elapsed, 100 * cpu / elapsed, peakRSSMegabytes(),
+            transport.statistics.connectionsOpened, await sink.events))
 }
 
 switch CommandLine.arguments.dropFirst().first {
@@ -149,6 +155,8 @@ case "latency": try await benchLatency()
 case "bodies": try await benchBodies()
 case "replay": try await benchReplay()
 default:
-    print("usage: tamwatch-bench differ | watch-load [--jobs N] [--interval 1s] [--seconds 30] | route | deliver [--count N] [--concurrency N] | latency | bodies | replay [--counts 10000,30000]")
+    print(
+        "usage: tamwatch-bench differ | watch-load [--jobs N] [--interval 1s] [--seconds 30] | route | deliver [--count N] [--concurrency N] | latency | bodies | replay [--counts 10000,30000]"
+    )
     exit(64)
 }

@@ -26,15 +26,18 @@ final class DeliveryRuntime: Sendable {
     /// `exclusive`: the caller holds the state file's lock, so claims left in the outbox belong to
     /// a process that died and are taken back at once. `batch`: send this replay's deliveries and
     /// no others.
-    static func make(config: TamwatchConfig, store: any Outbox, transport: any Transport, exclusive: Bool,
-                     batch: String? = nil) throws -> DeliveryRuntime {
+    static func make(
+        config: TamwatchConfig, store: any Outbox, transport: any Transport, exclusive: Bool,
+        batch: String? = nil
+    ) throws -> DeliveryRuntime {
         let setup: DeliverySetup
         do { setup = try DeliverySetup.load(config, transport: transport) } catch {
             printConfigErrors(error)
             throw Exit.configuration
         }
-        let dispatcher = Dispatcher(store: store, channels: setup.channels, logger: Logger(label: "tamwatch.deliver"),
-                                    exclusive: exclusive, batch: batch, redactor: Redaction.current)
+        let dispatcher = Dispatcher(
+            store: store, channels: setup.channels, logger: Logger(label: "tamwatch.deliver"),
+            exclusive: exclusive, batch: batch, redactor: Redaction.current)
         return DeliveryRuntime(setup: setup, dispatcher: dispatcher)
     }
 
@@ -76,6 +79,8 @@ func reportLeftovers(_ left: PendingSummary, timeout: Duration, statePath: Strin
         let wait = next.timeIntervalSinceNow
         when = wait > 0 ? "; the next attempt is due in \(DurationText.format(.seconds(Int64(wait.rounded(.up)))))" : ""
     }
-    printError("tamwatch: \(left.count) \(left.count == 1 ? "delivery is" : "deliveries are") still pending after --drain-timeout \(DurationText.format(timeout))\(when). "
-        + "They stay in the outbox (\(statePath)): the next tamwatch watch or replay sends them; see tamwatch deliveries --status pending.")
+    printError(
+        "tamwatch: \(left.count) \(left.count == 1 ? "delivery is" : "deliveries are") still pending after --drain-timeout \(DurationText.format(timeout))\(when). "
+            + "They stay in the outbox (\(statePath)): the next tamwatch watch or replay sends them; see tamwatch deliveries --status pending."
+    )
 }

@@ -36,7 +36,8 @@ enum DeliveryText {
         guard list.count > 50 else { return table(list, now: now, kinds: kinds) }
         let sent = list.filter { $0.status == .sent }.count
         let notSent = list.filter { $0.status != .sent }
-        var out = "\(list.count) deliveries replayed: \(sent) sent, \(notSent.filter { $0.status == .pending }.count) pending, "
+        var out =
+            "\(list.count) deliveries replayed: \(sent) sent, \(notSent.filter { $0.status == .pending }.count) pending, "
             + "\(notSent.filter { $0.status == .dead }.count) dead\n"
         if !notSent.isEmpty {
             out += "\nNot sent (the first \(min(20, notSent.count)); tamwatch deliveries lists them all):\n"
@@ -60,16 +61,19 @@ enum DeliveryText {
             if d.status == .pending {
                 let wait = d.nextAt.timeIntervalSince(now)
                 next = wait <= 0 ? "now" : "in " + DurationText.format(.seconds(Int64(wait.rounded(.up))))
-            } else { next = "-" }
-            rows.append([String(x.id.prefix(12)), d.status.rawValue, String(d.attempts), x.channel, x.eventType.rawValue,
-                         EventText.shortID(x.jobId), next, last])
+            } else {
+                next = "-"
+            }
+            rows.append([
+                String(x.id.prefix(12)), d.status.rawValue, String(d.attempts), x.channel, x.eventType.rawValue,
+                EventText.shortID(x.jobId), next, last,
+            ])
         }
         let widths = (0..<rows[0].count - 1).map { c in rows.map { $0[c].count }.max() ?? 0 }
         return rows.map { row in
             var line = ""
             for (c, cell) in row.enumerated() {
-                if c < widths.count { line += cell.padding(toLength: widths[c] + 2, withPad: " ", startingAt: 0) }
-                else { line += cell }
+                if c < widths.count { line += cell.padding(toLength: widths[c] + 2, withPad: " ", startingAt: 0) } else { line += cell }
             }
             return line
         }.joined(separator: "\n") + "\n"

@@ -60,7 +60,8 @@ struct DemoCommand: AsyncParsableCommand {
 
     private func demo(simulator: RunningServer, key: String, chosen: Scenario) async throws {
         let query = "cloud observability and monitoring tools"
-        printError("""
+        printError(
+            """
             tamwatch demo: an OpenFunnel simulator is serving on \(simulator.baseURL) (scenario \(chosen.name)); no credits are spent.
             Submitting a TAM build for "\(query)" and watching it until it ends.
 
@@ -95,8 +96,9 @@ struct DemoCommand: AsyncParsableCommand {
         printError("A local webhook receiver is listening on \(running.baseURL)/tamwatch; it checks every signature.\n")
 
         let delivery = try DeliveryRuntime.make(config: config, store: store, transport: transport, exclusive: true)
-        var watcher = Watcher(client: client, store: store, sink: console, settings: WatchSettings(config: config),
-                              logger: Logger(label: "tamwatch.watch"))
+        var watcher = Watcher(
+            client: client, store: store, sink: console, settings: WatchSettings(config: config),
+            logger: Logger(label: "tamwatch.watch"))
         watcher.rules = delivery.setup.engine
         let dispatcher = delivery.dispatcher
         watcher.deliveriesQueued = { dispatcher.wake() }
@@ -118,13 +120,18 @@ struct DemoCommand: AsyncParsableCommand {
         printError("\nDeliveries: \(sent) sent; the receiver got \(tally.summary).")
 
         if outcome != .interrupted, let page = try? await client.poll(jobId: jobId), !page.rows.isEmpty {
-            var lines = ["", "First companies of the ranked list (page \(page.page ?? "page_0000"), \(page.count) rows; next: \(page.nextCursor ?? "none")):"]
+            var lines = [
+                "",
+                "First companies of the ranked list (page \(page.page ?? "page_0000"), \(page.count) rows; next: \(page.nextCursor ?? "none")):",
+            ]
             for row in page.rows.prefix(3) {
-                lines.append("  \(row.matchScore.map(String.init) ?? "?")  \(row.name ?? "?")  \(row.domain ?? "")  band \(row.sourceBand ?? "?")")
+                lines.append(
+                    "  \(row.matchScore.map(String.init) ?? "?")  \(row.name ?? "?")  \(row.domain ?? "")  band \(row.sourceBand ?? "?")")
             }
             printError(lines.joined(separator: "\n"))
         }
-        printError("""
+        printError(
+            """
 
             The build ended as \(outcome) (exit status \(outcome.exitCode)).
             Next, a real build: export OPENFUNNEL_API_KEY=of_...; JOB=$(tamwatch submit "your market"); tamwatch watch "$JOB"

@@ -21,7 +21,9 @@ struct ReceiveCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Port on 127.0.0.1 (0 picks a free one).")
     var port: Int = 0
 
-    @Option(name: .long, help: "A whsec_ signing secret to check signatures with; repeatable (rotation). Visible in ps: prefer $TAMWATCH_RECEIVE_SECRET.")
+    @Option(
+        name: .long,
+        help: "A whsec_ signing secret to check signatures with; repeatable (rotation). Visible in ps: prefer $TAMWATCH_RECEIVE_SECRET.")
     var secret: [String] = []
 
     @Option(name: .long, help: "text: one line per delivery; ndjson: each body as it arrived.")
@@ -33,7 +35,9 @@ struct ReceiveCommand: AsyncParsableCommand {
     func run() async throws {
         var secrets = secret
         if !secrets.isEmpty {
-            printError("tamwatch receive: warning: --secret can be read by every user of this machine (ps, /proc); set TAMWATCH_RECEIVE_SECRET instead")
+            printError(
+                "tamwatch receive: warning: --secret can be read by every user of this machine (ps, /proc); set TAMWATCH_RECEIVE_SECRET instead"
+            )
         } else if let env = ProcessInfo.processInfo.environment["TAMWATCH_RECEIVE_SECRET"], !env.isEmpty {
             // Several secrets (a rotation) are separated by spaces, as in a webhook-signature header.
             secrets = env.split(separator: " ").map(String.init)
@@ -58,12 +62,13 @@ struct ReceiveCommand: AsyncParsableCommand {
         }
         let checking = secrets.isEmpty ? "signatures not checked" : "checking signatures"
         // Serves until Ctrl-C or SIGTERM.
-        let failure = await CommandLifecycle.run { () -> String? in
-            do {
-                try await receiver.run { port in printError("tamwatch receive: listening on http://127.0.0.1:\(port)/ (\(checking))") }
-                return nil
-            } catch { return Task.isCancelled ? nil : "\(error)" }
-        } ?? nil
+        let failure =
+            await CommandLifecycle.run { () -> String? in
+                do {
+                    try await receiver.run { port in printError("tamwatch receive: listening on http://127.0.0.1:\(port)/ (\(checking))") }
+                    return nil
+                } catch { return Task.isCancelled ? nil : "\(error)" }
+            } ?? nil
         if quiet { printError("tamwatch receive: \(count.value.load(ordering: .relaxed)) deliveries received") }
         if let failure {
             printError("tamwatch receive: \(failure)")

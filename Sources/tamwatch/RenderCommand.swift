@@ -36,7 +36,8 @@ struct RenderCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard EventType(rawValue: event) != nil else {
-            throw ValidationError("--event '\(event)' is not an event type (one of: \(EventType.allCases.map(\.rawValue).joined(separator: ", ")))")
+            throw ValidationError(
+                "--event '\(event)' is not an event type (one of: \(EventType.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         _ = try parseLabels(label)
     }
@@ -46,7 +47,8 @@ struct RenderCommand: AsyncParsableCommand {
         var config = configPath(config) == nil ? TamwatchConfig() : try loadConfig(config)
         if let name = channel, !config.channels.contains(where: { $0.name == name }), let kind = ChannelType(rawValue: name) {
             // A kind, not a configured channel: preview the shipped templates.
-            config.channels.append(ChannelConfig(name: name, type: kind, url: kind == .email ? "smtp://127.0.0.1" : "https://example.invalid/"))
+            config.channels.append(
+                ChannelConfig(name: name, type: kind, url: kind == .email ? "smtp://127.0.0.1" : "https://example.invalid/"))
         }
         let setup: DeliverySetup
         let transport = CurlTransport()
@@ -65,8 +67,9 @@ struct RenderCommand: AsyncParsableCommand {
         for (i, pair) in pairs.enumerated() {
             let out = renderer.render(sample, channel: pair.channel, rule: pair.rule ?? "(none)", template: pair.template, folded: 0)
             if pairs.count > 1 || out.error != nil {
-                printError("\(i == 0 ? "" : "\n")── \(pair.rule.map { "rule \($0) → " } ?? "")channel \(pair.channel.name) (\(pair.channel.type.rawValue))"
-                    + (pair.template.map { ", template \($0)" } ?? ""))
+                printError(
+                    "\(i == 0 ? "" : "\n")── \(pair.rule.map { "rule \($0) → " } ?? "")channel \(pair.channel.name) (\(pair.channel.type.rawValue))"
+                        + (pair.template.map { ", template \($0)" } ?? ""))
             }
             if let error = out.error {
                 printError("tamwatch render: \(error)")

@@ -28,7 +28,9 @@ enum RenderTargets {
         let chosen = config.channels.filter { channel == nil || $0.name == channel }
         guard !chosen.isEmpty else {
             let known = config.channels.map(\.name)
-            printError("tamwatch: no channel '\(channel ?? "")' (\(known.isEmpty ? "the configuration has none; pass --config, or a kind such as --channel slack" : "channels: \(known.joined(separator: ", "))"))")
+            printError(
+                "tamwatch: no channel '\(channel ?? "")' (\(known.isEmpty ? "the configuration has none; pass --config, or a kind such as --channel slack" : "channels: \(known.joined(separator: ", "))"))"
+            )
             throw Exit.usage
         }
         // Each channel through the first rule that would send this type of event to it.

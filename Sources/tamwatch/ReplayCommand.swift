@@ -45,7 +45,9 @@ struct ReplayCommand: AsyncParsableCommand {
     func validate() throws {
         if ids.isEmpty && !dead && !pending { throw ValidationError("name delivery ids, or use --dead or --pending") }
         if !ids.isEmpty && (dead || pending) { throw ValidationError("give ids or --dead/--pending, not both") }
-        if ids.isEmpty == false && (channel != nil || job != nil) { throw ValidationError("--channel and --job go with --dead or --pending") }
+        if ids.isEmpty == false && (channel != nil || job != nil) {
+            throw ValidationError("--channel and --job go with --dead or --pending")
+        }
     }
 
     func run() async throws {
@@ -63,7 +65,8 @@ struct ReplayCommand: AsyncParsableCommand {
         for id in ids {
             let found = try await store.deliveries(idPrefix: id)
             guard found.count == 1, let d = found.first else {
-                printError("tamwatch: \(found.isEmpty ? "no delivery" : "more than one delivery") matches '\(id)' (see tamwatch deliveries)")
+                printError(
+                    "tamwatch: \(found.isEmpty ? "no delivery" : "more than one delivery") matches '\(id)' (see tamwatch deliveries)")
                 if found.isEmpty, let note = PruneText.note(try await store.pruned(), retention: config.retention) { printError(note) }
                 throw ExitCode(1)
             }
@@ -79,8 +82,9 @@ struct ReplayCommand: AsyncParsableCommand {
         let configured = Set(config.channels.map(\.name))
         let missing = Set(chosen.map(\.delivery.channel)).subtracting(configured)
         if !missing.isEmpty {
-            printError("tamwatch: channel \(missing.sorted().joined(separator: ", ")) is not in the configuration \(config.file ?? "(none)"); "
-                + "replay needs the channel's URL and secret")
+            printError(
+                "tamwatch: channel \(missing.sorted().joined(separator: ", ")) is not in the configuration \(config.file ?? "(none)"); "
+                    + "replay needs the channel's URL and secret")
             throw Exit.configuration
         }
         try await store.enable(channels: Array(Set(chosen.map(\.delivery.channel))))
@@ -97,9 +101,10 @@ struct ReplayCommand: AsyncParsableCommand {
         // Only the deliveries named here go out: pending ones of other jobs wait for their own time.
         let delivery = try DeliveryRuntime.make(config: config, store: store, transport: transport, exclusive: true, batch: batch)
         let timeout = drain.timeout
-        let left = await CommandLifecycle.run(services: [delivery.service]) {
-            await delivery.drain(jobIds: nil, batch: batch, timeout: timeout)
-        } ?? nil
+        let left =
+            await CommandLifecycle.run(services: [delivery.service]) {
+                await delivery.drain(jobIds: nil, batch: batch, timeout: timeout)
+            } ?? nil
         delivery.reportFailure()
 
         let after = try await store.deliveries(batch: batch)

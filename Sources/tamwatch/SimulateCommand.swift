@@ -65,7 +65,11 @@ struct SimulateCommand: AsyncParsableCommand {
         logger.logLevel = logging.logLevel <= .debug ? logging.logLevel : .critical
         let server = SimulatorServer(engine: engine, host: host, port: port, logger: logger)
         let pacing: String
-        if case .perPoll(let step) = pace { pacing = "\(DurationText.format(step)) per poll" } else { pacing = "speed x\(speed * chosen.speed)" }
+        if case .perPoll(let step) = pace {
+            pacing = "\(DurationText.format(step)) per poll"
+        } else {
+            pacing = "speed x\(speed * chosen.speed)"
+        }
 
         // Serves until Ctrl-C or SIGTERM.
         _ = await CommandLifecycle.run {
@@ -73,7 +77,9 @@ struct SimulateCommand: AsyncParsableCommand {
                 try await server.run { bound in
                     let url = "http://\(host):\(bound)"
                     StandardStream.output.write("\(url)\n")
-                    printError("OpenFunnel simulator listening on \(url) (scenario \(chosen.name), \(pacing); API key: \(keySource)). Ctrl-C stops it.")
+                    printError(
+                        "OpenFunnel simulator listening on \(url) (scenario \(chosen.name), \(pacing); API key: \(keySource)). Ctrl-C stops it."
+                    )
                 }
             } catch {
                 if !Task.isCancelled { printError("tamwatch: the simulator stopped: \(error)") }

@@ -36,8 +36,9 @@ struct SubmitCommand: AsyncParsableCommand {
         if let apiUrl { config.api.baseURL = apiUrl }
         let transport = CurlTransport()
         defer { transport.shutdown() }
-        let client = OpenFunnelClient(baseURL: config.api.baseURL, apiKey: try apiKey(config), transport: transport,
-                                      timeout: config.api.timeout)
+        let client = OpenFunnelClient(
+            baseURL: config.api.baseURL, apiKey: try apiKey(config), transport: transport,
+            timeout: config.api.timeout)
         do {
             let headers = scenario.map { [HTTPHeader("X-Simulator-Scenario", $0)] } ?? []
             let answer = try await client.submit(query: query, extraHeaders: headers)

@@ -16,9 +16,11 @@ struct Tamwatch: AsyncParsableCommand {
             against the last, and emits typed events. Try it with no setup: tamwatch demo
             """,
         version: TamwatchVersion.current,
-        subcommands: [WatchCommand.self, DemoCommand.self, CheckCommand.self, RenderCommand.self, TestSendCommand.self,
-                      DeliveriesCommand.self, ReplayCommand.self, PruneCommand.self, SimulateCommand.self, ReceiveCommand.self,
-                      SubmitCommand.self]
+        subcommands: [
+            WatchCommand.self, DemoCommand.self, CheckCommand.self, RenderCommand.self, TestSendCommand.self,
+            DeliveriesCommand.self, ReplayCommand.self, PruneCommand.self, SimulateCommand.self, ReceiveCommand.self,
+            SubmitCommand.self,
+        ]
     )
 
     /// As ArgumentParser's own, after ignoring SIGPIPE process-wide: libcurl needs it (its

@@ -33,7 +33,8 @@ struct TestSendCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard EventType(rawValue: event) != nil else {
-            throw ValidationError("--event '\(event)' is not an event type (one of: \(EventType.allCases.map(\.rawValue).joined(separator: ", ")))")
+            throw ValidationError(
+                "--event '\(event)' is not an event type (one of: \(EventType.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
     }
 
@@ -56,12 +57,14 @@ struct TestSendCommand: AsyncParsableCommand {
         // A fresh id, so a receiver that deduplicates does not drop the test as a repeat.
         var sample = SampleEvents.make(type)
         sample.id = "evt_test_" + StableHash.hex128(UUID().uuidString)
-        let rendered = setup.engine.renderer.render(sample, channel: pair.channel, rule: pair.rule ?? "test-send",
-                                                    template: pair.template, folded: 0)
+        let rendered = setup.engine.renderer.render(
+            sample, channel: pair.channel, rule: pair.rule ?? "test-send",
+            template: pair.template, folded: 0)
         if let error = rendered.error { printError("tamwatch test-send: \(error)") }
-        let delivery = Delivery(id: Delivery.makeID(eventId: sample.id, channel: channel), eventId: sample.id, jobId: sample.jobId,
-                                eventType: type, channel: channel, rule: pair.rule ?? "test-send", message: rendered.message,
-                                folded: 0, createdAt: Date())
+        let delivery = Delivery(
+            id: Delivery.makeID(eventId: sample.id, channel: channel), eventId: sample.id, jobId: sample.jobId,
+            eventType: type, channel: channel, rule: pair.rule ?? "test-send", message: rendered.message,
+            folded: 0, createdAt: Date())
         let started = ContinuousClock.now
         let result = await target.send(delivery, now: Date())
         let took = ContinuousClock.now - started
@@ -70,7 +73,8 @@ struct TestSendCommand: AsyncParsableCommand {
         let verdict: String
         switch result.outcome {
         case .delivered: verdict = "delivered"
-        case .retry(let reason, let after): verdict = "not delivered, would be retried (\(reason))" + (after.map { "; Retry-After \(DurationText.format($0))" } ?? "")
+        case .retry(let reason, let after):
+            verdict = "not delivered, would be retried (\(reason))" + (after.map { "; Retry-After \(DurationText.format($0))" } ?? "")
         case .dead(let reason): verdict = "not delivered, would be dead-lettered: \(reason)"
         case .disableChannel(let reason): verdict = "not delivered, the channel would be disabled: \(reason)"
         }

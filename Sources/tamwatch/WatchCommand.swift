@@ -81,8 +81,9 @@ struct WatchCommand: AsyncParsableCommand {
         // A closed stdout (`| head -1`) stops the watch as Ctrl-C would, state saved.
         let stop = WakeSignal()
         let console = Console(format: output, live: noProgress ? false : nil, onClosed: { stop.signal() })
-        var watcher = Watcher(client: client, store: store, sink: console, settings: WatchSettings(config: config),
-                              logger: Logger(label: "tamwatch.watch"))
+        var watcher = Watcher(
+            client: client, store: store, sink: console, settings: WatchSettings(config: config),
+            logger: Logger(label: "tamwatch.watch"))
         if !config.rules.isEmpty { watcher.rules = delivery.setup.engine }
         watcher.redactor = Redaction.current
         let dispatcher = delivery.dispatcher
@@ -97,8 +98,9 @@ struct WatchCommand: AsyncParsableCommand {
         if let keep = config.retention { services.insert(RetentionService(store: store, keep: keep), at: 0) }
         let outcome = await CommandLifecycle.run(services: services, stop: stop) { () -> WatchRun in
             var run: WatchRun
-            do throws(StoreError) { run = WatchRun(outcomes: try await watching.watch(jobs: jobs, labels: labels), error: nil) }
-            catch { return WatchRun(outcomes: [:], error: error) }
+            do throws(StoreError) { run = WatchRun(outcomes: try await watching.watch(jobs: jobs, labels: labels), error: nil) } catch {
+                return WatchRun(outcomes: [:], error: error)
+            }
             if !Task.isCancelled, !watchConfig.rules.isEmpty {
                 run.leftover = await delivery.drain(jobIds: jobs, timeout: timeout)
             }
@@ -116,8 +118,9 @@ struct WatchCommand: AsyncParsableCommand {
             throw ExitCode(error.exitCode)
         }
         if console.stdoutClosed {
-            printError("tamwatch: stdout was closed (its reader went away); stopped with the state saved in \(config.statePath). "
-                + "Run the same command to carry on: events not yet written are written then.")
+            printError(
+                "tamwatch: stdout was closed (its reader went away); stopped with the state saved in \(config.statePath). "
+                    + "Run the same command to carry on: events not yet written are written then.")
             throw Exit.ioError
         }
         var worst = WatchOutcome.worst(Array(run.outcomes.values))

@@ -72,7 +72,9 @@ struct CrashRecoveryTests {
         let linesAtSignal = first.stdoutLines.count
         kill(first.pid, SIGINT)
         let firstStatus = try await first.exitCode()
-        #expect(firstStatus == 130, "exit \(firstStatus) after \(first.stdoutLines.count) lines (\(linesAtSignal) when signalled); stderr: \(first.stderr)")
+        #expect(
+            firstStatus == 130,
+            "exit \(firstStatus) after \(first.stdoutLines.count) lines (\(linesAtSignal) when signalled); stderr: \(first.stderr)")
         #expect(first.stderr.contains("interrupted; state saved"))
         let second = try watch()
         #expect(try await second.exitCode() == 0)

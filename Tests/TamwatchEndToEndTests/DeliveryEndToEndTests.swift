@@ -16,7 +16,9 @@ struct PythonReceiver {
         .appendingPathComponent("receivers/webhook_receiver.py").path
 
     /// Without a secret it checks no signatures (a chat provider's webhook).
-    static func start(secret: String?, in dir: URL, plan: String = "", then: String = "200", modeFile: URL? = nil) async throws -> PythonReceiver {
+    static func start(secret: String?, in dir: URL, plan: String = "", then: String = "200", modeFile: URL? = nil) async throws
+        -> PythonReceiver
+    {
         let log = dir.appendingPathComponent("receiver-\(UUID().uuidString.prefix(8)).log")
         var args = ["python3", script, "--log", log.path, "--plan", plan, "--then", then]
         if let secret { args += ["--secret", secret] }
@@ -47,10 +49,11 @@ struct PythonReceiver {
             let json = try JSONValue.parse(String(line))
             var headers: [String: String] = [:]
             if case .object(let members)? = json["headers"] { for (k, v) in members { headers[k] = v.stringValue } }
-            return Entry(n: json["n"]?.intValue ?? 0, id: json["id"]?.stringValue, answer: json["answer"]?.stringValue ?? "",
-                         libraryOK: json["library_ok"]?.boolValue ?? false, stdlibOK: json["stdlib_ok"]?.boolValue ?? false,
-                         type: json["type"]?.stringValue, eventID: json["event_id"]?.stringValue, headers: headers,
-                         body: json["body"]?.stringValue ?? "")
+            return Entry(
+                n: json["n"]?.intValue ?? 0, id: json["id"]?.stringValue, answer: json["answer"]?.stringValue ?? "",
+                libraryOK: json["library_ok"]?.boolValue ?? false, stdlibOK: json["stdlib_ok"]?.boolValue ?? false,
+                type: json["type"]?.stringValue, eventID: json["event_id"]?.stringValue, headers: headers,
+                body: json["body"]?.stringValue ?? "")
         }
     }
 
@@ -65,31 +68,36 @@ struct DeliveryEndToEndTests {
     static let secret = "whsec_" + Data((0..<32).map { UInt8($0 * 7 % 256) }).base64EncodedString()
 
     /// A config with one webhook channel and a rule for every event.
-    static func writeConfig(in dir: URL, receiver: String, retry: String = "[100ms, 200ms, 400ms, 800ms, 1s, 1s, 1s]",
-                            extra: String = "concurrency: 4") throws -> String {
+    static func writeConfig(
+        in dir: URL, receiver: String, retry: String = "[100ms, 200ms, 400ms, 800ms, 1s, 1s, 1s]",
+        extra: String = "concurrency: 4"
+    ) throws -> String {
         let path = dir.appendingPathComponent("tamwatch.yaml").path
         try """
-            state: { path: state.sqlite }
-            channels:
-              pipeline:
-                type: webhook
-                url: "\(receiver)"
-                secret: "${E2E_WEBHOOK_SECRET}"
-                headers: { x-pipeline: tam }
-                retry: \(retry)
-                \(extra)
-            rules:
-              - name: everything
-                on: ["*"]
-                to: [pipeline]
-            """.write(toFile: path, atomically: true, encoding: .utf8)
+        state: { path: state.sqlite }
+        channels:
+          pipeline:
+            type: webhook
+            url: "\(receiver)"
+            secret: "${E2E_WEBHOOK_SECRET}"
+            headers: { x-pipeline: tam }
+            retry: \(retry)
+            \(extra)
+        rules:
+          - name: everything
+            on: ["*"]
+            to: [pipeline]
+        """.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 
     static func watch(_ job: String, sim: SimulatorProcess, config: String, extra: [String] = []) throws -> ChildProcess {
-        try ChildProcess(["watch", job, "--config", config, "--api-url", sim.url, "--poll-interval", "50ms", "--output", "ndjson",
-                          "--no-progress"] + extra,
-                         environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key, "E2E_WEBHOOK_SECRET": secret])
+        try ChildProcess(
+            [
+                "watch", job, "--config", config, "--api-url", sim.url, "--poll-interval", "50ms", "--output", "ndjson",
+                "--no-progress",
+            ] + extra,
+            environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key, "E2E_WEBHOOK_SECRET": secret])
     }
 
     static func eventIDs(_ lines: [String]) -> [String] {
@@ -118,12 +126,14 @@ struct DeliveryEndToEndTests {
         #expect(entries.allSatisfy { $0.libraryOK && $0.stdlibOK }, "every signature verifies, by the library and by hand")
         #expect(entries.allSatisfy { $0.headers["x-pipeline"] == "tam" && $0.headers["content-type"] == "application/json" })
 
-        let list = try ChildProcess(["deliveries", "--config", config, "--output", "ndjson"],
-                                    environment: ["E2E_WEBHOOK_SECRET": Self.secret])
+        let list = try ChildProcess(
+            ["deliveries", "--config", config, "--output", "ndjson"],
+            environment: ["E2E_WEBHOOK_SECRET": Self.secret])
         #expect(try await list.exitCode() == 0)
         let rows = list.stdoutLines.compactMap { try? JSONValue.parse($0) }
         #expect(rows.count == events.count)
-        #expect(rows.allSatisfy { $0["status"]?.stringValue == "sent" && $0["last_status"]?.intValue == 200 && $0["attempts"]?.intValue == 1 })
+        #expect(
+            rows.allSatisfy { $0["status"]?.stringValue == "sent" && $0["last_status"]?.intValue == 200 && $0["attempts"]?.intValue == 1 })
     }
 
     @Test("receiver outages, 429 storms and dropped connections: every event still arrives, same id every time")
@@ -232,7 +242,9 @@ struct DeliveryEndToEndTests {
         #expect(unknown.stderr.contains("no delivery matches 'dlv_nope'"))
     }
 
-    @Test("prune: finished jobs' events and sent deliveries go, dead ones only with --dead; deliveries and replay say so; watching again announces nothing")
+    @Test(
+        "prune: finished jobs' events and sent deliveries go, dead ones only with --dead; deliveries and replay say so; watching again announces nothing"
+    )
     func prune() async throws {
         let dir = temporaryDirectory()
         let sim = try await SimulatorProcess.start()
@@ -262,8 +274,10 @@ struct DeliveryEndToEndTests {
         #expect(deadCount > 0)
 
         let pruned = try await run(["prune", "--older-than", "0s"])
-        #expect(pruned.stderr.contains("pruned \(Self.eventIDs(first.stdoutLines).count * 2) events of finished jobs and \(sentIDs.count) sent deliveries"),
-                "\(pruned.stderr)")
+        #expect(
+            pruned.stderr.contains(
+                "pruned \(Self.eventIDs(first.stdoutLines).count * 2) events of finished jobs and \(sentIDs.count) sent deliveries"),
+            "\(pruned.stderr)")
         let afterSent = try await run(["deliveries", "--status", "sent"])
         #expect(afterSent.stdoutLines.isEmpty && afterSent.stderr.contains("no deliveries with status sent"))
         #expect(afterSent.stderr.contains("pruned from this state file so far: "), "\(afterSent.stderr)")
@@ -299,8 +313,9 @@ struct DeliveryEndToEndTests {
         #expect(watch.stderr.contains("still pending after --drain-timeout 20s"))
         #expect(watch.stderr.contains("the next attempt is due in"))
 
-        let pending = try ChildProcess(["deliveries", "--config", config, "--status", "pending", "--output", "ndjson"],
-                                       environment: ["E2E_WEBHOOK_SECRET": Self.secret])
+        let pending = try ChildProcess(
+            ["deliveries", "--config", config, "--status", "pending", "--output", "ndjson"],
+            environment: ["E2E_WEBHOOK_SECRET": Self.secret])
         #expect(try await pending.exitCode() == 0)
         let rows = pending.stdoutLines.compactMap { try? JSONValue.parse($0) }
         #expect(rows.count == Self.eventIDs(watch.stdoutLines).count)
@@ -333,18 +348,24 @@ struct SignalsAndPipesTests {
         defer { sim.child.stop() }
         let job = try await sim.submit("normal")
         let state = temporaryDirectory().appendingPathComponent("s.sqlite").path
-        let watch = [ChildProcess.binary, "watch", job, "--api-url", sim.url, "--poll-interval", "50ms", "--state", state,
-                     "--output", "ndjson", "--no-progress"].map { "'\($0)'" }.joined(separator: " ")
-        let piped = try ChildProcess(["-c", "\(watch) | head -1; echo \"tamwatch exit ${PIPESTATUS[0]}\""],
-                                     environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key], executable: "/bin/bash")
+        let watch = [
+            ChildProcess.binary, "watch", job, "--api-url", sim.url, "--poll-interval", "50ms", "--state", state,
+            "--output", "ndjson", "--no-progress",
+        ].map { "'\($0)'" }.joined(separator: " ")
+        let piped = try ChildProcess(
+            ["-c", "\(watch) | head -1; echo \"tamwatch exit ${PIPESTATUS[0]}\""],
+            environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key], executable: "/bin/bash")
         #expect(try await piped.exitCode() == 0)
         #expect(piped.stdoutLines.last == "tamwatch exit 74", "\(piped.stdoutLines) \(piped.stderr)")
         #expect(piped.stderr.contains("stdout was closed"), "\(piped.stderr)")
         #expect(!piped.stderr.contains("Fatal error") && !piped.stderr.contains("Backtrace"), "\(piped.stderr)")
         let first = try #require(piped.stdoutLines.first.flatMap { try? JSONValue.parse($0) }.flatMap(Event.init(json:)))
 
-        let rest = try ChildProcess(["watch", job, "--api-url", sim.url, "--poll-interval", "50ms", "--state", state,
-                                     "--output", "ndjson", "--no-progress"], environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key])
+        let rest = try ChildProcess(
+            [
+                "watch", job, "--api-url", sim.url, "--poll-interval", "50ms", "--state", state,
+                "--output", "ndjson", "--no-progress",
+            ], environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key])
         #expect(try await rest.exitCode() == 0, "\(rest.stderr)")
         let events = rest.stdoutLines.compactMap { try? JSONValue.parse($0) }.compactMap(Event.init(json:))
         let sequences = [first.sequence] + events.map(\.sequence)
@@ -364,18 +385,21 @@ struct TemplateCommandLineTests {
         defer { receiver.child.stop() }
         let config = dir.appendingPathComponent("tamwatch.yaml")
         try """
-            state: { path: state.sqlite }
-            channels:
-              crm: { type: webhook, url: "\(receiver.url)", secret: "${E2E_WEBHOOK_SECRET}" }
-            rules:
-              - { name: done, on: [job.terminal], where: ["labels.team =~ \\"sales|ops\\""], to: [crm], template: compact }
-            """.write(to: config, atomically: true, encoding: .utf8)
+        state: { path: state.sqlite }
+        channels:
+          crm: { type: webhook, url: "\(receiver.url)", secret: "${E2E_WEBHOOK_SECRET}" }
+        rules:
+          - { name: done, on: [job.terminal], where: ["labels.team =~ \\"sales|ops\\""], to: [crm], template: compact }
+        """.write(to: config, atomically: true, encoding: .utf8)
         let job = try await sim.submit("normal")
         let elsewhere = temporaryDirectory()
-        let watch = try ChildProcess(["watch", job, "--config", config.path, "--api-url", sim.url, "--poll-interval", "50ms",
-                                      "--label", "team=sales", "--label", "owner=ana@example.com", "--no-progress"],
-                                     environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key, "E2E_WEBHOOK_SECRET": DeliveryEndToEndTests.secret],
-                                     directory: elsewhere)
+        let watch = try ChildProcess(
+            [
+                "watch", job, "--config", config.path, "--api-url", sim.url, "--poll-interval", "50ms",
+                "--label", "team=sales", "--label", "owner=ana@example.com", "--no-progress",
+            ],
+            environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key, "E2E_WEBHOOK_SECRET": DeliveryEndToEndTests.secret],
+            directory: elsewhere)
         #expect(try await watch.exitCode() == 0, "\(watch.stderr)")
         let entries = try receiver.entries()
         #expect(entries.count == 1, "only job.terminal matches the rule")
@@ -395,24 +419,26 @@ struct TemplateCommandLineTests {
         let dir = temporaryDirectory()
         let own = dir.appendingPathComponent("mytemplates/webhook")
         try FileManager.default.createDirectory(at: own, withIntermediateDirectories: true)
-        try "{\n  \"text\": \"{{#job.manifest}}done\"\n}\n".write(to: own.appendingPathComponent("broken.json"), atomically: true, encoding: .utf8)
+        try "{\n  \"text\": \"{{#job.manifest}}done\"\n}\n".write(
+            to: own.appendingPathComponent("broken.json"), atomically: true, encoding: .utf8)
         let config = dir.appendingPathComponent("tamwatch.yaml")
         try """
-            templates: mytemplates
-            channels:
-              crm: { type: webhook, url: "http://127.0.0.1:9/hook" }
-            rules:
-              - name: done
-                on: [job.terminal]
-                to: [crm]
-                template: nothere
-            """.write(to: config, atomically: true, encoding: .utf8)
+        templates: mytemplates
+        channels:
+          crm: { type: webhook, url: "http://127.0.0.1:9/hook" }
+        rules:
+          - name: done
+            on: [job.terminal]
+            to: [crm]
+            template: nothere
+        """.write(to: config, atomically: true, encoding: .utf8)
         let watch = try ChildProcess(["watch", "job-1", "--config", config.path], environment: ["OPENFUNNEL_API_KEY": "k"])
         #expect(try await watch.exitCode() == 78)
         #expect(watch.stderr.contains("2 configuration errors"), "\(watch.stderr)")
         #expect(watch.stderr.contains("mytemplates/webhook/broken.json:"), "\(watch.stderr)")
         #expect(watch.stderr.contains("template syntax error: a section is not closed"), "\(watch.stderr)")
-        #expect(watch.stderr.contains("tamwatch.yaml:5: rules.done.template: no template 'nothere' for webhook channels"), "\(watch.stderr)")
+        #expect(
+            watch.stderr.contains("tamwatch.yaml:5: rules.done.template: no template 'nothere' for webhook channels"), "\(watch.stderr)")
     }
 }
 
@@ -429,16 +455,17 @@ struct ChatEndToEndTests {
         defer { gone.child.stop() }
         let config = dir.appendingPathComponent("tamwatch.yaml")
         try """
-            state: { path: state.sqlite }
-            channels:
-              ops: { type: slack, url: "\(ok.url)", rate_limit: 20/s, retry: [200ms, 400ms, 800ms] }
-              old: { type: slack, url: "\(gone.url)", rate_limit: 20/s }
-            rules:
-              - { name: bands, on: [job.band_completed, job.terminal], to: [ops, old] }
-            """.write(to: config, atomically: true, encoding: .utf8)
+        state: { path: state.sqlite }
+        channels:
+          ops: { type: slack, url: "\(ok.url)", rate_limit: 20/s, retry: [200ms, 400ms, 800ms] }
+          old: { type: slack, url: "\(gone.url)", rate_limit: 20/s }
+        rules:
+          - { name: bands, on: [job.band_completed, job.terminal], to: [ops, old] }
+        """.write(to: config, atomically: true, encoding: .utf8)
         let job = try await sim.submit("normal")
-        let watch = try ChildProcess(["watch", job, "--config", config.path, "--api-url", sim.url, "--poll-interval", "50ms", "--no-progress"],
-                                     environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key])
+        let watch = try ChildProcess(
+            ["watch", job, "--config", config.path, "--api-url", sim.url, "--poll-interval", "50ms", "--no-progress"],
+            environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key])
         #expect(try await watch.exitCode() == 0, "\(watch.stderr)")
         #expect(watch.stderr.contains("channel old disabled: Slack answered HTTP 404 channel_not_found"), "\(watch.stderr)")
 

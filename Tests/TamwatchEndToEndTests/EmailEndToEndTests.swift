@@ -15,8 +15,10 @@ struct SMTPServerProcess {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("receivers/smtp_server.py").path
 
-    static func start(in dir: URL, mode: String = "plain", user: String? = nil, password: String? = nil,
-                      rcptPlan: String = "", dataReply: String? = nil) async throws -> SMTPServerProcess {
+    static func start(
+        in dir: URL, mode: String = "plain", user: String? = nil, password: String? = nil,
+        rcptPlan: String = "", dataReply: String? = nil
+    ) async throws -> SMTPServerProcess {
         let log = dir.appendingPathComponent("smtp-\(UUID().uuidString.prefix(8)).log")
         var args = ["python3", script, "--log", log.path, "--mode", mode, "--tls-dir", dir.path, "--rcpt-plan", rcptPlan]
         if let user, let password { args += ["--user", user, "--password", password] }
@@ -41,18 +43,18 @@ struct EmailEndToEndTests {
     static func config(in dir: URL, url: String, extra: String = "") throws -> String {
         let path = dir.appendingPathComponent("tamwatch.yaml").path
         try """
-            state: { path: state.sqlite }
-            channels:
-              owner:
-                type: email
-                url: "\(url)"
-                from: "tamwatch <tam@example.com>"
-                to: ["{{labels.owner}}", "ops@example.com"]
-                retry: [200ms, 400ms]
-                \(extra)
-            rules:
-              - { name: done, on: [job.terminal], to: [owner] }
-            """.write(toFile: path, atomically: true, encoding: .utf8)
+        state: { path: state.sqlite }
+        channels:
+          owner:
+            type: email
+            url: "\(url)"
+            from: "tamwatch <tam@example.com>"
+            to: ["{{labels.owner}}", "ops@example.com"]
+            retry: [200ms, 400ms]
+            \(extra)
+        rules:
+          - { name: done, on: [job.terminal], to: [owner] }
+        """.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 
@@ -73,15 +75,17 @@ struct EmailEndToEndTests {
 
         let message = try #require(try smtp.entries("message").first)
         #expect(message["mail_from"]?.stringValue == "tam@example.com")
-        #expect(message["rcpt_tos"] == .array([.string("ana@example.com"), .string("ops@example.com")]), "recipients templated from labels")
+        #expect(
+            message["rcpt_tos"] == .array([.string("ana@example.com"), .string("ops@example.com")]), "recipients templated from labels")
         #expect(message["subject"]?.stringValue == "✅ TAM build completed · build 8a8e8a97 · 21,815 companies")
         #expect(message["raw_subject"]?.stringValue?.hasPrefix("=?UTF-8?B?") == true, "encoded on the wire")
         let headers = message["headers"]?.serialized() ?? ""
         for header in ["date", "message-id", "from", "to", "subject", "mime-version"] {
             #expect(headers.contains("\"\(header)\""), "header \(header) in \(headers)")
         }
-        #expect(message["parts"] == .array(["multipart/alternative", "text/plain", "text/html"].map(JSONValue.string)),
-                "the message is multipart/alternative, plain text first: \(message["parts"]?.serialized() ?? "")")
+        #expect(
+            message["parts"] == .array(["multipart/alternative", "text/plain", "text/html"].map(JSONValue.string)),
+            "the message is multipart/alternative, plain text first: \(message["parts"]?.serialized() ?? "")")
         #expect(message["texts"]?["text/plain"]?.stringValue?.contains("Next: The ranked list is ready") == true)
         #expect(message["texts"]?["text/html"]?.stringValue?.contains("<h2") == true)
         #expect(message["crlf"] == .bool(true))
@@ -93,8 +97,9 @@ struct EmailEndToEndTests {
         let dir = temporaryDirectory()
         let smtp = try await SMTPServerProcess.start(in: dir, mode: "starttls", user: "bot", password: "right-pw")
         defer { smtp.child.stop() }
-        let good = try Self.config(in: dir, url: "smtp://127.0.0.1:\(smtp.port)",
-                                   extra: "username: bot\n    password: \"${SMTP_PASSWORD}\"\n    ca_file: \"\(smtp.certificate)\"")
+        let good = try Self.config(
+            in: dir, url: "smtp://127.0.0.1:\(smtp.port)",
+            extra: "username: bot\n    password: \"${SMTP_PASSWORD}\"\n    ca_file: \"\(smtp.certificate)\"")
         let sent = try await Self.testSend(good, env: ["SMTP_PASSWORD": "right-pw"])
         #expect(sent.stdoutLines.first?.contains("→ delivered") == true, "\(sent.stdoutLines) \(sent.stderr)")
         let message = try #require(try smtp.entries("message").first)
@@ -102,8 +107,9 @@ struct EmailEndToEndTests {
 
         let refused = try await Self.testSend(good, env: ["SMTP_PASSWORD": "wrong-pw"])
         #expect(try await refused.exitCode() == 1)
-        #expect(refused.stdoutLines.first?.contains("SMTP authentication failed: the server refused the username or password (535)") == true,
-                "\(refused.stdoutLines)")
+        #expect(
+            refused.stdoutLines.first?.contains("SMTP authentication failed: the server refused the username or password (535)") == true,
+            "\(refused.stdoutLines)")
         #expect(!(refused.stdoutLines + [refused.stderr]).joined().contains("wrong-pw"), "the password is never printed")
 
         // STARTTLS required (the default) against the same server without trusting its certificate.
@@ -118,8 +124,9 @@ struct EmailEndToEndTests {
         let dir = temporaryDirectory()
         let smtp = try await SMTPServerProcess.start(in: dir, mode: "smtps", user: "bot", password: "pw")
         defer { smtp.child.stop() }
-        let config = try Self.config(in: dir, url: "smtps://127.0.0.1:\(smtp.port)",
-                                     extra: "username: bot\n    password: pw\n    ca_file: \"\(smtp.certificate)\"")
+        let config = try Self.config(
+            in: dir, url: "smtps://127.0.0.1:\(smtp.port)",
+            extra: "username: bot\n    password: pw\n    ca_file: \"\(smtp.certificate)\"")
         let sent = try await Self.testSend(config)
         #expect(sent.stdoutLines.first?.contains("→ delivered") == true, "\(sent.stdoutLines) \(sent.stderr)")
         // The server speaks TLS only (aiosmtpd does not flag implicit TLS in its session): a message
@@ -137,9 +144,12 @@ struct EmailEndToEndTests {
         defer { flaky.child.stop() }
         let config = try Self.config(in: dir, url: "smtp://127.0.0.1:\(flaky.port)", extra: "starttls: off")
         let job = try await sim.submit("normal")
-        let watch = try ChildProcess(["watch", job, "--config", config, "--api-url", sim.url, "--poll-interval", "50ms",
-                                      "--label", "owner=ana@example.com", "--no-progress"],
-                                     environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key])
+        let watch = try ChildProcess(
+            [
+                "watch", job, "--config", config, "--api-url", sim.url, "--poll-interval", "50ms",
+                "--label", "owner=ana@example.com", "--no-progress",
+            ],
+            environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key])
         #expect(try await watch.exitCode() == 0, "\(watch.stderr)")
         #expect(watch.stderr.contains("SMTP 451 (temporary; curl: "), "\(watch.stderr)")
         let store = try SQLiteStore(path: dir.appendingPathComponent("state.sqlite").path)
@@ -148,8 +158,9 @@ struct EmailEndToEndTests {
         #expect(try flaky.entries("message").count == 1)
         let listed = try ChildProcess(["deliveries", "--config", config])
         #expect(try await listed.exitCode() == 0)
-        #expect(listed.stdoutLines.contains { $0.contains("SMTP 250") } && !listed.stdoutLines.joined().contains("HTTP"),
-                "an SMTP answer is labelled SMTP: \(listed.stdoutLines)")
+        #expect(
+            listed.stdoutLines.contains { $0.contains("SMTP 250") } && !listed.stdoutLines.joined().contains("HTTP"),
+            "an SMTP answer is labelled SMTP: \(listed.stdoutLines)")
 
         let refusing = try await SMTPServerProcess.start(in: dir, rcptPlan: "550,550")
         defer { refusing.child.stop() }
@@ -168,43 +179,50 @@ struct EmailEndToEndTests {
         let smtp = try await SMTPServerProcess.start(in: dir)
         defer { smtp.child.stop() }
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("tpl/email"), withIntermediateDirectories: true)
-        try "{{labels.topic}} · {{summary}}".write(to: dir.appendingPathComponent("tpl/email/long.subject.txt"), atomically: true, encoding: .utf8)
+        try "{{labels.topic}} · {{summary}}".write(
+            to: dir.appendingPathComponent("tpl/email/long.subject.txt"), atomically: true, encoding: .utf8)
         try "{{summary}}".write(to: dir.appendingPathComponent("tpl/email/long.txt"), atomically: true, encoding: .utf8)
         let config = dir.appendingPathComponent("tamwatch.yaml").path
         try """
-            state: { path: state.sqlite }
-            templates: tpl
-            channels:
-              owner:
-                type: email
-                url: "smtp://127.0.0.1:\(smtp.port)"
-                starttls: off
-                from: "tamwatch <tam@example.com>"
-                to: ["{{labels.owner}}", "ops@example.com"]
-            rules:
-              - { name: done, on: [job.terminal], to: [owner], template: long }
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        state: { path: state.sqlite }
+        templates: tpl
+        channels:
+          owner:
+            type: email
+            url: "smtp://127.0.0.1:\(smtp.port)"
+            starttls: off
+            from: "tamwatch <tam@example.com>"
+            to: ["{{labels.owner}}", "ops@example.com"]
+        rules:
+          - { name: done, on: [job.terminal], to: [owner], template: long }
+        """.write(toFile: config, atomically: true, encoding: .utf8)
         let topic = (1...30).map { "word\($0)" }.joined(separator: " ")
         let job = try await sim.submit("normal")
-        let watch = try ChildProcess(["watch", job, "--config", config, "--api-url", sim.url, "--poll-interval", "50ms", "--no-progress",
-                                      "--label", "owner=ana@example.com, victim@evil.example", "--label", "topic=\(topic)"],
-                                     environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key])
+        let watch = try ChildProcess(
+            [
+                "watch", job, "--config", config, "--api-url", sim.url, "--poll-interval", "50ms", "--no-progress",
+                "--label", "owner=ana@example.com, victim@evil.example", "--label", "topic=\(topic)",
+            ],
+            environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key])
         #expect(try await watch.exitCode() == 0, "\(watch.stderr)")
-        #expect(watch.stderr.contains("recipient 'ana@example.com, victim@evil.example' is not an email address; left out"), "\(watch.stderr)")
+        #expect(
+            watch.stderr.contains("recipient 'ana@example.com, victim@evil.example' is not an email address; left out"), "\(watch.stderr)")
         let message = try #require(try smtp.entries("message").first)
         #expect(message["rcpt_tos"] == .array([.string("ops@example.com")]))
         #expect(message["to"]?.stringValue == "ops@example.com")
         #expect(message["subject"]?.stringValue == "\(topic) · completed · 21,815 companies")
-        let lines = (message["header_lines"].flatMap { v -> [String]? in
-            guard case .array(let items) = v else { return nil }
-            return items.compactMap(\.stringValue)
-        }) ?? []
+        let lines =
+            (message["header_lines"].flatMap { v -> [String]? in
+                guard case .array(let items) = v else { return nil }
+                return items.compactMap(\.stringValue)
+            }) ?? []
         // curl writes the Content-Type line with its own boundary; every line tamwatch writes fits.
         let ours = lines.filter { !$0.hasPrefix("Content-Type:") }
         #expect(ours.allSatisfy { $0.count <= 78 }, "header lines: \(ours.filter { $0.count > 78 })")
         #expect(lines.contains { $0.hasPrefix("Subject: ") } && lines.contains { $0.hasPrefix(" ") }, "the subject was folded: \(lines)")
         let store = try SQLiteStore(path: dir.appendingPathComponent("state.sqlite").path)
-        #expect(try await store.deliveries(status: .sent).first?.delivery.renderError?.contains("victim@evil.example") == true,
-                "the dropped recipient is recorded with the delivery")
+        #expect(
+            try await store.deliveries(status: .sent).first?.delivery.renderError?.contains("victim@evil.example") == true,
+            "the dropped recipient is recorded with the delivery")
     }
 }

@@ -6,8 +6,10 @@ import Testing
 /// `check`, `render` and `test-send` as an operator runs them.
 @Suite("check, render, test-send")
 struct OperatorToolsTests {
-    static let exampleEnv = ["OPENFUNNEL_API_KEY": "of_test", "SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T/B/X",
-                             "WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "SMTP_PASSWORD": "pw"]
+    static let exampleEnv = [
+        "OPENFUNNEL_API_KEY": "of_test", "SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T/B/X",
+        "WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "SMTP_PASSWORD": "pw",
+    ]
 
     static var exampleConfig: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -23,25 +25,29 @@ struct OperatorToolsTests {
 
         let dir = temporaryDirectory()
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("own/slack"), withIntermediateDirectories: true)
-        try #"{"text": "{{#job.manifest}}"}"#.write(to: dir.appendingPathComponent("own/slack/default.json"), atomically: true, encoding: .utf8)
+        try #"{"text": "{{#job.manifest}}"}"#.write(
+            to: dir.appendingPathComponent("own/slack/default.json"), atomically: true, encoding: .utf8)
         let config = dir.appendingPathComponent("tamwatch.yaml")
         try """
-            templates: own
-            api: { poll_interval: soon }
-            channels:
-              ops: { type: slack, url: "https://hooks.slack.com/services/T/B/X" }
-            rules:
-              - name: done
-                on: [job.terminal]
-                where: ["data.unique_count >= 1000"]
-                to: [ops, nowhere]
-            """.write(to: config, atomically: true, encoding: .utf8)
+        templates: own
+        api: { poll_interval: soon }
+        channels:
+          ops: { type: slack, url: "https://hooks.slack.com/services/T/B/X" }
+        rules:
+          - name: done
+            on: [job.terminal]
+            where: ["data.unique_count >= 1000"]
+            to: [ops, nowhere]
+        """.write(to: config, atomically: true, encoding: .utf8)
         let bad = try ChildProcess(["check", "--config", config.path])
         #expect(try await bad.exitCode() == 78)
         let err = bad.stderr
         #expect(err.contains("4 configuration errors"), "\(err)")
         #expect(err.contains("tamwatch.yaml:2:23: api.poll_interval: 'soon' is not a duration"), "\(err)")
-        #expect(err.contains("rules.done.where: 'data.unique_count' is not in the data of job.terminal (it has: error_message, manifest, status)"), "\(err)")
+        #expect(
+            err.contains(
+                "rules.done.where: 'data.unique_count' is not in the data of job.terminal (it has: error_message, manifest, status)"),
+            "\(err)")
         #expect(err.contains("rules[0].to: unknown channel 'nowhere'"), "\(err)")
         #expect(err.contains("own/slack/default.json:1:"), "\(err)")
     }
@@ -54,8 +60,9 @@ struct OperatorToolsTests {
         #expect(body["text"]?.stringValue?.contains("TAM build 8a8e8a97: completed · 21,815 companies") == true)
         #expect(body["blocks"]?[0]?["type"]?.stringValue == "header")
 
-        let viaRule = try ChildProcess(["render", "--event", "job.band_completed", "--config", Self.exampleConfig, "--rule", "everything-to-pipeline"],
-                                       environment: Self.exampleEnv)
+        let viaRule = try ChildProcess(
+            ["render", "--event", "job.band_completed", "--config", Self.exampleConfig, "--rule", "everything-to-pipeline"],
+            environment: Self.exampleEnv)
         #expect(try await viaRule.exitCode() == 0, "\(viaRule.stderr)")
         let compact = try JSONValue.parse(viaRule.stdoutLines.joined())
         #expect(compact["bands"]?.stringValue == "3/6", "the rule's template (compact) was used")
@@ -80,10 +87,10 @@ struct OperatorToolsTests {
         defer { gone.stop() }
         let config = dir.appendingPathComponent("tamwatch.yaml")
         try """
-            channels:
-              pipeline: { type: webhook, url: "\(receiver.url)", secret: "\(DeliveryEndToEndTests.secret)" }
-              ops: { type: slack, url: "\(gone.url)" }
-            """.write(to: config, atomically: true, encoding: .utf8)
+        channels:
+          pipeline: { type: webhook, url: "\(receiver.url)", secret: "\(DeliveryEndToEndTests.secret)" }
+          ops: { type: slack, url: "\(gone.url)" }
+        """.write(to: config, atomically: true, encoding: .utf8)
         let sent = try ChildProcess(["test-send", "pipeline", "--config", config.path])
         #expect(try await sent.exitCode() == 0, "\(sent.stderr)")
         #expect(sent.stdoutLines.first?.hasPrefix("pipeline (webhook): HTTP 200") == true, "\(sent.stdoutLines)")

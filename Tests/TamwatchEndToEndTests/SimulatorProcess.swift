@@ -17,8 +17,9 @@ struct SimulatorProcess {
 
     /// Submits a build; `scenario` picks one by name, nil leaves the simulator's own.
     func submit(_ scenario: String?) async throws -> String {
-        let c = try ChildProcess(["submit", "cloud observability tools", "--api-url", url] + (scenario.map { ["--scenario", $0] } ?? []),
-                                 environment: ["OPENFUNNEL_API_KEY": Self.key])
+        let c = try ChildProcess(
+            ["submit", "cloud observability tools", "--api-url", url] + (scenario.map { ["--scenario", $0] } ?? []),
+            environment: ["OPENFUNNEL_API_KEY": Self.key])
         let code = try await c.exitCode()
         guard code == 0, let id = c.stdoutLines.first, !id.isEmpty else { throw ChildError.timeout("submit exited \(code): \(c.stderr)") }
         return id

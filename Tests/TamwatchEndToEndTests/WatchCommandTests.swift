@@ -8,11 +8,16 @@ import Testing
 @Suite("tamwatch watch, end to end", .serialized)
 struct WatchCommandTests {
     /// Runs `tamwatch watch` to its end; returns the exit status and the NDJSON events.
-    func watch(_ jobs: [String], sim: SimulatorProcess, state: URL? = nil, extra: [String] = []) async throws -> (Int32, [Event], ChildProcess) {
+    func watch(_ jobs: [String], sim: SimulatorProcess, state: URL? = nil, extra: [String] = []) async throws -> (
+        Int32, [Event], ChildProcess
+    ) {
         let statePath = (state ?? temporaryDirectory().appendingPathComponent("state.sqlite")).path
-        let child = try ChildProcess(["watch"] + jobs + ["--api-url", sim.url, "--poll-interval", "50ms", "--state", statePath,
-                                                         "--output", "ndjson", "--no-progress"] + extra,
-                                     environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key])
+        let child = try ChildProcess(
+            ["watch"] + jobs + [
+                "--api-url", sim.url, "--poll-interval", "50ms", "--state", statePath,
+                "--output", "ndjson", "--no-progress",
+            ] + extra,
+            environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key])
         let code = try await child.exitCode()
         let events = child.stdoutLines.compactMap { try? JSONValue.parse($0) }.compactMap(Event.init(json:))
         #expect(events.count == child.stdoutLines.count, "every stdout line is one event envelope")
@@ -25,8 +30,9 @@ struct WatchCommandTests {
         let state = temporaryDirectory().appendingPathComponent("s.sqlite").path
         let command = [ChildProcess.binary, "watch", job, "--api-url", sim.url, "--poll-interval", "50ms", "--state", state]
             .map { "'\($0)'" }.joined(separator: " ")
-        let child = try ChildProcess(["-qec", command, "/dev/null"], environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key],
-                                     executable: "/usr/bin/script")
+        let child = try ChildProcess(
+            ["-qec", command, "/dev/null"], environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key],
+            executable: "/usr/bin/script")
         let code = try await child.exitCode()
         return (code, child.stdoutLines.joined(separator: "\n"), child.stdoutLines)
     }
@@ -57,26 +63,44 @@ struct WatchCommandTests {
     }
 
     static let cases: [Case] = [
-        Case(scenario: "normal", exit: 0, expected: [
-            "status:null>running", "milestone:1000", "band:1", "milestone:5000", "band:2", "milestone:10000", "band:3",
-            "band:4", "band:5", "status:running>completed", "band:6", "credits:21815", "terminal:completed"]),
-        Case(scenario: "flaky", exit: 0, expected: [
-            "status:null>running", "milestone:1000", "band:1", "milestone:5000", "band:2", "milestone:10000", "band:3",
-            "band:4", "band:5", "status:running>completed", "band:6", "credits:21815", "terminal:completed"]),
-        Case(scenario: "degraded", exit: 0, expected: [
-            "status:null>running", "milestone:1000", "band:1", "milestone:5000", "band:2", "degraded:job", "milestone:10000",
-            "band:3", "band:4", "band:5", "status:running>completed", "band:6", "credits:21815",
-            "terminal:completed"]),
-        Case(scenario: "failed", exit: 1, expected: [
-            "status:null>running", "milestone:1000", "band:1", "milestone:5000", "band:2", "milestone:10000", "band:3",
-            "status:running>failed", "credits:15744", "terminal:failed"]),
-        Case(scenario: "cancelled", exit: 2, expected: [
-            "status:null>running", "milestone:1000", "band:1", "milestone:5000", "status:running>cancelling", "band:2",
-            "status:cancelling>cancelled", "credits:8780", "terminal:cancelled"]),
-        Case(scenario: "paused", exit: 0, expected: [
-            "status:null>running", "milestone:1000", "status:running>pausing", "band:1", "milestone:5000",
-            "status:pausing>paused", "band:2", "status:paused>running", "milestone:10000", "band:3", "band:4", "band:5",
-            "status:running>completed", "band:6", "credits:21815", "terminal:completed"]),
+        Case(
+            scenario: "normal", exit: 0,
+            expected: [
+                "status:null>running", "milestone:1000", "band:1", "milestone:5000", "band:2", "milestone:10000", "band:3",
+                "band:4", "band:5", "status:running>completed", "band:6", "credits:21815", "terminal:completed",
+            ]),
+        Case(
+            scenario: "flaky", exit: 0,
+            expected: [
+                "status:null>running", "milestone:1000", "band:1", "milestone:5000", "band:2", "milestone:10000", "band:3",
+                "band:4", "band:5", "status:running>completed", "band:6", "credits:21815", "terminal:completed",
+            ]),
+        Case(
+            scenario: "degraded", exit: 0,
+            expected: [
+                "status:null>running", "milestone:1000", "band:1", "milestone:5000", "band:2", "degraded:job", "milestone:10000",
+                "band:3", "band:4", "band:5", "status:running>completed", "band:6", "credits:21815",
+                "terminal:completed",
+            ]),
+        Case(
+            scenario: "failed", exit: 1,
+            expected: [
+                "status:null>running", "milestone:1000", "band:1", "milestone:5000", "band:2", "milestone:10000", "band:3",
+                "status:running>failed", "credits:15744", "terminal:failed",
+            ]),
+        Case(
+            scenario: "cancelled", exit: 2,
+            expected: [
+                "status:null>running", "milestone:1000", "band:1", "milestone:5000", "status:running>cancelling", "band:2",
+                "status:cancelling>cancelled", "credits:8780", "terminal:cancelled",
+            ]),
+        Case(
+            scenario: "paused", exit: 0,
+            expected: [
+                "status:null>running", "milestone:1000", "status:running>pausing", "band:1", "milestone:5000",
+                "status:pausing>paused", "band:2", "status:paused>running", "milestone:10000", "band:3", "band:4", "band:5",
+                "status:running>completed", "band:6", "credits:21815", "terminal:completed",
+            ]),
     ]
 
     @Test("every scenario gives its exact events and exit status", arguments: cases)
@@ -120,20 +144,28 @@ struct WatchCommandTests {
         let dir = temporaryDirectory()
         let config = dir.appendingPathComponent("tamwatch.yaml")
         try "api:\n  key: ${E2E_KEY}\nwatch:\n  not_found_grace: 200ms\n".write(to: config, atomically: true, encoding: .utf8)
-        let child = try ChildProcess(["watch", "no-such-job", "--config", config.path, "--api-url", sim.url, "--poll-interval", "50ms",
-                                      "--output", "ndjson", "--no-progress"], environment: ["E2E_KEY": SimulatorProcess.key])
+        let child = try ChildProcess(
+            [
+                "watch", "no-such-job", "--config", config.path, "--api-url", sim.url, "--poll-interval", "50ms",
+                "--output", "ndjson", "--no-progress",
+            ], environment: ["E2E_KEY": SimulatorProcess.key])
         #expect(try await child.exitCode() == 3)
         let events = child.stdoutLines.compactMap { try? JSONValue.parse($0) }.compactMap(Event.init(json:))
         #expect(milestones(events) == ["error:not_found"])
-        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("tamwatch.sqlite").path), "state.path is relative to the config file")
+        #expect(
+            FileManager.default.fileExists(atPath: dir.appendingPathComponent("tamwatch.sqlite").path),
+            "state.path is relative to the config file")
     }
 
     @Test("a refused API key: exit 3 at once, and the key is never printed")
     func unauthorized() async throws {
         let sim = try await SimulatorProcess.start()
         defer { sim.child.stop() }
-        let child = try ChildProcess(["watch", "some-job", "--api-url", sim.url, "--state", temporaryDirectory().appendingPathComponent("s.sqlite").path,
-                                      "--output", "ndjson", "--no-progress"], environment: ["OPENFUNNEL_API_KEY": "of_wrong_secret_123"])
+        let child = try ChildProcess(
+            [
+                "watch", "some-job", "--api-url", sim.url, "--state", temporaryDirectory().appendingPathComponent("s.sqlite").path,
+                "--output", "ndjson", "--no-progress",
+            ], environment: ["OPENFUNNEL_API_KEY": "of_wrong_secret_123"])
         #expect(try await child.exitCode() == 3)
         #expect(child.stdoutLines.first?.contains("\"kind\":\"unauthorized\"") == true)
         #expect(!child.stderr.contains("of_wrong_secret_123") && !child.stdoutLines.joined().contains("of_wrong_secret_123"))
@@ -179,15 +211,15 @@ struct WatchCommandTests {
         let dir = temporaryDirectory()
         let scenario = dir.appendingPathComponent("hostile.yaml")
         try #"""
-            name: hostile
-            description: band labels that try to take over the terminal
-            pending: 1s
-            band_duration: 10s
-            steps_per_band: 2
-            bands:
-              - { label: "\e[2J\e]0;pwned\a", companies: 1500 }
-              - { label: "x\n12:00:00  deadbeef  job.terminal            completed", companies: 800 }
-            """#.write(to: scenario, atomically: true, encoding: .utf8)
+        name: hostile
+        description: band labels that try to take over the terminal
+        pending: 1s
+        band_duration: 10s
+        steps_per_band: 2
+        bands:
+          - { label: "\e[2J\e]0;pwned\a", companies: 1500 }
+          - { label: "x\n12:00:00  deadbeef  job.terminal            completed", companies: 800 }
+        """#.write(to: scenario, atomically: true, encoding: .utf8)
         let sim = try await SimulatorProcess.start(scenario: scenario.path)
         defer { sim.child.stop() }
         let job = try await sim.submit(nil)
@@ -199,7 +231,9 @@ struct WatchCommandTests {
         #expect(screen.contains(#"x\n12:00:00  deadbeef"#))
     }
 
-    @Test("a label with a control character is a usage error (exit 64)", arguments: ["owner=a@x.com>\r\nRCPT TO:<victim@y>", "own\u{1B}er=a", "k=\u{7F}"])
+    @Test(
+        "a label with a control character is a usage error (exit 64)",
+        arguments: ["owner=a@x.com>\r\nRCPT TO:<victim@y>", "own\u{1B}er=a", "k=\u{7F}"])
     func controlCharacterLabel(_ label: String) async throws {
         let child = try ChildProcess(["watch", "j", "--label", label])
         #expect(try await child.exitCode() == 64)

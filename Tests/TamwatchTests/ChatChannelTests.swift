@@ -1,24 +1,29 @@
 import Foundation
+import Testing
+
 @testable import TamwatchConfig
 @testable import TamwatchDelivery
 @testable import TamwatchHTTP
 @testable import TamwatchModel
 @testable import TamwatchRules
 @testable import TamwatchTesting
-import Testing
 
 /// The shipped templates of every chat kind, every event type, within each provider's limits;
 /// oversized content shortened visibly, never rejected; the providers' answers classified.
 @Suite("Chat channels")
 struct ChatChannelTests {
     static let shipped: TemplateSet = {
-        guard let folder = ResourceLocator.directory("templates"), let set = try? TemplateSet.load(folders: [folder]) else { return TemplateSet() }
+        guard let folder = ResourceLocator.directory("templates"), let set = try? TemplateSet.load(folders: [folder]) else {
+            return TemplateSet()
+        }
         return set
     }()
 
     static let chatKinds: [ChannelType] = [.slack, .mattermost, .discord, .teams, .googlechat]
 
-    func render(_ event: Event, _ kind: ChannelType, templates: TemplateSet = ChatChannelTests.shipped, template: String? = nil) throws -> JSONValue {
+    func render(_ event: Event, _ kind: ChannelType, templates: TemplateSet = ChatChannelTests.shipped, template: String? = nil) throws
+        -> JSONValue
+    {
         let channel = ChannelConfig(name: kind.rawValue, type: kind, url: "https://example.invalid/")
         let out = Renderer(templates: templates).render(event, channel: channel, rule: "r", template: template, folded: 2)
         #expect(out.error == nil, "\(kind) \(event.type): \(out.error ?? "")")
@@ -65,9 +70,12 @@ struct ChatChannelTests {
     /// API text and labels that try to notify everyone, in every form the providers know.
     static func pinging(_ type: EventType) -> Event {
         let ping = "@channel @here @all @everyone <!channel> <!here> <users/all> <USERS/all>"
-        var event = sampleEvent(type, labels: ["owner": ping],
-                                data: .object([("status", .string("failed")), ("error_message", .string(ping)),
-                                               ("progress_message", .string(ping)), ("message", .string(ping))]))
+        var event = sampleEvent(
+            type, labels: ["owner": ping],
+            data: .object([
+                ("status", .string("failed")), ("error_message", .string(ping)),
+                ("progress_message", .string(ping)), ("message", .string(ping)),
+            ]))
         event.job = event.job.setting("progress_message", .string(ping)).setting("status", .string(ping))
         return event
     }
@@ -110,7 +118,9 @@ struct ChatChannelTests {
 
     @Test("every shipped template, every event type: valid JSON within the provider's limits", arguments: ChatChannelTests.chatKinds)
     func shippedTemplates(_ kind: ChannelType) throws {
-        #expect(Self.shipped.find(kind: kind, templateName: nil, eventType: .progress, suffix: "json") != nil, "templates/\(kind.rawValue)/default.json ships")
+        #expect(
+            Self.shipped.find(kind: kind, templateName: nil, eventType: .progress, suffix: "json") != nil,
+            "templates/\(kind.rawValue)/default.json ships")
         for type in EventType.allCases {
             let json = try render(SampleEvents.make(type), kind)
             checkLimits(json, kind, "\(kind.rawValue) \(type.rawValue)")
@@ -135,9 +145,12 @@ struct ChatChannelTests {
     func slackBlocksAndEscaping() throws {
         let many = (0..<70).map { _ in #"{"type": "divider"}"# }.joined(separator: ",")
         var set = TemplateSet()
-        set.add(try TemplateSet.parse(#"{"text": "{{labels.owner}}", "blocks": [\#(many)]}"#, path: "/t/slack/many.json",
-                                      key: "slack/many.json", format: .json))
-        let json = try render(SampleEvents.make(.progress, labels: ["owner": "<!channel> R&D <team>"]), .slack, templates: set, template: "many")
+        set.add(
+            try TemplateSet.parse(
+                #"{"text": "{{labels.owner}}", "blocks": [\#(many)]}"#, path: "/t/slack/many.json",
+                key: "slack/many.json", format: .json))
+        let json = try render(
+            SampleEvents.make(.progress, labels: ["owner": "<!channel> R&D <team>"]), .slack, templates: set, template: "many")
         guard case .array(let blocks)? = json["blocks"] else { Issue.record("no blocks"); return }
         #expect(blocks.count == 50)
         #expect(blocks.last?["elements"]?[0]?["text"]?.stringValue == "… 21 more blocks not shown (Slack shows at most 50)")
@@ -146,14 +159,19 @@ struct ChatChannelTests {
 
     @Test("Discord: over 6,000 characters across embeds, descriptions are cut from the last embed back")
     func discordTotal() throws {
-        let embed: (Int) -> JSONValue = { n in .object([("title", .string("t\(n)")), ("description", .string(String(repeating: "x", count: 4000)))]) }
-        let fitted = Discord.fit(.object([("content", .string(String(repeating: "y", count: 2500))), ("embeds", .array((0..<12).map(embed)))]))
+        let embed: (Int) -> JSONValue = { n in
+            .object([("title", .string("t\(n)")), ("description", .string(String(repeating: "x", count: 4000)))])
+        }
+        let fitted = Discord.fit(
+            .object([("content", .string(String(repeating: "y", count: 2500))), ("embeds", .array((0..<12).map(embed)))]))
         guard case .array(let embeds)? = fitted["embeds"] else { Issue.record("no embeds"); return }
         #expect(embeds.count <= 10)
         #expect(embeds.map(Discord.embedLength).reduce(0, +) <= 6000)
         #expect(fitted["content"]?.stringValue?.count == 2000)
         #expect(Discord.url("https://discord.com/api/webhooks/1/abc") == "https://discord.com/api/webhooks/1/abc?wait=true")
-        #expect(Discord.url("https://discord.com/api/webhooks/1/abc?thread_id=5") == "https://discord.com/api/webhooks/1/abc?thread_id=5&wait=true")
+        #expect(
+            Discord.url("https://discord.com/api/webhooks/1/abc?thread_id=5")
+                == "https://discord.com/api/webhooks/1/abc?thread_id=5&wait=true")
     }
 
     /// A loopback receiver answering like the provider, the real channel in front of it.
@@ -162,8 +180,9 @@ struct ChatChannelTests {
         defer { server.close() }
         let config = ChannelConfig(name: "c", type: kind, url: "http://127.0.0.1:\(server.port)/hook")
         let channel = try Channels.make(config, transport: CurlTransport())
-        let d = Delivery(id: "dlv_1", eventId: "evt_1", jobId: "j", eventType: .terminal, channel: "c", rule: "r",
-                         message: RenderedMessage(body: #"{"text":"hi"}"#), folded: 0, createdAt: Date())
+        let d = Delivery(
+            id: "dlv_1", eventId: "evt_1", jobId: "j", eventType: .terminal, channel: "c", rule: "r",
+            message: RenderedMessage(body: #"{"text":"hi"}"#), folded: 0, createdAt: Date())
         let outcome = await channel.send(d, now: Date())
         return (outcome, server.requestTexts.first ?? "")
     }
@@ -184,14 +203,21 @@ struct ChatChannelTests {
         guard case .disableChannel = try await answer(.slack, Self.response(410, "channel_is_archived")).0.outcome else {
             Issue.record("archived channel"); return
         }
-        #expect(try await answer(.slack, Self.response(400, "invalid_payload")).0.outcome == .dead(reason: "HTTP 400: the receiver refused the delivery"))
-        #expect(try await answer(.slack, Self.response(429, "", headers: ["Retry-After: 7"])).0.outcome == .retry(reason: "HTTP 429", retryAfter: .seconds(7)))
+        #expect(
+            try await answer(.slack, Self.response(400, "invalid_payload")).0.outcome
+                == .dead(reason: "HTTP 400: the receiver refused the delivery"))
+        #expect(
+            try await answer(.slack, Self.response(429, "", headers: ["Retry-After: 7"])).0.outcome
+                == .retry(reason: "HTTP 429", retryAfter: .seconds(7)))
         #expect(try await answer(.mattermost, Self.response(200, "ok")).0.outcome == .delivered)
 
-        let (discord429, request) = try await answer(.discord, Self.response(429, #"{"message":"You are being rate limited.","retry_after":2.5,"global":false}"#))
+        let (discord429, request) = try await answer(
+            .discord, Self.response(429, #"{"message":"You are being rate limited.","retry_after":2.5,"global":false}"#))
         #expect(discord429.outcome == .retry(reason: "HTTP 429 (Discord rate limit)", retryAfter: .milliseconds(2500)))
         #expect(request.hasPrefix("POST /hook?wait=true "), "Discord is asked to confirm the save")
-        guard case .disableChannel = try await answer(.discord, Self.response(404, #"{"message":"Unknown Webhook","code":10015}"#)).0.outcome else {
+        guard
+            case .disableChannel = try await answer(.discord, Self.response(404, #"{"message":"Unknown Webhook","code":10015}"#)).0.outcome
+        else {
             Issue.record("Discord 404 disables"); return
         }
 
@@ -200,7 +226,9 @@ struct ChatChannelTests {
             Issue.record("a 200 with an error text is not success"); return
         }
         #expect(try await answer(.googlechat, Self.response(200, "{}")).0.outcome == .delivered)
-        guard case .disableChannel = try await answer(.googlechat, Self.response(404)).0.outcome else { Issue.record("Google Chat 404"); return }
+        guard case .disableChannel = try await answer(.googlechat, Self.response(404)).0.outcome else {
+            Issue.record("Google Chat 404"); return
+        }
         #expect(try await answer(.googlechat, Self.response(429)).0.outcome == .retry(reason: "HTTP 429", retryAfter: nil))
     }
 }

@@ -1,10 +1,11 @@
 import Foundation
+import Testing
+
 @testable import TamwatchConfig
 @testable import TamwatchDelivery
 @testable import TamwatchHTTP
 @testable import TamwatchModel
 @testable import TamwatchTesting
-import Testing
 
 @Suite("Configuration")
 struct ConfigTests {
@@ -27,8 +28,10 @@ struct ConfigTests {
     @Test("the documented example in config/tamwatch.yaml loads")
     func documentedExample() throws {
         let path = try #require(ResourceLocator.directory("config")) + "/tamwatch.yaml"
-        let env = ["OPENFUNNEL_API_KEY": "of_x", "SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T/B/X",
-                   "WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "SMTP_PASSWORD": "pw"]
+        let env = [
+            "OPENFUNNEL_API_KEY": "of_x", "SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T/B/X",
+            "WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "SMTP_PASSWORD": "pw",
+        ]
         let config = try ConfigLoader(environment: env).load(path: path)
         #expect(config.api.key == "of_x")
         #expect(config.api.pollInterval == .seconds(10))
@@ -55,7 +58,8 @@ struct ConfigTests {
 
     @Test("values, defaults and ${VAR:-default} expansion")
     func values() throws {
-        let c = try parse("""
+        let c = try parse(
+            """
             api:
               base_url: ${API_URL:-http://127.0.0.1:8787}
               key: ${OPENFUNNEL_API_KEY}
@@ -111,29 +115,33 @@ struct ConfigTests {
 
     @Test("an unknown channel in a rule names file, line and key")
     func unknownChannel() throws {
-        let e = try #require(error("""
-            channels:
-              ops: { type: slack, url: "${SLACK_URL}" }
-            rules:
-              - name: r
-                on: [job.terminal]
-                to: [opps]
-            """))
+        let e = try #require(
+            error(
+                """
+                channels:
+                  ops: { type: slack, url: "${SLACK_URL}" }
+                rules:
+                  - name: r
+                    on: [job.terminal]
+                    to: [opps]
+                """))
         #expect(e.line == 6 && e.key == "rules[0].to")
         #expect(e.message.contains("unknown channel 'opps'") && e.message.contains("ops"))
     }
 
     @Test("a bad matcher names file, line and key")
     func badMatcher() throws {
-        let e = try #require(error("""
-            channels:
-              ops: { type: slack, url: "https://x" }
-            rules:
-              - name: r
-                on: ["*"]
-                where: ["job.processed >= lots"]
-                to: [ops]
-            """))
+        let e = try #require(
+            error(
+                """
+                channels:
+                  ops: { type: slack, url: "https://x" }
+                rules:
+                  - name: r
+                    on: ["*"]
+                    where: ["job.processed >= lots"]
+                    to: [ops]
+                """))
         #expect(e.line == 6 && e.key == "rules[0].where")
         #expect(e.message.contains("is not a number"))
     }
@@ -142,7 +150,8 @@ struct ConfigTests {
     func unknownTypes() throws {
         let e = try #require(error("channels:\n  x: { type: pager, url: \"https://x\" }\n"))
         #expect(e.line == 2 && e.key == "channels.x.type" && e.message.contains("unknown channel type 'pager'"))
-        let e2 = try #require(error("channels:\n  x: { type: slack, url: \"https://x\" }\nrules:\n  - { name: r, on: [job.finished], to: [x] }\n"))
+        let e2 = try #require(
+            error("channels:\n  x: { type: slack, url: \"https://x\" }\nrules:\n  - { name: r, on: [job.finished], to: [x] }\n"))
         #expect(e2.line == 4 && e2.key == "rules[0].on" && e2.message.contains("unknown event type 'job.finished'"))
     }
 
@@ -155,7 +164,8 @@ struct ConfigTests {
     @Test("every problem is reported in one run")
     func allProblems() {
         do {
-            _ = try parse("""
+            _ = try parse(
+                """
                 api:
                   poll_interval: soon
                   colour: blue
@@ -166,7 +176,10 @@ struct ConfigTests {
                 """)
             Issue.record("expected errors")
         } catch {
-            #expect(error.errors.map(\.key) == ["api.poll_interval", "api.colour", "watch.milestones", "channels.hook.url", "channels.hook.secret"])
+            #expect(
+                error.errors.map(\.key) == [
+                    "api.poll_interval", "api.colour", "watch.milestones", "channels.hook.url", "channels.hook.secret",
+                ])
         }
     }
 
@@ -193,15 +206,18 @@ struct ConfigTests {
 
     @Test("a duplicate key names the file, line, column and key, never the file's text (which holds literal secrets)")
     func duplicateKeyNoEcho() throws {
-        let text = "api:\n  key: \"of_literal_secret_42\"\n  key: other\nchannels:\n  a: { type: webhook, url: \"http://x/\", secret: \"whsec_abc\" }\n"
+        let text =
+            "api:\n  key: \"of_literal_secret_42\"\n  key: other\nchannels:\n  a: { type: webhook, url: \"http://x/\", secret: \"whsec_abc\" }\n"
         let e = try #require(error(text))
         #expect(e.line == 2 && e.column == 3 && e.key == "key", "\(e)")
         #expect(e.description.contains("duplicate key"))
-        #expect(!e.description.contains("of_literal_secret_42") && !e.description.contains("whsec_abc") && !e.description.contains("channels"))
+        #expect(
+            !e.description.contains("of_literal_secret_42") && !e.description.contains("whsec_abc") && !e.description.contains("channels"))
         // Any other YAML error is located, and quotes nothing of the file either.
         let broken = try #require(error("api:\n  key: \"of_literal_secret_42\n  x: [1, 2\n"))
         #expect(!broken.description.contains("of_literal_secret_42"), "\(broken)")
-        let unterminated = try #require(error("channels:\n  a: { type: email, url: \"smtp://h:25\", from: a@b.co, to: [c@d.co], password: \"pw${NOT_CLOSED\" }\n"))
+        let unterminated = try #require(
+            error("channels:\n  a: { type: email, url: \"smtp://h:25\", from: a@b.co, to: [c@d.co], password: \"pw${NOT_CLOSED\" }\n"))
         #expect(!unterminated.description.contains("pw$"), "\(unterminated)")
     }
 
@@ -209,7 +225,9 @@ struct ConfigTests {
     func headerInjection() throws {
         let env = ["TOKEN": "abc\r\nX-Injected: yes", "OPENFUNNEL_API_KEY": "k"]
         do {
-            _ = try parse("channels:\n  hook: { type: webhook, url: \"https://h.example/\", headers: { authorization: \"Bearer ${TOKEN}\" } }\n", env: env)
+            _ = try parse(
+                "channels:\n  hook: { type: webhook, url: \"https://h.example/\", headers: { authorization: \"Bearer ${TOKEN}\" } }\n",
+                env: env)
             Issue.record("accepted a header with CR/LF")
         } catch {
             let e = try #require(error.errors.first)
@@ -218,14 +236,17 @@ struct ConfigTests {
         }
         let name = try #require(error("channels:\n  hook: { type: webhook, url: \"https://h.example/\", headers: { \"bad name\": x } }\n"))
         #expect(name.key == "channels.hook.headers.bad name")
-        let email = try #require(error("channels:\n  m: { type: email, url: \"smtp://h:25\", from: \"a@b.co\\r\\nBcc: v@y\", to: [c@d.co] }\n"))
+        let email = try #require(
+            error("channels:\n  m: { type: email, url: \"smtp://h:25\", from: \"a@b.co\\r\\nBcc: v@y\", to: [c@d.co] }\n"))
         #expect(email.key == "channels.m.from", "\(email)")
     }
 
-    @Test("check values: a URL's scheme, host and port", arguments: [
-        ("ftp://h.example/", "must start with"), ("https:///path", "has no host"), ("https://h.example:99999/", "port"),
-        ("https://h.example:abc/", "port"), ("https://h.exa mple/", "space"),
-    ])
+    @Test(
+        "check values: a URL's scheme, host and port",
+        arguments: [
+            ("ftp://h.example/", "must start with"), ("https:///path", "has no host"), ("https://h.example:99999/", "port"),
+            ("https://h.example:abc/", "port"), ("https://h.exa mple/", "space"),
+        ])
     func urls(_ url: String, _ problem: String) throws {
         let e = try #require(error("channels:\n  hook: { type: webhook, url: \"\(url)\" }\n"))
         #expect(e.key == "channels.hook.url" && e.message.contains(problem), "\(e)")
@@ -252,18 +273,23 @@ struct ConfigTests {
         let folder = (temporaryPath("x") as NSString).deletingLastPathComponent
         try Self.certificate.write(toFile: folder + "/ca.pem", atomically: true, encoding: .utf8)
         try "not a certificate\n".write(toFile: folder + "/junk.pem", atomically: true, encoding: .utf8)
-        try "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n".write(toFile: folder + "/broken.pem", atomically: true, encoding: .utf8)
+        try "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n".write(
+            toFile: folder + "/broken.pem", atomically: true, encoding: .utf8)
         func load(_ caFile: String) throws(ConfigErrors) -> TamwatchConfig {
-            try ConfigLoader(environment: env).parse("channels:\n  hook: { type: webhook, url: \"https://h.example/\", ca_file: \"\(caFile)\" }\n",
-                                                     file: folder + "/tamwatch.yaml", baseDirectory: folder)
+            try ConfigLoader(environment: env).parse(
+                "channels:\n  hook: { type: webhook, url: \"https://h.example/\", ca_file: \"\(caFile)\" }\n",
+                file: folder + "/tamwatch.yaml", baseDirectory: folder)
         }
         #expect(try load("ca.pem").channels.first?.caFile == folder + "/ca.pem")
-        for (file, problem) in [("missing.pem", "does not exist"), ("junk.pem", "holds no PEM certificate"), ("broken.pem", "not valid base64 DER")] {
+        for (file, problem) in [
+            ("missing.pem", "does not exist"), ("junk.pem", "holds no PEM certificate"), ("broken.pem", "not valid base64 DER"),
+        ] {
             do {
                 _ = try load(file)
                 Issue.record("accepted \(file)")
             } catch {
-                #expect(error.errors.first?.key == "channels.hook.ca_file" && error.errors.first?.message.contains(problem) == true, "\(error)")
+                #expect(
+                    error.errors.first?.key == "channels.hook.ca_file" && error.errors.first?.message.contains(problem) == true, "\(error)")
             }
         }
     }

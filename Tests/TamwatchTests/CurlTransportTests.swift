@@ -1,4 +1,6 @@
 import Foundation
+import Testing
+
 @testable import TamwatchDelivery
 @testable import TamwatchHTTP
 @testable import TamwatchHTTPServer
@@ -6,7 +8,6 @@ import Foundation
 @testable import TamwatchOpenFunnel
 @testable import TamwatchSimulator
 @testable import TamwatchTesting
-import Testing
 
 @Suite("libcurl transport, over real loopback HTTP")
 struct CurlTransportTests {
@@ -15,8 +16,11 @@ struct CurlTransportTests {
         await withTaskGroup(of: Int.self) { group in
             for _ in 0..<count {
                 group.addTask {
-                    (try? await transport.send(HTTPRequest(url: sim.baseURL + "/api/v1/credits/balance",
-                                                           headers: [HTTPHeader("X-API-Key", "k")])).status) ?? -1
+                    (try? await transport.send(
+                        HTTPRequest(
+                            url: sim.baseURL + "/api/v1/credits/balance",
+                            headers: [HTTPHeader("X-API-Key", "k")])
+                    ).status) ?? -1
                 }
             }
             return await group.reduce(into: [Int]()) { $0.append($1) }
@@ -28,13 +32,16 @@ struct CurlTransportTests {
         let sim = try await SimulatorServer(engine: SimulatorEngine(apiKey: "k")).start()
         defer { Task { await sim.stop() } }
         let transport = CurlTransport()
-        let post = try await transport.send(HTTPRequest(method: "POST", url: sim.baseURL + "/api/v1/tam/build",
-                                                        headers: [HTTPHeader("X-API-Key", "k"), HTTPHeader("Content-Type", "application/json")],
-                                                        body: Array(#"{"query":"neobanks worldwide"}"#.utf8)))
+        let post = try await transport.send(
+            HTTPRequest(
+                method: "POST", url: sim.baseURL + "/api/v1/tam/build",
+                headers: [HTTPHeader("X-API-Key", "k"), HTTPHeader("Content-Type", "application/json")],
+                body: Array(#"{"query":"neobanks worldwide"}"#.utf8)))
         #expect(post.status == 200)
         #expect(post.header("content-type") == "application/json")
         let id = try #require(try JSONValue.parse(Data(post.body))["job_id"]?.stringValue)
-        let get = try await transport.send(HTTPRequest(url: sim.baseURL + "/api/v1/tam/build/\(id)", headers: [HTTPHeader("X-API-Key", "k")]))
+        let get = try await transport.send(
+            HTTPRequest(url: sim.baseURL + "/api/v1/tam/build/\(id)", headers: [HTTPHeader("X-API-Key", "k")]))
         #expect(get.status == 200)
         #expect(try JSONValue.parse(Data(get.body))["status"] == .string("pending"))
         let denied = try await transport.send(HTTPRequest(url: sim.baseURL + "/api/v1/tam/build/\(id)"))
@@ -55,7 +62,8 @@ struct CurlTransportTests {
 
     @Test("redirects are returned, not followed")
     func noRedirects() async throws {
-        let server = try RawHTTPServer(.respond("HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:1/elsewhere\r\nContent-Length: 0\r\n\r\n"))
+        let server = try RawHTTPServer(
+            .respond("HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:1/elsewhere\r\nContent-Length: 0\r\n\r\n"))
         defer { server.close() }
         let r = try await CurlTransport().send(HTTPRequest(url: "http://127.0.0.1:\(server.port)/"))
         #expect(r.status == 302 && r.header("Location") == "http://127.0.0.1:1/elsewhere")
@@ -203,7 +211,8 @@ struct CurlTransportTests {
     func shutdownEndsThread() async throws {
         func loopThreads(_ name: String) -> Int {
             let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
-            return tasks.filter { (try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8))?.hasPrefix(name) == true }.count
+            return tasks.filter { (try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8))?.hasPrefix(name) == true }
+                .count
         }
         let silent = try RawHTTPServer(.silent)
         defer { silent.close() }
@@ -230,7 +239,9 @@ struct CurlTransportTests {
         try await eventually("a transport dropped without shutdown ended its thread too") { loopThreads(dropped) == 0 }
     }
 
-    @Test("bodies are bounded: an API answer past its limit fails clearly (with or without Content-Length); a delivery answer keeps its first bytes")
+    @Test(
+        "bodies are bounded: an API answer past its limit fails clearly (with or without Content-Length); a delivery answer keeps its first bytes"
+    )
     func boundedBodies() async throws {
         let big = String(repeating: "x", count: 3 << 20)
         let withLength = try RawHTTPServer(.respond("HTTP/1.1 200 OK\r\nContent-Length: \(big.utf8.count)\r\n\r\n\(big)"))

@@ -1,28 +1,29 @@
 import Foundation
+import Testing
+
 @testable import TamwatchHTTP
 @testable import TamwatchModel
 @testable import TamwatchOpenFunnel
-import Testing
 
 /// The 200 example of `GET /api/v1/tam/build/{job_id}` from the OpenAPI page (shared/seeds), as JSON.
 let documentedExample = """
-{
-  "job_id": "8a8e8a97-8192-48ff-849a-d8a96e949732",
-  "status": "completed",
-  "manifest": {"pages": 219, "page_size": 100, "unique_count": 21815, "partial": false, "degraded": false,
-               "ranked": true, "stop_reason": null, "credits_consumed": 21815},
-  "error_message": null,
-  "rows": [{"name": "Acme Observability", "domain": "acme-observe.com",
-            "linkedin_url": "https://www.linkedin.com/company/acme-observe",
-            "headquarters": "San Francisco, California, United States",
-            "match_reason": "Provides \\"cloud observability\\" and \\"application performance monitoring\\" tooling.",
-            "match_score": 92, "source_band": "201-1000", "source_query": "cloud observability and monitoring tools",
-            "employee_count": 420, "funding_stage": "Series C", "industries": ["Software", "DevOps"],
-            "hq_city": "San Francisco", "hq_region": "California", "hq_country": "United States"}],
-  "page": "page_0000", "next_cursor": "page_0001", "count": 100, "processed": 21815,
-  "progress_message": "completed", "bands_done": 6, "bands_total": 6, "degraded": false
-}
-"""
+    {
+      "job_id": "8a8e8a97-8192-48ff-849a-d8a96e949732",
+      "status": "completed",
+      "manifest": {"pages": 219, "page_size": 100, "unique_count": 21815, "partial": false, "degraded": false,
+                   "ranked": true, "stop_reason": null, "credits_consumed": 21815},
+      "error_message": null,
+      "rows": [{"name": "Acme Observability", "domain": "acme-observe.com",
+                "linkedin_url": "https://www.linkedin.com/company/acme-observe",
+                "headquarters": "San Francisco, California, United States",
+                "match_reason": "Provides \\"cloud observability\\" and \\"application performance monitoring\\" tooling.",
+                "match_score": 92, "source_band": "201-1000", "source_query": "cloud observability and monitoring tools",
+                "employee_count": 420, "funding_stage": "Series C", "industries": ["Software", "DevOps"],
+                "hq_city": "San Francisco", "hq_region": "California", "hq_country": "United States"}],
+      "page": "page_0000", "next_cursor": "page_0001", "count": 100, "processed": 21815,
+      "progress_message": "completed", "bands_done": 6, "bands_total": 6, "degraded": false
+    }
+    """
 
 @Suite("Decoding poll responses")
 struct DecodingTests {
@@ -34,8 +35,11 @@ struct DecodingTests {
         #expect(s.status == .completed && s.status.isTerminal)
         #expect(s.processed == 21815 && s.bandsDone == 6 && s.bandsTotal == 6)
         #expect(s.progressMessage == "completed" && s.degraded == false && s.errorMessage == nil)
-        #expect(s.manifest == Manifest(pages: 219, pageSize: 100, uniqueCount: 21815, partial: false, degraded: false,
-                                       ranked: true, stopReason: nil, creditsConsumed: 21815))
+        #expect(
+            s.manifest
+                == Manifest(
+                    pages: 219, pageSize: 100, uniqueCount: 21815, partial: false, degraded: false,
+                    ranked: true, stopReason: nil, creditsConsumed: 21815))
         #expect(page.rows.count == 1 && page.count == 100)
         #expect(page.rows[0].name == "Acme Observability" && page.rows[0].matchScore == 92 && page.rows[0].sourceBand == "201-1000")
         #expect(page.page == "page_0000" && page.nextCursor == "page_0001")
@@ -51,7 +55,8 @@ struct DecodingTests {
 
     @Test("nulls everywhere")
     func nulls() throws {
-        let text = #"{"job_id":"j","status":"running","manifest":null,"error_message":null,"rows":null,"page":null,"next_cursor":null,"count":null,"processed":null,"progress_message":null,"bands_done":null,"bands_total":null,"degraded":null}"#
+        let text =
+            #"{"job_id":"j","status":"running","manifest":null,"error_message":null,"rows":null,"page":null,"next_cursor":null,"count":null,"processed":null,"progress_message":null,"bands_done":null,"bands_total":null,"degraded":null}"#
         let page = try TamBuildPage(json: try JSONValue.parse(text))
         #expect(page.snapshot == JobSnapshot(jobId: "j", status: .running))
         let m = Manifest(json: try JSONValue.parse(#"{"pages":null,"unique_count":null,"credits_consumed":null,"degraded":null}"#))
@@ -60,7 +65,8 @@ struct DecodingTests {
 
     @Test("unknown fields are ignored, unknown statuses pass through, floats are read as numbers")
     func lenient() throws {
-        let text = #"{"job_id":"j","status":"rebalancing","processed":1500.0,"bands_done":2,"bands_total":6.0,"shiny_new_field":{"a":[1,2]},"manifest":{"credits_consumed":37.5,"unique_count":12.0,"future":true}}"#
+        let text =
+            #"{"job_id":"j","status":"rebalancing","processed":1500.0,"bands_done":2,"bands_total":6.0,"shiny_new_field":{"a":[1,2]},"manifest":{"credits_consumed":37.5,"unique_count":12.0,"future":true}}"#
         let s = try JobSnapshot(json: try JSONValue.parse(text))
         #expect(s.status.rawValue == "rebalancing" && !s.status.isTerminal)
         #expect(s.processed == 1500 && s.bandsTotal == 6)
@@ -70,20 +76,28 @@ struct DecodingTests {
     @Test("mistyped fields become nil instead of failing the poll; implausible counts say so")
     func mistyped() throws {
         var warnings: [String] = []
-        let s = try JobSnapshot(json: try JSONValue.parse(#"{"job_id":"j","status":"running","processed":"lots","degraded":"no","bands_done":2.5,"bands_total":-3}"#),
-                                warnings: &warnings)
+        let s = try JobSnapshot(
+            json: try JSONValue.parse(
+                #"{"job_id":"j","status":"running","processed":"lots","degraded":"no","bands_done":2.5,"bands_total":-3}"#),
+            warnings: &warnings)
         #expect(s.processed == nil && s.degraded == nil && s.bandsDone == nil && s.bandsTotal == nil)
-        #expect(warnings == ["job j: processed is \"lots\", not a count; read as null",
-                             "job j: bands_done is 2.5, not a count; read as null",
-                             "job j: bands_total is -3, not a count; read as null"])
+        #expect(
+            warnings == [
+                "job j: processed is \"lots\", not a count; read as null",
+                "job j: bands_done is 2.5, not a count; read as null",
+                "job j: bands_total is -3, not a count; read as null",
+            ])
         var none: [String] = []
-        _ = try JobSnapshot(json: try JSONValue.parse(#"{"job_id":"j","status":"running","processed":null,"bands_done":0}"#), warnings: &none)
+        _ = try JobSnapshot(
+            json: try JSONValue.parse(#"{"job_id":"j","status":"running","processed":null,"bands_done":0}"#), warnings: &none)
         #expect(none.isEmpty)
     }
 
-    @Test("a body without job_id or status, or not an object, is an invalid response", arguments: [
-        #"{"status":"running"}"#, #"{"job_id":"j"}"#, #"[1,2]"#, #"{"job_id":"j","status":""}"#,
-    ])
+    @Test(
+        "a body without job_id or status, or not an object, is an invalid response",
+        arguments: [
+            #"{"status":"running"}"#, #"{"job_id":"j"}"#, #"[1,2]"#, #"{"job_id":"j","status":""}"#,
+        ])
     func invalid(_ text: String) throws {
         #expect(throws: InvalidSnapshot.self) { try JobSnapshot(json: try JSONValue.parse(text)) }
     }
@@ -119,7 +133,8 @@ struct ErrorMappingTests {
         #expect(interpret(403) == .unauthorized(status: 403, message: ""))
         #expect(interpret(404) == .notFound(jobId: "job-9"))
         #expect(interpret(409, #"{"detail":"Job already finished"}"#) == .conflict(message: "Job already finished"))
-        #expect(interpret(422, #"{"detail":[{"loc":["body","query"],"msg":"Field required","type":"missing"}]}"#)
+        #expect(
+            interpret(422, #"{"detail":[{"loc":["body","query"],"msg":"Field required","type":"missing"}]}"#)
                 == .validation(status: 422, message: "Field required"))
         #expect(interpret(503) == .server(status: 503, retryAfter: nil))
         #expect(interpret(418) == .unexpectedStatus(status: 418, message: ""))
@@ -130,7 +145,9 @@ struct ErrorMappingTests {
     @Test("Retry-After from the header (seconds or date) or from details.retry_after_seconds")
     func retryAfter() {
         #expect(interpret(429, headers: [HTTPHeader("retry-after", "7")]) == .rateLimited(retryAfter: .seconds(7)))
-        #expect(interpret(429, #"{"error_code":"RATE_LIMITED","details":{"retry_after_seconds":12}}"#) == .rateLimited(retryAfter: .seconds(12)))
+        #expect(
+            interpret(429, #"{"error_code":"RATE_LIMITED","details":{"retry_after_seconds":12}}"#) == .rateLimited(retryAfter: .seconds(12))
+        )
         #expect(interpret(503, headers: [HTTPHeader("Retry-After", "2")]) == .server(status: 503, retryAfter: .seconds(2)))
         #expect(interpret(429) == .rateLimited(retryAfter: nil))
         let now = Date(timeIntervalSince1970: 1_800_000_000)
@@ -138,17 +155,21 @@ struct ErrorMappingTests {
         #expect(OpenFunnelClient.retryAfter(date, nil, now: now) == .seconds(30))
     }
 
-    @Test("Retry-After in every form RFC 9110 allows, never negative and never past a day", arguments: [
-        ("7", 7.0), ("0", 0), ("999999999", 86_400), ("99999999999999999999999", 86_400),
-        ("Fri, 15 Jan 2027 08:00:30 GMT", 30), ("Friday, 15-Jan-27 08:00:30 GMT", 30), ("Fri Jan 15 08:00:30 2027", 30),
-        ("Tue Jan  5 08:00:30 2027", 0), ("Thu, 01 Jan 1970 00:00:00 GMT", 0), ("Sat, 15 Jan 2028 08:00:00 GMT", 86_400),
-    ] as [(String, Double?)])
+    @Test(
+        "Retry-After in every form RFC 9110 allows, never negative and never past a day",
+        arguments: [
+            ("7", 7.0), ("0", 0), ("999999999", 86_400), ("99999999999999999999999", 86_400),
+            ("Fri, 15 Jan 2027 08:00:30 GMT", 30), ("Friday, 15-Jan-27 08:00:30 GMT", 30), ("Fri Jan 15 08:00:30 2027", 30),
+            ("Tue Jan  5 08:00:30 2027", 0), ("Thu, 01 Jan 1970 00:00:00 GMT", 0), ("Sat, 15 Jan 2028 08:00:00 GMT", 86_400),
+        ] as [(String, Double?)])
     func retryAfterForms(_ value: String, _ seconds: Double?) {
         let now = Date(timeIntervalSince1970: 1_800_000_000)  // 2027-01-15T08:00:00Z
         #expect(RetryAfter.parse(value, now: now).map(\.seconds) == seconds, "\(value)")
     }
 
-    @Test("a Retry-After that is not seconds or an HTTP-date is ignored", arguments: ["soon", "-5", "1.5", "", "Fri, 32 Jan 2027 08:00:30 GMT"])
+    @Test(
+        "a Retry-After that is not seconds or an HTTP-date is ignored",
+        arguments: ["soon", "-5", "1.5", "", "Fri, 32 Jan 2027 08:00:30 GMT"])
     func retryAfterJunk(_ value: String) {
         #expect(RetryAfter.parse(value, now: Date()) == nil)
     }
@@ -185,11 +206,13 @@ struct SkippingTests {
         #expect(skipped["rows"] == .null)
     }
 
-    @Test("skipping still notices a truncated or unbalanced body", arguments: [
-        #"{"job_id":"j","status":"running","rows":[{"name":"a\"]}"#,
-        #"{"job_id":"j","status":"running","rows":[{"name":"a"}"#,
-        #"{"job_id":"j","rows":[1,2"#,
-    ])
+    @Test(
+        "skipping still notices a truncated or unbalanced body",
+        arguments: [
+            #"{"job_id":"j","status":"running","rows":[{"name":"a\"]}"#,
+            #"{"job_id":"j","status":"running","rows":[{"name":"a"}"#,
+            #"{"job_id":"j","rows":[1,2"#,
+        ])
     func truncated(_ text: String) {
         #expect(throws: JSONParseError.self) { try JSONValue.parse(Data(text.utf8), skippingTopLevel: ["rows"]) }
     }

@@ -1,8 +1,9 @@
+import Testing
+
 @testable import TamwatchConfig
 @testable import TamwatchDelivery
 @testable import TamwatchHTTP
 @testable import TamwatchModel
-import Testing
 
 @Suite("Delivery policy: status classes and retry schedule")
 struct DeliveryPolicyTests {
@@ -40,16 +41,19 @@ struct DeliveryPolicyTests {
         let curl = "Failed to connect to 127.0.0.1 port 1 after 0 ms: Couldn't connect to server"
         #expect(TransportError.couldNotConnect(curl).description == "could not connect (curl: \(curl))")
         #expect(TransportError.timedOut("Operation timed out").description == "timed out (curl: Operation timed out)")
-        #expect(TransportError.smtpRefused(reply: 550, curlCode: 55, message: "RCPT failed").description
+        #expect(
+            TransportError.smtpRefused(reply: 550, curlCode: 55, message: "RCPT failed").description
                 == "the SMTP server answered 550 (curl: RCPT failed)")
-        #expect(EmailChannel.classify(.smtpRefused(reply: 451, curlCode: 55, message: "RCPT failed")).outcome
+        #expect(
+            EmailChannel.classify(.smtpRefused(reply: 451, curlCode: 55, message: "RCPT failed")).outcome
                 == .retry(reason: "SMTP 451 (temporary; curl: RCPT failed)", retryAfter: nil))
     }
 
     @Test("no response retries; an impossible URL is dead")
     func transportErrors() {
         guard case .retry = classifier.classify(.timedOut("x")), case .retry = classifier.classify(.couldNotConnect("x")),
-              case .retry = classifier.classify(.connectionLost("x")), case .dead = classifier.classify(.invalidURL("x")) else {
+            case .retry = classifier.classify(.connectionLost("x")), case .dead = classifier.classify(.invalidURL("x"))
+        else {
             Issue.record("wrong class for a transport error")
             return
         }

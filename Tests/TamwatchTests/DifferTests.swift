@@ -1,20 +1,26 @@
 import Foundation
+import Testing
+
 @testable import TamwatchModel
 @testable import TamwatchWatch
-import Testing
 
 private let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 private let settings = DiffSettings(milestones: .list([1000, 5000, 10000]), stallAfter: .seconds(60))
 
-private func snap(_ status: JobStatus = .running, processed: Int? = 0, done: Int? = 0, total: Int? = 6,
-                  message: String? = nil, degraded: Bool? = false, error: String? = nil, manifest: Manifest? = nil) -> JobSnapshot {
-    JobSnapshot(jobId: "job-1", status: status, processed: processed, bandsDone: done, bandsTotal: total,
-                progressMessage: message, degraded: degraded, errorMessage: error, manifest: manifest)
+private func snap(
+    _ status: JobStatus = .running, processed: Int? = 0, done: Int? = 0, total: Int? = 6,
+    message: String? = nil, degraded: Bool? = false, error: String? = nil, manifest: Manifest? = nil
+) -> JobSnapshot {
+    JobSnapshot(
+        jobId: "job-1", status: status, processed: processed, bandsDone: done, bandsTotal: total,
+        progressMessage: message, degraded: degraded, errorMessage: error, manifest: manifest)
 }
 
 /// Runs snapshots through the differ in order, one second apart; returns every event.
-private func run(_ snapshots: [JobSnapshot], settings: DiffSettings = settings, from state: WatchState? = nil,
-                 step: TimeInterval = 1) -> (WatchState?, [Event]) {
+private func run(
+    _ snapshots: [JobSnapshot], settings: DiffSettings = settings, from state: WatchState? = nil,
+    step: TimeInterval = 1
+) -> (WatchState?, [Event]) {
     var state = state
     var events: [Event] = []
     for (i, s) in snapshots.enumerated() {
@@ -57,20 +63,26 @@ struct DifferTests {
 
     static let rows: [Row] = [
         Row(name: "status change", before: snap(.pending), after: snap(.running), expected: ["job.status_changed"]),
-        Row(name: "one band", before: snap(processed: 100, done: 0), after: snap(processed: 100, done: 1), expected: ["job.band_completed"]),
-        Row(name: "processed milestone", before: snap(processed: 900), after: snap(processed: 1200),
+        Row(
+            name: "one band", before: snap(processed: 100, done: 0), after: snap(processed: 100, done: 1), expected: ["job.band_completed"]),
+        Row(
+            name: "processed milestone", before: snap(processed: 900), after: snap(processed: 1200),
             expected: ["job.processed_milestone", "job.progress"]),
         Row(name: "progress message only", before: snap(message: "a"), after: snap(message: "b"), expected: ["job.progress"]),
         Row(name: "degraded turns true", before: snap(degraded: false), after: snap(degraded: true), expected: ["job.degraded"]),
-        Row(name: "manifest degraded turns true", before: snap(.running), after: snap(.running, manifest: Manifest(degraded: true)),
+        Row(
+            name: "manifest degraded turns true", before: snap(.running), after: snap(.running, manifest: Manifest(degraded: true)),
             expected: ["job.degraded"]),
-        Row(name: "credits appear", before: snap(.running), after: snap(.running, manifest: Manifest(uniqueCount: 5, creditsConsumed: 5)),
+        Row(
+            name: "credits appear", before: snap(.running), after: snap(.running, manifest: Manifest(uniqueCount: 5, creditsConsumed: 5)),
             expected: ["job.credits_consumed"]),
-        Row(name: "terminal", before: snap(.running, processed: 10, done: 5),
+        Row(
+            name: "terminal", before: snap(.running, processed: 10, done: 5),
             after: snap(.failed, processed: 10, done: 5, error: "boom", manifest: Manifest(partial: true)),
             expected: ["job.status_changed", "job.terminal"]),
         Row(name: "nothing changed", before: snap(processed: 5), after: snap(processed: 5), expected: []),
-        Row(name: "nulls everywhere after values", before: snap(processed: 5, done: 1, message: "x"),
+        Row(
+            name: "nulls everywhere after values", before: snap(processed: 5, done: 1, message: "x"),
             after: snap(processed: nil, done: nil, total: nil, message: nil, degraded: nil), expected: ["job.progress"]),
         Row(name: "unknown status passes through", before: snap(.running), after: snap("rebalancing"), expected: ["job.status_changed"]),
         Row(name: "paused is not terminal", before: snap(.pausing), after: snap(.paused), expected: ["job.status_changed"]),
@@ -92,8 +104,10 @@ struct DifferTests {
 
     @Test("each milestone once, even when processed dips and rises again")
     func milestoneDip() {
-        let (_, events) = run([snap(processed: 0), snap(processed: 1500), snap(processed: 800), snap(processed: 1600),
-                               snap(processed: 12000)])
+        let (_, events) = run([
+            snap(processed: 0), snap(processed: 1500), snap(processed: 800), snap(processed: 1600),
+            snap(processed: 12000),
+        ])
         let milestones = events.filter { $0.type == .processedMilestone }.compactMap { $0.data["milestone"]?.intValue }
         #expect(milestones == [1000, 5000, 10000])
     }
@@ -134,16 +148,21 @@ struct DifferTests {
 
     @Test("no stall while paused or pending")
     func noStallWhilePaused() {
-        let (_, events) = run([snap(.paused)] + Array(repeating: snap(.paused), count: 100)
-                              + [snap(.pending)] + Array(repeating: snap(.pending), count: 100))
+        let (_, events) = run(
+            [snap(.paused)] + Array(repeating: snap(.paused), count: 100)
+                + [snap(.pending)] + Array(repeating: snap(.pending), count: 100))
         #expect(!events.contains { $0.type == .stalled })
     }
 
     @Test("pause and resume: status changes only, the job goes on")
     func pauseResume() {
-        let (state, events) = run([snap(done: 1), snap(.pausing, done: 1), snap(.paused, done: 2), snap(.paused, done: 2),
-                                   snap(.running, done: 2), snap(.completed, done: 6, manifest: Manifest(uniqueCount: 9, creditsConsumed: 9))])
-        let changes = events.filter { $0.type == .statusChanged }.map { "\($0.data["from"]?.stringValue ?? "nil")>\($0.data["to"]?.stringValue ?? "")" }
+        let (state, events) = run([
+            snap(done: 1), snap(.pausing, done: 1), snap(.paused, done: 2), snap(.paused, done: 2),
+            snap(.running, done: 2), snap(.completed, done: 6, manifest: Manifest(uniqueCount: 9, creditsConsumed: 9)),
+        ])
+        let changes = events.filter { $0.type == .statusChanged }.map {
+            "\($0.data["from"]?.stringValue ?? "nil")>\($0.data["to"]?.stringValue ?? "")"
+        }
         #expect(changes == ["nil>running", "running>pausing", "pausing>paused", "paused>running", "running>completed"])
         #expect(events.filter { $0.type == .terminal }.count == 1)
         #expect(state?.terminalAnnounced == true)
@@ -151,17 +170,21 @@ struct DifferTests {
 
     @Test("credits announced when they appear and again when they change")
     func credits() {
-        let (_, events) = run([snap(.running), snap(.completed, manifest: Manifest(uniqueCount: 5, creditsConsumed: 37.5)),
-                               snap(.completed, manifest: Manifest(uniqueCount: 5, creditsConsumed: 37.5)),
-                               snap(.completed, manifest: Manifest(uniqueCount: 6, creditsConsumed: 40))])
+        let (_, events) = run([
+            snap(.running), snap(.completed, manifest: Manifest(uniqueCount: 5, creditsConsumed: 37.5)),
+            snap(.completed, manifest: Manifest(uniqueCount: 5, creditsConsumed: 37.5)),
+            snap(.completed, manifest: Manifest(uniqueCount: 6, creditsConsumed: 40)),
+        ])
         let credits = events.filter { $0.type == .creditsConsumed }
         #expect(credits.map { $0.data["credits_consumed"] } == [.double(37.5), .int(40)])
     }
 
     @Test("sequence increases by one per event and ids are unique")
     func sequenceAndIds() {
-        let (_, events) = run([snap(.pending), snap(.running, processed: 1200, done: 1), snap(processed: 6000, done: 3),
-                               snap(.completed, processed: 11000, done: 6, manifest: Manifest(uniqueCount: 11000, creditsConsumed: 11000))])
+        let (_, events) = run([
+            snap(.pending), snap(.running, processed: 1200, done: 1), snap(processed: 6000, done: 3),
+            snap(.completed, processed: 11000, done: 6, manifest: Manifest(uniqueCount: 11000, creditsConsumed: 11000)),
+        ])
         #expect(events.map(\.sequence) == Array(1...events.count))
         #expect(Set(events.map(\.id)).count == events.count)
         #expect(events.allSatisfy { $0.id.hasPrefix("evt_") && $0.id.count == 36 })
@@ -187,7 +210,10 @@ struct DifferTests {
         let restored = try #require(WatchState(json: try JSONValue.parse(text)))
         #expect(restored == stored)
         let (_, after) = run([snap(processed: 6000, done: 3)], from: restored)
-        #expect(types(after) == ["job.band_completed", "job.band_completed", "job.processed_milestone", "job.processed_milestone", "job.progress"])
+        #expect(
+            types(after) == [
+                "job.band_completed", "job.band_completed", "job.processed_milestone", "job.processed_milestone", "job.progress",
+            ])
         #expect(after.first?.sequence == before.count + 1)
         #expect(Set(after.map(\.id)).isDisjoint(with: before.map(\.id)))
         // Seeing the same snapshot again announces nothing.
@@ -212,7 +238,8 @@ struct DifferTests {
         #expect(jump.events.filter { $0.type == .bandCompleted }.count == Differ.burstLimit)
         #expect(jump.warnings.count == 1 && jump.warnings[0].contains("bands_done jumped from 0 to 1000000000"))
         state = jump.state
-        let again = Differ.diff(previous: state, current: snap(done: 1_000_000_000, total: nil, message: "x"), at: t0 + 2, settings: settings)
+        let again = Differ.diff(
+            previous: state, current: snap(done: 1_000_000_000, total: nil, message: "x"), at: t0 + 2, settings: settings)
         #expect(again.events.filter { $0.type == .bandCompleted }.isEmpty)
     }
 
@@ -238,8 +265,10 @@ struct DifferTests {
     @Test("degraded is announced once per degradation, whichever flags say so, with the flag that turned it")
     func degradedOnce() {
         let m = Manifest(uniqueCount: 10, degraded: true)
-        let (_, events) = run([snap(.running, degraded: false), snap(.running, degraded: true),
-                               snap(.running, degraded: true, manifest: m), snap(.completed, degraded: false, manifest: m)])
+        let (_, events) = run([
+            snap(.running, degraded: false), snap(.running, degraded: true),
+            snap(.running, degraded: true, manifest: m), snap(.completed, degraded: false, manifest: m),
+        ])
         let degraded = events.filter { $0.type == .degraded }
         #expect(degraded.count == 1)
         #expect(degraded.first?.data["source"] == .string("job"))

@@ -1,5 +1,7 @@
 import Foundation
 import GRDB
+import Testing
+
 @testable import TamwatchConfig
 @testable import TamwatchDelivery
 @testable import TamwatchHTTP
@@ -7,7 +9,6 @@ import GRDB
 @testable import TamwatchSQLite
 @testable import TamwatchStore
 @testable import TamwatchTesting
-import Testing
 
 /// The dispatcher against real loopback HTTP servers, a real SQLite outbox and a hand-moved clock:
 /// the dispatcher's timer is the only thing that sleeps, so time jumps straight to each retry.
@@ -28,8 +29,10 @@ struct DispatcherTests {
             server = try RawHTTPServer(behaviour)
         }
 
-        func channel(_ name: String = "hook", url: String? = nil, retry: [Duration] = [.seconds(5), .seconds(60)],
-                     configure: (inout ChannelConfig) -> Void = { _ in }) -> ChannelConfig {
+        func channel(
+            _ name: String = "hook", url: String? = nil, retry: [Duration] = [.seconds(5), .seconds(60)],
+            configure: (inout ChannelConfig) -> Void = { _ in }
+        ) -> ChannelConfig {
             var c = ChannelConfig(name: name, type: .webhook, url: url ?? "http://127.0.0.1:\(server.port)/hook")
             c.secrets = [DispatcherTests.secret]
             c.retry = retry
@@ -46,12 +49,15 @@ struct DispatcherTests {
             for i in first..<(first + count) {
                 let e = sampleEvent(.progress, at: Double(i), sequence: i)
                 events.append(e)
-                deliveries.append(Delivery(id: Delivery.makeID(eventId: e.id, channel: channel), eventId: e.id, jobId: e.jobId,
-                                           eventType: e.type, channel: channel, rule: "r",
-                                           message: RenderedMessage(body: e.json.serialized()), folded: 0, createdAt: e.occurredAt))
+                deliveries.append(
+                    Delivery(
+                        id: Delivery.makeID(eventId: e.id, channel: channel), eventId: e.id, jobId: e.jobId,
+                        eventType: e.type, channel: channel, rule: "r",
+                        message: RenderedMessage(body: e.json.serialized()), folded: 0, createdAt: e.occurredAt))
             }
-            _ = try await store.commit(jobId: events[0].jobId, state: WatchState(lastProgressAt: clock.now()), labels: [:],
-                                       events: events, deliveries: deliveries, at: clock.now())
+            _ = try await store.commit(
+                jobId: events[0].jobId, state: WatchState(lastProgressAt: clock.now()), labels: [:],
+                events: events, deliveries: deliveries, at: clock.now())
             return deliveries
         }
 
@@ -78,7 +84,9 @@ struct DispatcherTests {
         }
 
         /// The outbox once `done` holds for it: woken by each commit that changes it.
-        func outbox(timeout: Duration = .seconds(20), until done: @escaping @Sendable ([StoredDelivery]) -> Bool) async throws -> [StoredDelivery] {
+        func outbox(timeout: Duration = .seconds(20), until done: @escaping @Sendable ([StoredDelivery]) -> Bool) async throws
+            -> [StoredDelivery]
+        {
             let store = self.store
             let watcher = Task { () -> [StoredDelivery]? in
                 for try await all in store.deliveryUpdates() where done(all) { return all }
@@ -132,7 +140,9 @@ struct DispatcherTests {
         #expect(headers.count == 2)
         #expect(headers.map { $0["webhook-id"] } == [queued[0].eventId, queued[0].eventId])
         let stamps = headers.compactMap { $0["webhook-timestamp"].flatMap(Int.init) }
-        #expect(stamps == [Int(start.timeIntervalSince1970), Int(start.timeIntervalSince1970) + 5], "5 s from the schedule, jitter drawn at the middle")
+        #expect(
+            stamps == [Int(start.timeIntervalSince1970), Int(start.timeIntervalSince1970) + 5],
+            "5 s from the schedule, jitter drawn at the middle")
         let verifier = try StandardWebhookVerifier(secrets: [Self.secret], tolerance: 10)
         for (i, h) in headers.enumerated() {
             let at = Date(timeIntervalSince1970: Double(stamps[i]))
@@ -231,7 +241,8 @@ struct DispatcherTests {
         let rig = try Rig(RawHTTPServer.status(200))
         try await rig.queue(4)
         let start = Int(rig.clock.now().timeIntervalSince1970)
-        _ = try await rig.run(try rig.dispatcher([rig.channel { $0.rateLimit = RateLimit(count: 1, per: .seconds(2)) }]), until: Self.allSettled)
+        _ = try await rig.run(
+            try rig.dispatcher([rig.channel { $0.rateLimit = RateLimit(count: 1, per: .seconds(2)) }]), until: Self.allSettled)
         // Sorted: with the hand-moved clock, two attempts can be in flight at once and arrive swapped.
         let stamps = rig.requestHeaders().compactMap { $0["webhook-timestamp"].flatMap(Int.init) }.sorted()
         #expect(stamps == [start, start + 2, start + 4, start + 6])
@@ -282,8 +293,9 @@ struct DispatcherTests {
         config.headers = [HTTPHeader("x-team", "ops")]
         let channel = try WebhookChannel(config: config, transport: transport)
         let e = sampleEvent(.terminal)
-        let d = Delivery(id: "dlv_x", eventId: e.id, jobId: e.jobId, eventType: e.type, channel: "hook", rule: "r",
-                         message: RenderedMessage(body: "{}"), folded: 2, createdAt: e.occurredAt)
+        let d = Delivery(
+            id: "dlv_x", eventId: e.id, jobId: e.jobId, eventType: e.type, channel: "hook", rule: "r",
+            message: RenderedMessage(body: "{}"), folded: 2, createdAt: e.occurredAt)
         let request = channel.request(for: d, now: Date(timeIntervalSince1970: 1_800_000_000))
         let headers = Dictionary(request.headers.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
         #expect(headers["x-team"] == "ops")
@@ -293,7 +305,9 @@ struct DispatcherTests {
         #expect(signatures.count == 2)
         #expect(signatures.allSatisfy { $0.hasPrefix("v1,") })
         let old = try StandardWebhookVerifier(secrets: [Self.secret], tolerance: 1e12)
-        #expect(throws: Never.self) { try old.verify(headers: { headers[$0] }, body: Array("{}".utf8), now: Date(timeIntervalSince1970: 1_800_000_000)) }
+        #expect(throws: Never.self) {
+            try old.verify(headers: { headers[$0] }, body: Array("{}".utf8), now: Date(timeIntervalSince1970: 1_800_000_000))
+        }
     }
 
     @Test("claims are leases: a live one is left alone, an expired one is taken back by anyone, and a sender renews its own")
@@ -306,7 +320,9 @@ struct DispatcherTests {
         let dispatcher = try rig.dispatcher([rig.channel()], exclusive: false)
         let task = Task { try await dispatcher.run() }
         defer { task.cancel() }
-        func status(_ i: Int) async throws -> StoredDelivery.Status? { try await rig.store.deliveries().first { $0.id == queued[i].id }?.status }
+        func status(_ i: Int) async throws -> StoredDelivery.Status? {
+            try await rig.store.deliveries().first { $0.id == queued[i].id }?.status
+        }
         let ids = queued.map(\.id)
         _ = try await rig.outbox { $0.first { $0.id == ids[1] }?.status == .sent }
         // The dispatcher has looked and sent the free one; the live claim it left alone.
@@ -351,17 +367,22 @@ struct DispatcherTests {
         let stranger = AttemptRecord(id: queued[0].id, result: .dead, at: rig.clock.now(), failures: 1, httpStatus: 500, error: "x")
         try await rig.store.record([stranger], owner: "not-the-owner")
         let done = try #require(try await rig.outbox { $0.first?.status == .sent }.first)
-        #expect(done.status == .sent && done.attempts == 1 && done.lastError == nil, "\(done.status) \(done.attempts) \(done.lastError ?? "")")
+        #expect(
+            done.status == .sent && done.attempts == 1 && done.lastError == nil, "\(done.status) \(done.attempts) \(done.lastError ?? "")")
     }
 
-    @Test("a replay batch: the dispatcher sends those deliveries, retries included, waits for and lists them, and leaves every other pending one alone")
+    @Test(
+        "a replay batch: the dispatcher sends those deliveries, retries included, waits for and lists them, and leaves every other pending one alone"
+    )
     func replayBatch() async throws {
         let rig = try Rig(.script { $0 == 0 ? RawHTTPServer.status(503) : RawHTTPServer.status(200) })
         let queued = try await rig.queue(3)
         let named = [queued[1].id]
         #expect(try await rig.store.requeue(ids: named, at: rig.clock.now(), batch: "replay-1") == named)
         #expect(try await rig.store.pending(jobIds: nil, batch: "replay-1", channels: ["hook"]).count == 1)
-        let all = try await rig.run(try rig.dispatcher([rig.channel()], batch: "replay-1")) { $0.first { $0.id == named[0] }?.status == .sent }
+        let all = try await rig.run(try rig.dispatcher([rig.channel()], batch: "replay-1")) {
+            $0.first { $0.id == named[0] }?.status == .sent
+        }
         #expect(try await rig.store.pending(jobIds: nil, batch: "replay-1", channels: ["hook"]).count == 0, "what the drain waits for")
         #expect(all.filter { $0.status == .sent }.map(\.id) == named)
         #expect(all.first { $0.id == named[0] }?.attempts == 2, "its retry fell due and went out")
@@ -394,8 +415,9 @@ struct DispatcherTests {
 
     @Test("a channel pause is an interval: a wall clock set forward an hour does not end it early")
     func pauseSurvivesClockJump() async throws {
-        let rig = try Rig(.script { $0 == 0 ? RawHTTPServer.status(429, headers: ["Retry-After: 120"]) : RawHTTPServer.status(204) },
-                          autoAdvance: false)
+        let rig = try Rig(
+            .script { $0 == 0 ? RawHTTPServer.status(429, headers: ["Retry-After: 120"]) : RawHTTPServer.status(204) },
+            autoAdvance: false)
         let free = try RawHTTPServer(RawHTTPServer.status(204))
         defer { free.close() }
         let queued = try await rig.queue(1)

@@ -1,27 +1,32 @@
 import Foundation
+import Testing
+
 @testable import TamwatchConfig
 @testable import TamwatchDelivery
 @testable import TamwatchHTTP
 @testable import TamwatchModel
 @testable import TamwatchRules
-import Testing
 
 @Suite("Email addresses, headers and injection")
 struct EmailTests {
-    @Test("RFC 5322 mailboxes are accepted", arguments: [
-        "ana@example.com", "Ana Lima <ana@example.com>", "\"Lima, Ana\" <ana@example.com>", "a.b+tag@sub.example.co.uk",
-        "o'brien@example.com", "x@[127.0.0.1]", "\"quoted local\"@example.com", "tamwatch <tam@example.com>",
-    ])
+    @Test(
+        "RFC 5322 mailboxes are accepted",
+        arguments: [
+            "ana@example.com", "Ana Lima <ana@example.com>", "\"Lima, Ana\" <ana@example.com>", "a.b+tag@sub.example.co.uk",
+            "o'brien@example.com", "x@[127.0.0.1]", "\"quoted local\"@example.com", "tamwatch <tam@example.com>",
+        ])
     func valid(_ text: String) {
         #expect(EmailAddress(text) != nil, "\(text)")
     }
 
-    @Test("anything that could add a recipient or a command is refused", arguments: [
-        "a@x.com>\r\nRCPT TO:<victim@y>", "a@x.com\nBcc: victim@y", "ana@example.com, victim@evil.example", "a@x.com>",
-        "<a@x.com", "Ana <a@x.com> <b@y.com>", "@example.com", "ana@", "ana", "an a@example.com", "ana@exa mple.com",
-        "ana..lima@example.com", ".ana@example.com", "ana@-example.com", "ana@example..com", "\"a\"b\"@example.com", "",
-        "ana@example.com\u{0}", "A\"na <ana@example.com>",
-    ])
+    @Test(
+        "anything that could add a recipient or a command is refused",
+        arguments: [
+            "a@x.com>\r\nRCPT TO:<victim@y>", "a@x.com\nBcc: victim@y", "ana@example.com, victim@evil.example", "a@x.com>",
+            "<a@x.com", "Ana <a@x.com> <b@y.com>", "@example.com", "ana@", "ana", "an a@example.com", "ana@exa mple.com",
+            "ana..lima@example.com", ".ana@example.com", "ana@-example.com", "ana@example..com", "\"a\"b\"@example.com", "",
+            "ana@example.com\u{0}", "A\"na <ana@example.com>",
+        ])
     func invalid(_ text: String) {
         #expect(EmailAddress(text) == nil, "\(text.debugDescription)")
     }
@@ -33,7 +38,8 @@ struct EmailTests {
         let (compiled, errors) = Renderer.compileRecipients([channel], file: "c.yaml")
         #expect(errors.isEmpty)
         let event = sampleEvent(.terminal, labels: ["owner": "a@x.com>\r\nRCPT TO:<victim@y>"])
-        let out = Renderer(templates: TemplateSet(), recipients: compiled).render(event, channel: channel, rule: "r", template: nil, folded: 0)
+        let out = Renderer(templates: TemplateSet(), recipients: compiled).render(
+            event, channel: channel, rule: "r", template: nil, folded: 0)
         #expect(out.message.to == ["ops@example.com"])
         #expect(out.error == #"recipient 'a@x.com>\r\nRCPT TO:<victim@y>' is not an email address; left out"#)
     }
@@ -45,16 +51,20 @@ struct EmailTests {
         let transport = CurlTransport()
         defer { transport.shutdown() }
         let email = EmailChannel(config: channel, transport: transport)
-        let message = RenderedMessage(body: "hi", contentType: "text/plain", subject: "s", to: ["a@x.com>\r\nRCPT TO:<v@y>", "ok@example.com"])
-        let delivery = Delivery(id: "dlv_1", eventId: "evt_1", jobId: "job", eventType: .terminal, channel: "owner", rule: "r",
-                                message: message, folded: 0, createdAt: Date())
+        let message = RenderedMessage(
+            body: "hi", contentType: "text/plain", subject: "s", to: ["a@x.com>\r\nRCPT TO:<v@y>", "ok@example.com"])
+        let delivery = Delivery(
+            id: "dlv_1", eventId: "evt_1", jobId: "job", eventType: .terminal, channel: "owner", rule: "r",
+            message: message, folded: 0, createdAt: Date())
         let request = email.request(for: delivery, now: Date())
         #expect(request.message.recipients == ["ok@example.com"])
         #expect(request.message.headers.first { $0.name == "To" }?.value == "ok@example.com")
 
-        for bad in [HTTPRequest(url: "http://127.0.0.1:1/", headers: [HTTPHeader("x-a", "1\r\nInjected: yes")]),
-                    HTTPRequest(url: "http://127.0.0.1:1/\r\nHost: evil"),
-                    HTTPRequest(url: "http://127.0.0.1:1/", headers: [HTTPHeader("bad name", "1")])] {
+        for bad in [
+            HTTPRequest(url: "http://127.0.0.1:1/", headers: [HTTPHeader("x-a", "1\r\nInjected: yes")]),
+            HTTPRequest(url: "http://127.0.0.1:1/\r\nHost: evil"),
+            HTTPRequest(url: "http://127.0.0.1:1/", headers: [HTTPHeader("bad name", "1")]),
+        ] {
             do {
                 _ = try await transport.send(bad)
                 Issue.record("sent \(bad.url)")
@@ -81,7 +91,8 @@ struct EmailTests {
         #expect(utf8Lines.count > 1 && utf8Lines.allSatisfy { $0.count <= 78 }, "\(utf8Lines)")
         #expect(MailHeader.encodedWord("a\r\nBcc: victim@y") == "a  Bcc: victim@y", "a line break in a value is a space, never a header")
         let long = String(repeating: "x", count: 200)
-        #expect(("Subject: " + MailHeader.encodedWord(long)).components(separatedBy: "\r\n").allSatisfy { $0.count <= 78 },
-                "a word too long to fold is encoded, and then folds")
+        #expect(
+            ("Subject: " + MailHeader.encodedWord(long)).components(separatedBy: "\r\n").allSatisfy { $0.count <= 78 },
+            "a word too long to fold is encoded, and then folds")
     }
 }

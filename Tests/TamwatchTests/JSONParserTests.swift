@@ -1,6 +1,7 @@
 import Foundation
-@testable import TamwatchModel
 import Testing
+
+@testable import TamwatchModel
 
 @Suite("JSON parser")
 struct JSONParserTests {
@@ -30,17 +31,20 @@ struct JSONParserTests {
         #expect(try JSONValue.parse(#"["\uD800"]"#) == .array([.string("\u{FFFD}")]))
     }
 
-    @Test("leading zeros and duplicate keys are refused", arguments: [
-        "01", "-01", "[00]", "{\"a\":012}", #"{"a":1,"a":2}"#, #"{"job_id":"j","status":"running","status":"completed"}"#,
-        "1.", ".5", "1e", "1e+", "-", "+1", "0x10", "1.5e", "2.e3",
-    ])
+    @Test(
+        "leading zeros and duplicate keys are refused",
+        arguments: [
+            "01", "-01", "[00]", "{\"a\":012}", #"{"a":1,"a":2}"#, #"{"job_id":"j","status":"running","status":"completed"}"#,
+            "1.", ".5", "1e", "1e+", "-", "+1", "0x10", "1.5e", "2.e3",
+        ])
     func strictness(_ text: String) {
         #expect(throws: JSONParseError.self) { try JSONValue.parse(text) }
     }
 
     @Test("numbers in every allowed form")
     func numbers() throws {
-        #expect(try JSONValue.parse("[0,-0,10,1.5,-2.25e3,1E-2,5e+1]") ==
-                .array([.int(0), .int(0), .int(10), .double(1.5), .double(-2250), .double(0.01), .double(50)]))
+        #expect(
+            try JSONValue.parse("[0,-0,10,1.5,-2.25e3,1E-2,5e+1]")
+                == .array([.int(0), .int(0), .int(10), .double(1.5), .double(-2250), .double(0.01), .double(50)]))
     }
 }

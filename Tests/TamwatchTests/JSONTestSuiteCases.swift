@@ -1,5 +1,3 @@
-
-
 /// The accept (`y_`) and reject (`n_`) cases of JSONTestSuite (github.com/nst/JSONTestSuite,
 /// MIT licence), each file's bytes in base64. Two reject cases that are one pattern repeated
 /// (`[` 100,000 times; `[{"":` 50,000 times) are built by `JSONTestSuiteCases.generated`.
@@ -23,7 +21,10 @@ enum JSONTestSuiteCases {
         ("y_number_0e+1", "WzBlKzFd"),
         ("y_number_0e1", "WzBlMV0="),
         ("y_number_after_space", "WyA0XQ=="),
-        ("y_number_double_close_to_zero", "Wy0wLjAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMV0K"),
+        (
+            "y_number_double_close_to_zero",
+            "Wy0wLjAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMV0K"
+        ),
         ("y_number_int_with_exp", "WzIwZTFd"),
         ("y_number_minus_zero", "Wy0wXQ=="),
         ("y_number_negative_int", "Wy0xMjNd"),
@@ -44,9 +45,15 @@ enum JSONTestSuiteCases {
         ("y_object_empty_key", "eyIiOjB9"),
         ("y_object_escaped_null_in_key", "eyJmb29cdTAwMDBiYXIiOiA0Mn0="),
         ("y_object_extreme_numbers", "eyAibWluIjogLTEuMGUrMjgsICJtYXgiOiAxLjBlKzI4IH0="),
-        ("y_object_long_strings", "eyJ4IjpbeyJpZCI6ICJ4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4In1dLCAiaWQiOiAieHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eCJ9"),
+        (
+            "y_object_long_strings",
+            "eyJ4IjpbeyJpZCI6ICJ4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4In1dLCAiaWQiOiAieHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eCJ9"
+        ),
         ("y_object_simple", "eyJhIjpbXX0="),
-        ("y_object_string_unicode", "eyJ0aXRsZSI6Ilx1MDQxZlx1MDQzZVx1MDQzYlx1MDQ0Mlx1MDQzZVx1MDQ0MFx1MDQzMCBcdTA0MTdcdTA0MzVcdTA0M2NcdTA0M2JcdTA0MzVcdTA0M2FcdTA0M2VcdTA0M2ZcdTA0MzAiIH0="),
+        (
+            "y_object_string_unicode",
+            "eyJ0aXRsZSI6Ilx1MDQxZlx1MDQzZVx1MDQzYlx1MDQ0Mlx1MDQzZVx1MDQ0MFx1MDQzMCBcdTA0MTdcdTA0MzVcdTA0M2NcdTA0M2JcdTA0MzVcdTA0M2FcdTA0M2VcdTA0M2ZcdTA0MzAiIH0="
+        ),
         ("y_object_with_newlines", "ewoiYSI6ICJiIgp9"),
         ("y_string_1_2_3_bytes_UTF-8_sequences", "WyJcdTAwNjBcdTAxMmFcdTEyQUIiXQ=="),
         ("y_string_accepted_surrogate_pair", "WyJcdUQ4MDFcdWRjMzciXQ=="),

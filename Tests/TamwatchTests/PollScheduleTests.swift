@@ -1,6 +1,7 @@
+import Testing
+
 @testable import TamwatchModel
 @testable import TamwatchWatch
-import Testing
 
 @Suite("Poll schedule")
 struct PollScheduleTests {
@@ -40,7 +41,9 @@ struct PollScheduleTests {
         #expect(WatchOutcome.worst([]).exitCode == 0)
     }
 
-    @Test("durations parse and print", arguments: [("50ms", 50), ("10s", 10_000), ("15m", 900_000), ("2h", 7_200_000), ("1h30m", 5_400_000), ("1.5s", 1500)])
+    @Test(
+        "durations parse and print",
+        arguments: [("50ms", 50), ("10s", 10_000), ("15m", 900_000), ("2h", 7_200_000), ("1h30m", 5_400_000), ("1.5s", 1500)])
     func durations(_ text: String, _ ms: Int64) {
         #expect(DurationText.parse(text)?.milliseconds == ms)
     }

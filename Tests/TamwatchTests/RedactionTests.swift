@@ -1,6 +1,8 @@
 import Foundation
 import Logging
 import Synchronization
+import Testing
+
 @testable import TamwatchConfig
 @testable import TamwatchConsole
 @testable import TamwatchDelivery
@@ -12,7 +14,6 @@ import Synchronization
 @testable import TamwatchStore
 @testable import TamwatchTesting
 @testable import TamwatchWatch
-import Testing
 
 @Suite("Secrets stay out of everything tamwatch stores, logs, prints or sends")
 struct RedactionTests {
@@ -27,7 +28,8 @@ struct RedactionTests {
         mail.password = "hunter22"
         config.channels = [hook, mail, ChannelConfig(name: "ops", type: .slack, url: "https://hooks.slack.com/services/T/B/X")]
         let r = Redactor(config: config, apiKey: "of_env_key_456")
-        let text = "of_live_key_123 of_env_key_456 whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw tok_abcdef "
+        let text =
+            "of_live_key_123 of_env_key_456 whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw tok_abcdef "
             + "hunter22 https://hooks.slack.com/services/T/B/X https://hooks.example/secret-path smtp://mail.example:25"
         let masked = r.redact(text)
         for secret in ["of_live", "of_env", "MfKQ", "tok_abc", "hunter22", "services/T", "secret-path"] {
@@ -41,7 +43,8 @@ struct RedactionTests {
     func echoedKey() async throws {
         let key = "of_echoed_key_9876"
         let body = #"{"detail":"invalid API key of_echoed_key_9876 for this workspace"}"#
-        let server = try RawHTTPServer(.respond("HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"))
+        let server = try RawHTTPServer(
+            .respond("HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"))
         defer { server.close() }
         let transport = CurlTransport()
         defer { transport.shutdown() }
@@ -49,11 +52,13 @@ struct RedactionTests {
         let sink = CollectingSink()
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let watcher = Watcher(client: OpenFunnelClient(baseURL: "http://127.0.0.1:\(server.port)", apiKey: key, transport: transport),
-                              store: store, sink: sink,
-                              settings: WatchSettings(schedule: PollSchedule(interval: .milliseconds(50), maxInterval: .seconds(1)),
-                                                      diff: DiffSettings(), notFoundGrace: .seconds(1), giveUpAfter: .seconds(1)),
-                              clock: ManualClock(), logger: logger)
+        let watcher = Watcher(
+            client: OpenFunnelClient(baseURL: "http://127.0.0.1:\(server.port)", apiKey: key, transport: transport),
+            store: store, sink: sink,
+            settings: WatchSettings(
+                schedule: PollSchedule(interval: .milliseconds(50), maxInterval: .seconds(1)),
+                diff: DiffSettings(), notFoundGrace: .seconds(1), giveUpAfter: .seconds(1)),
+            clock: ManualClock(), logger: logger)
         #expect(try await watcher.watch(job: "j") == .unwatchable(kind: "unauthorized"))
         let events = await sink.events
         let text = events.map { $0.json.serialized() }.joined()
@@ -74,12 +79,15 @@ struct RedactionTests {
         let store = try SQLiteStore(path: temporaryPath("s.sqlite"))
         let clock = ManualClock()
         let event = sampleEvent(.terminal)
-        let d = Delivery(id: "dlv_1", eventId: event.id, jobId: event.jobId, eventType: .terminal, channel: "teams", rule: "r",
-                         message: RenderedMessage(body: "{}"), folded: 0, createdAt: event.occurredAt)
-        _ = try await store.commit(jobId: event.jobId, state: WatchState(lastProgressAt: clock.now()), labels: [:], events: [event],
-                                   deliveries: [d], at: clock.now())
-        let dispatcher = Dispatcher(store: store, channels: [ChatChannel<Teams>(config: config, transport: transport)], clock: clock,
-                                    jitter: { 0.5 }, redactor: Redactor(secrets: ["tok_teams_secret_1"]))
+        let d = Delivery(
+            id: "dlv_1", eventId: event.id, jobId: event.jobId, eventType: .terminal, channel: "teams", rule: "r",
+            message: RenderedMessage(body: "{}"), folded: 0, createdAt: event.occurredAt)
+        _ = try await store.commit(
+            jobId: event.jobId, state: WatchState(lastProgressAt: clock.now()), labels: [:], events: [event],
+            deliveries: [d], at: clock.now())
+        let dispatcher = Dispatcher(
+            store: store, channels: [ChatChannel<Teams>(config: config, transport: transport)], clock: clock,
+            jitter: { 0.5 }, redactor: Redactor(secrets: ["tok_teams_secret_1"]))
         let task = Task { try await dispatcher.run() }
         defer { task.cancel() }
         var stored: StoredDelivery?
@@ -99,7 +107,10 @@ struct RedactionTests {
             let sink: @Sendable (String) -> Void
             var logLevel: Logger.Level = .trace
             var metadata: Logger.Metadata = [:]
-            subscript(metadataKey key: String) -> Logger.Metadata.Value? { get { nil } set {} }
+            subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+                get { nil }
+                set {}
+            }
             func log(event: LogEvent) { sink(event.message.description) }
         }
         Redaction.install(Redactor(secrets: Redaction.current.secretsForTests + ["of_logged_key_55"]))

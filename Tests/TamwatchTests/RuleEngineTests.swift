@@ -1,20 +1,26 @@
 import Foundation
+import Testing
+
 @testable import TamwatchConfig
 @testable import TamwatchModel
 @testable import TamwatchRules
 @testable import TamwatchTesting
-import Testing
 
 /// An event of a given type at a given second, with a job summary templates can read.
-func sampleEvent(_ type: EventType, at second: Double = 0, sequence: Int = 1, key: String = "k",
-                 labels: [String: String] = ["owner": "ana@example.com"], data: JSONValue? = nil) -> Event {
-    Event(id: Event.makeID(jobId: "job-1", type: type, key: "\(key)-\(sequence)"), type: type, jobId: "8a8e8a97-job-1",
-          sequence: sequence, occurredAt: Date(timeIntervalSince1970: 1_800_000_000 + second),
-          data: data ?? .object([("band", .int(3)), ("bands_done", .int(3)), ("bands_total", .int(6)), ("processed", .int(9120))]),
-          job: .object([("status", .string("running")), ("processed", .int(9120)), ("bands_done", .int(3)),
-                        ("bands_total", .int(6)), ("degraded", .bool(false)),
-                        ("progress_message", .string("band 201-1000: \"validating\" 5000")), ("manifest", .null)]),
-          labels: labels)
+func sampleEvent(
+    _ type: EventType, at second: Double = 0, sequence: Int = 1, key: String = "k",
+    labels: [String: String] = ["owner": "ana@example.com"], data: JSONValue? = nil
+) -> Event {
+    Event(
+        id: Event.makeID(jobId: "job-1", type: type, key: "\(key)-\(sequence)"), type: type, jobId: "8a8e8a97-job-1",
+        sequence: sequence, occurredAt: Date(timeIntervalSince1970: 1_800_000_000 + second),
+        data: data ?? .object([("band", .int(3)), ("bands_done", .int(3)), ("bands_total", .int(6)), ("processed", .int(9120))]),
+        job: .object([
+            ("status", .string("running")), ("processed", .int(9120)), ("bands_done", .int(3)),
+            ("bands_total", .int(6)), ("degraded", .bool(false)),
+            ("progress_message", .string("band 201-1000: \"validating\" 5000")), ("manifest", .null),
+        ]),
+        labels: labels)
 }
 
 @Suite("Templates")
@@ -32,16 +38,24 @@ struct TemplateTests {
 
     @Test("JSON templates escape values for JSON strings; the output is compact, valid JSON")
     func jsonEscaping() throws {
-        let templates = try set([("webhook/custom.json", """
-            {"text": "{{headline}} / {{job.progress_message}} / {{labels.owner}}",
-             "processed": {{job.processed}}, "bar": "{{progress.bar}}", "pct": {{progress.percent}},
-             "has_manifest": {{#job.manifest}}true{{/job.manifest}}{{^job.manifest}}false{{/job.manifest}}}
-            """)])
-        let out = Renderer(templates: templates).render(sampleEvent(.bandCompleted), channel: channel(.webhook), rule: "r",
-                                                        template: "custom", folded: 0)
+        let templates = try set([
+            (
+                "webhook/custom.json",
+                """
+                {"text": "{{headline}} / {{job.progress_message}} / {{labels.owner}}",
+                 "processed": {{job.processed}}, "bar": "{{progress.bar}}", "pct": {{progress.percent}},
+                 "has_manifest": {{#job.manifest}}true{{/job.manifest}}{{^job.manifest}}false{{/job.manifest}}}
+                """
+            )
+        ])
+        let out = Renderer(templates: templates).render(
+            sampleEvent(.bandCompleted), channel: channel(.webhook), rule: "r",
+            template: "custom", folded: 0)
         #expect(out.error == nil)
         let json = try JSONValue.parse(out.message.body)
-        #expect(json["text"]?.stringValue == "TAM build 8a8e8a97: band 3/6 completed · 9,120 processed / band 201-1000: \"validating\" 5000 / ana@example.com")
+        #expect(
+            json["text"]?.stringValue
+                == "TAM build 8a8e8a97: band 3/6 completed · 9,120 processed / band 201-1000: \"validating\" 5000 / ana@example.com")
         #expect(json["processed"]?.intValue == 9120)
         #expect(json["bar"]?.stringValue == "▰▰▰▱▱▱")
         #expect(json["pct"]?.intValue == 50)
@@ -51,15 +65,18 @@ struct TemplateTests {
 
     @Test("text templates escape nothing; HTML templates escape markup")
     func textAndHTML() throws {
-        let templates = try set([("email/default.txt", "{{job.progress_message}} <{{labels.owner}}>"),
-                                 ("email/default.html", "<p>{{job.progress_message}}</p>"),
-                                 ("email/default.subject.txt", "  {{summary}}\n")])
+        let templates = try set([
+            ("email/default.txt", "{{job.progress_message}} <{{labels.owner}}>"),
+            ("email/default.html", "<p>{{job.progress_message}}</p>"),
+            ("email/default.subject.txt", "  {{summary}}\n"),
+        ])
         var email = channel(.email)
         email.to = ["{{labels.owner}}", "ops@example.com", "{{labels.nobody}}"]
         let (recipients, errors) = Renderer.compileRecipients([email], file: "conf.yaml")
         #expect(errors.isEmpty)
-        let out = Renderer(templates: templates, recipients: recipients).render(sampleEvent(.bandCompleted), channel: email, rule: "r",
-                                                                               template: nil, folded: 0)
+        let out = Renderer(templates: templates, recipients: recipients).render(
+            sampleEvent(.bandCompleted), channel: email, rule: "r",
+            template: nil, folded: 0)
         #expect(out.message.body == "band 201-1000: \"validating\" 5000 <ana@example.com>")
         #expect(out.message.html == "<p>band 201-1000: &quot;validating&quot; 5000</p>")
         #expect(out.message.subject == "band 3/6 completed · 9,120 processed")
@@ -68,13 +85,21 @@ struct TemplateTests {
 
     @Test("the event type's template wins over default; a rule's template over both")
     func lookup() throws {
-        let templates = try set([("slack/default.json", #"{"text": "default"}"#),
-                                 ("slack/job.terminal.json", #"{"text": "terminal"}"#),
-                                 ("slack/mine.json", #"{"text": "mine"}"#)])
+        let templates = try set([
+            ("slack/default.json", #"{"text": "default"}"#),
+            ("slack/job.terminal.json", #"{"text": "terminal"}"#),
+            ("slack/mine.json", #"{"text": "mine"}"#),
+        ])
         let r = Renderer(templates: templates)
-        #expect(r.render(sampleEvent(.terminal), channel: channel(.slack), rule: "r", template: nil, folded: 0).message.body == #"{"text":"terminal"}"#)
-        #expect(r.render(sampleEvent(.progress), channel: channel(.slack), rule: "r", template: nil, folded: 0).message.body == #"{"text":"default"}"#)
-        #expect(r.render(sampleEvent(.terminal), channel: channel(.slack), rule: "r", template: "mine", folded: 0).message.body == #"{"text":"mine"}"#)
+        #expect(
+            r.render(sampleEvent(.terminal), channel: channel(.slack), rule: "r", template: nil, folded: 0).message.body
+                == #"{"text":"terminal"}"#)
+        #expect(
+            r.render(sampleEvent(.progress), channel: channel(.slack), rule: "r", template: nil, folded: 0).message.body
+                == #"{"text":"default"}"#)
+        #expect(
+            r.render(sampleEvent(.terminal), channel: channel(.slack), rule: "r", template: "mine", folded: 0).message.body
+                == #"{"text":"mine"}"#)
     }
 
     @Test("a webhook without a template sends the event itself")
@@ -88,18 +113,22 @@ struct TemplateTests {
     @Test("a render that is not valid JSON sends the plain fallback and reports the template")
     func invalidJSONFallsBack() throws {
         let templates = try set([("slack/default.json", #"{"text": "{{summary}}", "n": {{job.missing}}}"#)])
-        let out = Renderer(templates: templates).render(sampleEvent(.bandCompleted), channel: channel(.slack), rule: "r", template: nil, folded: 2)
+        let out = Renderer(templates: templates).render(
+            sampleEvent(.bandCompleted), channel: channel(.slack), rule: "r", template: nil, folded: 2)
         let error = try #require(out.error)
         #expect(error.contains("/t/slack/default.json"))
         #expect(error.contains("invalid JSON"))
         let json = try JSONValue.parse(out.message.body)
-        #expect(json["text"]?.stringValue == "TAM build 8a8e8a97: band 3/6 completed · 9,120 processed (+2 more held back by the rule's throttle)")
+        #expect(
+            json["text"]?.stringValue
+                == "TAM build 8a8e8a97: band 3/6 completed · 9,120 processed (+2 more held back by the rule's throttle)")
     }
 
     @Test("a template that does not parse is a configuration error with file, line and column")
     func syntaxErrors() throws {
         do {
-            _ = try TemplateSet.parse("{\n  \"text\": \"{{#job.manifest}}x\"\n}\n", path: "/t/slack/broken.json", key: "slack/broken.json", format: .json)
+            _ = try TemplateSet.parse(
+                "{\n  \"text\": \"{{#job.manifest}}x\"\n}\n", path: "/t/slack/broken.json", key: "slack/broken.json", format: .json)
             Issue.record("an unclosed section parsed")
         } catch {
             #expect(error.file == "/t/slack/broken.json")
@@ -121,16 +150,20 @@ struct TemplateTests {
         try FileManager.default.createDirectory(atPath: root + "/slack", withIntermediateDirectories: true)
         try #"{"type":"context","elements":[{"type":"mrkdwn","text":"build {{short_job_id}} · {{labels.owner}}"}]}"#
             .write(toFile: root + "/slack/footer.json", atomically: true, encoding: .utf8)
-        try #"{"text":"{{headline}}","blocks":[{{> footer}}]}"#.write(toFile: root + "/slack/custom.json", atomically: true, encoding: .utf8)
+        try #"{"text":"{{headline}}","blocks":[{{> footer}}]}"#.write(
+            toFile: root + "/slack/custom.json", atomically: true, encoding: .utf8)
         let set = try TemplateSet.load(folders: [root])
         let channel = ChannelConfig(name: "ops", type: .slack, url: "https://hooks.example/")
         let event = sampleEvent(.bandCompleted, labels: ["owner": "<ana>"])
         let out = Renderer(templates: set).render(event, channel: channel, rule: "r", template: "custom", folded: 0)
         #expect(out.error == nil)
         let json = try JSONValue.parse(out.message.body)
-        #expect(json["blocks"]?[0]?["elements"]?[0]?["text"]?.stringValue == "build 8a8e8a97 · &lt;ana&gt;", "the partial escapes as its kind does")
+        #expect(
+            json["blocks"]?[0]?["elements"]?[0]?["text"]?.stringValue == "build 8a8e8a97 · &lt;ana&gt;",
+            "the partial escapes as its kind does")
 
-        try "{\"text\": \"x\",\n  \"blocks\": [{{> missing_footer}}]}".write(toFile: root + "/slack/broken.json", atomically: true, encoding: .utf8)
+        try "{\"text\": \"x\",\n  \"blocks\": [{{> missing_footer}}]}".write(
+            toFile: root + "/slack/broken.json", atomically: true, encoding: .utf8)
         do {
             _ = try TemplateSet.load(folders: [root])
             Issue.record("a missing partial was accepted")
@@ -149,7 +182,8 @@ struct TemplateTests {
             try FileManager.default.createDirectory(at: dir.appendingPathComponent("slack"), withIntermediateDirectories: true)
         }
         try #"{"text": "shipped"}"#.write(to: shipped.appendingPathComponent("slack/default.json"), atomically: true, encoding: .utf8)
-        try #"{"text": "shipped terminal"}"#.write(to: shipped.appendingPathComponent("slack/job.terminal.json"), atomically: true, encoding: .utf8)
+        try #"{"text": "shipped terminal"}"#.write(
+            to: shipped.appendingPathComponent("slack/job.terminal.json"), atomically: true, encoding: .utf8)
         try #"{"text": "own"}"#.write(to: own.appendingPathComponent("slack/default.json"), atomically: true, encoding: .utf8)
         let set = try TemplateSet.load(folders: [own.path, shipped.path])
         #expect(set.find(kind: .slack, templateName: nil, eventType: .progress, suffix: "json")?.path.hasPrefix(own.path) == true)
@@ -162,8 +196,10 @@ struct TemplateTests {
 
 @Suite("Rule engine")
 struct RuleEngineTests {
-    let channels = [ChannelConfig(name: "ops", type: .slack, url: "http://127.0.0.1:1/"),
-                    ChannelConfig(name: "pipeline", type: .webhook, url: "http://127.0.0.1:1/")]
+    let channels = [
+        ChannelConfig(name: "ops", type: .slack, url: "http://127.0.0.1:1/"),
+        ChannelConfig(name: "pipeline", type: .webhook, url: "http://127.0.0.1:1/"),
+    ]
 
     func engine(_ rules: [RuleConfig]) -> RuleEngine {
         RuleEngine(rules: rules, channels: channels, renderer: Renderer(templates: TemplateSet()))
@@ -178,11 +214,14 @@ struct RuleEngineTests {
         ])
         let band = sampleEvent(.bandCompleted), progress = sampleEvent(.progress, sequence: 2)
         let out = e.route([band, progress], throttle: ThrottleState())
-        #expect(out.deliveries.map { "\($0.eventType.rawValue)>\($0.channel)@\($0.rule)" } ==
-                ["job.band_completed>ops@bands", "job.band_completed>pipeline@bands", "job.progress>pipeline@all"])
+        #expect(
+            out.deliveries.map { "\($0.eventType.rawValue)>\($0.channel)@\($0.rule)" } == [
+                "job.band_completed>ops@bands", "job.band_completed>pipeline@bands", "job.progress>pipeline@all",
+            ])
         #expect(out.deliveries[1].id == Delivery.makeID(eventId: band.id, channel: "pipeline"))
-        #expect(e.route([band], throttle: ThrottleState()).deliveries.map(\.id) == out.deliveries.prefix(2).map(\.id),
-                "the same event routes to the same ids again (after a crash)")
+        #expect(
+            e.route([band], throttle: ThrottleState()).deliveries.map(\.id) == out.deliveries.prefix(2).map(\.id),
+            "the same event routes to the same ids again (after a crash)")
 
         let sales = sampleEvent(.progress, sequence: 3, labels: ["team": "sales"])
         #expect(e.route([sales], throttle: ThrottleState()).deliveries.map(\.channel) == ["pipeline", "ops"])
@@ -215,10 +254,12 @@ struct RuleEngineTests {
     @Test("a throttle holds back job.progress only: every other event type passes it")
     func throttleOnlyProgress() throws {
         let e = engine([RuleConfig(name: "all", on: ["*"], to: ["ops"], throttle: .seconds(600))])
-        let events = [sampleEvent(.progress, at: 0, sequence: 1), sampleEvent(.progress, at: 1, sequence: 2),
-                      sampleEvent(.degraded, at: 2, sequence: 3), sampleEvent(.stalled, at: 3, sequence: 4),
-                      sampleEvent(.bandCompleted, at: 4, sequence: 5), sampleEvent(.progress, at: 5, sequence: 6),
-                      sampleEvent(.statusChanged, at: 6, sequence: 7)]
+        let events = [
+            sampleEvent(.progress, at: 0, sequence: 1), sampleEvent(.progress, at: 1, sequence: 2),
+            sampleEvent(.degraded, at: 2, sequence: 3), sampleEvent(.stalled, at: 3, sequence: 4),
+            sampleEvent(.bandCompleted, at: 4, sequence: 5), sampleEvent(.progress, at: 5, sequence: 6),
+            sampleEvent(.statusChanged, at: 6, sequence: 7),
+        ]
         let out = e.route(events, throttle: ThrottleState())
         #expect(out.deliveries.map(\.eventType) == [.progress, .degraded, .stalled, .bandCompleted, .statusChanged])
         #expect(out.deliveries.allSatisfy { $0.folded == 0 })
@@ -227,8 +268,11 @@ struct RuleEngineTests {
     @Test("when a window closes with progress held back, the newest one is sent then, with the count of the rest")
     func throttleFlushAtWindowClose() throws {
         let e = engine([RuleConfig(name: "p", on: ["job.progress"], to: ["ops"], throttle: .seconds(10))])
-        let out = e.route([sampleEvent(.progress, at: 0, sequence: 1), sampleEvent(.progress, at: 1, sequence: 2),
-                           sampleEvent(.progress, at: 2, sequence: 3)], throttle: ThrottleState())
+        let out = e.route(
+            [
+                sampleEvent(.progress, at: 0, sequence: 1), sampleEvent(.progress, at: 1, sequence: 2),
+                sampleEvent(.progress, at: 2, sequence: 3),
+            ], throttle: ThrottleState())
         #expect(out.deliveries.count == 1)
         let due = try #require(e.nextFlush(out.throttle))
         #expect(due == Date(timeIntervalSince1970: 1_800_000_010))
@@ -246,8 +290,11 @@ struct RuleEngineTests {
     @Test("a throttled delivery's folded count reaches the message")
     func foldedInMessage() throws {
         let e = engine([RuleConfig(name: "p", on: ["job.progress"], to: ["ops"], throttle: .seconds(10))])
-        let first = e.route([sampleEvent(.progress, at: 0, sequence: 1), sampleEvent(.progress, at: 1, sequence: 2),
-                             sampleEvent(.progress, at: 12, sequence: 3)], throttle: ThrottleState())
+        let first = e.route(
+            [
+                sampleEvent(.progress, at: 0, sequence: 1), sampleEvent(.progress, at: 1, sequence: 2),
+                sampleEvent(.progress, at: 12, sequence: 3),
+            ], throttle: ThrottleState())
         #expect(first.deliveries.count == 2)
         #expect(first.deliveries[1].message.body.contains("+1 more held back"))
     }

@@ -1,16 +1,20 @@
 import Foundation
+import Testing
+
 @testable import TamwatchConfig
 @testable import TamwatchModel
 @testable import TamwatchRules
-import Testing
 
 @Suite("Rule matching")
 struct RuleMatchTests {
-    let terminal = Event(id: "evt_1", type: .terminal, jobId: "j", sequence: 9, occurredAt: Date(timeIntervalSince1970: 0),
-                         data: .object([("status", .string("completed")), ("error_message", .null)]),
-                         job: .object([("status", .string("completed")), ("processed", .int(21815)), ("degraded", .bool(false)),
-                                       ("manifest", .object([("unique_count", .int(21815)), ("credits_consumed", .double(37.5))]))]),
-                         labels: ["team": "sales", "owner": "ana@example.com"])
+    let terminal = Event(
+        id: "evt_1", type: .terminal, jobId: "j", sequence: 9, occurredAt: Date(timeIntervalSince1970: 0),
+        data: .object([("status", .string("completed")), ("error_message", .null)]),
+        job: .object([
+            ("status", .string("completed")), ("processed", .int(21815)), ("degraded", .bool(false)),
+            ("manifest", .object([("unique_count", .int(21815)), ("credits_consumed", .double(37.5))])),
+        ]),
+        labels: ["team": "sales", "owner": "ana@example.com"])
 
     func rule(on: [String], _ conditions: [String]) throws -> RuleConfig {
         RuleConfig(name: "r", on: on, matchers: try conditions.map { try Matcher.parse($0).get() }, to: [])
@@ -25,15 +29,17 @@ struct RuleMatchTests {
         #expect(try !rule(on: ["job.band_completed", "job.progress"], []).matches(terminal))
     }
 
-    @Test("where conditions, numbers compared as numbers", arguments: [
-        ("data.status = completed", true), ("data.status != completed", false),
-        ("job.manifest.unique_count >= 1000", true), ("job.manifest.unique_count > 21815", false),
-        ("job.manifest.unique_count = 21815.0", true), ("job.manifest.credits_consumed < 40", true),
-        ("job.manifest.credits_consumed <= 37.5", true), (#"labels.team =~ "sales|ops""#, true),
-        ("labels.team =~ sal", false), ("labels.team !~ ops", true), ("job.degraded = false", true),
-        ("data.error_message = ''", true), ("data.error_message != x", true), ("labels.missing > 0", false),
-        ("labels.missing != anything", true), ("type = job.terminal", true), ("sequence >= 9", true),
-    ])
+    @Test(
+        "where conditions, numbers compared as numbers",
+        arguments: [
+            ("data.status = completed", true), ("data.status != completed", false),
+            ("job.manifest.unique_count >= 1000", true), ("job.manifest.unique_count > 21815", false),
+            ("job.manifest.unique_count = 21815.0", true), ("job.manifest.credits_consumed < 40", true),
+            ("job.manifest.credits_consumed <= 37.5", true), (#"labels.team =~ "sales|ops""#, true),
+            ("labels.team =~ sal", false), ("labels.team !~ ops", true), ("job.degraded = false", true),
+            ("data.error_message = ''", true), ("data.error_message != x", true), ("labels.missing > 0", false),
+            ("labels.missing != anything", true), ("type = job.terminal", true), ("sequence >= 9", true),
+        ])
     func conditions(_ text: String, _ expected: Bool) throws {
         #expect(try rule(on: ["*"], [text]).matches(terminal) == expected, "\(text)")
     }
@@ -54,9 +60,12 @@ struct RuleMatchTests {
             #expect(m.verdict(on: event.json) == .timedOut, "\(condition)")
             #expect(ContinuousClock.now - started < .seconds(2), "stopped near the limit, not run to the end")
         }
-        let engine = RuleEngine(rules: [try rule(on: ["*"], [#"labels.team =~ "(a+)+""#])].map { var r = $0; r.to = ["c"]; return r },
-                                channels: [ChannelConfig(name: "c", type: .webhook, url: "http://127.0.0.1:1/")],
-                                renderer: Renderer(templates: TemplateSet()))
+        let engine = RuleEngine(
+            rules: [try rule(on: ["*"], [#"labels.team =~ "(a+)+""#])].map {
+                var r = $0; r.to = ["c"]; return r
+            },
+            channels: [ChannelConfig(name: "c", type: .webhook, url: "http://127.0.0.1:1/")],
+            renderer: Renderer(templates: TemplateSet()))
         let out = engine.route([event], throttle: ThrottleState())
         #expect(out.deliveries.isEmpty)
         #expect(out.errors.count == 1 && out.errors[0].contains("rule r: where 'labels.team =~ (a+)+'") && out.errors[0].contains("evt_1"))

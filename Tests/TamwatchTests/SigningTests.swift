@@ -1,6 +1,7 @@
 import Foundation
-@testable import TamwatchDelivery
 import Testing
+
+@testable import TamwatchDelivery
 
 @Suite("Signing")
 struct SigningTests {
@@ -18,12 +19,15 @@ struct SigningTests {
         let both = try StandardWebhookSigner(secrets: [new, old]).signature(id: "evt_1", timestamp: 1, body: Array("{}".utf8))
         let parts = both.split(separator: " ", omittingEmptySubsequences: false)
         #expect(parts.count == 2 && parts.allSatisfy { $0.hasPrefix("v1,") })
-        #expect(String(parts[1]) == (try StandardWebhookSigner(secrets: [old])).signature(id: "evt_1", timestamp: 1, body: Array("{}".utf8)))
+        #expect(
+            String(parts[1]) == (try StandardWebhookSigner(secrets: [old])).signature(id: "evt_1", timestamp: 1, body: Array("{}".utf8)))
     }
 
     @Test("bad secrets are refused without echoing them")
     func badSecrets() {
-        #expect(throws: StandardWebhookSigner.SecretError.missingPrefix) { try StandardWebhookSigner(secrets: ["MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]) }
+        #expect(throws: StandardWebhookSigner.SecretError.missingPrefix) {
+            try StandardWebhookSigner(secrets: ["MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"])
+        }
         #expect(throws: StandardWebhookSigner.SecretError.notBase64) { try StandardWebhookSigner(secrets: ["whsec_!!!not base64!!!"]) }
         #expect(throws: StandardWebhookSigner.SecretError.tooShort(bytes: 3)) { try StandardWebhookSigner(secrets: ["whsec_YWJj"]) }
         #expect(!StandardWebhookSigner.SecretError.notBase64.description.contains("!!!"))

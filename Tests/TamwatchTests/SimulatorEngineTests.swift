@@ -1,23 +1,26 @@
 import Foundation
+import Testing
+
 @testable import TamwatchModel
 @testable import TamwatchSimulator
 @testable import TamwatchTesting
-import Testing
 
 @Suite("Simulator engine")
 struct SimulatorEngineTests {
     let key = "sim-key"
 
     func submit(_ engine: SimulatorEngine, scenario: String? = nil) async throws -> String {
-        let r = await engine.handle(method: "POST", path: "/api/v1/tam/build", query: [:], apiKey: key,
-                                    body: Array(#"{"query":"cloud observability tools"}"#.utf8), scenarioName: scenario)
+        let r = await engine.handle(
+            method: "POST", path: "/api/v1/tam/build", query: [:], apiKey: key,
+            body: Array(#"{"query":"cloud observability tools"}"#.utf8), scenarioName: scenario)
         #expect(r.status == 200)
         return try #require(try JSONValue.parse(r.body)["job_id"]?.stringValue)
     }
 
     func poll(_ engine: SimulatorEngine, _ id: String, cursor: String? = nil) async throws -> (Int, JSONValue) {
-        let r = await engine.handle(method: "GET", path: "/api/v1/tam/build/\(id)", query: cursor.map { ["cursor": $0] } ?? [:],
-                                    apiKey: key, body: [])
+        let r = await engine.handle(
+            method: "GET", path: "/api/v1/tam/build/\(id)", query: cursor.map { ["cursor": $0] } ?? [:],
+            apiKey: key, body: [])
         return (r.status, (try? JSONValue.parse(r.body)) ?? .null)
     }
 
@@ -61,8 +64,10 @@ struct SimulatorEngineTests {
         let (_, first) = try await poll(engine, id)
         #expect(first["count"] == .int(100) && first["page"] == .string("page_0000") && first["next_cursor"] == .string("page_0001"))
         guard case .array(let rows)? = first["rows"], let row = rows.first else { Issue.record("no rows"); return }
-        for field in ["name", "domain", "linkedin_url", "headquarters", "match_reason", "match_score", "source_band",
-                      "source_query", "employee_count", "funding_stage", "industries", "hq_city", "hq_region", "hq_country"] {
+        for field in [
+            "name", "domain", "linkedin_url", "headquarters", "match_reason", "match_score", "source_band",
+            "source_query", "employee_count", "funding_stage", "industries", "hq_city", "hq_region", "hq_country",
+        ] {
             #expect(row[field] != nil, "row lacks \(field)")
         }
         let (_, last) = try await poll(engine, id, cursor: "page_0218")
@@ -75,8 +80,8 @@ struct SimulatorEngineTests {
     func pauseResumeCancel() async throws {
         let engine = SimulatorEngine(apiKey: key, pace: .perPoll(.seconds(5)))
         let id = try await submit(engine)
-        _ = try await poll(engine, id)   // 5 s: running, band 1
-        _ = try await poll(engine, id)   // 10 s: step 1
+        _ = try await poll(engine, id)  // 5 s: running, band 1
+        _ = try await poll(engine, id)  // 10 s: step 1
         var (status, body) = await post(engine, id, "pause")
         #expect(status == 200 && body["status"] == .string("pausing"))
         var seen: [String] = []
@@ -108,9 +113,11 @@ struct SimulatorEngineTests {
         #expect(await engine.handle(method: "GET", path: "/api/v1/tam/build/x", query: [:], apiKey: nil, body: []).status == 401)
         #expect(await engine.handle(method: "GET", path: "/api/v1/tam/build/x", query: [:], apiKey: "wrong", body: []).status == 401)
         #expect(await engine.handle(method: "GET", path: "/api/v1/tam/build/x", query: [:], apiKey: key, body: []).status == 404)
-        #expect(await engine.handle(method: "POST", path: "/api/v1/tam/build", query: [:], apiKey: key, body: Array("{}".utf8)).status == 422)
+        #expect(
+            await engine.handle(method: "POST", path: "/api/v1/tam/build", query: [:], apiKey: key, body: Array("{}".utf8)).status == 422)
         let long = "{\"query\":\"\(String(repeating: "a", count: 501))\"}"
-        #expect(await engine.handle(method: "POST", path: "/api/v1/tam/build", query: [:], apiKey: key, body: Array(long.utf8)).status == 422)
+        #expect(
+            await engine.handle(method: "POST", path: "/api/v1/tam/build", query: [:], apiKey: key, body: Array(long.utf8)).status == 422)
         let balance = await engine.handle(method: "GET", path: "/api/v1/credits/balance", query: [:], apiKey: key, body: [])
         let balanceJSON = try JSONValue.parse(balance.body)
         #expect(balance.status == 200 && balanceJSON["credits_left"] != nil)
@@ -136,8 +143,10 @@ struct SimulatorEngineTests {
     @Test("every shipped scenario loads and plays to its documented end")
     func shippedScenarios() async throws {
         let catalog = try ScenarioCatalog.bundled()
-        let expected: [String: String] = ["normal": "completed", "degraded": "completed", "failed": "failed",
-                                          "cancelled": "cancelled", "paused": "completed", "flaky": "completed"]
+        let expected: [String: String] = [
+            "normal": "completed", "degraded": "completed", "failed": "failed",
+            "cancelled": "cancelled", "paused": "completed", "flaky": "completed",
+        ]
         #expect(Set(catalog.keys).isSuperset(of: expected.keys))
         for (name, end) in expected {
             let clock = ManualClock()

@@ -1,10 +1,11 @@
 import Foundation
 import GRDB
+import Testing
+
 @testable import TamwatchModel
 @testable import TamwatchSQLite
 @testable import TamwatchStore
 @testable import TamwatchTesting
-import Testing
 
 @Suite("State file: what it refuses, corruption, upgrades, one writer")
 struct StateStoreTests {
@@ -18,7 +19,10 @@ struct StateStoreTests {
         let folder = (path as NSString).deletingLastPathComponent
         do {
             let queue = try DatabaseQueue(path: path)
-            try queue.write { try $0.execute(sql: "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers (name) VALUES ('ana')") }
+            try queue.write {
+                try $0.execute(
+                    sql: "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers (name) VALUES ('ana')")
+            }
         }
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
         #expect(throws: StoreError.self) { try SQLiteStore(path: path) }
@@ -66,8 +70,9 @@ struct StateStoreTests {
         do {
             let store = try SQLiteStore(path: path)
             _ = try await store.events(jobId: "8a8e8a97-job-1")
-            _ = try await store.commit(jobId: "8a8e8a97-job-1", state: WatchState(lastProgressAt: Date()), labels: [:],
-                                       events: [sampleEvent(.terminal, sequence: 3001)], at: Date())
+            _ = try await store.commit(
+                jobId: "8a8e8a97-job-1", state: WatchState(lastProgressAt: Date()), labels: [:],
+                events: [sampleEvent(.terminal, sequence: 3001)], at: Date())
         } catch {
             seen = error
         }
@@ -89,20 +94,23 @@ struct StateStoreTests {
             let queue = try DatabaseQueue(path: path)
             let stateText = state.json.serialized()
             try await queue.write { db in
-                try db.execute(sql: """
-                    CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
-                    INSERT INTO grdb_migrations VALUES ('v1-jobs-and-events');
-                    CREATE TABLE jobs (job_id TEXT PRIMARY KEY NOT NULL, state TEXT NOT NULL, labels TEXT NOT NULL DEFAULT '{}',
-                                       updated_at REAL NOT NULL);
-                    CREATE TABLE events (id TEXT PRIMARY KEY NOT NULL, job_id TEXT NOT NULL, sequence INTEGER NOT NULL, type TEXT NOT NULL,
-                                         occurred_at REAL NOT NULL, body TEXT NOT NULL, emitted INTEGER NOT NULL DEFAULT 0);
-                    CREATE INDEX events_by_job ON events(job_id, sequence);
-                    CREATE INDEX events_not_emitted ON events(job_id) WHERE emitted = 0;
-                    """)
-                try db.execute(sql: "INSERT INTO jobs VALUES (?, ?, ?, ?)", arguments: [job, stateText, #"{"owner":"ana"}"#, 1_800_000_000])
+                try db.execute(
+                    sql: """
+                        CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
+                        INSERT INTO grdb_migrations VALUES ('v1-jobs-and-events');
+                        CREATE TABLE jobs (job_id TEXT PRIMARY KEY NOT NULL, state TEXT NOT NULL, labels TEXT NOT NULL DEFAULT '{}',
+                                           updated_at REAL NOT NULL);
+                        CREATE TABLE events (id TEXT PRIMARY KEY NOT NULL, job_id TEXT NOT NULL, sequence INTEGER NOT NULL, type TEXT NOT NULL,
+                                             occurred_at REAL NOT NULL, body TEXT NOT NULL, emitted INTEGER NOT NULL DEFAULT 0);
+                        CREATE INDEX events_by_job ON events(job_id, sequence);
+                        CREATE INDEX events_not_emitted ON events(job_id) WHERE emitted = 0;
+                        """)
+                try db.execute(
+                    sql: "INSERT INTO jobs VALUES (?, ?, ?, ?)", arguments: [job, stateText, #"{"owner":"ana"}"#, 1_800_000_000])
                 for e in events {
-                    try db.execute(sql: "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, 1)",
-                                   arguments: [e.id, job, e.sequence, e.type.rawValue, e.occurredAt.timeIntervalSince1970, e.json.serialized()])
+                    try db.execute(
+                        sql: "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, 1)",
+                        arguments: [e.id, job, e.sequence, e.type.rawValue, e.occurredAt.timeIntervalSince1970, e.json.serialized()])
                 }
             }
         }
@@ -116,12 +124,14 @@ struct StateStoreTests {
         #expect(try await store.events(jobId: job).map(\.id) == events.map(\.id))
         // The upgraded file takes what later versions store: deliveries, throttles, claims.
         let next = sampleEvent(.terminal, sequence: 3)
-        let d = Delivery(id: "dlv_1", eventId: next.id, jobId: job, eventType: .terminal, channel: "c", rule: "r",
-                         message: RenderedMessage(body: "{}"), folded: 0, createdAt: next.occurredAt)
+        let d = Delivery(
+            id: "dlv_1", eventId: next.id, jobId: job, eventType: .terminal, channel: "c", rule: "r",
+            message: RenderedMessage(body: "{}"), folded: 0, createdAt: next.occurredAt)
         var throttle = ThrottleState()
         throttle.entries["r|c"] = .init(lastQueued: next.occurredAt, held: 1, heldEvent: next)
         state.sequence = 3
-        _ = try await store.commit(jobId: job, state: state, labels: stored.labels, events: [next], deliveries: [d], throttle: throttle, at: Date())
+        _ = try await store.commit(
+            jobId: job, state: state, labels: stored.labels, events: [next], deliveries: [d], throttle: throttle, at: Date())
         #expect(try await store.deliveries().map(\.id) == ["dlv_1"])
         #expect(try await store.job(job)?.throttle == throttle)
         let claimed = try await store.exchange(records: [], claims: [("c", 1)], now: Date(), lease: .init(owner: "me", duration: 60))

@@ -1,9 +1,10 @@
 import Foundation
+import Testing
+
 @testable import TamwatchModel
 @testable import TamwatchSQLite
 @testable import TamwatchStore
 @testable import TamwatchTesting
-import Testing
 
 /// The store implementations the conformance tests hold to the same rules. A new store (say,
 /// PostgreSQL) is added here and must pass every test below unchanged.
@@ -28,9 +29,10 @@ struct StoreConformanceTests {
 
     func delivery(_ n: Int, channel: String = "hook", event: Event? = nil, at second: Double = 0) -> Delivery {
         let e = event ?? sampleEvent(.progress, at: second, sequence: n)
-        return Delivery(id: "dlv_\(channel)_\(n)", eventId: e.id, jobId: Self.job, eventType: e.type, channel: channel,
-                        rule: "r", message: RenderedMessage(body: #"{"n":\#(n)}"#), folded: 0,
-                        createdAt: Self.t0.addingTimeInterval(second))
+        return Delivery(
+            id: "dlv_\(channel)_\(n)", eventId: e.id, jobId: Self.job, eventType: e.type, channel: channel,
+            rule: "r", message: RenderedMessage(body: #"{"n":\#(n)}"#), folded: 0,
+            createdAt: Self.t0.addingTimeInterval(second))
     }
 
     /// Commits one event per delivery, each queuing its delivery.
@@ -43,21 +45,26 @@ struct StoreConformanceTests {
             d.eventId = e.id
             return d
         }
-        _ = try await store.commit(jobId: jobId, state: state, labels: [:], events: events, deliveries: linked, flushed: [],
-                                   throttle: nil, at: Self.t0)
+        _ = try await store.commit(
+            jobId: jobId, state: state, labels: [:], events: events, deliveries: linked, flushed: [],
+            throttle: nil, at: Self.t0)
     }
 
     func lease(_ owner: String = "a", _ seconds: TimeInterval = 60) -> ClaimLease { ClaimLease(owner: owner, duration: seconds) }
 
-    func claim(_ store: any StateStore, _ channel: String = "hook", limit: Int = 10, at now: Date, lease: ClaimLease,
-               batch: String? = nil) async throws -> [String] {
-        let turn = try await store.exchange(records: [], claims: [(channel, limit)], deadLetter: [], renew: [], now: now,
-                                            lease: lease, batch: batch)
+    func claim(
+        _ store: any StateStore, _ channel: String = "hook", limit: Int = 10, at now: Date, lease: ClaimLease,
+        batch: String? = nil
+    ) async throws -> [String] {
+        let turn = try await store.exchange(
+            records: [], claims: [(channel, limit)], deadLetter: [], renew: [], now: now,
+            lease: lease, batch: batch)
         return turn.claimed[channel]?.map(\.id) ?? []
     }
 
-    @Test("a commit stores state, labels and events once: the same event ids again are not new, and queue nothing twice",
-          arguments: StoreKind.allCases)
+    @Test(
+        "a commit stores state, labels and events once: the same event ids again are not new, and queue nothing twice",
+        arguments: StoreKind.allCases)
     func commitOnce(kind: StoreKind) async throws {
         let store = try kind.make()
         #expect(try await store.job(Self.job) == nil)
@@ -65,11 +72,13 @@ struct StoreConformanceTests {
         state.sequence = 2
         let events = [sampleEvent(.statusChanged, sequence: 1), sampleEvent(.bandCompleted, sequence: 2)]
         let d = delivery(1, event: events[1])
-        let first = try await store.commit(jobId: Self.job, state: state, labels: ["owner": "ana"], events: events,
-                                           deliveries: [d], flushed: [], throttle: nil, at: Self.t0)
+        let first = try await store.commit(
+            jobId: Self.job, state: state, labels: ["owner": "ana"], events: events,
+            deliveries: [d], flushed: [], throttle: nil, at: Self.t0)
         #expect(first.map(\.id) == events.map(\.id))
-        let again = try await store.commit(jobId: Self.job, state: state, labels: ["owner": "ana"], events: events,
-                                           deliveries: [d], flushed: [], throttle: nil, at: Self.t0)
+        let again = try await store.commit(
+            jobId: Self.job, state: state, labels: ["owner": "ana"], events: events,
+            deliveries: [d], flushed: [], throttle: nil, at: Self.t0)
         #expect(again.isEmpty, "an event id already stored is not new")
         let job = try #require(try await store.job(Self.job))
         #expect(job.state == state && job.labels == ["owner": "ana"])
@@ -81,8 +90,9 @@ struct StoreConformanceTests {
     func pendingUntilEmitted(kind: StoreKind) async throws {
         let store = try kind.make()
         let events = (1...4).reversed().map { sampleEvent(.progress, at: Double($0), sequence: $0) }
-        _ = try await store.commit(jobId: Self.job, state: WatchState(lastProgressAt: Self.t0), labels: [:], events: events,
-                                   deliveries: [], flushed: [], throttle: nil, at: Self.t0)
+        _ = try await store.commit(
+            jobId: Self.job, state: WatchState(lastProgressAt: Self.t0), labels: [:], events: events,
+            deliveries: [], flushed: [], throttle: nil, at: Self.t0)
         #expect(try await store.pendingEvents(jobId: Self.job).map(\.sequence) == [1, 2, 3, 4])
         try await store.markEmitted([events[3].id, events[2].id])
         #expect(try await store.pendingEvents(jobId: Self.job).map(\.sequence) == [3, 4])
@@ -95,10 +105,12 @@ struct StoreConformanceTests {
         let held = sampleEvent(.progress, at: 5, sequence: 5)
         var throttle = ThrottleState()
         throttle.entries["r|hook"] = .init(lastQueued: Self.t0, held: 2, heldEvent: held)
-        _ = try await store.commit(jobId: Self.job, state: WatchState(lastProgressAt: Self.t0), labels: [:], events: [],
-                                   deliveries: [], flushed: [], throttle: throttle, at: Self.t0)
-        _ = try await store.commit(jobId: Self.job, state: WatchState(lastProgressAt: Self.t0), labels: [:], events: [],
-                                   deliveries: [], flushed: [delivery(9, event: held)], throttle: nil, at: Self.t0)
+        _ = try await store.commit(
+            jobId: Self.job, state: WatchState(lastProgressAt: Self.t0), labels: [:], events: [],
+            deliveries: [], flushed: [], throttle: throttle, at: Self.t0)
+        _ = try await store.commit(
+            jobId: Self.job, state: WatchState(lastProgressAt: Self.t0), labels: [:], events: [],
+            deliveries: [], flushed: [delivery(9, event: held)], throttle: nil, at: Self.t0)
         #expect(try await store.job(Self.job)?.throttle == throttle)
         #expect(try await store.pending(jobIds: [Self.job], batch: nil, channels: ["hook"], countAll: true).count == 1)
     }
@@ -111,26 +123,31 @@ struct StoreConformanceTests {
         #expect(try await claim(store, at: Self.t0, lease: lease("b")) == ["dlv_hook_4", "dlv_hook_5"])
         #expect(try await claim(store, at: Self.t0.addingTimeInterval(30), lease: lease("c")).isEmpty, "claims hold within the lease")
         // a renews two of its three; past the first lease only the third is taken back.
-        _ = try await store.exchange(records: [], claims: [], deadLetter: [], renew: ["dlv_hook_1", "dlv_hook_2"],
-                                     now: Self.t0.addingTimeInterval(50), lease: lease("a"), batch: nil)
+        _ = try await store.exchange(
+            records: [], claims: [], deadLetter: [], renew: ["dlv_hook_1", "dlv_hook_2"],
+            now: Self.t0.addingTimeInterval(50), lease: lease("a"), batch: nil)
         let taken = try await claim(store, at: Self.t0.addingTimeInterval(61), lease: lease("c"))
         #expect(taken.contains("dlv_hook_3") && !taken.contains("dlv_hook_1") && !taken.contains("dlv_hook_2"), "\(taken)")
     }
 
-    @Test("attempts: sent and dead are final, a retry is due again later, and only the claim's owner records",
-          arguments: StoreKind.allCases)
+    @Test(
+        "attempts: sent and dead are final, a retry is due again later, and only the claim's owner records",
+        arguments: StoreKind.allCases)
     func attempts(kind: StoreKind) async throws {
         let store = try kind.make()
         try await queue(store, (1...4).map { delivery($0, at: Double($0)) })
         _ = try await claim(store, at: Self.t0, lease: lease("a"))
         let later = Self.t0.addingTimeInterval(120)
-        try await store.record([AttemptRecord(id: "dlv_hook_4", result: .sent, at: Self.t0, failures: 0, httpStatus: 204)], owner: "intruder")
-        try await store.record([
-            AttemptRecord(id: "dlv_hook_1", result: .sent, at: Self.t0, failures: 0, httpStatus: 204),
-            AttemptRecord(id: "dlv_hook_2", result: .retry(at: later), at: Self.t0, failures: 1, httpStatus: 503, error: "HTTP 503"),
-            AttemptRecord(id: "dlv_hook_3", result: .dead, at: Self.t0, failures: 1, httpStatus: 400, error: "HTTP 400"),
-        ], owner: "a")
-        let all = Dictionary(uniqueKeysWithValues: try await store.deliveries(status: nil, jobId: nil, channel: nil, limit: 100).map { ($0.id, $0) })
+        try await store.record(
+            [AttemptRecord(id: "dlv_hook_4", result: .sent, at: Self.t0, failures: 0, httpStatus: 204)], owner: "intruder")
+        try await store.record(
+            [
+                AttemptRecord(id: "dlv_hook_1", result: .sent, at: Self.t0, failures: 0, httpStatus: 204),
+                AttemptRecord(id: "dlv_hook_2", result: .retry(at: later), at: Self.t0, failures: 1, httpStatus: 503, error: "HTTP 503"),
+                AttemptRecord(id: "dlv_hook_3", result: .dead, at: Self.t0, failures: 1, httpStatus: 400, error: "HTTP 400"),
+            ], owner: "a")
+        let all = Dictionary(
+            uniqueKeysWithValues: try await store.deliveries(status: nil, jobId: nil, channel: nil, limit: 100).map { ($0.id, $0) })
         #expect(all["dlv_hook_1"]?.status == .sent && all["dlv_hook_1"]?.lastStatus == 204 && all["dlv_hook_1"]?.attempts == 1)
         #expect(all["dlv_hook_2"]?.status == .pending && all["dlv_hook_2"]?.nextAt == later && all["dlv_hook_2"]?.lastError == "HTTP 503")
         #expect(all["dlv_hook_3"]?.status == .dead)
@@ -140,8 +157,9 @@ struct StoreConformanceTests {
         try await store.releaseClaims(ids: ["dlv_hook_4"], owner: "a")
         #expect(try await claim(store, at: Self.t0.addingTimeInterval(1), lease: lease("b")) == ["dlv_hook_4"])
         try await store.record([AttemptRecord(id: "dlv_hook_4", result: .sent, at: Self.t0, failures: 0)], owner: "b")
-        let turn = try await store.exchange(records: [], claims: [("hook", 10)], deadLetter: [], renew: [],
-                                            now: Self.t0.addingTimeInterval(2), lease: lease("b"), batch: nil)
+        let turn = try await store.exchange(
+            records: [], claims: [("hook", 10)], deadLetter: [], renew: [],
+            now: Self.t0.addingTimeInterval(2), lease: lease("b"), batch: nil)
         #expect(turn.claimed["hook"]?.isEmpty == true && turn.nextDue == later)
         #expect(try await claim(store, at: later, lease: lease("b")) == ["dlv_hook_2"])
         #expect(try await store.releaseAllClaims() == 1)
@@ -161,8 +179,9 @@ struct StoreConformanceTests {
         #expect(try await store.deliveries(status: .pending, jobId: Self.job, channel: nil, limit: 100).map(\.id) == ["dlv_hook_3"])
     }
 
-    @Test("replay: requeued deliveries form a batch that is claimed, counted and listed apart; a live claim is left alone",
-          arguments: StoreKind.allCases)
+    @Test(
+        "replay: requeued deliveries form a batch that is claimed, counted and listed apart; a live claim is left alone",
+        arguments: StoreKind.allCases)
     func replayBatch(kind: StoreKind) async throws {
         let store = try kind.make()
         try await queue(store, (1...4).map { delivery($0, at: Double($0)) })
@@ -178,32 +197,38 @@ struct StoreConformanceTests {
         #expect(try await store.deliveries(idPrefix: "dlv_hook_3").map(\.id) == ["dlv_hook_3"])
     }
 
-    @Test("pruning: only finished jobs' written-out events and settled deliveries before the cut-off, in batches, counted",
-          arguments: StoreKind.allCases)
+    @Test(
+        "pruning: only finished jobs' written-out events and settled deliveries before the cut-off, in batches, counted",
+        arguments: StoreKind.allCases)
     func pruning(kind: StoreKind) async throws {
         let store = try kind.make()
         // A finished job with 5 events written out and one still pending, and a running job.
         var finished = WatchState(lastProgressAt: Self.t0)
         finished.terminalAnnounced = true
         let done = (1...6).map { sampleEvent(.progress, at: Double($0), sequence: $0) }
-        _ = try await store.commit(jobId: Self.job, state: finished, labels: [:], events: done, deliveries: [], flushed: [],
-                                   throttle: nil, at: Self.t0)
+        _ = try await store.commit(
+            jobId: Self.job, state: finished, labels: [:], events: done, deliveries: [], flushed: [],
+            throttle: nil, at: Self.t0)
         try await store.markEmitted(done.prefix(5).map(\.id))
-        let running = Event(id: "evt_running", type: .progress, jobId: "job-running", sequence: 1, occurredAt: Self.t0,
-                            data: .object([]), job: .object([]), labels: [:])
-        _ = try await store.commit(jobId: "job-running", state: WatchState(lastProgressAt: Self.t0), labels: [:], events: [running],
-                                   deliveries: [], flushed: [], throttle: nil, at: Self.t0)
+        let running = Event(
+            id: "evt_running", type: .progress, jobId: "job-running", sequence: 1, occurredAt: Self.t0,
+            data: .object([]), job: .object([]), labels: [:])
+        _ = try await store.commit(
+            jobId: "job-running", state: WatchState(lastProgressAt: Self.t0), labels: [:], events: [running],
+            deliveries: [], flushed: [], throttle: nil, at: Self.t0)
         try await store.markEmitted([running.id])
         // Deliveries: 3 sent, 2 dead, 1 pending.
         try await queue(store, (1...6).map { delivery($0, at: Double($0)) }, sequence: 7, jobId: "job-deliveries")
         _ = try await claim(store, at: Self.t0, lease: lease("a"))
-        try await store.record((1...3).map { AttemptRecord(id: "dlv_hook_\($0)", result: .sent, at: Self.t0, failures: 0) }
-            + (4...5).map { AttemptRecord(id: "dlv_hook_\($0)", result: .dead, at: Self.t0, failures: 1) }, owner: "a")
+        try await store.record(
+            (1...3).map { AttemptRecord(id: "dlv_hook_\($0)", result: .sent, at: Self.t0, failures: 0) }
+                + (4...5).map { AttemptRecord(id: "dlv_hook_\($0)", result: .dead, at: Self.t0, failures: 1) }, owner: "a")
         try await store.releaseClaims(ids: ["dlv_hook_6"], owner: "a")
 
         let now = Self.t0.addingTimeInterval(86400)
-        #expect(try await store.prune(.retention(.seconds(2 * 86400), now: now), limit: 100, now: now) == PruneCounts(lastAt: now),
-                "nothing is older than the retention yet")
+        #expect(
+            try await store.prune(.retention(.seconds(2 * 86400), now: now), limit: 100, now: now) == PruneCounts(lastAt: now),
+            "nothing is older than the retention yet")
         let counts = try await Pruner(store: store, batch: 2).prune(.retention(.seconds(3600), now: now), now: now)
         #expect(counts.events == 5 && counts.sent == 3 && counts.dead == 0, "\(counts)")
         let kept = Set(try await store.events(jobId: Self.job).map(\.id)).intersection(done.map(\.id))

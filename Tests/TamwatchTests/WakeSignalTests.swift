@@ -1,7 +1,8 @@
 import Foundation
+import Testing
+
 @testable import TamwatchModel
 @testable import TamwatchTesting
-import Testing
 
 @Suite("WakeSignal: the dispatcher's and drain's wake-up")
 struct WakeSignalTests {

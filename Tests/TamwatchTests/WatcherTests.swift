@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import Testing
+
 @testable import TamwatchConfig
 @testable import TamwatchHTTP
 @testable import TamwatchHTTPServer
@@ -10,7 +12,6 @@ import Logging
 @testable import TamwatchSimulator
 @testable import TamwatchTesting
 @testable import TamwatchWatch
-import Testing
 
 /// The whole watch pipeline in one process: simulator over real HTTP, libcurl, SQLite, a hand-moved clock.
 @Suite("Watcher")
@@ -23,18 +24,22 @@ struct WatcherTests {
         let clock: ManualClock
         let settings: WatchSettings
 
-        init(scenario: String = "normal", key: String = "k", clientKey: String? = nil, baseURL: String? = nil,
-             grace: Duration = .seconds(30), giveUp: Duration = .seconds(120), storePath: String? = nil,
-             wallJumpPerSleep: TimeInterval = 0) async throws {
+        init(
+            scenario: String = "normal", key: String = "k", clientKey: String? = nil, baseURL: String? = nil,
+            grace: Duration = .seconds(30), giveUp: Duration = .seconds(120), storePath: String? = nil,
+            wallJumpPerSleep: TimeInterval = 0
+        ) async throws {
             clock = ManualClock(wallJumpPerSleep: wallJumpPerSleep)
             let catalog = try ScenarioCatalog.bundled()
-            let engine = SimulatorEngine(apiKey: key, scenario: try #require(catalog[scenario]), scenarios: catalog, pace: .perPoll(.seconds(5)))
+            let engine = SimulatorEngine(
+                apiKey: key, scenario: try #require(catalog[scenario]), scenarios: catalog, pace: .perPoll(.seconds(5)))
             sim = try await SimulatorServer(engine: engine).start()
             client = OpenFunnelClient(baseURL: baseURL ?? sim.baseURL, apiKey: clientKey ?? key, transport: CurlTransport())
             store = try SQLiteStore(path: storePath ?? temporaryPath("state.sqlite"))
-            settings = WatchSettings(schedule: PollSchedule(interval: .milliseconds(50), maxInterval: .seconds(5)),
-                                     diff: DiffSettings(milestones: .list([1000, 5000, 10000]), stallAfter: nil),
-                                     notFoundGrace: grace, giveUpAfter: giveUp)
+            settings = WatchSettings(
+                schedule: PollSchedule(interval: .milliseconds(50), maxInterval: .seconds(5)),
+                diff: DiffSettings(milestones: .list([1000, 5000, 10000]), stallAfter: nil),
+                notFoundGrace: grace, giveUpAfter: giveUp)
         }
 
         var watcher: Watcher {
@@ -44,8 +49,10 @@ struct WatcherTests {
         }
 
         func submit(_ scenario: String? = nil) async throws -> String {
-            try await client.submit(query: "cloud observability tools",
-                                    extraHeaders: scenario.map { [HTTPHeader("X-Simulator-Scenario", $0)] } ?? []).jobId
+            try await client.submit(
+                query: "cloud observability tools",
+                extraHeaders: scenario.map { [HTTPHeader("X-Simulator-Scenario", $0)] } ?? []
+            ).jobId
         }
     }
 
@@ -99,8 +106,9 @@ struct WatcherTests {
         defer { Task { await h.sim.stop() } }
         var watcher = h.watcher
         let channel = ChannelConfig(name: "ops", type: .webhook, url: "http://127.0.0.1:1/")
-        watcher.rules = RuleEngine(rules: [RuleConfig(name: "p", on: ["job.progress"], to: ["ops"], throttle: .seconds(1))],
-                                   channels: [channel], renderer: Renderer(templates: TemplateSet()))
+        watcher.rules = RuleEngine(
+            rules: [RuleConfig(name: "p", on: ["job.progress"], to: ["ops"], throttle: .seconds(1))],
+            channels: [channel], renderer: Renderer(templates: TemplateSet()))
         let id = try await h.submit()
         #expect(try await watcher.watch(job: id) == .completed)
         let progress = await h.sink.events.filter { $0.type == .progress }
@@ -169,8 +177,9 @@ struct WatcherTests {
         #expect(took >= 60 && took <= 66, "gave up after \(took) s")
     }
 
-    @Test("the give-up budget and the 404 grace are intervals: a wall clock set back over and over does not stretch them",
-          .timeLimit(.minutes(1)))
+    @Test(
+        "the give-up budget and the 404 grace are intervals: a wall clock set back over and over does not stretch them",
+        .timeLimit(.minutes(1)))
     func clockJumps() async throws {
         let closed = try RefusingPort()
         defer { withExtendedLifetime(closed) {} }

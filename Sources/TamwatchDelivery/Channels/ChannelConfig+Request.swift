@@ -9,8 +9,9 @@ extension ChannelConfig {
     /// Of the answer, the first 64 KiB are read (for the log and the classification); the rest
     /// is discarded as it arrives.
     func request(method: String = "POST", url: String? = nil, headers: [HTTPHeader] = [], body: [UInt8]? = nil) -> HTTPRequest {
-        var request = HTTPRequest(method: method, url: url ?? self.url, headers: headers, body: body,
-                                  connectTimeout: min(.seconds(10), effectiveTimeout), timeout: effectiveTimeout, caFile: caFile)
+        var request = HTTPRequest(
+            method: method, url: url ?? self.url, headers: headers, body: body,
+            connectTimeout: min(.seconds(10), effectiveTimeout), timeout: effectiveTimeout, caFile: caFile)
         request.responseLimit = .keep(firstBytes: ResponseLimit.answerDefault)
         return request
     }

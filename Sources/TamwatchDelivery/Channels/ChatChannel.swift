@@ -9,8 +9,9 @@ public struct ChatChannel<Provider: ChatProvider>: DeliveryChannel {
     let transport: any Transport
 
     public func send(_ delivery: Delivery, now: Date) async -> AttemptOutcome {
-        let request = config.request(url: Provider.url(config.url), headers: [HTTPHeader("content-type", "application/json")],
-                                     body: Array(delivery.message.body.utf8))
+        let request = config.request(
+            url: Provider.url(config.url), headers: [HTTPHeader("content-type", "application/json")],
+            body: Array(delivery.message.body.utf8))
         do {
             let response = try await transport.send(request)
             return AttemptOutcome(Provider.classify(response), httpStatus: response.status, answer: AttemptOutcome.excerpt(response))

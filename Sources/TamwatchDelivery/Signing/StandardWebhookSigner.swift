@@ -29,7 +29,9 @@ public struct StandardWebhookSigner: Sendable {
 
     /// The three Standard Webhooks headers for one attempt.
     public func headers(id: String, timestamp: Int, body: [UInt8]) -> [HTTPHeader] {
-        [HTTPHeader("webhook-id", id), HTTPHeader("webhook-timestamp", String(timestamp)),
-         HTTPHeader("webhook-signature", signature(id: id, timestamp: timestamp, body: body))]
+        [
+            HTTPHeader("webhook-id", id), HTTPHeader("webhook-timestamp", String(timestamp)),
+            HTTPHeader("webhook-signature", signature(id: id, timestamp: timestamp, body: body)),
+        ]
     }
 }

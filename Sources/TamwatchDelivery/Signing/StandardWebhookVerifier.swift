@@ -21,7 +21,9 @@ public struct StandardWebhookVerifier: Sendable {
     }
 
     public init(secrets: [String], tolerance: TimeInterval = 300) throws(StandardWebhookSigner.SecretError) {
-        keys = try secrets.map { secret throws(StandardWebhookSigner.SecretError) in SymmetricKey(data: try StandardWebhookSigner.key(secret)) }
+        keys = try secrets.map { secret throws(StandardWebhookSigner.SecretError) in
+            SymmetricKey(data: try StandardWebhookSigner.key(secret))
+        }
         self.tolerance = tolerance
     }
 

@@ -136,7 +136,11 @@ final class Engine: Sendable {
                 let added = curl_multi_add_handle(multi, easy)
                 guard added == CURLM_OK else {
                     recycle(easy)
-                    transfer.finish(.failure(.other(code: Int(added.rawValue), message: "curl_multi_add_handle failed: \(String(cString: curl_multi_strerror(added)))")))
+                    transfer.finish(
+                        .failure(
+                            .other(
+                                code: Int(added.rawValue),
+                                message: "curl_multi_add_handle failed: \(String(cString: curl_multi_strerror(added)))")))
                     continue
                 }
                 active[easy] = transfer
@@ -149,7 +153,9 @@ final class Engine: Sendable {
                 queueHead = 0
             }
             let (inFlight, queued) = (active.count, queue.count - queueHead)
-            stats.withLock { $0.inFlight = inFlight; $0.queued = queued }
+            stats.withLock {
+                $0.inFlight = inFlight; $0.queued = queued
+            }
             if stopping && active.isEmpty { break }
 
             let performed = curl_multi_perform(multi, &running)
@@ -166,12 +172,15 @@ final class Engine: Sendable {
             var queuedMessages: Int32 = 0
             while let message = curl_multi_info_read(multi, &queuedMessages) {
                 guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle,
-                      let transfer = active.removeValue(forKey: easy) else { continue }
+                    let transfer = active.removeValue(forKey: easy)
+                else { continue }
                 let code = message.pointee.data.result
                 _ = curl_multi_remove_handle(multi, easy)
                 var connects = 0
                 _ = tw_easy_getinfo_long(easy, CURLINFO_NUM_CONNECTS, &connects)
-                stats.withLock { $0.requests += 1; $0.connectionsOpened += connects }
+                stats.withLock {
+                    $0.requests += 1; $0.connectionsOpened += connects
+                }
                 transfer.finish(transfer.result(code: code, easy: easy))
                 recycle(easy)
             }
@@ -185,7 +194,9 @@ final class Engine: Sendable {
             waiting.store(false, ordering: .sequentiallyConsistent)
         }
         for easy in idle { curl_easy_cleanup(easy) }
-        stats.withLock { $0.inFlight = 0; $0.queued = 0 }
+        stats.withLock {
+            $0.inFlight = 0; $0.queued = 0
+        }
         shared.withLock { state in
             state.closed = true
             curl_multi_cleanup(multi)

@@ -18,6 +18,10 @@ struct Options {
     }
 
     mutating func set(_ option: CURLoption, _ value: Int) { check(tw_easy_setopt_long(easy, option, value), "option \(option.rawValue)") }
-    mutating func set(_ option: CURLoption, _ value: String) { check(tw_easy_setopt_string(easy, option, value), "option \(option.rawValue)") }
-    mutating func set(_ option: CURLoption, _ value: UnsafeMutableRawPointer?) { check(tw_easy_setopt_ptr(easy, option, value), "option \(option.rawValue)") }
+    mutating func set(_ option: CURLoption, _ value: String) {
+        check(tw_easy_setopt_string(easy, option, value), "option \(option.rawValue)")
+    }
+    mutating func set(_ option: CURLoption, _ value: UnsafeMutableRawPointer?) {
+        check(tw_easy_setopt_ptr(easy, option, value), "option \(option.rawValue)")
+    }
 }

@@ -42,7 +42,9 @@ extension Outgoing {
     /// Why this request must not be sent (CR, LF or another control character where a line of
     /// the protocol is built from it), or nil.
     var problem: String? {
-        if url.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F }) { return "the URL holds a space or a control character" }
+        if url.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F }) {
+            return "the URL holds a space or a control character"
+        }
         if mail == nil, !method.utf8.allSatisfy(HTTPHeader.isTokenByte) { return "the method is not a token" }
         for header in headers { if let p = header.problem(mail: false) { return p } }
         guard let mail else { return nil }

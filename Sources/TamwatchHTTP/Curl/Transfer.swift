@@ -65,9 +65,11 @@ final class Transfer: @unchecked Sendable {
             options.check(tw_easy_setopt_off_t(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count)), "CURLOPT_POSTFIELDSIZE_LARGE")
             // COPYPOSTFIELDS: libcurl keeps its own copy, so no Swift buffer must outlive this call.
             body.withUnsafeBytes { raw in
-                options.check(tw_easy_setopt_ptr(easy, CURLOPT_COPYPOSTFIELDS,
-                                                 UnsafeMutableRawPointer(mutating: raw.baseAddress ?? UnsafeRawPointer(errorBuffer))),
-                              "CURLOPT_COPYPOSTFIELDS")
+                options.check(
+                    tw_easy_setopt_ptr(
+                        easy, CURLOPT_COPYPOSTFIELDS,
+                        UnsafeMutableRawPointer(mutating: raw.baseAddress ?? UnsafeRawPointer(errorBuffer))),
+                    "CURLOPT_COPYPOSTFIELDS")
             }
             if request.method != "POST" { options.set(CURLOPT_CUSTOMREQUEST, request.method) }
         }
@@ -81,23 +83,25 @@ final class Transfer: @unchecked Sendable {
 
         let context = Unmanaged.passUnretained(self).toOpaque()
         options.set(CURLOPT_WRITEDATA, context)
-        options.check(tw_easy_setopt_write_cb(easy, CURLOPT_WRITEFUNCTION) { data, size, count, context in
-            guard let data, let context else { return 0 }
-            let transfer = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
-            let n = size * count
-            return data.withMemoryRebound(to: UInt8.self, capacity: n) { bytes in
-                transfer.receivedBody(UnsafeBufferPointer(start: bytes, count: n))
-            }
-        }, "CURLOPT_WRITEFUNCTION")
+        options.check(
+            tw_easy_setopt_write_cb(easy, CURLOPT_WRITEFUNCTION) { data, size, count, context in
+                guard let data, let context else { return 0 }
+                let transfer = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
+                let n = size * count
+                return data.withMemoryRebound(to: UInt8.self, capacity: n) { bytes in
+                    transfer.receivedBody(UnsafeBufferPointer(start: bytes, count: n))
+                }
+            }, "CURLOPT_WRITEFUNCTION")
         options.set(CURLOPT_HEADERDATA, context)
-        options.check(tw_easy_setopt_write_cb(easy, CURLOPT_HEADERFUNCTION) { data, size, count, context in
-            guard let data, let context else { return 0 }
-            let transfer = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
-            let n = size * count
-            return data.withMemoryRebound(to: UInt8.self, capacity: n) { bytes in
-                transfer.receivedHeaderLine(UnsafeBufferPointer(start: bytes, count: n))
-            }
-        }, "CURLOPT_HEADERFUNCTION")
+        options.check(
+            tw_easy_setopt_write_cb(easy, CURLOPT_HEADERFUNCTION) { data, size, count, context in
+                guard let data, let context else { return 0 }
+                let transfer = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
+                let n = size * count
+                return data.withMemoryRebound(to: UInt8.self, capacity: n) { bytes in
+                    transfer.receivedHeaderLine(UnsafeBufferPointer(start: bytes, count: n))
+                }
+            }, "CURLOPT_HEADERFUNCTION")
         return options.failure
     }
 
@@ -201,8 +205,9 @@ final class Transfer: @unchecked Sendable {
         while valueStart < end, line[valueStart] == 0x20 || line[valueStart] == 0x09 { valueStart += 1 }
         var valueEnd = end
         while valueEnd > valueStart, line[valueEnd - 1] == 0x20 || line[valueEnd - 1] == 0x09 { valueEnd -= 1 }
-        let header = HTTPHeader(String(decoding: UnsafeBufferPointer(rebasing: line[0..<colon]), as: UTF8.self),
-                                String(decoding: UnsafeBufferPointer(rebasing: line[valueStart..<valueEnd]), as: UTF8.self))
+        let header = HTTPHeader(
+            String(decoding: UnsafeBufferPointer(rebasing: line[0..<colon]), as: UTF8.self),
+            String(decoding: UnsafeBufferPointer(rebasing: line[valueStart..<valueEnd]), as: UTF8.self))
         if header.name.lowercased() == "content-length", let length = Int(header.value), length > 0 {
             // One allocation for a typical answer, bounded whatever the server claims.
             body.reserveCapacity(min(length, request.responseLimit.bytes, 64 << 10))
@@ -219,8 +224,11 @@ final class Transfer: @unchecked Sendable {
             return .success(HTTPResponse(status: status, headers: headers, body: body, truncated: overflowed))
         }
         if overflowed || code == CURLE_FILESIZE_EXCEEDED {
-            if headerBytes > Self.maxHeaderBytes { return .failure(.responseTooLarge("the response headers passed \(Self.maxHeaderBytes >> 10) KiB")) }
-            return .failure(.responseTooLarge("the response body passed \(ByteCount.format(request.responseLimit.bytes)), the most tamwatch reads"))
+            if headerBytes > Self.maxHeaderBytes {
+                return .failure(.responseTooLarge("the response headers passed \(Self.maxHeaderBytes >> 10) KiB"))
+            }
+            return .failure(
+                .responseTooLarge("the response body passed \(ByteCount.format(request.responseLimit.bytes)), the most tamwatch reads"))
         }
         let detail = String(cString: errorBuffer)
         let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
@@ -236,7 +244,7 @@ final class Transfer: @unchecked Sendable {
         case CURLE_COULDNT_CONNECT: return .failure(.couldNotConnect(message))
         case CURLE_OPERATION_TIMEDOUT: return .failure(.timedOut(message))
         case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE,
-             CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER:
+            CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER:
             return .failure(.tls(message))
         case CURLE_GOT_NOTHING, CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_PARTIAL_FILE:
             return .failure(.connectionLost(message))

@@ -70,10 +70,11 @@ public struct EmailAddress: Sendable, Equatable, CustomStringConvertible {
             return s.dropFirst().dropLast().allSatisfy { $0.isHexDigit || $0 == "." || $0 == ":" || "IPv".contains($0) }
         }
         let labels = s.split(separator: ".", omittingEmptySubsequences: false)
-        return !labels.isEmpty && labels.allSatisfy { label in
-            !label.isEmpty && label.count <= 63 && !label.hasPrefix("-") && !label.hasSuffix("-")
-                && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
-        }
+        return !labels.isEmpty
+            && labels.allSatisfy { label in
+                !label.isEmpty && label.count <= 63 && !label.hasPrefix("-") && !label.hasSuffix("-")
+                    && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+            }
     }
 
     /// Words (atoms) and spaces, or one quoted string without quotes or backslashes inside.

@@ -14,8 +14,10 @@ public struct HTTPRequest: Sendable {
     /// How much of the answer's body is read into memory.
     public var responseLimit: ResponseLimit = .fail(atBytes: ResponseLimit.apiDefault)
 
-    public init(method: String = "GET", url: String, headers: [HTTPHeader] = [], body: [UInt8]? = nil,
-                connectTimeout: Duration = .seconds(10), timeout: Duration = .seconds(30), caFile: String? = nil) {
+    public init(
+        method: String = "GET", url: String, headers: [HTTPHeader] = [], body: [UInt8]? = nil,
+        connectTimeout: Duration = .seconds(10), timeout: Duration = .seconds(30), caFile: String? = nil
+    ) {
         self.method = method
         self.url = url
         self.headers = headers

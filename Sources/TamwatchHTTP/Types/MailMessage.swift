@@ -15,8 +15,10 @@ public struct MailMessage: Sendable {
     /// `smtp://` only: STARTTLS is required (CURLUSESSL_ALL), or not asked for at all.
     public var requireTLS: Bool
 
-    public init(from: String, recipients: [String], headers: [HTTPHeader], text: String, html: String?,
-                username: String?, password: String?, requireTLS: Bool) {
+    public init(
+        from: String, recipients: [String], headers: [HTTPHeader], text: String, html: String?,
+        username: String?, password: String?, requireTLS: Bool
+    ) {
         self.from = from
         self.recipients = recipients
         self.headers = headers

@@ -10,8 +10,10 @@ public struct MailRequest: Sendable {
     /// Extra CA certificates to trust (PEM file); TLS verification stays on.
     public var caFile: String?
 
-    public init(url: String, message: MailMessage, connectTimeout: Duration = .seconds(10), timeout: Duration = .seconds(30),
-                caFile: String? = nil) {
+    public init(
+        url: String, message: MailMessage, connectTimeout: Duration = .seconds(10), timeout: Duration = .seconds(30),
+        caFile: String? = nil
+    ) {
         self.url = url
         self.message = message
         self.connectTimeout = connectTimeout

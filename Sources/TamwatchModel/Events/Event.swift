@@ -12,8 +12,10 @@ public struct Event: Sendable, Equatable {
     public var job: JSONValue
     public var labels: [String: String]
 
-    public init(id: String, type: EventType, jobId: String, sequence: Int, occurredAt: Date,
-                data: JSONValue, job: JSONValue, labels: [String: String]) {
+    public init(
+        id: String, type: EventType, jobId: String, sequence: Int, occurredAt: Date,
+        data: JSONValue, job: JSONValue, labels: [String: String]
+    ) {
         self.id = id
         self.type = type
         self.jobId = jobId
@@ -42,15 +44,17 @@ public struct Event: Sendable, Equatable {
     /// Reads an envelope back (from the store or a receiver).
     public init?(json: JSONValue) {
         guard let id = json["id"]?.stringValue, let typeName = json["type"]?.stringValue,
-              let type = EventType(rawValue: typeName), let jobId = json["job_id"]?.stringValue,
-              let sequence = json["sequence"]?.intValue, let when = json["occurred_at"]?.stringValue,
-              let occurredAt = Timestamp.parse(when) else { return nil }
+            let type = EventType(rawValue: typeName), let jobId = json["job_id"]?.stringValue,
+            let sequence = json["sequence"]?.intValue, let when = json["occurred_at"]?.stringValue,
+            let occurredAt = Timestamp.parse(when)
+        else { return nil }
         var labels: [String: String] = [:]
         if case .object(let members)? = json["labels"] {
             for (k, v) in members { labels[k] = v.stringValue ?? "" }
         }
-        self.init(id: id, type: type, jobId: jobId, sequence: sequence, occurredAt: occurredAt,
-                  data: json["data"] ?? .object([]), job: json["job"] ?? .null, labels: labels)
+        self.init(
+            id: id, type: type, jobId: jobId, sequence: sequence, occurredAt: occurredAt,
+            data: json["data"] ?? .object([]), job: json["job"] ?? .null, labels: labels)
     }
 
     /// The `job` member of an envelope for a snapshot.

@@ -1,13 +1,13 @@
-
-
 /// The fields an event envelope has, so a `where` condition on a field no selected event carries
 /// (a typo such as `data.unique_count` on `job.terminal`) is a configuration error, not a rule
 /// that silently never matches.
 public enum EventFields {
     static let top: Set<String> = ["id", "type", "job_id", "sequence", "occurred_at", "data", "job", "labels"]
     static let job: Set<String> = ["status", "processed", "bands_done", "bands_total", "degraded", "progress_message", "manifest"]
-    static let manifest: Set<String> = ["pages", "page_size", "unique_count", "partial", "degraded", "ranked", "stop_reason",
-                                        "credits_consumed"]
+    static let manifest: Set<String> = [
+        "pages", "page_size", "unique_count", "partial", "degraded", "ranked", "stop_reason",
+        "credits_consumed",
+    ]
 
     /// The `data` members of each event type (README, "Events").
     public static func data(_ type: EventType) -> [String] {
@@ -64,7 +64,8 @@ public enum EventFields {
     /// The event types a rule's `on` patterns select.
     public static func selected(by patterns: [String]) -> [EventType] {
         EventType.allCases.filter { type in
-            patterns.contains { p in p == "*" || p == type.rawValue || (p.hasSuffix(".*") && type.rawValue.hasPrefix(String(p.dropLast()))) }
+            patterns.contains { p in p == "*" || p == type.rawValue || (p.hasSuffix(".*") && type.rawValue.hasPrefix(String(p.dropLast())))
+            }
         }
     }
 }

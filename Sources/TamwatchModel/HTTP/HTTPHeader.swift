@@ -9,7 +9,8 @@ public struct HTTPHeader: Sendable, Equatable {
     /// RFC 9110 `tchar`: what a header name is made of.
     public static func isTokenByte(_ b: UInt8) -> Bool {
         switch b {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"): return true
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"):
+            return true
         default: return "!#$%&'*+-.^_`|~".utf8.contains(b)
         }
     }
@@ -38,7 +39,9 @@ public struct HTTPHeader: Sendable, Equatable {
 
     /// Why this header cannot be sent, or nil.
     package func problem(mail: Bool) -> String? {
-        guard !name.isEmpty, name.utf8.allSatisfy(Self.isTokenByte) else { return "header name '\(TerminalText.safe(name))' is not a token" }
+        guard !name.isEmpty, name.utf8.allSatisfy(Self.isTokenByte) else {
+            return "header name '\(TerminalText.safe(name))' is not a token"
+        }
         guard mail ? Self.isValidMailValue(value) : Self.isValidValue(value) else {
             return "header \(name) holds a line break or a control character"
         }

@@ -179,7 +179,8 @@ struct JSONParser {
                     // A high surrogate pairs with a low one that follows at once; a lone
                     // surrogate becomes U+FFFD and whatever follows it is read on its own.
                     if (0xD800...0xDBFF).contains(code), i + 5 < bytes.count,
-                       bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") {
+                        bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u")
+                    {
                         let mark = i
                         i += 2
                         let low = try hex4()

@@ -1,5 +1,3 @@
-
-
 /// A poll response that is not the documented shape (no `job_id`, no `status`, not an object).
 public struct InvalidSnapshot: Error, Sendable, Equatable, CustomStringConvertible {
     public var reason: String

@@ -12,8 +12,10 @@ public struct JobSnapshot: Sendable, Equatable {
     public var errorMessage: String?
     public var manifest: Manifest?
 
-    public init(jobId: String, status: JobStatus, processed: Int? = nil, bandsDone: Int? = nil, bandsTotal: Int? = nil,
-                progressMessage: String? = nil, degraded: Bool? = nil, errorMessage: String? = nil, manifest: Manifest? = nil) {
+    public init(
+        jobId: String, status: JobStatus, processed: Int? = nil, bandsDone: Int? = nil, bandsTotal: Int? = nil,
+        progressMessage: String? = nil, degraded: Bool? = nil, errorMessage: String? = nil, manifest: Manifest? = nil
+    ) {
         self.jobId = jobId
         self.status = status
         self.processed = processed

@@ -1,5 +1,3 @@
-
-
 /// A TAM build status. The set is open: `pausing` and `paused` exist though the poll docs omit
 /// them, and any value the API invents later passes through as it is.
 public struct JobStatus: RawRepresentable, Hashable, Sendable, CustomStringConvertible, ExpressibleByStringLiteral {

@@ -12,8 +12,10 @@ public struct Manifest: Sendable, Equatable {
     /// A number, not an integer: credit amounts can be fractional.
     public var creditsConsumed: Double?
 
-    public init(pages: Int? = nil, pageSize: Int? = nil, uniqueCount: Int? = nil, partial: Bool? = nil,
-                degraded: Bool? = nil, ranked: Bool? = nil, stopReason: String? = nil, creditsConsumed: Double? = nil) {
+    public init(
+        pages: Int? = nil, pageSize: Int? = nil, uniqueCount: Int? = nil, partial: Bool? = nil,
+        degraded: Bool? = nil, ranked: Bool? = nil, stopReason: String? = nil, creditsConsumed: Double? = nil
+    ) {
         self.pages = pages
         self.pageSize = pageSize
         self.uniqueCount = uniqueCount

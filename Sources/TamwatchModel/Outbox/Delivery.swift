@@ -16,8 +16,10 @@ public struct Delivery: Sendable, Equatable {
     /// A template that failed; the fallback message was queued instead.
     public var renderError: String?
 
-    public init(id: String, eventId: String, jobId: String, eventType: EventType, channel: String, rule: String,
-                message: RenderedMessage, folded: Int, createdAt: Date, renderError: String? = nil) {
+    public init(
+        id: String, eventId: String, jobId: String, eventType: EventType, channel: String, rule: String,
+        message: RenderedMessage, folded: Int, createdAt: Date, renderError: String? = nil
+    ) {
         self.id = id
         self.eventId = eventId
         self.jobId = jobId

@@ -10,8 +10,10 @@ public struct RenderedMessage: Sendable, Equatable {
     public var html: String?
     public var to: [String]?
 
-    public init(body: String, contentType: String = "application/json", subject: String? = nil,
-                html: String? = nil, to: [String]? = nil) {
+    public init(
+        body: String, contentType: String = "application/json", subject: String? = nil,
+        html: String? = nil, to: [String]? = nil
+    ) {
         self.body = body
         self.contentType = contentType
         self.subject = subject

@@ -22,19 +22,23 @@ public struct ThrottleState: Sendable, Equatable {
     public init() {}
 
     public var json: JSONValue {
-        .object(entries.sorted { $0.key < $1.key }.map { key, e in
-            var members: [(String, JSONValue)] = [("last_queued", .number(e.lastQueued.timeIntervalSince1970)), ("held", .int(Int64(e.held)))]
-            if let event = e.heldEvent { members.append(("held_event", event.json)) }
-            return (key, .object(members))
-        })
+        .object(
+            entries.sorted { $0.key < $1.key }.map { key, e in
+                var members: [(String, JSONValue)] = [
+                    ("last_queued", .number(e.lastQueued.timeIntervalSince1970)), ("held", .int(Int64(e.held))),
+                ]
+                if let event = e.heldEvent { members.append(("held_event", event.json)) }
+                return (key, .object(members))
+            })
     }
 
     public init(json: JSONValue) {
         guard case .object(let members) = json else { return }
         for (key, value) in members {
             guard let t = value["last_queued"]?.doubleValue else { continue }
-            entries[key] = Entry(lastQueued: Date(timeIntervalSince1970: t), held: value["held"]?.intValue ?? 0,
-                                 heldEvent: value["held_event"].flatMap(Event.init(json:)))
+            entries[key] = Entry(
+                lastQueued: Date(timeIntervalSince1970: t), held: value["held"]?.intValue ?? 0,
+                heldEvent: value["held_event"].flatMap(Event.init(json:)))
         }
     }
 }

@@ -16,7 +16,6 @@ public struct Redactor: Sendable {
         self.secrets = Array(Set(secrets.filter { $0.count >= Self.shortest })).sorted { $0.count > $1.count }
     }
 
-
     public var isEmpty: Bool { secrets.isEmpty }
 
     /// The values masked (tests extend the process-wide redactor with them).

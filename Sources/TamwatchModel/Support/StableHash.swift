@@ -1,5 +1,3 @@
-
-
 /// A 128-bit FNV-1a hash of a string: stable across runs, versions and machines, which
 /// `Hasher` is not. Event ids are built from it, so it must never change.
 public enum StableHash {

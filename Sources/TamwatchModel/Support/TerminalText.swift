@@ -1,5 +1,3 @@
-
-
 /// Text from outside (API messages, labels, provider answers) made safe for a terminal: control
 /// characters and escape sequences are shown escaped (`\e[2J`, `\n`, `\u{9b}`), so a build can
 /// neither forge a line, clear the screen nor retitle the window.

@@ -43,7 +43,9 @@ public final class WakeSignal: Sendable {
                 if ready { c.resume() }
             }
         } onCancel: {
-            state.withLock { s in defer { s.waiter = nil }; return s.waiter }?.resume()
+            state.withLock { s in
+                defer { s.waiter = nil }; return s.waiter
+            }?.resume()
         }
     }
 

@@ -39,7 +39,8 @@ public enum Discord: ChatFormat {
     static func fitEmbed(_ e: JSONValue) -> JSONValue {
         var e = e.truncating("title", to: title).truncating("description", to: description)
         if case .array(let fields)? = e["fields"] {
-            e = e.setting("fields", .array(fields.prefix(maxFields).map { $0.truncating("name", to: fieldName).truncating("value", to: fieldValue) }))
+            e = e.setting(
+                "fields", .array(fields.prefix(maxFields).map { $0.truncating("name", to: fieldName).truncating("value", to: fieldValue) }))
         }
         if let f = e["footer"] { e = e.setting("footer", f.truncating("text", to: footer)) }
         if let a = e["author"] { e = e.setting("author", a.truncating("name", to: author)) }

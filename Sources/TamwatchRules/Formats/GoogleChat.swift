@@ -18,7 +18,9 @@ public enum GoogleChat: ChatFormat {
             // Cards go first: the text alone still tells what happened.
             guard case .object(let members) = out else { return out }
             out = .object(members.filter { $0.0 != "cardsV2" })
-            if let text = out["text"]?.stringValue { out = out.setting("text", .string(text + "\n(details omitted: the card exceeded Google Chat's 32,000 bytes)")) }
+            if let text = out["text"]?.stringValue {
+                out = out.setting("text", .string(text + "\n(details omitted: the card exceeded Google Chat's 32,000 bytes)"))
+            }
         }
         var rounds = 0
         while case let excess = out.serialized().utf8.count - maxBytes, excess > 0, rounds < 8, let text = out["text"]?.stringValue {

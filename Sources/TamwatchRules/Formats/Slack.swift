@@ -23,9 +23,19 @@ public enum Slack: ChatFormat {
         if blocks.count > maxBlocks {
             let dropped = blocks.count - (maxBlocks - 1)
             blocks = Array(blocks.prefix(maxBlocks - 1))
-            blocks.append(.object([("type", .string("context")), ("elements", .array([
-                .object([("type", .string("mrkdwn")), ("text", .string("… \(dropped) more blocks not shown (Slack shows at most \(maxBlocks))"))]),
-            ]))]))
+            blocks.append(
+                .object([
+                    ("type", .string("context")),
+                    (
+                        "elements",
+                        .array([
+                            .object([
+                                ("type", .string("mrkdwn")),
+                                ("text", .string("… \(dropped) more blocks not shown (Slack shows at most \(maxBlocks))")),
+                            ])
+                        ])
+                    ),
+                ]))
         }
         out = out.setting("blocks", .array(blocks))
         return out

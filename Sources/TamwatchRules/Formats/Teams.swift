@@ -28,7 +28,11 @@ public enum Teams: ChatFormat {
         switch value {
         case .object(let members):
             for (k, v) in members {
-                if k == "text", let s = v.stringValue { consider((path + [.key(k)], s)) } else { consider(longestText(v, path: path + [.key(k)])) }
+                if k == "text", let s = v.stringValue {
+                    consider((path + [.key(k)], s))
+                } else {
+                    consider(longestText(v, path: path + [.key(k)]))
+                }
             }
         case .array(let items):
             for (i, v) in items.enumerated() { consider(longestText(v, path: path + [.index(i)])) }

@@ -99,7 +99,9 @@ public struct RuleEngine: Sendable {
         for rule in rules {
             guard let window = rule.throttle else { continue }
             for name in rule.to {
-                guard let entry = throttle.entries[Self.throttleKey(rule: rule.name, channel: name)], entry.heldEvent != nil else { continue }
+                guard let entry = throttle.entries[Self.throttleKey(rule: rule.name, channel: name)], entry.heldEvent != nil else {
+                    continue
+                }
                 let due = entry.lastQueued.addingTimeInterval(window.seconds)
                 earliest = min(earliest ?? due, due)
             }
@@ -107,13 +109,17 @@ public struct RuleEngine: Sendable {
         return earliest
     }
 
-    private func delivery(_ event: Event, envelope: JSONValue, rule: RuleConfig, channel: ChannelConfig, folded: Int,
-                          errors: inout [String]) -> Delivery {
-        let rendered = renderer.render(event, envelope: envelope, channel: channel, rule: rule.name, template: rule.template, folded: folded)
+    private func delivery(
+        _ event: Event, envelope: JSONValue, rule: RuleConfig, channel: ChannelConfig, folded: Int,
+        errors: inout [String]
+    ) -> Delivery {
+        let rendered = renderer.render(
+            event, envelope: envelope, channel: channel, rule: rule.name, template: rule.template, folded: folded)
         if let e = rendered.error { errors.append("rule \(rule.name), channel \(channel.name): \(e)") }
-        return Delivery(id: Delivery.makeID(eventId: event.id, channel: channel.name), eventId: event.id, jobId: event.jobId,
-                        eventType: event.type, channel: channel.name, rule: rule.name, message: rendered.message,
-                        folded: folded, createdAt: event.occurredAt, renderError: rendered.error)
+        return Delivery(
+            id: Delivery.makeID(eventId: event.id, channel: channel.name), eventId: event.id, jobId: event.jobId,
+            eventType: event.type, channel: channel.name, rule: rule.name, message: rendered.message,
+            folded: folded, createdAt: event.occurredAt, renderError: rendered.error)
     }
 
     static func throttleKey(rule: String, channel: String) -> String { "\(rule)|\(channel)" }

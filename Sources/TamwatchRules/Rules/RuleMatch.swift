@@ -115,9 +115,10 @@ extension RuleConfig {
             case .holds: continue
             case .fails: return false
             case .timedOut:
-                problems.append("rule \(name): where '\(m.field.joined(separator: ".")) \(m.op.rawValue) \(m.value)' ran past "
-                    + "\(DurationText.format(Matcher.regexTimeLimit)) on event \(event.id) (\(event.type.rawValue)) and was stopped; "
-                    + "the rule did not match it. Simplify the pattern.")
+                problems.append(
+                    "rule \(name): where '\(m.field.joined(separator: ".")) \(m.op.rawValue) \(m.value)' ran past "
+                        + "\(DurationText.format(Matcher.regexTimeLimit)) on event \(event.id) (\(event.type.rawValue)) and was stopped; "
+                        + "the rule did not match it. Simplify the pattern.")
                 return false
             }
         }

@@ -63,7 +63,8 @@ public enum EventText {
             let done = min(max(s.bandsDone ?? 0, 0), total)
             let width = min(total, 12)
             let filled = done * width / total
-            line += " [" + String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled) + "] \(done)/\(total) bands"
+            line +=
+                " [" + String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled) + "] \(done)/\(total) bands"
         }
         if let p = s.processed { line += "  \(count(p)) processed" }
         if let m = s.progressMessage, !m.isEmpty { line += "  \(m)" }

@@ -14,7 +14,9 @@ enum Presentation {
         case .statusChanged:
             title = "Status: \(d["to"]?.stringValue ?? status)"
             tone = .info
-            next = d["to"]?.stringValue == "paused" ? "The build is paused; resume it to carry on." : "No action needed; updates follow as it runs."
+            next =
+                d["to"]?.stringValue == "paused"
+                ? "The build is paused; resume it to carry on." : "No action needed; updates follow as it runs."
         case .bandCompleted:
             title = "Band \(d["band"]?.intValue ?? 0) of \(d["bands_total"]?.intValue.map(String.init) ?? "?") done"
             tone = .info
@@ -57,10 +59,13 @@ enum Presentation {
         case .watchError:
             title = "Cannot watch the build"
             tone = .bad
-            next = d["kind"]?.stringValue == "unauthorized" ? "Check OPENFUNNEL_API_KEY." : "Check the job id and that the API is reachable."
+            next =
+                d["kind"]?.stringValue == "unauthorized" ? "Check OPENFUNNEL_API_KEY." : "Check the job id and that the API is reachable."
         }
-        var out: [String: Any] = ["title": title, "next_step": next, "emoji": emoji(tone), "color_hex": hex(tone),
-                                  "color_int": Int(hex(tone).dropFirst(), radix: 16) ?? 0, "teams_style": teamsStyle(tone)]
+        var out: [String: Any] = [
+            "title": title, "next_step": next, "emoji": emoji(tone), "color_hex": hex(tone),
+            "color_int": Int(hex(tone).dropFirst(), radix: 16) ?? 0, "teams_style": teamsStyle(tone),
+        ]
         let manifest = event.job["manifest"]
         if let credits = manifest?["credits_consumed"]?.doubleValue ?? d["credits_consumed"]?.doubleValue {
             out["credits_text"] = EventText.number(credits)

@@ -24,8 +24,10 @@ public struct Renderer: Sendable {
                 do throws(ConfigError) {
                     return try TemplateSet.parse(entry, path: file, key: "channels.\(channel.name).to", format: .txt)
                 } catch {
-                    errors.append(ConfigError(file: file, line: channel.line, key: "channels.\(channel.name).to",
-                                              message: "'\(entry)': \(error.message)"))
+                    errors.append(
+                        ConfigError(
+                            file: file, line: channel.line, key: "channels.\(channel.name).to",
+                            message: "'\(entry)': \(error.message)"))
                     return nil
                 }
             }
@@ -61,8 +63,9 @@ public struct Renderer: Sendable {
                 // Within the provider's limits; compact and byte-stable: what is signed is what is sent.
                 return Output(message: RenderedMessage(body: ChatFormats.fit(parsed, kind: channel.type).serialized()), error: nil)
             } catch {
-                return Output(message: Self.fallback(event, kind: channel.type, folded: folded),
-                              error: "template \(file.path) rendered invalid JSON for \(event.type.rawValue) (\(error)); sent the plain fallback")
+                return Output(
+                    message: Self.fallback(event, kind: channel.type, folded: folded),
+                    error: "template \(file.path) rendered invalid JSON for \(event.type.rawValue) (\(error)); sent the plain fallback")
             }
         }
     }
@@ -83,11 +86,15 @@ public struct Renderer: Sendable {
         var to: [String] = []
         var problems: [String] = []
         for entry in rendered {
-            if let address = EmailAddress(entry) { to.append(address.description) }
-            else { problems.append("recipient '\(TerminalText.safe(entry))' is not an email address; left out") }
+            if let address = EmailAddress(entry) {
+                to.append(address.description)
+            } else {
+                problems.append("recipient '\(TerminalText.safe(entry))' is not an email address; left out")
+            }
         }
-        return Output(message: RenderedMessage(body: text, contentType: "text/plain", subject: subject, html: html, to: to),
-                      error: problems.isEmpty ? nil : problems.joined(separator: "; "))
+        return Output(
+            message: RenderedMessage(body: text, contentType: "text/plain", subject: subject, html: html, to: to),
+            error: problems.isEmpty ? nil : problems.joined(separator: "; "))
     }
 
     /// The message sent when no template applies or a template failed: plain and always valid.
@@ -97,18 +104,30 @@ public struct Renderer: Sendable {
         switch kind {
         case .webhook: return RenderedMessage(body: event.json.serialized())
         case .discord:
-            return RenderedMessage(body: JSONValue.object([("content", .string(text)), ("allowed_mentions", Discord.noMentions)]).serialized())
+            return RenderedMessage(
+                body: JSONValue.object([("content", .string(text)), ("allowed_mentions", Discord.noMentions)]).serialized())
         case .email: return RenderedMessage(body: text + "\n", contentType: "text/plain", subject: headline(event))
         case .teams:
             let card: JSONValue = .object([
                 ("type", .string("message")),
-                ("attachments", .array([.object([
-                    ("contentType", .string("application/vnd.microsoft.card.adaptive")),
-                    ("content", .object([
-                        ("type", .string("AdaptiveCard")), ("version", .string("1.4")),
-                        ("body", .array([.object([("type", .string("TextBlock")), ("text", .string(text)), ("wrap", .bool(true))])])),
-                    ])),
-                ])])),
+                (
+                    "attachments",
+                    .array([
+                        .object([
+                            ("contentType", .string("application/vnd.microsoft.card.adaptive")),
+                            (
+                                "content",
+                                .object([
+                                    ("type", .string("AdaptiveCard")), ("version", .string("1.4")),
+                                    (
+                                        "body",
+                                        .array([.object([("type", .string("TextBlock")), ("text", .string(text)), ("wrap", .bool(true))])])
+                                    ),
+                                ])
+                            ),
+                        ])
+                    ])
+                ),
             ])
             return RenderedMessage(body: card.serialized())
         case .slack:
@@ -138,11 +157,12 @@ public struct Renderer: Sendable {
         context["short_job_id"] = EventText.shortID(event.jobId)
         if let done = event.job["bands_done"]?.intValue, let total = event.job["bands_total"]?.intValue, total > 0 {
             let clamped = min(max(done, 0), total)
-            context["progress"] = [
-                "percent": clamped * 100 / total,
-                "bar": String(repeating: "▰", count: clamped) + String(repeating: "▱", count: total - clamped),
-                "bands": "\(clamped)/\(total)",
-            ] as [String: Any]
+            context["progress"] =
+                [
+                    "percent": clamped * 100 / total,
+                    "bar": String(repeating: "▰", count: clamped) + String(repeating: "▱", count: total - clamped),
+                    "bands": "\(clamped)/\(total)",
+                ] as [String: Any]
         }
         if let p = event.job["processed"]?.intValue { context["processed_text"] = EventText.count(p) }
         for (key, value) in Presentation.of(event) { context[key] = value }

@@ -6,10 +6,13 @@ import TamwatchModel
 public enum SampleEvents {
     public static let jobId = "8a8e8a97-8192-48ff-849a-d8a96e949732"
 
-    public static func make(_ type: EventType, labels: [String: String] = ["owner": "ana@example.com", "team": "sales"],
-                            at now: Date = Date()) -> Event {
-        var snapshot = JobSnapshot(jobId: jobId, status: .running, processed: 9120, bandsDone: 3, bandsTotal: 6,
-                                   progressMessage: "band 201-1000: validating 5000", degraded: false)
+    public static func make(
+        _ type: EventType, labels: [String: String] = ["owner": "ana@example.com", "team": "sales"],
+        at now: Date = Date()
+    ) -> Event {
+        var snapshot = JobSnapshot(
+            jobId: jobId, status: .running, processed: 9120, bandsDone: 3, bandsTotal: 6,
+            progressMessage: "band 201-1000: validating 5000", degraded: false)
         let data: JSONValue
         var sequence = 9
         switch type {
@@ -21,8 +24,10 @@ public enum SampleEvents {
         case .processedMilestone:
             data = .object([("milestone", .int(5000)), ("processed", .int(9120))])
         case .progress:
-            data = .object([("processed", .int(9120)), ("processed_delta", .int(1510)),
-                            ("progress_message", .string("band 201-1000: validating 5000"))])
+            data = .object([
+                ("processed", .int(9120)), ("processed_delta", .int(1510)),
+                ("progress_message", .string("band 201-1000: validating 5000")),
+            ])
         case .degraded:
             snapshot.degraded = true
             data = .object([("source", .string("job"))])
@@ -31,20 +36,25 @@ public enum SampleEvents {
         case .creditsConsumed, .terminal:
             snapshot = completed
             sequence = type == .terminal ? 31 : 30
-            data = type == .terminal
+            data =
+                type == .terminal
                 ? .object([("status", .string("completed")), ("error_message", .null), ("manifest", completed.manifest?.json ?? .null)])
                 : .object([("credits_consumed", .number(21815)), ("unique_count", .int(21815))])
         case .watchError:
-            data = .object([("kind", .string("unauthorized")), ("http_status", .int(401)),
-                            ("message", .string("HTTP 401: the API key was refused"))])
+            data = .object([
+                ("kind", .string("unauthorized")), ("http_status", .int(401)),
+                ("message", .string("HTTP 401: the API key was refused")),
+            ])
         }
-        return Event(id: Event.makeID(jobId: jobId, type: type, key: "sample"), type: type, jobId: jobId, sequence: sequence,
-                     occurredAt: now, data: data, job: Event.jobSummary(snapshot), labels: labels)
+        return Event(
+            id: Event.makeID(jobId: jobId, type: type, key: "sample"), type: type, jobId: jobId, sequence: sequence,
+            occurredAt: now, data: data, job: Event.jobSummary(snapshot), labels: labels)
     }
 
     static let completed = JobSnapshot(
         jobId: jobId, status: .completed, processed: 21815, bandsDone: 6, bandsTotal: 6, progressMessage: "completed",
         degraded: false,
-        manifest: Manifest(pages: 219, pageSize: 100, uniqueCount: 21815, partial: false, degraded: false, ranked: true,
-                           stopReason: "exhausted", creditsConsumed: 21815))
+        manifest: Manifest(
+            pages: 219, pageSize: 100, uniqueCount: 21815, partial: false, degraded: false, ranked: true,
+            stopReason: "exhausted", creditsConsumed: 21815))
 }

@@ -69,8 +69,12 @@ public struct TemplateSet: Sendable {
             let group = Self.group(key)
             let library = libraries["\(group.kind)/.\(group.ext)"]
             for partial in file.partials where library?.getTemplate(named: partial.name) == nil {
-                errors.append(ConfigError(file: file.path, line: partial.line, column: partial.column, key: "",
-                                          message: "partial '\(partial.name)' not found (looked for \(group.kind)/\(partial.name).\(group.ext) in \(folders.joined(separator: ", ")))"))
+                errors.append(
+                    ConfigError(
+                        file: file.path, line: partial.line, column: partial.column, key: "",
+                        message:
+                            "partial '\(partial.name)' not found (looked for \(group.kind)/\(partial.name).\(group.ext) in \(folders.joined(separator: ", ")))"
+                    ))
             }
             file.library = library
             files[key] = file
@@ -92,7 +96,8 @@ public struct TemplateSet: Sendable {
             while let open = rest.range(of: "{{") {
                 let after = rest[open.upperBound...]
                 guard let sigil = after.first, sigil == ">" || sigil == "<",
-                      let close = after.range(of: "}}") else { rest = after; continue }
+                    let close = after.range(of: "}}")
+                else { rest = after; continue }
                 var name = after[after.index(after: after.startIndex)..<close.lowerBound].trimmingCharacters(in: .whitespaces)
                 if name.hasPrefix("*") { rest = after[close.upperBound...]; continue }  // dynamic: named at render time
                 name = name.trimmingCharacters(in: .whitespaces)
@@ -125,8 +130,9 @@ public struct TemplateSet: Sendable {
             let line = error.context.lineNumber
             var column = error.context.columnNumber
             if line == 1 { column = max(1, column - pragma.count) }
-            throw ConfigError(file: path, line: line, column: column, key: "",
-                              message: "template syntax error: \(describe(error.error))")
+            throw ConfigError(
+                file: path, line: line, column: column, key: "",
+                message: "template syntax error: \(describe(error.error))")
         } catch {
             throw ConfigError(file: path, line: nil, key: "", message: "template syntax error: \(error)")
         }

@@ -10,22 +10,26 @@ import TamwatchModel
 /// command started outlives it.
 enum CommandLifecycle {
     /// The work's result; nil only if the group failed before the work ran.
-    static func run<T: Sendable>(services: [any Service] = [], stop: WakeSignal = WakeSignal(),
-                                 _ work: @escaping @Sendable () async -> T) async -> T? {
+    static func run<T: Sendable>(
+        services: [any Service] = [], stop: WakeSignal = WakeSignal(),
+        _ work: @escaping @Sendable () async -> T
+    ) async -> T? {
         let result = Mutex<T?>(nil)
         let main = ClosureService {
             let value = await cancelWhenGracefulShutdown { await Self.cancellable(by: stop, work) }
             result.withLock { $0 = value }
         }
         var configurations = services.map {
-            ServiceGroupConfiguration.ServiceConfiguration(service: $0, successTerminationBehavior: .ignore,
-                                                           failureTerminationBehavior: .gracefullyShutdownGroup)
+            ServiceGroupConfiguration.ServiceConfiguration(
+                service: $0, successTerminationBehavior: .ignore,
+                failureTerminationBehavior: .gracefullyShutdownGroup)
         }
         configurations.append(.init(service: main, successTerminationBehavior: .gracefullyShutdownGroup))
         var logger = Logger(label: "tamwatch.lifecycle")
         logger.logLevel = .warning
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: configurations, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: configurations, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do { try await group.run() } catch { printError("tamwatch: \(error)") }
         return result.withLock { $0 }
     }

@@ -22,7 +22,8 @@ enum PruneText {
         guard c.total > 0 else { return nil }
         var line = "pruned from this state file so far: \(counts(c))"
         if let at = c.lastAt { line += " (last \(Timestamp.format(at)))" }
-        line += retention.map { "; state.retention keeps finished jobs' events and sent deliveries for \(DurationText.format($0))" }
+        line +=
+            retention.map { "; state.retention keeps finished jobs' events and sent deliveries for \(DurationText.format($0))" }
             ?? "; state.retention is off"
         return line
     }

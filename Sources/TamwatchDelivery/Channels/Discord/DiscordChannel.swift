@@ -18,7 +18,8 @@ extension Discord: ChatProvider {
         case 429:
             var wait = response.retryAfter()
             if let json = try? JSONValue.parse(bytes: response.body), let seconds = json["retry_after"]?.doubleValue,
-               seconds.isFinite, seconds >= 0 {
+                seconds.isFinite, seconds >= 0
+            {
                 wait = .milliseconds(Int64((min(seconds, RetryAfter.ceiling.seconds) * 1000).rounded(.up)))
             }
             return .retry(reason: "HTTP 429 (Discord rate limit)", retryAfter: wait)

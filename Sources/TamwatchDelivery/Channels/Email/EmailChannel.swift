@@ -30,13 +30,17 @@ public struct EmailChannel: DeliveryChannel {
             HTTPHeader("Message-ID", "<\(delivery.id)@tamwatch>"),
             HTTPHeader("From", from?.description ?? "tamwatch@localhost"),
             HTTPHeader("To", MailHeader.foldList(recipients.map(\.description), headerName: "To")),
-            HTTPHeader("Subject", MailHeader.encodedWord(m.subject ?? "TAM build \(EventText.shortID(delivery.jobId)): \(delivery.eventType.rawValue)")),
+            HTTPHeader(
+                "Subject",
+                MailHeader.encodedWord(m.subject ?? "TAM build \(EventText.shortID(delivery.jobId)): \(delivery.eventType.rawValue)")),
         ]
-        let mail = MailMessage(from: from?.address ?? "tamwatch@localhost", recipients: recipients.map(\.address), headers: headers,
-                                text: m.body, html: m.html, username: config.username, password: config.password,
-                                requireTLS: config.startTLS)
-        return MailRequest(url: config.url, message: mail, connectTimeout: min(.seconds(10), config.effectiveTimeout),
-                           timeout: config.effectiveTimeout, caFile: config.caFile)
+        let mail = MailMessage(
+            from: from?.address ?? "tamwatch@localhost", recipients: recipients.map(\.address), headers: headers,
+            text: m.body, html: m.html, username: config.username, password: config.password,
+            requireTLS: config.startTLS)
+        return MailRequest(
+            url: config.url, message: mail, connectTimeout: min(.seconds(10), config.effectiveTimeout),
+            timeout: config.effectiveTimeout, caFile: config.caFile)
     }
 
     public func send(_ delivery: Delivery, now: Date) async -> AttemptOutcome {
@@ -45,7 +49,8 @@ public struct EmailChannel: DeliveryChannel {
         }
         let request = request(for: delivery, now: now)
         guard !request.message.recipients.isEmpty else {
-            return AttemptOutcome(.dead(reason: "no recipients: every `to` of channel \(config.name) rendered empty or was not an email address"))
+            return AttemptOutcome(
+                .dead(reason: "no recipients: every `to` of channel \(config.name) rendered empty or was not an email address"))
         }
         do {
             let reply = try await transport.send(request)
@@ -61,19 +66,27 @@ public struct EmailChannel: DeliveryChannel {
         switch error {
         case .smtpRefused(let reply, let curlCode, let message):
             if curlCode == 67 || reply == 535 || reply == 534 {
-                return AttemptOutcome(.dead(reason: "SMTP authentication failed: the server refused the username or password (\(reply))"),
-                                      httpStatus: reply, answer: message)
+                return AttemptOutcome(
+                    .dead(reason: "SMTP authentication failed: the server refused the username or password (\(reply))"),
+                    httpStatus: reply, answer: message)
             }
             if reply == 530 {
-                return AttemptOutcome(.dead(reason: "SMTP \(reply): the server requires authentication (or STARTTLS) first"),
-                                      httpStatus: reply, answer: message)
+                return AttemptOutcome(
+                    .dead(reason: "SMTP \(reply): the server requires authentication (or STARTTLS) first"),
+                    httpStatus: reply, answer: message)
             }
             if (400..<500).contains(reply) {
-                return AttemptOutcome(.retry(reason: "SMTP \(reply) (temporary; curl: \(message))", retryAfter: nil), httpStatus: reply, answer: message)
+                return AttemptOutcome(
+                    .retry(reason: "SMTP \(reply) (temporary; curl: \(message))", retryAfter: nil), httpStatus: reply, answer: message)
             }
-            return AttemptOutcome(.dead(reason: "SMTP \(reply): the server refused the message (curl: \(message))"), httpStatus: reply, answer: message)
+            return AttemptOutcome(
+                .dead(reason: "SMTP \(reply): the server refused the message (curl: \(message))"), httpStatus: reply, answer: message)
         case .other(let code, let message) where code == 64:
-            return AttemptOutcome(.dead(reason: "the SMTP server does not offer STARTTLS, which this channel requires (use smtps://, or starttls: off to allow plain text) (curl: \(message))"))
+            return AttemptOutcome(
+                .dead(
+                    reason:
+                        "the SMTP server does not offer STARTTLS, which this channel requires (use smtps://, or starttls: off to allow plain text) (curl: \(message))"
+                ))
         case .other(let code, let message) where code == 67:
             return AttemptOutcome(.dead(reason: "SMTP authentication failed (curl: \(message))"))
         case .invalidURL:
