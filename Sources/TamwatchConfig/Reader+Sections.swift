@@ -1,6 +1,4 @@
 import Foundation
-import TamwatchHTTP
-import TamwatchModel
 import Yams
 
 extension Reader {

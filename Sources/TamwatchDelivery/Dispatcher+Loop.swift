@@ -3,7 +3,6 @@ import Logging
 import Synchronization
 import TamwatchConfig
 import TamwatchHTTP
-import TamwatchModel
 import TamwatchStore
 
 extension Dispatcher {

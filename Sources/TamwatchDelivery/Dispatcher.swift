@@ -1,8 +1,6 @@
 import Foundation
 import Logging
 import Synchronization
-import TamwatchConfig
-import TamwatchHTTP
 import TamwatchModel
 import TamwatchStore
 

@@ -1,6 +1,5 @@
 import Foundation
 import GRDB
-import TamwatchModel
 import TamwatchStore
 
 /// Listing and replay: what `deliveries`, `replay` and a drain read.

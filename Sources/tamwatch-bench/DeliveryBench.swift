@@ -8,7 +8,6 @@ import TamwatchModel
 import TamwatchReceiver
 import TamwatchRules
 import TamwatchSQLite
-import TamwatchTesting
 
 // Issue 3's figures: events through rules and rendering, webhook deliveries per second beside
 // `curl --parallel`, and the latency from a stored event to its webhook arriving.

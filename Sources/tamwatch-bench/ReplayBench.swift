@@ -2,7 +2,6 @@ import Foundation
 import TamwatchModel
 import TamwatchSQLite
 import TamwatchStore
-import TamwatchTesting
 
 /// `tamwatch replay --dead` of N dead deliveries, as a user runs it (a separate process, into a
 /// local `tamwatch receive`), against the rate of their first delivery.

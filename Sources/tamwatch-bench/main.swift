@@ -5,7 +5,6 @@ import TamwatchHTTP
 import TamwatchModel
 import TamwatchOpenFunnel
 import TamwatchSQLite
-import TamwatchTesting
 import TamwatchWatch
 
 // tamwatch-bench: speed and memory figures for the README. Run in release mode:

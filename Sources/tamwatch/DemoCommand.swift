@@ -10,7 +10,6 @@ import TamwatchOpenFunnel
 import TamwatchReceiver
 import TamwatchSQLite
 import TamwatchSimulator
-import TamwatchTesting
 import TamwatchWatch
 
 struct DemoCommand: AsyncParsableCommand {
