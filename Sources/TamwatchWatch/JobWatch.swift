@@ -1,0 +1,33 @@
+import Foundation
+import TamwatchModel
+
+/// One job's watch between polls: what it remembers, and when it next needs a look. Held by
+/// the watcher's scheduler while the job is idle, and by a child task only while it is polled.
+struct JobWatch: Sendable {
+    let jobId: String
+    var state: WatchState?
+    var throttle: ThrottleState
+    var labels: [String: String]
+    var unchangedPolls = 0
+    var failures = 0
+    /// Intervals on the monotonic clock: a wall clock set back cannot stretch the budgets.
+    var faultsSince: Duration?
+    var notFoundSince: Duration?
+    /// Implausible values are logged once each, not on every poll that repeats them.
+    var warned = Set<String>()
+    /// When the next poll is due (monotonic).
+    var pollAt: Duration
+    /// When to look before that, to queue an event a throttle held back once its window closes.
+    var flushAt: Duration?
+
+    init(jobId: String, state: WatchState?, throttle: ThrottleState, labels: [String: String], pollAt: Duration) {
+        self.jobId = jobId
+        self.state = state
+        self.throttle = throttle
+        self.labels = labels
+        self.pollAt = pollAt
+    }
+
+    /// When the scheduler next wakes this job.
+    var wakeAt: Duration { min(pollAt, flushAt ?? pollAt) }
+}
