@@ -82,7 +82,7 @@ public final class Dispatcher: Sendable {
                     try await loop.step(&group)
                     if Task.isCancelled { break }
                     let clock = self.clock
-                    await signal.wait(atMost: loop.wakeAt.map { $0 - clock.uptime() }, clock: clock)
+                    await signal.wait(until: loop.wakeAt, clock: clock)
                 }
             } catch {
                 // Stopping mid-query is not a store failure.
@@ -117,7 +117,7 @@ public final class Dispatcher: Sendable {
             if left <= .zero || Task.isCancelled || (inFlightCount.load(ordering: .relaxed) == 0 && !dueBeforeDeadline) {
                 return try await store.pending(jobIds: jobIds, batch: batch, channels: channels, countAll: true)
             }
-            await changed.wait(atMost: left, clock: clock)
+            await changed.wait(until: deadline, clock: clock)
         }
     }
 

@@ -26,17 +26,28 @@ public final class ManualClock: WatchClock, Sendable {
     public func uptime() -> Duration { current.withLock { $0.uptime } }
 
     public func sleep(for duration: Duration) async throws {
+        try await sleep(until: uptime() + duration)
+    }
+
+    public func sleep(until deadline: Duration) async throws {
         try Task.checkCancellation()
+        let duration = deadline - uptime()
         slept.withLock { $0.append(duration) }
         guard autoAdvance else {
-            let until = uptime() + duration
             let id = nextSleeper.withLock {
-                $0 += 1; return $0
+                $0 += 1
+                return $0
             }
             try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
-                    if until <= uptime() || Task.isCancelled { c.resume(); return }
-                    sleepers.withLock { $0.append((until, id, c)) }
+                    // Checked under the sleepers' lock: an `advance` either sees this sleeper or
+                    // has already moved the clock past its deadline.
+                    let ready = sleepers.withLock { list -> Bool in
+                        if deadline <= uptime() || Task.isCancelled { return true }
+                        list.append((deadline, id, c))
+                        return false
+                    }
+                    if ready { c.resume() }
                 }
             } onCancel: {
                 let cancelled = sleepers.withLock { list -> CheckedContinuation<Void, any Error>? in
@@ -47,7 +58,7 @@ public final class ManualClock: WatchClock, Sendable {
             }
             return
         }
-        advance(duration)
+        if duration > .zero { advance(duration) }
         if wallJumpPerSleep != 0 { jumpWall(by: wallJumpPerSleep) }
         await Task.yield()
     }

@@ -111,8 +111,8 @@ public struct Watcher: Sendable {
                     }
                 }
                 if running == 0 && queue.isEmpty && starting.isEmpty { break }
-                let limit = running < maxConcurrentPolls ? queue.next.map { $0 - clock.uptime() } : nil
-                await wake.wait(atMost: limit, clock: clock)
+                let nextDue = running < maxConcurrentPolls ? queue.next : nil
+                await wake.wait(until: nextDue, clock: clock)
             }
             group.cancelAll()
         }

@@ -6,7 +6,7 @@ import Testing
 
 @Suite("WakeSignal: the dispatcher's and drain's wake-up")
 struct WakeSignalTests {
-    @Test("a signal before the wait is kept (several count as one); a wait returns on the next signal")
+    @Test("a signal before the wait is kept (several count as one); a wait ends at its deadline or on the next signal")
     func signals() async {
         let wake = WakeSignal()
         wake.signal()
@@ -14,12 +14,12 @@ struct WakeSignalTests {
         await wake.wait()
         let clock = ManualClock(autoAdvance: false)
         // Nothing pending now: a bounded wait runs to its limit.
-        async let waited: Void = wake.wait(atMost: .seconds(5), clock: clock)
+        async let waited: Void = wake.wait(until: clock.uptime() + .seconds(5), clock: clock)
         while clock.sleeps.isEmpty { await Task.yield() }
         clock.advance(.seconds(5))
         await waited
         // And a signal ends a wait with a far limit at once.
-        let later = Task { await wake.wait(atMost: .seconds(3600), clock: clock) }
+        let later = Task { await wake.wait(until: clock.uptime() + .seconds(3600), clock: clock) }
         while clock.sleeps.count < 2 { await Task.yield() }
         wake.signal()
         await later.value

@@ -8,4 +8,7 @@ public struct SystemClock: WatchClock {
     public func now() -> Date { Date() }
     public func uptime() -> Duration { ContinuousClock.now - Self.origin }
     public func sleep(for duration: Duration) async throws { try await Task.sleep(for: duration) }
+    public func sleep(until deadline: Duration) async throws {
+        try await Task.sleep(until: Self.origin + deadline, clock: .continuous)
+    }
 }

@@ -1,7 +1,7 @@
 import Synchronization
 
 /// A wake-up call for one waiting loop: `signal()` wakes the waiter, or the next `wait` when
-/// no one waits yet (signals in between count as one). A wait can have a time limit, on a
+/// no one waits yet (signals in between count as one). A wait can have a deadline, on a
 /// `WatchClock`, and ends early when its task is cancelled. No task outlives a wait: the time
 /// limit is a child task, cancelled and awaited before `wait` returns.
 public final class WakeSignal: Sendable {
@@ -49,18 +49,18 @@ public final class WakeSignal: Sendable {
         }
     }
 
-    /// Until the next signal or until `limit` has passed on `clock`, whichever is first; without
-    /// a limit, as `wait()`.
-    public func wait(atMost limit: Duration?, clock: any WatchClock) async {
-        guard let limit else { return await wait() }
+    /// Until the next signal or until the clock's uptime reaches `deadline`, whichever is
+    /// first; without a deadline, as `wait()`.
+    public func wait(until deadline: Duration?, clock: any WatchClock) async {
+        guard let deadline else { return await wait() }
         let ready = state.withLock { s -> Bool in
             guard s.pending else { return false }
             s.pending = false
             return true
         }
-        if ready || limit <= .zero { return }
+        if ready || deadline <= clock.uptime() { return }
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await clock.sleep(for: limit) }
+            group.addTask { try? await clock.sleep(until: deadline) }
             group.addTask { await self.wait() }
             await group.next()
             group.cancelAll()

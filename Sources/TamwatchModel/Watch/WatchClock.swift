@@ -10,4 +10,13 @@ public protocol WatchClock: Sendable {
     /// the give-up budget, the 404 grace, channel pauses, rate limits and deadlines.
     func uptime() -> Duration
     func sleep(for duration: Duration) async throws
+    /// Until `uptime()` reaches `deadline`: a deadline computed before the call is kept however
+    /// long the call takes to start.
+    func sleep(until deadline: Duration) async throws
+}
+
+extension WatchClock {
+    public func sleep(until deadline: Duration) async throws {
+        try await sleep(for: max(.zero, deadline - uptime()))
+    }
 }
