@@ -35,7 +35,8 @@ extension Watcher {
     func turn(_ job: JobWatch) async -> JobStep {
         var job = job
         do throws(StoreError) {
-            if clock.uptime() < job.pollAt {
+            // The scheduler starts jobs due within a few milliseconds together: such a job is due.
+            if clock.uptime() + Self.coalescing < job.pollAt {
                 try await flush(&job)
                 return .next(job)
             }
@@ -51,8 +52,8 @@ extension Watcher {
     private func flush(_ job: inout JobWatch) async throws(StoreError) {
         job.flushAt = nil
         guard let rules, let state = job.state else { return }
-        while let due = rules.nextFlush(job.throttle), due <= clock.now() {
-            let flushed = rules.flush(job.throttle, now: clock.now())
+        while let due = rules.nextFlush(job.throttle), due <= clock.now().addingTimeInterval(Self.coalescing.seconds) {
+            let flushed = rules.flush(job.throttle, now: max(clock.now(), due))
             guard !flushed.deliveries.isEmpty else { return }
             for error in flushed.errors { logger.error("job \(job.jobId): \(error)") }
             _ = try await store.commit(

@@ -28,6 +28,8 @@ public struct Watcher: Sendable {
     public var redactor = Redactor()
     /// At most this many jobs are polled (or committed) at once; the others wait their turn.
     public var maxConcurrentPolls = 256
+    /// Jobs due this close together are started together.
+    static let coalescing: Duration = .milliseconds(10)
 
     public init(
         client: OpenFunnelClient, store: any EventLog, sink: any EventSink, settings: WatchSettings,
@@ -88,23 +90,20 @@ public struct Watcher: Sendable {
                     running -= 1
                     settle(step)
                 }
-                // Start what is due, new jobs first, within the cap.
-                let now = clock.uptime()
+                // Start what is due, new jobs first, within the cap; jobs due within the next few
+                // milliseconds go now too, so that many jobs cost one wake-up, not one each.
+                let now = clock.uptime() + Self.coalescing
                 while running < maxConcurrentPolls {
                     if let id = starting.popFirst() {
                         running += 1
                         group.addTask {
-                            let step = await self.begin(jobId: id, labels: labels)
-                            finished.put(step)
-                            wake.signal()
+                            if finished.put(await self.begin(jobId: id, labels: labels)) { wake.signal() }
                         }
                     } else if let slot = queue.popDue(now), let job = idle[slot] {
                         idle[slot] = nil
                         running += 1
                         group.addTask {
-                            let step = await self.turn(job)
-                            finished.put(step)
-                            wake.signal()
+                            if finished.put(await self.turn(job)) { wake.signal() }
                         }
                     } else {
                         break
@@ -112,6 +111,7 @@ public struct Watcher: Sendable {
                 }
                 if running == 0 && queue.isEmpty && starting.isEmpty { break }
                 let nextDue = running < maxConcurrentPolls ? queue.next : nil
+                guard finished.arm(nextDue) else { continue }
                 await wake.wait(until: nextDue, clock: clock)
             }
             group.cancelAll()
