@@ -254,22 +254,21 @@ public final class SQLiteStore: EventLog, Outbox, Sendable {
 
     // MARK: - Plumbing
 
+    /// Reads and writes run on the calling thread, through GRDB's synchronous API: a
+    /// transaction is tens of microseconds of SQLite, cheaper than the two thread hops an
+    /// asynchronous call costs. A write cannot be cancelled, so a Ctrl-C arriving mid-commit
+    /// cannot cut a snapshot off from its events: the commit finishes, then the watch stops.
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
-        do { return try await pool.read(body) } catch { throw Self.storeError(path, error) }
+        do { return try Self.now(pool, reading: body) } catch { throw Self.storeError(path, error) }
     }
 
-    /// Writes run in a task of their own, so a Ctrl-C arriving mid-commit cannot cut a
-    /// snapshot off from its events: the commit finishes, then the watch stops.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
-        let pool = self.pool
-        let result = await Task { () -> Result<T, any Error> in
-            do { return .success(try await pool.write(body)) } catch { return .failure(error) }
-        }.value
-        switch result {
-        case .success(let value): return value
-        case .failure(let error): throw Self.storeError(path, error)
-        }
+        do { return try Self.now(pool, writing: body) } catch { throw Self.storeError(path, error) }
     }
+
+    /// GRDB's synchronous calls (a synchronous context picks them over the asynchronous ones).
+    private static func now<T>(_ pool: DatabasePool, reading body: (Database) throws -> T) throws -> T { try pool.read(body) }
+    private static func now<T>(_ pool: DatabasePool, writing body: (Database) throws -> T) throws -> T { try pool.write(body) }
 
     /// What went wrong, said for a person; corruption is named as such.
     static func storeError(_ path: String, _ error: any Error) -> StoreError {

@@ -198,6 +198,8 @@ func benchDeliver() async throws {
         let transport = CurlTransport(maxConnectionsPerHost: concurrency)
         defer { transport.shutdown() }
         let dispatcher = Dispatcher(store: store, channels: [try WebhookChannel(config: channel, transport: transport)], logger: logger)
+        // For a profiler: the timed part starts now (tamwatch-bench deliver ... 2>&1 | grep -m1 sending).
+        FileHandle.standardError.write(Data("deliver: sending (pid \(getpid()))\n".utf8))
         let cpu0 = cpuSeconds()
         let t0 = ContinuousClock.now
         let task = Task { try await dispatcher.run() }
