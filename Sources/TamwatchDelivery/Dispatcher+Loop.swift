@@ -12,6 +12,13 @@ extension Dispatcher {
         var inFlight: [String: Int] = [:]
         /// The deliveries being sent, each by a child task of `run`.
         var running: Set<String> = []
+        /// Per channel, deliveries claimed one turn ahead, oldest first: an attempt that finishes
+        /// is followed by the next at once, and the transaction that records it runs while the
+        /// next is already on the wire.
+        var ready: [String: [StoredDelivery]] = [:]
+        /// Claimed ahead for a channel that then asked for a pause: given back at the next turn
+        /// rather than held past their lease.
+        var releasing: [String] = []
         var buckets: [String: TokenBucket] = [:]
         /// Channels paused by a 429 or 503, until this uptime.
         var blockedUntil: [String: Duration] = [:]
@@ -30,6 +37,12 @@ extension Dispatcher {
         /// timer for the next moment something can be sent.
         mutating func step(_ group: inout DiscardingTaskGroup) async throws(StoreError) {
             let records = takeFinished()
+            if !releasing.isEmpty {
+                try await store.releaseClaims(ids: releasing, owner: dispatcher.lease.owner)
+                releasing.removeAll()
+            }
+            // What was claimed ahead goes out first, before this turn's transaction.
+            _ = startReady(in: &group)
             // Disabled before anything else is claimed or recorded: once a queue is dead-lettered,
             // the channel's state already says why.
             try await disableChannels()
@@ -60,26 +73,25 @@ extension Dispatcher {
                     if until > uptime { earliest(until); continue }
                     blockedUntil[name] = nil
                 }
-                var free = config.effectiveConcurrency - inFlight[name, default: 0]
-                guard free > 0 else { continue }
-                if let limit = config.effectiveRateLimit {
-                    var bucket = buckets[name] ?? TokenBucket(limit: limit, now: uptime)
-                    bucket.refill(now: uptime)
-                    buckets[name] = bucket
-                    free = min(free, bucket.whole)
-                    if free == 0 { earliest(bucket.nextTokenAt(now: uptime)); continue }
+                // Enough for the free slots and one more round of them, less what is claimed already.
+                let concurrency = config.effectiveConcurrency
+                let want = concurrency - inFlight[name, default: 0] + concurrency - ready[name, default: []].count
+                if let bucket = buckets[name], bucket.whole == 0, !ready[name, default: []].isEmpty {
+                    earliest(bucket.nextTokenAt(now: uptime))
                 }
-                wanted.append((name, free))
+                guard want > 0 else { continue }
+                wanted.append((name, want))
             }
 
             // Claims on deliveries still being sent are renewed, in this turn's transaction, once a
             // third of the lease has gone. No timer is needed for it: the lease outlives the
             // longest attempt by half a minute, and attempts that finish bring turns anyway.
             var renew: [String] = []
-            if running.isEmpty {
+            let holding = !running.isEmpty || ready.values.contains { !$0.isEmpty }
+            if !holding {
                 lastRenewal = nil
             } else if let last = lastRenewal, uptime - last >= .milliseconds(Int64(dispatcher.lease.duration * 1000 / 3)) {
-                renew = Array(running)
+                renew = Array(running) + ready.values.flatMap { $0.map(\.id) }
                 lastRenewal = uptime
             }
             let exchange = try await store.exchange(
@@ -88,18 +100,14 @@ extension Dispatcher {
             var drained = exchange.deadLettered > 0 || records.contains { $0.result == .dead }
             for (name, limit) in wanted {
                 let claimed = exchange.claimed[name] ?? []
-                if let channel = dispatcher.channels[name] {
-                    for d in claimed { start(d, on: channel, in: &group) }
-                }
-                if !claimed.isEmpty { buckets[name]?.take(claimed.count) }
-                if claimed.count < limit {
-                    drained = true
-                } else if let bucket = buckets[name], bucket.whole == 0 {
-                    earliest(bucket.nextTokenAt(now: uptime))
-                }
+                // A delivery already held (its claim lapsed and was taken again) is not queued twice.
+                let held = running.union(ready[name, default: []].map(\.id))
+                ready[name, default: []] += claimed.filter { !held.contains($0.id) }
+                if claimed.count < limit { drained = true }
             }
+            if let token = startReady(in: &group) { earliest(token) }
             // A claim made this turn counts as fresh for the renewal below.
-            if !running.isEmpty, lastRenewal == nil { lastRenewal = uptime }
+            if holding || !exchange.claimed.isEmpty, lastRenewal == nil { lastRenewal = uptime }
             if let due = exchange.nextDue {
                 // Due now but not claimed: another process holds it, or a claim raced; look again shortly.
                 earliest(wall: max(due, now.addingTimeInterval(0.05)))
@@ -147,6 +155,10 @@ extension Dispatcher {
         mutating func disableChannels() async throws(StoreError) {
             guard !toDisable.isEmpty else { return }
             for entry in toDisable {
+                // Claimed ahead but not sent: given back, so that disabling dead-letters them too.
+                if let queued = ready.removeValue(forKey: entry.channel), !queued.isEmpty {
+                    try await store.releaseClaims(ids: queued.map(\.id), owner: dispatcher.lease.owner)
+                }
                 let dropped = try await store.disable(entry)
                 dispatcher.logger.error(
                     "channel \(entry.channel) disabled: \(entry.reason); \(dropped) queued deliveries dead-lettered. Fix the channel, then: tamwatch replay --dead --channel \(entry.channel)"
@@ -158,6 +170,7 @@ extension Dispatcher {
 
         mutating func block(_ channel: String, until: Duration) {
             blockedUntil[channel] = max(blockedUntil[channel] ?? until, until)
+            if let queued = ready.removeValue(forKey: channel) { releasing += queued.map(\.id) }
         }
 
         /// What a finished attempt comes to, on its channel's retry schedule.
@@ -189,6 +202,36 @@ extension Dispatcher {
             }
         }
 
+        /// Starts claimed deliveries on every channel with a free slot (and a token, where the
+        /// channel has a rate limit); returns when the next token comes for a channel whose
+        /// deliveries wait for one.
+        mutating func startReady(in group: inout DiscardingTaskGroup) -> Duration? {
+            let uptime = dispatcher.clock.uptime()
+            var nextToken: Duration?
+            for (name, queued) in ready where !queued.isEmpty {
+                guard let channel = dispatcher.channels[name], disabled[name] == nil else { continue }
+                if let until = blockedUntil[name], until > uptime { continue }
+                let config = channel.config
+                var free = config.effectiveConcurrency - inFlight[name, default: 0]
+                if let limit = config.effectiveRateLimit {
+                    var bucket = buckets[name] ?? TokenBucket(limit: limit, now: uptime)
+                    bucket.refill(now: uptime)
+                    buckets[name] = bucket
+                    if free > 0, bucket.whole < min(free, queued.count) {
+                        let at = bucket.nextTokenAt(now: uptime)
+                        nextToken = min(nextToken ?? at, at)
+                    }
+                    free = min(free, bucket.whole)
+                }
+                guard free > 0 else { continue }
+                let starting = queued.prefix(free)
+                for d in starting { start(d, on: channel, in: &group) }
+                buckets[name]?.take(starting.count)
+                ready[name] = Array(queued.dropFirst(starting.count))
+            }
+            return nextToken
+        }
+
         mutating func start(_ d: StoredDelivery, on channel: any DeliveryChannel, in group: inout DiscardingTaskGroup) {
             inFlight[d.delivery.channel, default: 0] += 1
             dispatcher.adjustInFlight(1)
@@ -211,7 +254,9 @@ extension Dispatcher {
             let recorded = Set(done.map(\.delivery.id))
             let records = done.map(record)
             try? await store.record(records, owner: dispatcher.lease.owner)
-            try? await store.releaseClaims(ids: running.filter { !recorded.contains($0) }, owner: dispatcher.lease.owner)
+            let unsent = running.filter { !recorded.contains($0) } + ready.values.flatMap { $0.map(\.id) }
+            try? await store.releaseClaims(ids: unsent, owner: dispatcher.lease.owner)
+            ready.removeAll()
             dispatcher.adjustInFlight(-running.count)
         }
     }

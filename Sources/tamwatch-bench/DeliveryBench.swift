@@ -142,17 +142,34 @@ struct BenchError: Error, CustomStringConvertible {
 }
 
 /// Webhook deliveries per second from the on-disk outbox, beside `curl --parallel` posting the
-/// same bodies to the same keep-alive receiver.
+/// same bodies to the same keep-alive receiver: nginx (not the bottleneck; installed by
+/// `scripts/bench`), then `tamwatch receive` (a receiver as users run it).
 func benchDeliver() async throws {
     let count = Int(option("--count", "5000")) ?? 5000
     let concurrency = Int(option("--concurrency", "16")) ?? 16
     let runs = Int(option("--runs", "3")) ?? 3
-    let (receiver, url) = try startReceiver()
-    defer { receiver.terminate() }
+    let only = option("--receiver", "all")
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tamwatch-bench-deliver-\(getpid())")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: folder) }
 
+    if only == "all" || only == "nginx" {
+        if let nginx = try NginxReceiver.start(in: folder) {
+            defer { nginx.stop() }
+            try await deliverRuns(
+                to: nginx.url, named: "nginx, 204, one worker", count: count, concurrency: concurrency, runs: runs, folder: folder)
+        } else {
+            print("deliver: nginx is not installed (scripts/bench installs nginx-light); skipping the nginx receiver")
+        }
+    }
+    if only == "all" || only == "tamwatch" {
+        let (receiver, url) = try startReceiver()
+        defer { receiver.terminate() }
+        try await deliverRuns(to: url, named: "tamwatch receive", count: count, concurrency: concurrency, runs: runs, folder: folder)
+    }
+}
+
+func deliverRuns(to url: String, named name: String, count: Int, concurrency: Int, runs: Int, folder: URL) async throws {
     let events = benchEvents(count)
     let body = events[count / 2].json.serialized()
     let bodyFile = folder.appendingPathComponent("body.json")
@@ -163,24 +180,27 @@ func benchDeliver() async throws {
     let config = Array(repeating: entry, count: count).joined(separator: "next\n")
     let curlConfig = folder.appendingPathComponent("curl.cfg")
     try config.write(to: curlConfig, atomically: true, encoding: .utf8)
-    print(
-        "deliver: \(count) POSTs of \(body.utf8.count) bytes, \(concurrency) at a time, to \(url) (tamwatch receive, keep-alive HTTP/1.1)")
+    print("deliver: \(count) POSTs of \(body.utf8.count) bytes, \(concurrency) at a time, to \(url) (\(name), keep-alive HTTP/1.1)")
 
     var logger = Logger(label: "bench")
     logger.logLevel = .error
+    var ratios: [Double] = []
     for run in 1...runs {
         // curl: the same bodies, `--parallel --parallel-max N`.
         let curl = Process()
         curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
         curl.arguments = ["--parallel", "--parallel-max", String(concurrency), "--no-progress-meter", "-K", curlConfig.path]
         let c0 = ContinuousClock.now
+        // Waited for without spinning (Process.waitUntilExit polls a run loop, taking a core from curl).
+        let exited = AsyncStream.makeStream(of: Void.self)
+        curl.terminationHandler = { _ in exited.continuation.finish() }
         try curl.run()
-        curl.waitUntilExit()
+        for await _ in exited.stream {}
         let curlSeconds = milliseconds(ContinuousClock.now - c0) / 1000
         guard curl.terminationStatus == 0 else { throw BenchError(message: "curl exited \(curl.terminationStatus)") }
 
         // tamwatch: the outbox on disk, signed, every attempt recorded.
-        let store = try SQLiteStore(path: folder.appendingPathComponent("outbox-\(run).sqlite").path)
+        let store = try SQLiteStore(path: folder.appendingPathComponent("outbox-\(name.prefix(5))-\(run).sqlite").path)
         var channel = ChannelConfig(name: "pipeline", type: .webhook, url: url)
         channel.secrets = [benchSecret]
         channel.concurrency = concurrency
@@ -215,8 +235,11 @@ func benchDeliver() async throws {
                     "  run %d: curl --parallel %.0f/s (%.2f s) | tamwatch %.0f/s (%.2f s, %d sent, %d left, %.2f CPU s, %d connections) = %.0f%% of curl",
                 run, Double(count) / curlSeconds, curlSeconds, Double(sent) / seconds, seconds, sent, left.count, cpu,
                 transport.statistics.connectionsOpened, 100 * (Double(sent) / seconds) / (Double(count) / curlSeconds)))
+        ratios.append((Double(sent) / seconds) / (Double(count) / curlSeconds))
         transport.shutdown()
     }
+    let sorted = ratios.sorted()
+    print(String(format: "  into %@: tamwatch at %.0f%% of curl (median of %d runs)", name, 100 * sorted[sorted.count / 2], runs))
 }
 
 /// Latency from an event being stored (commit start) to its signed webhook arriving, one at a time.
