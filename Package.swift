@@ -109,7 +109,7 @@ let package = Package(
             dependencies: [
                 "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchOpenFunnel", "TamwatchStore", "TamwatchRules",
                 "TamwatchSQLite", "TamwatchWatch", "TamwatchDelivery", "TamwatchSimulator", "TamwatchReceiver",
-                "TamwatchHTTPServer", log,
+                "TamwatchHTTPServer", "TamwatchTesting", log,
             ]
         ),
         // Shared by both test targets: a hand-moved clock, temporary folders, raw servers, child processes.

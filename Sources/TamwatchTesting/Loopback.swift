@@ -1,7 +1,7 @@
 import Foundation
 
 /// A TCP socket bound to 127.0.0.1 on a free port, not yet listening.
-func bindLoopback() throws -> (Int32, Int) {
+public func bindLoopback() throws -> (Int32, Int) {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     var addr = sockaddr_in()
     addr.sin_family = sa_family_t(AF_INET)

@@ -1,4 +1,5 @@
 import Foundation
+import TamwatchTesting
 
 /// nginx (Debian's nginx-light) answering 204 to every POST over keep-alive HTTP/1.1 with one
 /// worker: a receiver that is not the bottleneck, so a benchmark measures the sender.
@@ -69,21 +70,9 @@ struct NginxReceiver {
 
 /// A loopback port nothing listens on right now.
 func freeLoopbackPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    addr.sin_port = 0
-    let bound = withUnsafePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard bound == 0 else { throw BenchError(message: "no free loopback port") }
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
-    }
-    return Int(UInt16(bigEndian: addr.sin_port))
+    let (fd, port) = try bindLoopback()
+    close(fd)
+    return port
 }
 
 /// Whether something accepts connections on the loopback port.
