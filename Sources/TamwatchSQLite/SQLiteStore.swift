@@ -198,7 +198,7 @@ public final class SQLiteStore: EventLog, Outbox, Sendable {
         deliveries: [Delivery] = [], flushed: [Delivery] = [], throttle: ThrottleState? = nil,
         at now: Date
     ) async throws(StoreError) -> [Event] {
-        let stateText = state.json.serialized()
+        let stateText = Self.text(state)
         let labelsText = Self.labelsJSON(labels)
         let throttleText = throttle?.json.serialized()
         let finishedAt: Double? = state.terminalAnnounced ? now.timeIntervalSince1970 : nil
@@ -284,16 +284,20 @@ public final class SQLiteStore: EventLog, Outbox, Sendable {
         return StoreError(path: path, message: "\(error)")
     }
 
-    private static func labelsJSON(_ labels: [String: String]) -> String {
-        JSONValue.object(labels.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }).serialized()
+    /// The state and labels columns: JSON text written and read with Codable.
+    static func text(_ value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // A state holds numbers, strings and booleans only: encoding cannot fail.
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 
+    private static func labelsJSON(_ labels: [String: String]) -> String { text(labels) }
+
     private static func storedJob(jobId: String, state: String, labels: String) -> StoredJob? {
-        guard let json = try? JSONValue.parse(state), let watchState = WatchState(json: json) else { return nil }
-        var out: [String: String] = [:]
-        if case .object(let members)? = try? JSONValue.parse(labels) {
-            for (k, v) in members { out[k] = v.stringValue ?? "" }
-        }
-        return StoredJob(jobId: jobId, state: watchState, labels: out)
+        let decoder = JSONDecoder()
+        guard let watchState = try? decoder.decode(WatchState.self, from: Data(state.utf8)) else { return nil }
+        let labels = (try? decoder.decode([String: String].self, from: Data(labels.utf8))) ?? [:]
+        return StoredJob(jobId: jobId, state: watchState, labels: labels)
     }
 }

@@ -206,8 +206,8 @@ struct DifferTests {
     func restartFromStoredState() throws {
         let (stored, before) = run([snap(.pending), snap(processed: 500, done: 1)])
         // What the store keeps survives a JSON round trip exactly.
-        let text = try #require(stored).json.serialized()
-        let restored = try #require(WatchState(json: try JSONValue.parse(text)))
+        let text = try JSONEncoder().encode(try #require(stored))
+        let restored = try JSONDecoder().decode(WatchState.self, from: text)
         #expect(restored == stored)
         let (_, after) = run([snap(processed: 6000, done: 3)], from: restored)
         #expect(

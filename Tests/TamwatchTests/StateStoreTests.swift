@@ -92,7 +92,12 @@ struct StateStoreTests {
         do {
             // Exactly what version 1 created, and what it stored.
             let queue = try DatabaseQueue(path: path)
-            let stateText = state.json.serialized()
+            // As version 1 wrote a state (every key, nulls included).
+            let stateText = """
+                {"snapshot":null,"sequence":2,"status_changes":0,"bands_announced":1,"processed_high_water":0,\
+                "degraded_events":0,"credit_events":0,"last_credits":null,"stalls":0,"stall_announced":false,\
+                "last_progress_at":1800000000,"terminal_announced":false,"watch_errors":0}
+                """
             try await queue.write { db in
                 try db.execute(
                     sql: """

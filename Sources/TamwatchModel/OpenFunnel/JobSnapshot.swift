@@ -75,3 +75,13 @@ public struct JobSnapshot: Sendable, Equatable {
         ])
     }
 }
+
+/// As the API names the fields, which is also how the state store keeps a snapshot.
+extension JobSnapshot: Codable {
+    enum CodingKeys: String, CodingKey {
+        case jobId = "job_id", status, processed, bandsDone = "bands_done", bandsTotal = "bands_total"
+        case progressMessage = "progress_message", degraded, errorMessage = "error_message", manifest
+    }
+}
+
+extension JobStatus: Codable {}

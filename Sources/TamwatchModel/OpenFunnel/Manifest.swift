@@ -47,3 +47,11 @@ public struct Manifest: Sendable, Equatable {
         ])
     }
 }
+
+/// As the API names the fields, which is also how the state store keeps a manifest.
+extension Manifest: Codable {
+    enum CodingKeys: String, CodingKey {
+        case pages, pageSize = "page_size", uniqueCount = "unique_count", partial, degraded, ranked
+        case stopReason = "stop_reason", creditsConsumed = "credits_consumed"
+    }
+}

@@ -2,6 +2,9 @@ import Foundation
 
 /// What a rule's throttle remembers per job and channel: when the last progress delivery was
 /// queued, how many were held back since, and the latest of those (sent when the window closes).
+///
+/// Stored through `json`, not Codable: the held event's data keeps its key order (a webhook
+/// body sends it as it was), which a Codable decoder does not keep.
 public struct ThrottleState: Sendable, Equatable {
     public struct Entry: Sendable, Equatable {
         public var lastQueued: Date

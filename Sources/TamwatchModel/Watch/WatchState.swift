@@ -24,33 +24,4 @@ public struct WatchState: Sendable, Equatable {
     public var watchErrors = 0
 
     public init(lastProgressAt: Date) { self.lastProgressAt = lastProgressAt }
-
-    public var json: JSONValue {
-        .object([
-            ("snapshot", snapshot?.json ?? .null), ("sequence", .int(Int64(sequence))),
-            ("status_changes", .int(Int64(statusChanges))), ("bands_announced", .int(Int64(bandsAnnounced))),
-            ("processed_high_water", .int(Int64(processedHighWater))), ("degraded_events", .int(Int64(degradedEvents))),
-            ("credit_events", .int(Int64(creditEvents))), ("last_credits", .optional(lastCredits)),
-            ("stalls", .int(Int64(stalls))), ("stall_announced", .bool(stallAnnounced)),
-            ("last_progress_at", .double(lastProgressAt.timeIntervalSince1970)),
-            ("terminal_announced", .bool(terminalAnnounced)), ("watch_errors", .int(Int64(watchErrors))),
-        ])
-    }
-
-    public init?(json: JSONValue) {
-        guard let progressAt = json["last_progress_at"]?.doubleValue else { return nil }
-        lastProgressAt = Date(timeIntervalSince1970: progressAt)
-        if let s = json["snapshot"], !s.isNull { snapshot = try? JobSnapshot(json: s) }
-        sequence = json["sequence"]?.intValue ?? 0
-        statusChanges = json["status_changes"]?.intValue ?? 0
-        bandsAnnounced = json["bands_announced"]?.intValue ?? 0
-        processedHighWater = json["processed_high_water"]?.intValue ?? 0
-        degradedEvents = json["degraded_events"]?.intValue ?? 0
-        creditEvents = json["credit_events"]?.intValue ?? 0
-        lastCredits = json["last_credits"]?.doubleValue
-        stalls = json["stalls"]?.intValue ?? 0
-        stallAnnounced = json["stall_announced"]?.boolValue ?? false
-        terminalAnnounced = json["terminal_announced"]?.boolValue ?? false
-        watchErrors = json["watch_errors"]?.intValue ?? 0
-    }
 }
