@@ -32,9 +32,10 @@ extension Dispatcher {
 
         var store: any Outbox { dispatcher.store }
 
-        /// One turn of the loop: records the attempts that finished, claims what is due within
-        /// each channel's limits (both in one transaction), starts those attempts, and sets the
-        /// timer for the next moment something can be sent.
+        /// One turn of the loop: starts what was claimed ahead on the slots that freed, then, in
+        /// one transaction, records the attempts that finished and claims what is due up to a
+        /// round ahead of each channel's concurrency; starts what fits, and sets the time for the
+        /// next moment something can be sent.
         mutating func step(_ group: inout DiscardingTaskGroup) async throws(StoreError) {
             let records = takeFinished()
             if !releasing.isEmpty {

@@ -55,8 +55,8 @@ public struct Watcher: Sendable {
     /// When the task is cancelled, polls in flight are cut short and every job not yet ended
     /// is `.interrupted`, its state saved.
     public func watch(jobs: [String], labels: [String: String] = [:]) async throws(StoreError) -> [String: WatchOutcome] {
-        var ids: [String] = []
-        for job in jobs where !ids.contains(job) { ids.append(job) }
+        var seen = Set<String>()
+        let ids = jobs.filter { seen.insert($0).inserted }
         let finished = StepInbox()
         let wake = WakeSignal()
         var outcomes: [String: WatchOutcome] = [:]
