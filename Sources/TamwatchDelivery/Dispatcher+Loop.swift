@@ -43,7 +43,7 @@ extension Dispatcher {
                 releasing.removeAll()
             }
             // What was claimed ahead goes out first, before this turn's transaction.
-            _ = startReady(in: &group)
+            let firstToken = startReady(in: &group)
             // Disabled before anything else is claimed or recorded: once a queue is dead-lettered,
             // the channel's state already says why.
             try await disableChannels()
@@ -54,6 +54,8 @@ extension Dispatcher {
             var wakeAt: Duration?
             func earliest(_ d: Duration) { wakeAt = min(wakeAt ?? d, d) }
             func earliest(wall due: Date) { earliest(uptime + .milliseconds(Int64((due.timeIntervalSince(now) * 1000).rounded(.up)))) }
+            // Deliveries waiting for a rate limit's token: look again when it comes.
+            if let firstToken { earliest(firstToken) }
 
             // How many each channel may start now; a disabled channel's new deliveries go dead.
             var wanted: [(channel: String, limit: Int)] = []
@@ -77,9 +79,6 @@ extension Dispatcher {
                 // Enough for the free slots and one more round of them, less what is claimed already.
                 let concurrency = config.effectiveConcurrency
                 let want = concurrency - inFlight[name, default: 0] + concurrency - ready[name, default: []].count
-                if let bucket = buckets[name], bucket.whole == 0, !ready[name, default: []].isEmpty {
-                    earliest(bucket.nextTokenAt(now: uptime))
-                }
                 guard want > 0 else { continue }
                 wanted.append((name, want))
             }
@@ -101,10 +100,11 @@ extension Dispatcher {
             var drained = exchange.deadLettered > 0 || records.contains { $0.result == .dead }
             for (name, limit) in wanted {
                 let claimed = exchange.claimed[name] ?? []
+                if claimed.count < limit { drained = true }
+                guard !claimed.isEmpty else { continue }
                 // A delivery already held (its claim lapsed and was taken again) is not queued twice.
                 let held = running.union(ready[name, default: []].map(\.id))
                 ready[name, default: []] += claimed.filter { !held.contains($0.id) }
-                if claimed.count < limit { drained = true }
             }
             if let token = startReady(in: &group) { earliest(token) }
             // A claim made this turn counts as fresh for the renewal below.

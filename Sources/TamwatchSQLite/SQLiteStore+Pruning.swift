@@ -19,6 +19,7 @@ extension SQLiteStore: Pruning {
             }
             for (status, before) in [("sent", request.sentBefore), ("dead", request.deadBefore)] {
                 guard let before else { continue }
+                // The repeated status test and the COALESCE match the partial index `deliveries_settled`.
                 try db.execute(
                     sql: """
                         DELETE FROM deliveries WHERE rowid IN (
