@@ -81,7 +81,7 @@ let package = Package(
         // What a person at a terminal sees: event lines, progress, logs with secrets masked.
         .target(name: "TamwatchConsole", dependencies: ["TamwatchModel", "TamwatchRules", "TamwatchWatch", log]),
         // Hummingbird servers run in the background of a process (the simulator, the receiver).
-        .target(name: "TamwatchHTTPServer", dependencies: [hummingbird]),
+        .target(name: "TamwatchHTTPServer", dependencies: [hummingbird, log]),
         // The OpenFunnel-compatible simulator, split out because Hummingbird is the heavy build.
         .target(
             name: "TamwatchSimulator",

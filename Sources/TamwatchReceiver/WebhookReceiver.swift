@@ -10,11 +10,11 @@ import TamwatchHTTPServer
 /// A local webhook receiver: checks Standard Webhooks signatures when given a secret, answers
 /// 204 to good deliveries and 401 to bad signatures, and reports each arrival. `demo` and
 /// `tamwatch receive` use it; so do the benchmarks (keep-alive HTTP/1.1).
-public struct WebhookReceiver: Sendable {
+public struct WebhookReceiver: CallbackServer {
     public let host: String
     public let port: Int
     let verifier: StandardWebhookVerifier?
-    let logger: Logger
+    public let logger: Logger
     let onReceive: @Sendable (ReceivedWebhook) async -> Void
 
     public init(
@@ -28,17 +28,9 @@ public struct WebhookReceiver: Sendable {
         self.onReceive = onReceive
     }
 
-    /// Starts serving in the background and returns once the port is bound.
-    public func start() async throws -> RunningServer {
-        try await RunningServer.start("the receiver", host: host, port: port, makeApplication)
-    }
+    public var serverName: String { "the receiver" }
 
-    /// Serves until the task is cancelled; `onListening` gets the bound port.
-    public func run(onListening: @escaping @Sendable (Int) -> Void) async throws {
-        try await makeApplication(onListening: onListening).run()
-    }
-
-    private func makeApplication(onListening: @escaping @Sendable (Int) -> Void) -> some ApplicationProtocol {
+    public func responder() -> CallbackResponder<BasicRequestContext> {
         let verifier = self.verifier
         let onReceive = self.onReceive
         let seen = Mutex(Set<String>())
@@ -70,9 +62,6 @@ public struct WebhookReceiver: Sendable {
             }
             return Response(status: .noContent)
         }
-        return Application(
-            responder: responder, configuration: .init(address: .hostname(host, port: port)),
-            onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
-            logger: logger)
+        return responder
     }
 }

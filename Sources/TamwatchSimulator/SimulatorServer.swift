@@ -6,7 +6,7 @@ import NIOCore
 import TamwatchHTTPServer
 
 /// The simulator's HTTP face: every request goes to a `SimulatorEngine`.
-public struct SimulatorServer: Sendable {
+public struct SimulatorServer: CallbackServer {
     public let engine: SimulatorEngine
     public let host: String
     public let port: Int
@@ -19,17 +19,9 @@ public struct SimulatorServer: Sendable {
         self.logger = logger
     }
 
-    /// Starts serving in the background and returns once the port is bound.
-    public func start() async throws -> RunningServer {
-        try await RunningServer.start("the simulator", host: host, port: port, makeApplication)
-    }
+    public var serverName: String { "the simulator" }
 
-    /// Serves until the task is cancelled; `onListening` gets the bound port.
-    public func run(onListening: @escaping @Sendable (Int) -> Void) async throws {
-        try await makeApplication(onListening: onListening).run()
-    }
-
-    private func makeApplication(onListening: @escaping @Sendable (Int) -> Void) -> some ApplicationProtocol {
+    public func responder() -> CallbackResponder<BasicRequestContext> {
         let engine = self.engine
         let responder = CallbackResponder<BasicRequestContext> { request, _ in
             var request = request
@@ -49,9 +41,6 @@ public struct SimulatorServer: Sendable {
                 status: .init(code: answer.status), headers: headers,
                 body: ResponseBody(byteBuffer: ByteBuffer(string: answer.body)))
         }
-        return Application(
-            responder: responder, configuration: .init(address: .hostname(host, port: port)),
-            onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
-            logger: logger)
+        return responder
     }
 }
