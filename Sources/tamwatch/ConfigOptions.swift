@@ -23,10 +23,16 @@ struct ConfigOptions: ParsableArguments {
     /// The existing state file, or exit 1 saying there is none. `readOnly` for listing: it
     /// works while another tamwatch writes to the file.
     func existingStore(_ config: TamwatchConfig, readOnly: Bool = false) throws -> any StateStore {
+        try requireStateFile(config)
+        return try openStore(config.statePath, readOnly: readOnly)
+    }
+
+    /// Exit 1 saying so when there is no state file yet: before a writer lock is taken, so that
+    /// no lock file is left beside nothing.
+    func requireStateFile(_ config: TamwatchConfig) throws {
         guard FileManager.default.fileExists(atPath: config.statePath) else {
             printError("tamwatch: no state file at \(config.statePath) (nothing was watched with it yet)")
             throw ExitCode(1)
         }
-        return try openStore(config.statePath, readOnly: readOnly)
     }
 }

@@ -41,10 +41,7 @@ struct PruneCommand: AsyncParsableCommand {
             printError("tamwatch: state.retention is off, so there is no default age: give --older-than (e.g. --older-than 30d)")
             throw Exit.usage
         }
-        guard FileManager.default.fileExists(atPath: config.statePath) else {
-            printError("tamwatch: no state file at \(config.statePath) (nothing was watched with it yet)")
-            throw ExitCode(1)
-        }
+        try options.requireStateFile(config)
         let lock = try await lockOptions.acquire(config.statePath, command: "tamwatch prune")
         defer { withExtendedLifetime(lock) {} }
         let store = try options.existingStore(config)

@@ -53,10 +53,7 @@ struct ReplayCommand: AsyncParsableCommand {
     func run() async throws {
         logging.bootstrap()
         let config = try options.load()
-        guard FileManager.default.fileExists(atPath: config.statePath) else {
-            printError("tamwatch: no state file at \(config.statePath) (nothing was watched with it yet)")
-            throw ExitCode(1)
-        }
+        try options.requireStateFile(config)
         let lock = try await lockOptions.acquire(config.statePath, command: "tamwatch replay")
         defer { withExtendedLifetime(lock) {} }
         let store = try options.existingStore(config)
