@@ -30,6 +30,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         // Signals, cancellation and graceful shutdown for every command; already in Hummingbird's graph.
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // `tamwatch serve`'s /metrics: swift-metrics types over a Prometheus registry.
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // libcurl headers and link flags, from `pkg-config libcurl` (libcurl4-openssl-dev).
@@ -94,12 +97,25 @@ let package = Package(
             dependencies: [
                 "TamwatchModel", "TamwatchDelivery", "TamwatchHTTPServer", hummingbird, httpTypes, nioCore, log,
             ]),
+        // `tamwatch serve`: the HTTP API, the event stream, metrics and the status page over the
+        // watcher and the dispatcher.
+        .target(
+            name: "TamwatchServe",
+            dependencies: [
+                "TamwatchModel", "TamwatchConfig", "TamwatchOpenFunnel", "TamwatchStore", "TamwatchWatch", "TamwatchDelivery",
+                hummingbird, httpTypes, nioCore, log,
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]),
         .executableTarget(
             name: "tamwatch",
             dependencies: [
                 "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchOpenFunnel", "TamwatchStore", "TamwatchRules",
                 "TamwatchSQLite", "TamwatchWatch", "TamwatchDelivery", "TamwatchConsole", "TamwatchSimulator",
-                "TamwatchReceiver", "TamwatchHTTPServer",
+                "TamwatchReceiver", "TamwatchHTTPServer", "TamwatchServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), log,
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -120,7 +136,8 @@ let package = Package(
             dependencies: [
                 "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchOpenFunnel", "TamwatchStore", "TamwatchRules",
                 "TamwatchSQLite", "TamwatchWatch", "TamwatchDelivery", "TamwatchConsole", "TamwatchSimulator",
-                "TamwatchReceiver", "TamwatchHTTPServer", "TamwatchTesting", .product(name: "GRDB", package: "GRDB.swift"),
+                "TamwatchReceiver", "TamwatchHTTPServer", "TamwatchServe", "TamwatchTesting",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(

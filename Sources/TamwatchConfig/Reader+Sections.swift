@@ -5,7 +5,7 @@ extension Reader {
     // MARK: Sections
 
     mutating func read(_ root: Node, into config: inout TamwatchConfig, baseDirectory: String) {
-        let sections = mapping(root, "", allowed: ["api", "state", "watch", "templates", "channels", "rules"])
+        let sections = mapping(root, "", allowed: ["api", "state", "watch", "templates", "channels", "rules", "serve"])
         var rulesNode: Node?
         for (name, _, value) in sections {
             switch name {
@@ -35,6 +35,7 @@ extension Reader {
                 }
             case "channels": config.channels = readChannels(value, baseDirectory: baseDirectory)
             case "rules": rulesNode = value
+            case "serve": readServe(value, &config.serve)
             default: break
             }
         }
@@ -57,6 +58,25 @@ extension Reader {
             case "poll_interval": if let d = duration(v, key, min: .milliseconds(50)) { api.pollInterval = d }
             case "timeout": if let d = duration(v, key, min: .milliseconds(100)) { api.timeout = d }
             default: break
+            }
+        }
+    }
+
+    mutating func readServe(_ node: Node, _ serve: inout TamwatchConfig.Serve) {
+        for (k, _, v) in mapping(node, "serve", allowed: ["listen", "tokens"]) {
+            let key = "serve.\(k)"
+            switch k {
+            case "listen":
+                guard let text = string(v, key) else { break }
+                if let address = ListenAddress(text) { serve.listen = address } else { fail(v, key, ListenAddress.problem(text)) }
+            default:
+                guard let tokens = strings(v, key) else { break }
+                if let i = tokens.firstIndex(where: { $0.count < 16 }) {
+                    // The value is a secret: say which one, never what it is.
+                    fail(v, key, "token \(i + 1) is \(tokens[i].isEmpty ? "empty" : "shorter than 16 characters"); use a long random value")
+                } else {
+                    serve.tokens = tokens
+                }
             }
         }
     }

@@ -17,6 +17,7 @@ extension Redactor {
             }
             if channel.type != .email { values.append(channel.url) }
         }
+        values += config.serve.tokens
         self.init(secrets: values)
     }
 }

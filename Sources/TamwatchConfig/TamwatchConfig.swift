@@ -24,6 +24,13 @@ public struct TamwatchConfig: Sendable {
         public var diffSettings: DiffSettings { DiffSettings(milestones: milestones, stallAfter: stallAfter) }
     }
 
+    /// `tamwatch serve`: where it listens and the bearer tokens it accepts.
+    public struct Serve: Sendable {
+        public var listen = ListenAddress(host: "127.0.0.1", port: 9477)
+        /// Never logged, never shown; compared in constant time.
+        public var tokens: [String] = []
+    }
+
     public var file: String?
     public var api = API()
     /// The SQLite state file, already resolved against the config file's folder.
@@ -37,6 +44,7 @@ public struct TamwatchConfig: Sendable {
     public var templatesPath: String?
     public var channels: [ChannelConfig] = []
     public var rules: [RuleConfig] = []
+    public var serve = Serve()
 
     public init() {}
 }

@@ -60,7 +60,7 @@ extension Dispatcher {
             // How many each channel may start now; a disabled channel's new deliveries go dead.
             var wanted: [(channel: String, limit: Int)] = []
             var deadLetter: [(channel: String, reason: String)] = []
-            for (name, channel) in dispatcher.channels.sorted(by: { $0.key < $1.key }) {
+            for (name, channel) in dispatcher.channels.sorted(by: { $0.key < $1.key }) where !dispatcher.isQuiescing {
                 let config = channel.config
                 if let off = disabled[name] {
                     if off.fingerprint == config.fingerprint {
@@ -179,6 +179,8 @@ extension Dispatcher {
             let schedule = dispatcher.channels[f.delivery.delivery.channel]?.config.retrySchedule ?? .webhookDefault
             var record = Self.record(f, schedule: schedule, draw: dispatcher.jitter())
             record.error = dispatcher.redactor.redact(record.error)
+            record.durationMs = Int((f.duration.seconds * 1000).rounded())
+            record.responseExcerpt = dispatcher.redactor.redact(f.outcome.answer)
             return record
         }
 
@@ -209,7 +211,7 @@ extension Dispatcher {
         mutating func startReady(in group: inout DiscardingTaskGroup) -> Duration? {
             let uptime = dispatcher.clock.uptime()
             var nextToken: Duration?
-            for (name, queued) in ready where !queued.isEmpty {
+            for (name, queued) in ready where !queued.isEmpty && !dispatcher.isQuiescing {
                 guard let channel = dispatcher.channels[name], disabled[name] == nil else { continue }
                 if let until = blockedUntil[name], until > uptime { continue }
                 let config = channel.config
@@ -240,8 +242,10 @@ extension Dispatcher {
             running.insert(d.id)
             group.addTask {
                 let at = dispatcher.clock.now()
+                let started = dispatcher.clock.uptime()
                 let outcome = await channel.send(d.delivery, now: at)
-                dispatcher.finished(Finished(delivery: d, outcome: outcome, at: dispatcher.clock.now()))
+                dispatcher.finished(
+                    Finished(delivery: d, outcome: outcome, at: dispatcher.clock.now(), duration: dispatcher.clock.uptime() - started))
             }
         }
 

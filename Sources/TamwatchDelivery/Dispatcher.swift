@@ -41,15 +41,22 @@ public final class Dispatcher: Sendable {
         var delivery: StoredDelivery
         var outcome: AttemptOutcome
         var at: Date
+        var duration: Duration = .zero
     }
+
+    /// Told of every finished attempt (the service's metrics).
+    let observe: @Sendable (AttemptReport) -> Void
+    private let quiescing = Atomic<Bool>(false)
+    var isQuiescing: Bool { quiescing.load(ordering: .relaxed) }
 
     public init(
         store: any Outbox, channels: [any DeliveryChannel], clock: any WatchClock = SystemClock(),
         logger: Logger = Logger(label: "tamwatch.deliver"),
         jitter: @escaping @Sendable () -> Double = { Double.random(in: 0...1) },
         owner: String = "dispatcher-" + UUID().uuidString.lowercased(), exclusive: Bool = false, batch: String? = nil,
-        redactor: Redactor = Redactor()
+        redactor: Redactor = Redactor(), observe: @escaping @Sendable (AttemptReport) -> Void = { _ in }
     ) {
+        self.observe = observe
         self.redactor = redactor
         self.exclusive = exclusive
         self.batch = batch
@@ -134,6 +141,28 @@ public final class Dispatcher: Sendable {
         }
     }
 
+    /// Starts nothing new and claims nothing more; waits up to `timeout` for the attempts in
+    /// flight to finish (they are recorded as they do). Returns how many are still in flight.
+    public func quiesce(timeout: Duration) async -> Int {
+        quiescing.store(true, ordering: .relaxed)
+        signal.signal()
+        let changed = WakeSignal()
+        let token = shared.withLock { s -> UInt64 in
+            s.nextWatcher += 1
+            s.watchers[s.nextWatcher] = changed
+            return s.nextWatcher
+        }
+        defer { _ = shared.withLock { $0.watchers.removeValue(forKey: token) } }
+        let deadline = clock.uptime() + timeout
+        while inFlightCount.load(ordering: .relaxed) > 0 && clock.uptime() < deadline && !Task.isCancelled {
+            await changed.wait(until: deadline, clock: clock)
+        }
+        return inFlightCount.load(ordering: .relaxed)
+    }
+
+    /// How many attempts are on the wire now.
+    public var inFlight: Int { inFlightCount.load(ordering: .relaxed) }
+
     func notifyWatchers() {
         let watchers = shared.withLock { Array($0.watchers.values) }
         for w in watchers { w.signal() }
@@ -144,6 +173,7 @@ public final class Dispatcher: Sendable {
     /// Called for every finished attempt: builds no text for a success unless debug logging is on.
     func log(_ f: Finished, _ record: AttemptRecord) {
         let d = f.delivery.delivery
+        observe(AttemptReport(channel: d.channel, result: record.result, duration: f.duration, queuedAt: d.createdAt, at: f.at))
         var what: String { "\(d.eventType.rawValue) for job \(d.jobId) to \(d.channel)" }
         switch record.result {
         case .sent: logger.debug("delivered \(what) (\(f.outcome.httpStatus.map { "HTTP \($0)" } ?? "ok"))")

@@ -154,6 +154,12 @@ extension SQLiteStore {
                     WHERE id = ? AND claim_owner = ?
                     """
             ).execute(arguments: [status, a.failures, nextAt, a.at.timeIntervalSince1970, sentAt, a.httpStatus, a.error, a.id, owner])
+            guard db.changesCount > 0 else { continue }
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO attempts (delivery_id, at, status_code, duration_ms, error, response_excerpt) VALUES (?, ?, ?, ?, ?, ?)
+                    """
+            ).execute(arguments: [a.id, a.at.timeIntervalSince1970, a.httpStatus, a.durationMs, a.error, a.responseExcerpt])
         }
     }
 

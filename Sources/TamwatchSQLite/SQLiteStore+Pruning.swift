@@ -20,13 +20,17 @@ extension SQLiteStore: Pruning {
             for (status, before) in [("sent", request.sentBefore), ("dead", request.deadBefore)] {
                 guard let before else { continue }
                 // The repeated status test and the COALESCE match the partial index `deliveries_settled`.
-                try db.execute(
+                let ids = try String.fetchAll(
+                    db,
                     sql: """
-                        DELETE FROM deliveries WHERE rowid IN (
-                            SELECT rowid FROM deliveries
-                            WHERE status = ? AND COALESCE(last_attempt_at, created_at) < ? AND status IN ('sent', 'dead') LIMIT ?)
+                        SELECT id FROM deliveries
+                        WHERE status = ? AND COALESCE(last_attempt_at, created_at) < ? AND status IN ('sent', 'dead') LIMIT ?
                         """, arguments: [status, before.timeIntervalSince1970, limit])
-                if status == "sent" { counts.sent = db.changesCount } else { counts.dead = db.changesCount }
+                for id in ids {
+                    try db.cachedStatement(sql: "DELETE FROM attempts WHERE delivery_id = ?").execute(arguments: [id])
+                    try db.cachedStatement(sql: "DELETE FROM deliveries WHERE id = ?").execute(arguments: [id])
+                }
+                if status == "sent" { counts.sent = ids.count } else { counts.dead = ids.count }
             }
             for (kind, n) in [("events", counts.events), ("sent", counts.sent), ("dead", counts.dead)] {
                 try db.execute(

@@ -174,6 +174,52 @@ public final class SQLiteStore: EventLog, Outbox, Sendable {
                     CREATE TABLE pruned (kind TEXT PRIMARY KEY NOT NULL, count INTEGER NOT NULL, last_at REAL);
                     """)
         }
+        migrator.registerMigration("v6-serve") { db in
+            // The event feed: events get a cursor that only grows (AUTOINCREMENT: a pruned
+            // newest row is never reused, so a resumed stream cannot skip one). Watches that
+            // `serve` follows, and every delivery attempt for the delivery log.
+            try db.execute(
+                sql: """
+                    CREATE TABLE events_v6 (
+                        cursor INTEGER PRIMARY KEY AUTOINCREMENT,
+                        id TEXT NOT NULL UNIQUE,
+                        job_id TEXT NOT NULL,
+                        sequence INTEGER NOT NULL,
+                        type TEXT NOT NULL,
+                        occurred_at REAL NOT NULL,
+                        body TEXT NOT NULL,
+                        emitted INTEGER NOT NULL DEFAULT 0
+                    );
+                    INSERT INTO events_v6 (cursor, id, job_id, sequence, type, occurred_at, body, emitted)
+                        SELECT rowid, id, job_id, sequence, type, occurred_at, body, emitted FROM events ORDER BY rowid;
+                    DROP TABLE events;
+                    ALTER TABLE events_v6 RENAME TO events;
+                    CREATE INDEX events_by_job ON events(job_id, sequence);
+                    CREATE INDEX events_not_emitted ON events(job_id) WHERE emitted = 0;
+                    CREATE TABLE watches (
+                        cursor INTEGER PRIMARY KEY AUTOINCREMENT,
+                        job_id TEXT NOT NULL UNIQUE,
+                        active INTEGER NOT NULL DEFAULT 1,
+                        labels TEXT NOT NULL DEFAULT '{}',
+                        created_at REAL NOT NULL,
+                        stopped_at REAL,
+                        finished_at REAL,
+                        error TEXT,
+                        max_credits INTEGER,
+                        guard_action TEXT
+                    );
+                    CREATE INDEX watches_active ON watches(active, cursor);
+                    CREATE TABLE attempts (
+                        delivery_id TEXT NOT NULL,
+                        at REAL NOT NULL,
+                        status_code INTEGER,
+                        duration_ms INTEGER,
+                        error TEXT,
+                        response_excerpt TEXT
+                    );
+                    CREATE INDEX attempts_by_delivery ON attempts(delivery_id, at);
+                    """)
+        }
         return migrator
     }
 

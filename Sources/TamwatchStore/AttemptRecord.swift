@@ -14,8 +14,16 @@ public struct AttemptRecord: Sendable {
     public var failures: Int
     public var httpStatus: Int?
     public var error: String?
+    /// How long the attempt took, and the first bytes of the answer, for the delivery log.
+    public var durationMs: Int?
+    public var responseExcerpt: String?
 
-    public init(id: String, result: Result, at: Date, failures: Int, httpStatus: Int? = nil, error: String? = nil) {
+    public init(
+        id: String, result: Result, at: Date, failures: Int, httpStatus: Int? = nil, error: String? = nil, durationMs: Int? = nil,
+        responseExcerpt: String? = nil
+    ) {
+        self.durationMs = durationMs
+        self.responseExcerpt = responseExcerpt
         self.id = id
         self.result = result
         self.at = at

@@ -81,7 +81,16 @@ extension Watcher {
         let delay: Duration
         do {
             var warnings: [String] = []
-            let snapshot = redactor.redact(try await client.pollSnapshot(jobId: jobId, warnings: &warnings))
+            let started = clock.uptime()
+            let polled: JobSnapshot
+            do {
+                polled = try await client.pollSnapshot(jobId: jobId, warnings: &warnings)
+                onPoll(.ok, clock.uptime() - started)
+            } catch {
+                if error != .transport(.cancelled) { onPoll(PollResult(error), clock.uptime() - started) }
+                throw error
+            }
+            let snapshot = redactor.redact(polled)
             if snapshot.jobId != jobId {
                 throw OpenFunnelError.invalidResponse("asked for job \(jobId), the response is for \(snapshot.jobId)")
             }

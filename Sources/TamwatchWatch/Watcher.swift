@@ -24,6 +24,8 @@ public struct Watcher: Sendable {
     public var rules: RuleEngine?
     /// Called after deliveries were queued (wakes the dispatcher).
     public var deliveriesQueued: @Sendable () -> Void = {}
+    /// Told how every poll went and how long it took (the service's metrics).
+    public var onPoll: @Sendable (PollResult, Duration) -> Void = { _, _ in }
     /// Masks configured secrets in the API's text before it becomes an event.
     public var redactor = Redactor()
     /// At most this many jobs are polled (or committed) at once; the others wait their turn.
@@ -57,50 +59,115 @@ public struct Watcher: Sendable {
     public func watch(jobs: [String], labels: [String: String] = [:]) async throws(StoreError) -> [String: WatchOutcome] {
         var seen = Set<String>()
         let ids = jobs.filter { seen.insert($0).inserted }
+        let (outcomes, failure) = await schedule(initial: ids.map { ($0, labels) }, control: nil)
+        if let failure { throw failure }
+        var all = outcomes
+        for id in ids where all[id] == nil { all[id] = .interrupted }
+        return all
+    }
+
+    /// Watches what `control` adds, until the task is cancelled; each watch's end goes to the
+    /// control. `resume` are the watches to carry on with at the start.
+    public func run(control: WatchControl, resume: [(jobId: String, labels: [String: String])] = []) async {
+        _ = await schedule(initial: resume, control: control)
+    }
+
+    /// The scheduler: one loop starting due polls as child tasks, within the cap. Without a
+    /// control it ends once every job has; with one it runs until cancelled, taking new jobs
+    /// and stops as they come.
+    private func schedule(
+        initial: [(jobId: String, labels: [String: String])], control: WatchControl?
+    ) async -> (outcomes: [String: WatchOutcome], failure: StoreError?) {
         let finished = StepInbox()
-        let wake = WakeSignal()
+        let wake = control?.wake ?? WakeSignal()
         var outcomes: [String: WatchOutcome] = [:]
         var failure: StoreError?
+        var ended: [(String, Result<WatchOutcome, StoreError>)] = []
 
         await withDiscardingTaskGroup { group in
             var idle: [JobWatch?] = []
             var slots: [String: Int] = [:]
+            var freeSlots: [Int] = []
             var queue = WakeQueue()
-            var starting = ids[...]
+            var starting = initial
+            var startIndex = 0
+            var known = Set(initial.map(\.jobId))
+            var stopping = Set<String>()
             var running = 0
 
-            func settle(_ step: JobStep) {
-                switch step {
-                case .next(let job):
-                    let slot = slots[job.jobId] ?? idle.count
-                    if slot == idle.count { idle.append(nil) }
-                    slots[job.jobId] = slot
-                    idle[slot] = job
-                    queue.insert(slot, at: job.wakeAt)
-                case .done(let id, let outcome):
-                    outcomes[id] = outcome
-                case .failed(let id, let error):
+            func end(_ id: String, _ result: Result<WatchOutcome, StoreError>) {
+                known.remove(id)
+                stopping.remove(id)
+                if let slot = slots.removeValue(forKey: id) { freeSlots.append(slot) }
+                if control != nil {
+                    ended.append((id, result))
+                    return
+                }
+                switch result {
+                case .success(let outcome): outcomes[id] = outcome
+                case .failure(let error):
                     failure = failure ?? error
                     outcomes[id] = nil
                 }
             }
 
+            func settle(_ step: JobStep) {
+                switch step {
+                case .next(let job):
+                    if stopping.contains(job.jobId) { return end(job.jobId, .success(.interrupted)) }
+                    let slot = slots[job.jobId] ?? freeSlots.popLast() ?? idle.count
+                    if slot == idle.count { idle.append(nil) }
+                    slots[job.jobId] = slot
+                    idle[slot] = job
+                    queue.insert(slot, at: job.wakeAt)
+                case .done(let id, let outcome): end(id, .success(outcome))
+                case .failed(let id, let error): end(id, .failure(error))
+                }
+            }
+
             while !Task.isCancelled {
+                if let control {
+                    let (adds, stops) = control.take()
+                    for id in stops where known.contains(id) { stopping.insert(id) }
+                    for (id, labels) in adds {
+                        if stopping.remove(id) != nil { continue }
+                        if known.insert(id).inserted { starting.append((id, labels)) }
+                    }
+                    if startIndex > 1024 && startIndex * 2 > starting.count {
+                        starting.removeFirst(startIndex)
+                        startIndex = 0
+                    }
+                }
                 for step in finished.take() {
                     running -= 1
                     settle(step)
+                }
+                if !ended.isEmpty, let control {
+                    for (id, result) in ended { await control.ended(id, result) }
+                    ended.removeAll()
                 }
                 // Start what is due, new jobs first, within the cap; jobs due within the next few
                 // milliseconds go now too, so that many jobs cost one wake-up, not one each.
                 let now = clock.uptime() + Self.coalescing
                 while running < maxConcurrentPolls {
-                    if let id = starting.popFirst() {
+                    if startIndex < starting.count {
+                        let (id, labels) = starting[startIndex]
+                        startIndex += 1
+                        if stopping.contains(id) {
+                            end(id, .success(.interrupted))
+                            continue
+                        }
                         running += 1
                         group.addTask {
                             if finished.put(await self.begin(jobId: id, labels: labels)) { wake.signal() }
                         }
-                    } else if let slot = queue.popDue(now), let job = idle[slot] {
+                    } else if let slot = queue.popDue(now) {
+                        guard let job = idle[slot] else { continue }
                         idle[slot] = nil
+                        if stopping.contains(job.jobId) {
+                            end(job.jobId, .success(.interrupted))
+                            continue
+                        }
                         running += 1
                         group.addTask {
                             if finished.put(await self.turn(job)) { wake.signal() }
@@ -109,7 +176,8 @@ public struct Watcher: Sendable {
                         break
                     }
                 }
-                if running == 0 && queue.isEmpty && starting.isEmpty { break }
+                if !ended.isEmpty { continue }
+                if control == nil && running == 0 && queue.isEmpty && startIndex >= starting.count { break }
                 let nextDue = running < maxConcurrentPolls ? queue.next : nil
                 guard finished.arm(nextDue) else { continue }
                 await wake.wait(until: nextDue, clock: clock)
@@ -124,8 +192,6 @@ public struct Watcher: Sendable {
             case .next: break
             }
         }
-        if let failure { throw failure }
-        for id in ids where outcomes[id] == nil { outcomes[id] = .interrupted }
-        return outcomes
+        return (outcomes, failure)
     }
 }

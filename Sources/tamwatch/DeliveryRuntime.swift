@@ -28,7 +28,7 @@ final class DeliveryRuntime: Sendable {
     /// no others.
     static func make(
         config: TamwatchConfig, store: any Outbox, transport: any Transport, exclusive: Bool,
-        batch: String? = nil
+        batch: String? = nil, observe: @escaping @Sendable (AttemptReport) -> Void = { _ in }
     ) throws -> DeliveryRuntime {
         let setup: DeliverySetup
         do { setup = try DeliverySetup.load(config, transport: transport) } catch {
@@ -37,7 +37,7 @@ final class DeliveryRuntime: Sendable {
         }
         let dispatcher = Dispatcher(
             store: store, channels: setup.channels, logger: Logger(label: "tamwatch.deliver"),
-            exclusive: exclusive, batch: batch, redactor: Redaction.current)
+            exclusive: exclusive, batch: batch, redactor: Redaction.current, observe: observe)
         return DeliveryRuntime(setup: setup, dispatcher: dispatcher)
     }
 

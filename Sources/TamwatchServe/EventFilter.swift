@@ -1,0 +1,21 @@
+import TamwatchModel
+
+/// Which events an event stream client asked for: a job, type globs (`job.*`), labels.
+struct EventFilter: Sendable {
+    var jobId: String?
+    var types: [String] = []
+    var labels: [(key: String, value: String)] = []
+
+    func matches(_ event: Event) -> Bool {
+        if let jobId, event.jobId != jobId { return false }
+        if !types.isEmpty {
+            let type = event.type.rawValue
+            let hit = types.contains { p in
+                p == "*" || p == type || (p.hasSuffix("*") && type.hasPrefix(String(p.dropLast())))
+            }
+            if !hit { return false }
+        }
+        for (key, value) in labels where event.labels[key] != value { return false }
+        return true
+    }
+}

@@ -1,0 +1,166 @@
+import Foundation
+import Logging
+import Synchronization
+import TamwatchModel
+import TamwatchStore
+
+/// Fans committed events out to the event stream's clients.
+///
+/// The hub tails the store's event feed (woken when the watcher commits), so clients see
+/// events in commit order with their store cursor, and a client that resumes from a cursor
+/// reads the gap from the store. Each client has a bounded buffer: one that stops reading is
+/// dropped, never buffered without bound; it resumes with `Last-Event-ID`.
+final class EventHub: Sendable {
+    enum Item: Sendable {
+        case event(cursor: Int64, type: String, line: String)
+        case ping
+        case shutdown
+    }
+
+    struct Subscription: Sendable {
+        let id: UInt64
+        let stream: AsyncStream<Item>
+        /// Every event up to this cursor was committed before the subscription: read it from
+        /// the store; every later one comes through the stream.
+        let seenUpTo: Int64
+        /// Signalled when the client is dropped (it stopped reading) or went away: a write
+        /// blocked on it is then cancelled.
+        let gone: WakeSignal
+    }
+
+    private struct Client {
+        let filter: EventFilter
+        let continuation: AsyncStream<Item>.Continuation
+        let gone: WakeSignal
+    }
+
+    private struct State {
+        var clients: [UInt64: Client] = [:]
+        var nextId: UInt64 = 0
+        var lastCursor: Int64 = 0
+        var shutDown = false
+    }
+
+    private let feed: any EventFeed
+    private let state = Mutex(State())
+    private let committed = WakeSignal()
+    let bufferLimit: Int
+    let logger: Logger
+    let clientsChanged: @Sendable (Int) -> Void
+
+    init(
+        feed: any EventFeed, startCursor: Int64, bufferLimit: Int = 1000, logger: Logger,
+        clientsChanged: @escaping @Sendable (Int) -> Void
+    ) {
+        self.feed = feed
+        self.bufferLimit = bufferLimit
+        self.logger = logger
+        self.clientsChanged = clientsChanged
+        state.withLock { $0.lastCursor = startCursor }
+    }
+
+    /// Events were committed: read them from the store and send them on.
+    func notify() { committed.signal() }
+
+    var clientCount: Int { state.withLock { $0.clients.count } }
+
+    func subscribe(_ filter: EventFilter) -> Subscription {
+        let (stream, continuation) = AsyncStream<Item>.makeStream(bufferingPolicy: .bufferingOldest(bufferLimit))
+        let gone = WakeSignal()
+        let (sub, count) = state.withLock { s -> (Subscription, Int) in
+            s.nextId += 1
+            if s.shutDown {
+                continuation.yield(.shutdown)
+                continuation.finish()
+            } else {
+                s.clients[s.nextId] = Client(filter: filter, continuation: continuation, gone: gone)
+            }
+            return (Subscription(id: s.nextId, stream: stream, seenUpTo: s.lastCursor, gone: gone), s.clients.count)
+        }
+        clientsChanged(count)
+        return sub
+    }
+
+    func unsubscribe(_ id: UInt64) {
+        let (client, count) = state.withLock { s in (s.clients.removeValue(forKey: id), s.clients.count) }
+        client?.continuation.finish()
+        client?.gone.signal()
+        clientsChanged(count)
+    }
+
+    /// Tails the feed until cancelled.
+    func run(pingEvery: Duration, clock: any WatchClock) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await clock.sleep(for: pingEvery)
+                    if Task.isCancelled { break }
+                    self.broadcast { _ in .ping }
+                }
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    await self.committed.wait()
+                    if Task.isCancelled { break }
+                    await self.catchUp()
+                }
+            }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Reads what was committed since the last event sent, and sends it.
+    func catchUp() async {
+        while true {
+            let after = state.withLock { $0.lastCursor }
+            let batch: [FeedEvent]
+            do { batch = try await feed.events(after: after, limit: 500) } catch {
+                logger.error("the event stream could not read new events: \(error)")
+                return
+            }
+            guard !batch.isEmpty else { return }
+            let lines = batch.map { (cursor: $0.cursor, event: $0.event, line: $0.event.json.serialized()) }
+            let dropped = state.withLock { s -> [UInt64] in
+                var dropped: [UInt64] = []
+                for e in lines where e.cursor > s.lastCursor {
+                    s.lastCursor = e.cursor
+                    for (id, client) in s.clients where client.filter.matches(e.event) {
+                        let item = Item.event(cursor: e.cursor, type: e.event.type.rawValue, line: e.line)
+                        if case .dropped = client.continuation.yield(item) { dropped.append(id) }
+                    }
+                    for id in dropped {
+                        guard let client = s.clients.removeValue(forKey: id) else { continue }
+                        client.continuation.finish()
+                        client.gone.signal()
+                    }
+                }
+                return dropped
+            }
+            if !dropped.isEmpty {
+                logger.warning("dropped \(dropped.count) event stream client(s) that stopped reading; they resume with Last-Event-ID")
+                clientsChanged(clientCount)
+            }
+            if batch.count < 500 { return }
+        }
+    }
+
+    /// Tells every client the server is stopping, and refuses new ones.
+    func shutdown() {
+        let clients = state.withLock { s -> [Client] in
+            s.shutDown = true
+            defer { s.clients.removeAll() }
+            return Array(s.clients.values)
+        }
+        for c in clients {
+            c.continuation.yield(.shutdown)
+            c.continuation.finish()
+        }
+        clientsChanged(0)
+    }
+
+    private func broadcast(_ item: (Client) -> Item) {
+        let clients = state.withLock { Array($0.clients.values) }
+        for c in clients { c.continuation.yield(item(c)) }
+    }
+}

@@ -1,0 +1,152 @@
+import CoreMetrics
+import Foundation
+import Prometheus
+import Synchronization
+import TamwatchDelivery
+import TamwatchModel
+import TamwatchStore
+import TamwatchWatch
+
+private typealias Counter = CoreMetrics.Counter
+private typealias Timer = CoreMetrics.Timer
+typealias Gauge = CoreMetrics.Gauge
+private typealias FloatingPointCounter = CoreMetrics.FloatingPointCounter
+
+/// What `/metrics` shows: swift-metrics objects backed by this server's own Prometheus registry
+/// (no global bootstrap, so tests can run several servers). Names and labels are part of the
+/// contract; every label set of a known value exists from the start, at zero.
+public final class ServeMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    private let factory: PrometheusMetricsFactory
+    private let polls: [PollResult: Counter]
+    private let pollDuration: Timer
+    private let events: [EventType: Counter]
+    private let deliveries: [String: [String: Counter]]
+    private let attemptDuration: [String: Timer]
+    private let latency: [String: Timer]
+    private let pending: [String: Gauge]
+    private let dead: [String: Gauge]
+    private let oldestPending: Gauge
+    private let credits: FloatingPointCounter
+    let sseClients: Gauge
+    private let watches = Mutex<[String: Gauge]>([:])
+    private let http = Mutex<[String: (Counter, Timer)]>([:])
+
+    static let knownStatuses = ["pending", "running", "pausing", "paused", "cancelling", "completed", "failed", "cancelled"]
+
+    public init(channels: [String]) {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        let seconds: [Duration] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30].map { .milliseconds(Int64($0 * 1000)) }
+        factory.defaultDurationHistogramBuckets = seconds
+        // Committed to acknowledged includes retries: up to hours.
+        factory.durationHistogramBuckets["tamwatch_delivery_latency_seconds"] = [0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 1800, 3600, 14400]
+            .map { .milliseconds(Int64($0 * 1000)) }
+        self.factory = factory
+        Gauge(label: "tamwatch_build_info", dimensions: [("version", TamwatchVersion.current)], factory: factory).record(1)
+        polls = Dictionary(
+            uniqueKeysWithValues: PollResult.allCases.map {
+                ($0, Counter(label: "tamwatch_polls_total", dimensions: [("result", $0.rawValue)], factory: factory))
+            })
+        pollDuration = Timer(label: "tamwatch_poll_duration_seconds", factory: factory)
+        events = Dictionary(
+            uniqueKeysWithValues: EventType.allCases.map {
+                ($0, Counter(label: "tamwatch_events_total", dimensions: [("type", $0.rawValue)], factory: factory))
+            })
+        var deliveries: [String: [String: Counter]] = [:]
+        var attemptDuration: [String: Timer] = [:]
+        var latency: [String: Timer] = [:]
+        var pending: [String: Gauge] = [:]
+        var dead: [String: Gauge] = [:]
+        for channel in channels {
+            deliveries[channel] = Dictionary(
+                uniqueKeysWithValues: ["sent", "retry", "dead"].map {
+                    ($0, Counter(label: "tamwatch_deliveries_total", dimensions: [("channel", channel), ("result", $0)], factory: factory))
+                })
+            attemptDuration[channel] = Timer(
+                label: "tamwatch_delivery_attempt_duration_seconds", dimensions: [("channel", channel)], factory: factory)
+            latency[channel] = Timer(label: "tamwatch_delivery_latency_seconds", dimensions: [("channel", channel)], factory: factory)
+            pending[channel] = Gauge(label: "tamwatch_outbox_pending", dimensions: [("channel", channel)], factory: factory)
+            dead[channel] = Gauge(label: "tamwatch_outbox_dead", dimensions: [("channel", channel)], factory: factory)
+        }
+        self.deliveries = deliveries
+        self.attemptDuration = attemptDuration
+        self.latency = latency
+        self.pending = pending
+        self.dead = dead
+        oldestPending = Gauge(label: "tamwatch_outbox_oldest_pending_age_seconds", factory: factory)
+        credits = FloatingPointCounter(label: "tamwatch_credits_consumed_total", factory: factory)
+        sseClients = Gauge(label: "tamwatch_sse_clients", factory: factory)
+        sseClients.record(0)
+        oldestPending.record(0)
+        for status in Self.knownStatuses { watchGauge(status).record(0) }
+    }
+
+    func polled(_ result: PollResult, _ duration: Duration) {
+        polls[result]?.increment()
+        pollDuration.recordNanoseconds(duration.nanoseconds)
+    }
+
+    func committed(_ events: [Event]) {
+        for event in events { self.events[event.type]?.increment() }
+    }
+
+    func creditsConsumed(_ delta: Double) { if delta > 0 { credits.increment(by: delta) } }
+
+    public func attempted(_ report: AttemptReport) {
+        let result: String
+        switch report.result {
+        case .sent: result = "sent"
+        case .retry: result = "retry"
+        case .dead: result = "dead"
+        }
+        deliveries[report.channel]?[result]?.increment()
+        attemptDuration[report.channel]?.recordNanoseconds(report.duration.nanoseconds)
+        if case .sent = report.result {
+            latency[report.channel]?.recordNanoseconds(Int64(max(0, report.at.timeIntervalSince(report.queuedAt)) * 1e9))
+        }
+    }
+
+    func request(method: String, route: String, status: Int, duration: Duration) {
+        let key = "\(method) \(route) \(status)"
+        let (count, time) = http.withLock { cache in
+            if let pair = cache[key] { return pair }
+            let dims = [("method", method), ("route", route), ("status", String(status))]
+            let pair = (
+                Counter(label: "tamwatch_http_requests_total", dimensions: dims, factory: factory),
+                Timer(label: "tamwatch_http_request_duration_seconds", dimensions: dims, factory: factory)
+            )
+            cache[key] = pair
+            return pair
+        }
+        count.increment()
+        time.recordNanoseconds(duration.nanoseconds)
+    }
+
+    /// Sets the gauges that are read from state at scrape time, then renders everything.
+    func scrape(watchCounts: [String: Int], outbox: [ChannelSummary], now: Date) -> [UInt8] {
+        for (status, n) in watchCounts { watchGauge(status).record(n) }
+        for status in Self.knownStatuses where watchCounts[status] == nil { watchGauge(status).record(0) }
+        let byChannel = Dictionary(outbox.map { ($0.channel, $0) }, uniquingKeysWith: { a, _ in a })
+        for (channel, gauge) in pending { gauge.record(byChannel[channel]?.pending ?? 0) }
+        for (channel, gauge) in dead { gauge.record(byChannel[channel]?.dead ?? 0) }
+        let oldest = outbox.compactMap(\.oldestPendingAt).min()
+        oldestPending.record(oldest.map { max(0, now.timeIntervalSince($0)) } ?? 0)
+        return registry.emitToBuffer()
+    }
+
+    private func watchGauge(_ status: String) -> Gauge {
+        watches.withLock { gauges in
+            if let g = gauges[status] { return g }
+            let g = Gauge(label: "tamwatch_watches", dimensions: [("status", status)], factory: factory)
+            gauges[status] = g
+            return g
+        }
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (s, atto) = components
+        return s * 1_000_000_000 + atto / 1_000_000_000
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import TamwatchModel
+import TamwatchStore
+
+extension TamwatchServer {
+    func listDeliveries(_ request: Request) async throws -> Response {
+        let q = ListQuery(request: request)
+        let limit = try q.limit()
+        var status: StoredDelivery.Status?
+        if let text = q.string("status") {
+            guard let s = StoredDelivery.Status(rawValue: text) else {
+                throw Problem.badRequest("status", "expected pending, sent or dead")
+            }
+            status = s
+        }
+        let rows = try await store.deliveryPage(
+            status: status, jobId: q.string("job_id"), channel: q.string("channel"), before: try q.cursor(), limit: limit + 1)
+        let page = Array(rows.prefix(limit))
+        let next = rows.count > limit ? page.last.map { Cursor.encode($0.cursor) } : nil
+        return JSONBody.page(page.map { WatchJSON.delivery($0.delivery) }, next: next)
+    }
+
+    func getDelivery(_ context: some RequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        guard let delivery = try await store.delivery(id: id) else { throw Problem.notFound("no delivery \(id)") }
+        return JSONBody.response(WatchJSON.delivery(delivery, attempts: try await store.attempts(deliveryId: id)))
+    }
+
+    /// Queues a delivery again from the start of its retry schedule, under the same
+    /// `webhook-id`: 202. One being sent right now is a 409.
+    func replay(_ context: some RequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        guard try await store.delivery(id: id) != nil else { throw Problem.notFound("no delivery \(id)") }
+        let queued = try await store.requeue(ids: [id], at: clock.now(), batch: nil)
+        guard !queued.isEmpty else {
+            throw Problem(.conflict, "Conflict", detail: "delivery \(id) is being sent right now; try again when it settles")
+        }
+        dispatcher.wake()
+        logger.info("delivery \(id) queued again (replay through the API)")
+        guard let delivery = try await store.delivery(id: id) else { throw Problem.notFound("no delivery \(id)") }
+        return JSONBody.response(WatchJSON.delivery(delivery), status: .accepted)
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Synchronization
+import TamwatchModel
+import TamwatchStore
+
+extension TamwatchServer {
+    /// `GET /api/v1/events`: Server-Sent Events. Each committed event as `id` (its store cursor),
+    /// `event` (its type) and `data` (the envelope on one line). `Last-Event-ID` or `since`
+    /// resumes after that cursor, reading the gap from the store: nothing missed, nothing
+    /// repeated.
+    func eventStream(_ request: Request) async throws -> Response {
+        let q = ListQuery(request: request)
+        var filter = EventFilter(jobId: q.string("job_id"), labels: try q.labels())
+        filter.types = request.uri.queryParameters.getAll("type").flatMap { $0.split(separator: ",").map(String.init) }
+        if let bad = filter.types.first(where: { t in
+            !(t == "*" || EventType(rawValue: t) != nil || (t.hasSuffix(".*") && !t.dropLast(2).isEmpty))
+        }) {
+            throw Problem.badRequest("type", "'\(bad)' is not an event type or a glob like job.*")
+        }
+        var after: Int64?
+        let lastEventID = request.headers[HTTPField.Name("Last-Event-ID")!] ?? q.string("since")
+        if let text = lastEventID, !text.isEmpty {
+            guard let n = Int64(text), n >= 0 else {
+                throw Problem.badRequest("Last-Event-ID", "expected an event cursor (a whole number)")
+            }
+            after = n
+        }
+        let hub = self.hub
+        let store = self.store
+        let (wanted, resumeAfter) = (filter, after)
+        let logger = self.logger
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/event-stream", .cacheControl: "no-store",
+                HTTPField.Name("X-Accel-Buffering")!: "no",
+            ],
+            body: ResponseBody { writer in
+                let sub = hub.subscribe(wanted)
+                defer { hub.unsubscribe(sub.id) }
+                let box = WriterBox(writer)
+                do {
+                    try await request.body.consumeWithInboundCloseHandler { _ in
+                        try await withThrowingTaskGroup(of: Void.self) { group in
+                            group.addTask {
+                                try await Self.stream(sub, after: resumeAfter, filter: wanted, store: store, into: box)
+                            }
+                            group.addTask {
+                                // Dropped (it stopped reading) or gone: a write blocked on it ends.
+                                await sub.gone.wait()
+                                throw CancellationError()
+                            }
+                            try await group.next()
+                            group.cancelAll()
+                        }
+                    } onInboundClosed: {
+                        hub.unsubscribe(sub.id)
+                    }
+                } catch {
+                    if !(error is CancellationError) { logger.debug("event stream client left: \(error)") }
+                }
+                writer = box.writer
+                try? await writer.finish(nil)
+            })
+    }
+
+    private static func stream(_ sub: EventHub.Subscription, after: Int64?, filter: EventFilter, store: any EventFeed, into box: WriterBox)
+        async throws
+    {
+        try await box.write("retry: 3000\n\n")
+        var last = after ?? sub.seenUpTo
+        // The gap: committed after `after` but before this client subscribed.
+        if let after, after < sub.seenUpTo {
+            var cursor = after
+            while cursor < sub.seenUpTo {
+                let batch = try await store.events(after: cursor, limit: 500)
+                guard !batch.isEmpty else { break }
+                for e in batch where e.cursor <= sub.seenUpTo {
+                    if filter.matches(e.event) {
+                        try await box.write("id: \(e.cursor)\nevent: \(e.event.type.rawValue)\ndata: \(e.event.json.serialized())\n\n")
+                    }
+                    last = e.cursor
+                }
+                cursor = batch[batch.count - 1].cursor
+            }
+        }
+        for await item in sub.stream {
+            switch item {
+            case .event(let cursor, let type, let line):
+                guard cursor > last else { continue }
+                last = cursor
+                try await box.write("id: \(cursor)\nevent: \(type)\ndata: \(line)\n\n")
+            case .ping:
+                try await box.write(": ping\n\n")
+            case .shutdown:
+                try await box.write("event: shutdown\ndata: {}\n\n")
+                return
+            }
+        }
+    }
+}
+
+/// The response writer, handed to the task that streams (the writer is a value the body
+/// closure holds `inout`, which a child task cannot capture). One task writes at a time.
+final class WriterBox: @unchecked Sendable {
+    var writer: any ResponseBodyWriter
+    init(_ writer: any ResponseBodyWriter) { self.writer = writer }
+
+    func write(_ text: String) async throws { try await writer.write(ByteBuffer(string: text)) }
+}

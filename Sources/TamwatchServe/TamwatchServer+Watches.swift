@@ -1,0 +1,182 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import TamwatchModel
+import TamwatchOpenFunnel
+import TamwatchStore
+
+extension TamwatchServer {
+    /// What a register or submit body may carry beside the job id or query.
+    struct WatchFields {
+        var labels: [String: String] = [:]
+        var maxCredits: Int?
+        var guardAction: String?
+    }
+
+    static func watchFields(_ members: [(String, JSONValue)], required: String, errors: inout [Problem.FieldError]) -> (
+        String?, WatchFields
+    ) {
+        var fields = WatchFields()
+        var main: String?
+        for (key, value) in members {
+            switch key {
+            case required:
+                guard let text = value.stringValue?.trimmingCharacters(in: .whitespaces), !text.isEmpty else {
+                    errors.append(.init(key, "expected a non-empty string"))
+                    continue
+                }
+                if required == "job_id",
+                    text.count > 200 || text.contains(where: { $0 == "/" || $0 == "?" || $0 == "#" || $0.isWhitespace })
+                {
+                    errors.append(.init(key, "not a job id (at most 200 characters, no spaces, '/', '?' or '#')"))
+                    continue
+                }
+                main = text
+            case "labels":
+                guard case .object(let pairs) = value else {
+                    errors.append(.init(key, "expected an object of string values"))
+                    continue
+                }
+                for (k, v) in pairs {
+                    guard let s = v.stringValue else {
+                        errors.append(.init("labels.\(k)", "expected a string"))
+                        continue
+                    }
+                    if k.isEmpty || k.contains("=") { errors.append(.init("labels.\(k)", "a label key must be non-empty, without '='")) }
+                    // A label is one line of text: a control character could smuggle a header or an
+                    // SMTP command into a delivery.
+                    if (k + s).unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                        errors.append(.init("labels.\(k)", "a label must not contain control characters (newlines, tabs, escapes)"))
+                    }
+                    fields.labels[k] = s
+                }
+            case "max_credits":
+                guard let n = value.intValue, n > 0 else {
+                    errors.append(.init(key, "expected a positive whole number"))
+                    continue
+                }
+                fields.maxCredits = n
+            case "guard_action":
+                guard let a = value.stringValue, ["pause", "cancel", "notify"].contains(a) else {
+                    errors.append(.init(key, "expected one of pause, cancel, notify"))
+                    continue
+                }
+                fields.guardAction = a
+            default:
+                errors.append(.init(key, "unknown field (expected \(required), labels, max_credits, guard_action)"))
+            }
+        }
+        if main == nil && !errors.contains(where: { $0.field == required }) { errors.append(.init(required, "is required")) }
+        return (main, fields)
+    }
+
+    func registerWatch(_ request: Request, _ context: some RequestContext) async throws -> Response {
+        var errors: [Problem.FieldError] = []
+        let (jobId, fields) = Self.watchFields(try await JSONBody.object(request, context: context), required: "job_id", errors: &errors)
+        guard let jobId, errors.isEmpty else { throw Problem.invalid(errors) }
+        return try await register(jobId, fields)
+    }
+
+    private func register(_ jobId: String, _ fields: WatchFields) async throws -> Response {
+        let (watch, created) = try await store.register(
+            jobId: jobId, labels: fields.labels, maxCredits: fields.maxCredits, guardAction: fields.guardAction, at: clock.now())
+        board.registered(watch)
+        if watch.active { control.add(jobId: jobId, labels: watch.labels) }
+        if created { logger.info("watching job \(jobId) (registered through the API)") }
+        var response = JSONBody.response(WatchJSON.watch(watch, lastPolledAt: board.lastPolledAt(jobId)), status: created ? .created : .ok)
+        response.headers[.location] = "/api/v1/watches/\(jobId)"
+        return response
+    }
+
+    func submitBuild(_ request: Request, _ context: some RequestContext) async throws -> Response {
+        var errors: [Problem.FieldError] = []
+        let (query, fields) = Self.watchFields(try await JSONBody.object(request, context: context), required: "query", errors: &errors)
+        guard let query, errors.isEmpty else { throw Problem.invalid(errors) }
+        let answer: JobActionResponse
+        do { answer = try await client.submit(query: query) } catch { throw Self.upstream(error, what: "submitting the build") }
+        logger.info("submitted a build to OpenFunnel: job \(answer.jobId)")
+        var response = try await register(answer.jobId, fields)
+        response.status = .created
+        return response
+    }
+
+    func listWatches(_ request: Request) async throws -> Response {
+        let q = ListQuery(request: request)
+        let limit = try q.limit()
+        var query = WatchQuery(status: q.string("status"), labels: try q.labels(), active: try q.bool("active"), before: try q.cursor())
+        query.limit = limit + 1
+        let rows = try await store.watches(query)
+        let page = Array(rows.prefix(limit))
+        let next = rows.count > limit ? page.last.map { Cursor.encode($0.cursor) } : nil
+        return JSONBody.page(page.map { WatchJSON.watch($0, lastPolledAt: board.lastPolledAt($0.jobId)) }, next: next)
+    }
+
+    func existingWatch(_ context: some RequestContext) async throws -> WatchRecord {
+        let jobId = try context.parameters.require("job_id")
+        guard let watch = try await store.watch(jobId) else { throw Problem.notFound("job \(jobId) is not watched here") }
+        return watch
+    }
+
+    func getWatch(_ context: some RequestContext) async throws -> Response {
+        let watch = try await existingWatch(context)
+        return JSONBody.response(WatchJSON.watch(watch, lastPolledAt: board.lastPolledAt(watch.jobId)))
+    }
+
+    func stopWatch(_ context: some RequestContext) async throws -> Response {
+        let jobId = try context.parameters.require("job_id")
+        guard let watch = try await store.stopWatch(jobId: jobId, at: clock.now()) else {
+            throw Problem.notFound("job \(jobId) is not watched here")
+        }
+        control.stop(jobId: jobId)
+        board.stopped(jobId)
+        logger.info("stopped watching job \(jobId) (through the API)")
+        return JSONBody.response(WatchJSON.watch(watch, lastPolledAt: board.lastPolledAt(jobId)))
+    }
+
+    func act(_ action: JobAction, _ context: some RequestContext) async throws -> Response {
+        let watch = try await existingWatch(context)
+        let answer: JobActionResponse
+        do {
+            switch action {
+            case .cancel: answer = try await client.cancel(jobId: watch.jobId)
+            case .pause: answer = try await client.pause(jobId: watch.jobId)
+            case .resume: answer = try await client.resume(jobId: watch.jobId)
+            }
+        } catch {
+            throw Self.upstream(error, what: "asking OpenFunnel to \(action.rawValue) job \(watch.jobId)")
+        }
+        logger.info("asked OpenFunnel to \(action.rawValue) job \(watch.jobId): \(answer.status)")
+        return JSONBody.response(
+            .object([("job_id", .string(answer.jobId)), ("status", .string(answer.status.rawValue)), ("message", .string(answer.message))]),
+            status: .accepted)
+    }
+
+    func watchEvents(_ request: Request, _ context: some RequestContext) async throws -> Response {
+        let watch = try await existingWatch(context)
+        let q = ListQuery(request: request)
+        let limit = try q.limit()
+        var after = 0
+        if let text = q.string("after") {
+            guard let n = Int(text), n >= 0 else { throw Problem.badRequest("after", "expected a sequence number (0 or more)") }
+            after = n
+        }
+        if let cursor = try q.cursor() { after = Int(cursor) }
+        let events = try await store.events(jobId: watch.jobId, afterSequence: after, limit: limit + 1)
+        let page = Array(events.prefix(limit))
+        let next = events.count > limit ? page.last.map { Cursor.encode(Int64($0.sequence)) } : nil
+        return JSONBody.page(page.map(\.json), next: next)
+    }
+
+    /// An OpenFunnel failure as the API's answer: its 409 and 404 pass through, the rest are a 502
+    /// that says what OpenFunnel said (never the key).
+    static func upstream(_ error: OpenFunnelError, what: String) -> Problem {
+        let detail = Redaction.redact("\(what): \(error)")
+        switch error {
+        case .conflict: return Problem(.conflict, "Conflict", detail: detail)
+        case .notFound: return Problem(.notFound, "Not found", detail: detail)
+        case .validation(_, let message):
+            return Problem.invalid([.init("query", Redaction.redact(message.isEmpty ? "rejected by OpenFunnel" : message))])
+        default: return Problem(.badGateway, "OpenFunnel request failed", detail: detail)
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import Logging
+import Synchronization
+import TamwatchDelivery
+import TamwatchModel
+import TamwatchOpenFunnel
+import TamwatchStore
+import TamwatchWatch
+
+/// `tamwatch serve`: one watcher for every active watch, the dispatcher, and the HTTP API, the
+/// event stream, metrics and the status page over them, on one store and one transport.
+public final class TamwatchServer: Sendable {
+    let store: any StateStore
+    let client: OpenFunnelClient
+    let watcher: Watcher
+    let dispatcher: Dispatcher
+    let options: ServeOptions
+    let metrics: ServeMetrics
+    let auth: Auth
+    let board = WatchBoard()
+    let control: WatchControl
+    let hub: EventHub
+    let clock: any WatchClock
+    let logger: Logger
+    let startedAt: Date
+    let readiness = Readiness()
+
+    /// `watcher` is configured as for `watch` (rules, settings, `deliveriesQueued`); the server
+    /// gives it its sink and metrics. `metrics` is the one the dispatcher reports attempts to.
+    public init(
+        store: any StateStore, client: OpenFunnelClient, watcher: Watcher, dispatcher: Dispatcher, metrics: ServeMetrics,
+        options: ServeOptions, clock: any WatchClock = SystemClock(), logger: Logger = Logger(label: "tamwatch.serve")
+    ) async throws(StoreError) {
+        self.store = store
+        self.client = client
+        self.dispatcher = dispatcher
+        self.options = options
+        self.metrics = metrics
+        self.clock = clock
+        self.logger = logger
+        auth = Auth(tokens: options.tokens)
+        startedAt = clock.now()
+        hub = EventHub(
+            feed: store, startCursor: try await store.lastEventCursor(), logger: logger,
+            clientsChanged: { [metrics] n in metrics.sseClients.record(n) })
+        let board = self.board
+        let store = self.store
+        let logger = self.logger
+        control = WatchControl { jobId, result in
+            await Self.ended(jobId, result, store: store, board: board, clock: clock, logger: logger)
+        }
+        var watcher = watcher
+        watcher.sink = ServeSink(hub: hub, board: board, metrics: metrics, clock: clock)
+        watcher.onPoll = { [metrics] result, duration in metrics.polled(result, duration) }
+        self.watcher = watcher
+    }
+
+    /// Every watch, loaded onto the board; returns the active ones, to resume.
+    func loadWatches() async throws(StoreError) -> [WatchRecord] {
+        var active: [WatchRecord] = []
+        var before: Int64?
+        while true {
+            let page = try await store.watches(WatchQuery(before: before, limit: 500))
+            board.load(page)
+            active += page.filter(\.active)
+            guard page.count == 500, let last = page.last else { break }
+            before = last.cursor
+        }
+        return active.reversed()
+    }
+
+    /// A watch ended: terminal, unwatchable, or stopped; a terminal or unwatchable one is no
+    /// longer active, and says why where it could not be watched.
+    static func ended(
+        _ jobId: String, _ result: Result<WatchOutcome, StoreError>, store: any StateStore, board: WatchBoard,
+        clock: any WatchClock, logger: Logger
+    ) async {
+        switch result {
+        case .success(.interrupted):
+            return
+        case .success(let outcome):
+            var error: String?
+            if case .unwatchable(let kind) = outcome {
+                let last = try? await store.events(jobId: jobId).last { $0.type == .watchError }
+                error = last?.data["message"]?.stringValue ?? "cannot be watched (\(kind))"
+            }
+            do { try await store.finishWatch(jobId: jobId, error: error, at: clock.now()) } catch {
+                logger.error("job \(jobId): its end could not be stored: \(error)")
+            }
+            board.stopped(jobId)
+        case .failure(let error):
+            logger.error("job \(jobId): the state store failed; the watch resumes when tamwatch serve restarts: \(error)")
+        }
+    }
+}
+
+/// Whether the service is ready: starting until the watcher, the dispatcher and the listener
+/// run; stopping from the first moment of a shutdown.
+final class Readiness: Sendable {
+    private struct State {
+        var watcher = false
+        var dispatcher = false
+        var listening = false
+        var stopping = false
+    }
+
+    private let state = Mutex(State())
+
+    func set(watcher: Bool? = nil, dispatcher: Bool? = nil, listening: Bool? = nil, stopping: Bool? = nil) {
+        state.withLock { s in
+            if let watcher { s.watcher = watcher }
+            if let dispatcher { s.dispatcher = dispatcher }
+            if let listening { s.listening = listening }
+            if let stopping { s.stopping = stopping }
+        }
+    }
+
+    /// nil when ready, else why not.
+    var reason: String? {
+        state.withLock { s in
+            if s.stopping { return "stopping" }
+            var missing: [String] = []
+            if !s.watcher { missing.append("watcher") }
+            if !s.dispatcher { missing.append("dispatcher") }
+            if !s.listening { missing.append("listener") }
+            return missing.isEmpty ? nil : "starting: waiting for the " + missing.joined(separator: ", ")
+        }
+    }
+}

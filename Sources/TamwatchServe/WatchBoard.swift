@@ -1,0 +1,62 @@
+import Foundation
+import Synchronization
+import TamwatchModel
+import TamwatchStore
+
+/// What the service knows of each watch between store reads: the last seen status and when it
+/// was last polled. Counts for `/metrics` come from here, not from a query per scrape.
+final class WatchBoard: Sendable {
+    struct Entry: Sendable {
+        var status: String
+        var active: Bool
+        var lastPolledAt: Date?
+        var credits: Double?
+    }
+
+    private let entries = Mutex<[String: Entry]>([:])
+
+    func load(_ records: [WatchRecord]) {
+        entries.withLock { e in
+            for r in records {
+                e[r.jobId] = Entry(status: r.status, active: r.active, credits: r.state?.snapshot?.manifest?.creditsConsumed)
+            }
+        }
+    }
+
+    func registered(_ record: WatchRecord) {
+        entries.withLock { e in
+            var entry = e[record.jobId] ?? Entry(status: record.status, active: record.active)
+            entry.active = record.active
+            e[record.jobId] = entry
+        }
+    }
+
+    func stopped(_ jobId: String) { entries.withLock { $0[jobId]?.active = false } }
+
+    /// A poll's snapshot; returns how many more credits the build consumed since the last one.
+    func observed(_ snapshot: JobSnapshot, at now: Date) -> Double {
+        entries.withLock { e in
+            var entry = e[snapshot.jobId] ?? Entry(status: snapshot.status.rawValue, active: true)
+            entry.status = snapshot.status.rawValue
+            entry.lastPolledAt = now
+            var delta = 0.0
+            if let credits = snapshot.manifest?.creditsConsumed {
+                delta = max(0, credits - (entry.credits ?? 0))
+                entry.credits = credits
+            }
+            e[snapshot.jobId] = entry
+            return delta
+        }
+    }
+
+    func lastPolledAt(_ jobId: String) -> Date? { entries.withLock { $0[jobId]?.lastPolledAt } }
+
+    /// Watches by their build's status.
+    func counts() -> [String: Int] {
+        entries.withLock { e in
+            var counts: [String: Int] = [:]
+            for entry in e.values { counts[entry.status, default: 0] += 1 }
+            return counts
+        }
+    }
+}

@@ -1,0 +1,24 @@
+import Foundation
+
+/// The watches `tamwatch serve` follows. They outlive the process: on start it resumes every
+/// active one.
+public protocol WatchRegistry: Sendable {
+    /// Watches a job, or returns its existing watch (`created` false); a stopped watch is made
+    /// active again, with these labels added to its own.
+    func register(
+        jobId: String, labels: [String: String], maxCredits: Int?, guardAction: String?, at now: Date
+    ) async throws(StoreError) -> (watch: WatchRecord, created: Bool)
+
+    /// Stops following a job (its history stays); nil when it was never watched.
+    func stopWatch(jobId: String, at now: Date) async throws(StoreError) -> WatchRecord?
+
+    /// The job ended, or cannot be watched (`error`): the watch is no longer active.
+    func finishWatch(jobId: String, error: String?, at now: Date) async throws(StoreError)
+
+    func watch(_ jobId: String) async throws(StoreError) -> WatchRecord?
+
+    func watches(_ query: WatchQuery) async throws(StoreError) -> [WatchRecord]
+
+    /// Throws when the store cannot take a write now (the service's readiness check).
+    func checkWritable() async throws(StoreError)
+}

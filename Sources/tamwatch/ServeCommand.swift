@@ -1,0 +1,123 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TamwatchConfig
+import TamwatchConsole
+import TamwatchHTTP
+import TamwatchModel
+import TamwatchOpenFunnel
+import TamwatchServe
+import TamwatchStore
+import TamwatchWatch
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run as a service: an HTTP API to watch builds, a live event stream, metrics and a status page.",
+        discussion: """
+            One process polls every active watch, delivers per the config's rules, and answers on \
+            --listen (default serve.listen, else 127.0.0.1:9477): the API under /api/v1, the event \
+            stream at /api/v1/events, Prometheus metrics at /metrics, the page at /, and /-/healthy \
+            and /-/ready. Watches live in the state file and resume after a restart.
+
+            Every route but /-/* needs a bearer token when serve.tokens is set; listening beyond \
+            this machine (not 127.x or ::1) without a token is refused. SIGTERM or SIGINT stops it \
+            cleanly: event stream clients are told, polling stops, deliveries in flight get \
+            --drain-timeout, and it exits 0.
+            """
+    )
+
+    @Option(name: .long, help: "HOST:PORT to listen on (overrides serve.listen; port 0 picks a free one).")
+    var listen: String?
+
+    @Option(name: .long, help: "Override api.base_url.")
+    var apiUrl: String?
+
+    @Option(name: .long, help: "Override api.poll_interval (e.g. 50ms, 10s).")
+    var pollInterval: String?
+
+    @Option(name: .long, help: ArgumentHelp("How often an idle event stream gets a ping comment.", visibility: .hidden))
+    var ssePing: String = "15s"
+
+    @OptionGroup var options: ConfigOptions
+
+    @OptionGroup var lockOptions: LockOptions
+
+    @Option(name: .long, help: "How long deliveries in flight get to finish when the service stops.")
+    var drainTimeout: String = "10s"
+
+    @OptionGroup var logging: LoggingOptions
+
+    func validate() throws {
+        if let listen, ListenAddress(listen) == nil { throw ValidationError("--listen \(ListenAddress.problem(listen))") }
+        if let pollInterval, DurationText.parse(pollInterval).map({ $0 >= .milliseconds(50) }) != true {
+            throw ValidationError("--poll-interval '\(pollInterval)' is not a duration of at least 50ms (e.g. 50ms, 10s, 1m)")
+        }
+        if let apiUrl, !(apiUrl.hasPrefix("http://") || apiUrl.hasPrefix("https://")) {
+            throw ValidationError("--api-url must start with http:// or https://")
+        }
+        if DurationText.parse(drainTimeout) == nil && drainTimeout != "0" {
+            throw ValidationError("--drain-timeout '\(drainTimeout)' is not a duration (e.g. 0s, 10s, 1m)")
+        }
+        if DurationText.parse(ssePing).map({ $0 >= .milliseconds(10) }) != true {
+            throw ValidationError("--sse-ping '\(ssePing)' is not a duration of at least 10ms")
+        }
+    }
+
+    func run() async throws {
+        logging.bootstrap()
+        var config = try options.load()
+        if let apiUrl { config.api.baseURL = apiUrl }
+        if let pollInterval, let d = DurationText.parse(pollInterval) { config.api.pollInterval = d }
+        let address = listen.flatMap(ListenAddress.init) ?? config.serve.listen
+        if !address.isLoopback && config.serve.tokens.isEmpty {
+            printError(
+                "tamwatch: serve on \(address) would answer anyone who can reach it; set serve.tokens "
+                    + "(e.g. tokens: [\"${TAMWATCH_TOKEN}\"]) or listen on 127.0.0.1")
+            throw Exit.configuration
+        }
+        let key = try apiKey(config)
+        let lock = try await lockOptions.acquire(config.statePath, command: "tamwatch serve")
+        defer { withExtendedLifetime(lock) {} }
+        let store = try openStore(config.statePath)
+        let transport = CurlTransport()
+        defer { transport.shutdown() }
+        let metrics = ServeMetrics(channels: config.channels.map(\.name))
+        let delivery = try DeliveryRuntime.make(
+            config: config, store: store, transport: transport, exclusive: true, observe: { metrics.attempted($0) })
+        let client = OpenFunnelClient(baseURL: config.api.baseURL, apiKey: key, transport: transport, timeout: config.api.timeout)
+        var watcher = Watcher(
+            client: client, store: store, sink: NoSink(), settings: WatchSettings(config: config), logger: Logger(label: "tamwatch.watch"))
+        if !config.rules.isEmpty { watcher.rules = delivery.setup.engine }
+        watcher.redactor = Redaction.current
+        let dispatcher = delivery.dispatcher
+        watcher.deliveriesQueued = { dispatcher.wake() }
+
+        var serveOptions = ServeOptions(listen: address, tokens: config.serve.tokens)
+        serveOptions.drainTimeout = DurationText.parse(drainTimeout) ?? .zero
+        serveOptions.pingInterval = DurationText.parse(ssePing) ?? .seconds(15)
+        serveOptions.channels = config.channels.map(ChannelInfo.init)
+        let retention = config.retention.map { RetentionService(store: store, keep: $0) }
+        do {
+            let server = try await TamwatchServer(
+                store: store, client: client, watcher: watcher, dispatcher: dispatcher, metrics: metrics, options: serveOptions)
+            let host = address.host.contains(":") ? "[\(address.host)]" : address.host
+            let statePath = config.statePath
+            try await server.run(retention: retention) { port in
+                StandardStream.output.write("http://\(host):\(port)\n")
+                printError("tamwatch serve: listening on http://\(host):\(port) (state: \(statePath))")
+            }
+        } catch let error as StoreError {
+            printError("tamwatch: \(error)")
+            throw ExitCode(error.exitCode)
+        } catch {
+            printError("tamwatch: serve stopped: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// The server gives the watcher its own sink.
+private struct NoSink: EventSink {
+    func emit(_ events: [Event]) async -> Bool { true }
+}
