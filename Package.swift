@@ -142,7 +142,9 @@ let package = Package(
         ),
         .testTarget(
             name: "TamwatchEndToEndTests",
-            dependencies: ["TamwatchModel", "TamwatchConfig", "TamwatchSQLite", "TamwatchTesting", "tamwatch"]
+            dependencies: [
+                "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchSQLite", "TamwatchServe", "TamwatchTesting", "tamwatch",
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,7 +1,7 @@
 /// The API's OpenAPI 3.1 description, written by hand and served at `/api/v1/openapi.yaml`.
 /// A test validates it and holds its paths equal to the routes the server has.
-enum OpenAPIDocument {
-    static let yaml = #"""
+public enum OpenAPIDocument {
+    public static let yaml = #"""
         openapi: 3.1.0
         info:
           title: tamwatch

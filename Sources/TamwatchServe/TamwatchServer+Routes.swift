@@ -5,41 +5,50 @@ import TamwatchModel
 import TamwatchStore
 
 extension TamwatchServer {
-    /// Every route of the service; `openapi.yaml` describes the same set (a test holds them equal).
+    /// Every route of the service, from `Endpoint`'s table (which `openapi.yaml` describes).
     func buildRouter() -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: ServeMiddleware(auth: auth, metrics: metrics))
-        for path in ["/-/healthy", "/-/ready"] {
-            router.on(RouterPath(path), method: .head) { _, _ in try await self.health(path, head: true) }
-            router.on(RouterPath(path), method: .get) { _, _ in try await self.health(path, head: false) }
+        for endpoint in Endpoint.allCases {
+            router.on(RouterPath(endpoint.path), method: endpoint.method) { request, context in
+                try await self.handle(endpoint, request, context)
+            }
         }
-        router.get("/metrics") { _, _ in try await self.scrape() }
-        router.get("/") { request, _ in self.page(request) }
-        let api = router.group("/api/v1")
-        api.get("/openapi.yaml") { _, _ in
-            Response(
-                status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
-        }
-        api.post("/watches") { request, context in try await self.registerWatch(request, context) }
-        api.post("/builds") { request, context in try await self.submitBuild(request, context) }
-        api.get("/watches") { request, _ in try await self.listWatches(request) }
-        api.get("/watches/:job_id") { _, context in try await self.getWatch(context) }
-        api.delete("/watches/:job_id") { _, context in try await self.stopWatch(context) }
-        for action in JobAction.allCases {
-            api.post("/watches/:job_id/\(action.rawValue)") { _, context in try await self.act(action, context) }
-        }
-        api.get("/watches/:job_id/events") { request, context in try await self.watchEvents(request, context) }
-        api.get("/events") { request, _ in try await self.eventStream(request) }
-        api.get("/deliveries") { request, _ in try await self.listDeliveries(request) }
-        api.get("/deliveries/:id") { _, context in try await self.getDelivery(context) }
-        api.post("/deliveries/:id/replay") { _, context in try await self.replay(context) }
-        api.get("/channels") { _, _ in try await self.channels() }
         return router
     }
 
-    func health(_ path: String, head: Bool) async throws -> Response {
+    func handle(_ endpoint: Endpoint, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        switch endpoint {
+        case .healthy: return try await health(ready: false, head: false)
+        case .healthyHead: return try await health(ready: false, head: true)
+        case .ready: return try await health(ready: true, head: false)
+        case .readyHead: return try await health(ready: true, head: true)
+        case .metrics: return try await scrape()
+        case .page: return page(request)
+        case .openapi:
+            return Response(
+                status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
+        case .registerWatch: return try await registerWatch(request, context)
+        case .submitBuild: return try await submitBuild(request, context)
+        case .listWatches: return try await listWatches(request)
+        case .getWatch: return try await getWatch(context)
+        case .stopWatch: return try await stopWatch(context)
+        case .cancel: return try await act(.cancel, context)
+        case .pause: return try await act(.pause, context)
+        case .resume: return try await act(.resume, context)
+        case .watchEvents: return try await watchEvents(request, context)
+        case .events: return try await eventStream(request)
+        case .listDeliveries: return try await listDeliveries(request)
+        case .getDelivery: return try await getDelivery(context)
+        case .replay: return try await replay(context)
+        case .channels: return try await channels()
+        }
+    }
+
+    func health(ready: Bool, head: Bool) async throws -> Response {
         var reason: String?
-        if path == "/-/ready" {
+        if ready {
             reason = readiness.reason
             if reason == nil {
                 do { try await store.checkWritable() } catch { reason = "the state store is not writable: \(error)" }
@@ -97,6 +106,44 @@ extension TamwatchServer {
             ])
         }
         return JSONBody.response(.object([("data", .array(items)), ("next_cursor", .null)]))
+    }
+}
+
+/// The service's routes: method and path (OpenAPI's `{name}` for a parameter).
+public enum Endpoint: CaseIterable, Sendable {
+    case healthy, healthyHead, ready, readyHead, metrics, page, openapi
+    case registerWatch, submitBuild, listWatches, getWatch, stopWatch, cancel, pause, resume, watchEvents
+    case events, listDeliveries, getDelivery, replay, channels
+
+    public var method: HTTPRequest.Method {
+        switch self {
+        case .healthyHead, .readyHead: return .head
+        case .registerWatch, .submitBuild, .cancel, .pause, .resume, .replay: return .post
+        case .stopWatch: return .delete
+        default: return .get
+        }
+    }
+
+    public var path: String {
+        switch self {
+        case .healthy, .healthyHead: return "/-/healthy"
+        case .ready, .readyHead: return "/-/ready"
+        case .metrics: return "/metrics"
+        case .page: return "/"
+        case .openapi: return "/api/v1/openapi.yaml"
+        case .registerWatch, .listWatches: return "/api/v1/watches"
+        case .submitBuild: return "/api/v1/builds"
+        case .getWatch, .stopWatch: return "/api/v1/watches/{job_id}"
+        case .cancel: return "/api/v1/watches/{job_id}/cancel"
+        case .pause: return "/api/v1/watches/{job_id}/pause"
+        case .resume: return "/api/v1/watches/{job_id}/resume"
+        case .watchEvents: return "/api/v1/watches/{job_id}/events"
+        case .events: return "/api/v1/events"
+        case .listDeliveries: return "/api/v1/deliveries"
+        case .getDelivery: return "/api/v1/deliveries/{id}"
+        case .replay: return "/api/v1/deliveries/{id}/replay"
+        case .channels: return "/api/v1/channels"
+        }
     }
 }
 

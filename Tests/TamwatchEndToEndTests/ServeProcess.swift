@@ -1,0 +1,98 @@
+import Foundation
+import TamwatchHTTP
+import TamwatchModel
+import TamwatchTesting
+import Testing
+
+/// A `tamwatch serve` process on a free port, and a client for its API (libcurl, the same
+/// transport tamwatch uses).
+struct ServeProcess {
+    let child: ChildProcess
+    let port: Int
+    var token: String?
+
+    static let token = "e2e-serve-token-0123456789abcdef"
+
+    /// `config` is the YAML file; the API is the simulator's.
+    static func start(
+        config: String, sim: SimulatorProcess, extra: [String] = [], environment: [String: String] = [:], token: String? = nil
+    ) async throws -> ServeProcess {
+        let child = try ChildProcess(
+            ["serve", "--listen", "127.0.0.1:0", "--config", config, "--api-url", sim.url, "--poll-interval", "50ms"] + extra,
+            environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key, "E2E_WEBHOOK_SECRET": DeliveryEndToEndTests.secret].merging(
+                environment
+            ) { _, new in new })
+        try await child.waitFor(timeout: .seconds(30)) { $0.contains { $0.hasPrefix("http://") } }
+        let line = try #require(child.stdoutLines.first { $0.hasPrefix("http://") }, "serve did not start: \(child.stderr)")
+        let port = try #require(line.split(separator: ":").last.flatMap { Int($0) })
+        return ServeProcess(child: child, port: port, token: token)
+    }
+
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    struct Answer {
+        var status: Int
+        var headers: [HTTPHeader]
+        var text: String
+        var json: JSONValue? { try? JSONValue.parse(text) }
+        func header(_ name: String) -> String? { headers.first { $0.name.lowercased() == name.lowercased() }?.value }
+    }
+
+    func call(
+        _ method: String, _ path: String, body: String? = nil, headers: [HTTPHeader] = [], auth: Bool = true,
+        transport: CurlTransport
+    ) async throws -> Answer {
+        var all = headers
+        if auth, let token { all.append(HTTPHeader("Authorization", "Bearer \(token)")) }
+        if body != nil { all.append(HTTPHeader("Content-Type", "application/json")) }
+        let response = try await transport.send(
+            HTTPRequest(method: method, url: url + path, headers: all, body: body.map { Array($0.utf8) }, timeout: .seconds(20)))
+        return Answer(status: response.status, headers: response.headers, text: response.bodyText)
+    }
+
+    /// Calls until `condition` holds on the answer (a state in another process: no notification
+    /// to wait on), at most `timeout`.
+    func until(
+        _ path: String, transport: CurlTransport, timeout: Duration = .seconds(60), _ condition: (Answer) -> Bool
+    ) async throws -> Answer {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let answer = try await call("GET", path, transport: transport)
+            if condition(answer) { return answer }
+            guard ContinuousClock.now < deadline else {
+                Issue.record("timed out waiting on \(path): \(answer.status) \(answer.text.prefix(300))")
+                return answer
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    func sse(_ path: String = "/api/v1/events", headers: [String] = [], reading: Bool = true, receiveBuffer: Int32? = nil) throws
+        -> SSEClient
+    {
+        var all = headers
+        if let token { all.append("Authorization: Bearer \(token)") }
+        return try SSEClient(port: port, path: path, headers: all, receiveBuffer: receiveBuffer, reading: reading)
+    }
+
+    /// `/metrics` parsed: `name{labels}` to value.
+    func metrics(transport: CurlTransport) async throws -> [String: Double] {
+        let answer = try await call("GET", "/metrics", transport: transport)
+        #expect(answer.status == 200)
+        #expect(answer.header("content-type")?.hasPrefix("text/plain; version=0.0.4") == true)
+        var values: [String: Double] = [:]
+        for line in answer.text.split(separator: "\n") where !line.hasPrefix("#") {
+            guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else {
+                Issue.record("unparsable metrics line: \(line)")
+                continue
+            }
+            values[String(line[..<space])] = value
+        }
+        return values
+    }
+}
+
+extension SSEClient {
+    /// The parsed envelopes of the events read so far.
+    var envelopes: [JSONValue] { events.compactMap { try? JSONValue.parse($0.data) } }
+}
