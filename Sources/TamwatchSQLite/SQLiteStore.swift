@@ -14,7 +14,7 @@ public final class SQLiteStore: EventLog, Outbox, Sendable {
 
     /// The tables a tamwatch state file may hold (its own, GRDB's, SQLite's).
     static let knownTables: Set<String> = [
-        "jobs", "events", "deliveries", "channel_state", "pruned", "grdb_migrations", "sqlite_sequence",
+        "jobs", "events", "deliveries", "channel_state", "pruned", "grdb_migrations", "sqlite_sequence", "watches", "attempts",
         "sqlite_stat1",
     ]
 

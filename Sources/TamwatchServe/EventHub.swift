@@ -59,6 +59,9 @@ final class EventHub: Sendable {
         state.withLock { $0.lastCursor = startCursor }
     }
 
+    /// At most half a client's buffer per read: a client that keeps up never overflows.
+    var batchSize: Int { max(1, min(500, bufferLimit / 2)) }
+
     /// Events were committed: read them from the store and send them on.
     func notify() { committed.signal() }
 
@@ -115,7 +118,7 @@ final class EventHub: Sendable {
         while true {
             let after = state.withLock { $0.lastCursor }
             let batch: [FeedEvent]
-            do { batch = try await feed.events(after: after, limit: 500) } catch {
+            do { batch = try await feed.events(after: after, limit: batchSize) } catch {
                 logger.error("the event stream could not read new events: \(error)")
                 return
             }
@@ -141,7 +144,7 @@ final class EventHub: Sendable {
                 logger.warning("dropped \(dropped.count) event stream client(s) that stopped reading; they resume with Last-Event-ID")
                 clientsChanged(clientCount)
             }
-            if batch.count < 500 { return }
+            if batch.count < batchSize { return }
         }
     }
 

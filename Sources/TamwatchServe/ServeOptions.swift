@@ -9,6 +9,8 @@ public struct ServeOptions: Sendable {
     public var drainTimeout: Duration = .seconds(10)
     /// How often an idle event stream gets a `: ping` comment.
     public var pingInterval: Duration = .seconds(15)
+    /// How many events an event stream client may fall behind before it is dropped.
+    public var streamBuffer = 1000
     /// The configured channels as the API shows them: name, type and host, never the URL.
     public var channels: [ChannelInfo] = []
 

@@ -42,28 +42,33 @@ extension TamwatchServer {
                 let sub = hub.subscribe(wanted)
                 defer { hub.unsubscribe(sub.id) }
                 let box = WriterBox(writer)
-                do {
-                    try await request.body.consumeWithInboundCloseHandler { _ in
-                        try await withThrowingTaskGroup(of: Void.self) { group in
-                            group.addTask {
-                                try await Self.stream(sub, after: resumeAfter, filter: wanted, store: store, into: box)
-                            }
-                            group.addTask {
-                                // Dropped (it stopped reading) or gone: a write blocked on it ends.
-                                await sub.gone.wait()
-                                throw CancellationError()
-                            }
-                            try await group.next()
-                            group.cancelAll()
-                        }
-                    } onInboundClosed: {
-                        hub.unsubscribe(sub.id)
+                let done = Atomic<Bool>(false)
+                // The writes run in a task of their own: a client that stops reading blocks a
+                // write until the connection closes, and only leaving this closure (with an
+                // error) closes it. The task ends then.
+                let streaming = Task {
+                    defer {
+                        done.store(true, ordering: .sequentiallyConsistent)
+                        sub.gone.signal()
                     }
-                } catch {
-                    if !(error is CancellationError) { logger.debug("event stream client left: \(error)") }
+                    try await Self.stream(sub, after: resumeAfter, filter: wanted, store: store, into: box)
+                }
+                try await request.body.consumeWithInboundCloseHandler { _ in
+                    await sub.gone.wait()
+                } onInboundClosed: {
+                    hub.unsubscribe(sub.id)
+                }
+                guard done.load(ordering: .sequentiallyConsistent) else {
+                    streaming.cancel()
+                    logger.debug("closing an event stream whose client stopped reading or left")
+                    throw StreamDropped()
+                }
+                do { try await streaming.value } catch {
+                    logger.debug("event stream client left: \(error)")
+                    throw error
                 }
                 writer = box.writer
-                try? await writer.finish(nil)
+                try await writer.finish(nil)
             })
     }
 
@@ -102,6 +107,9 @@ extension TamwatchServer {
         }
     }
 }
+
+/// Ends a response whose client is dropped: the connection closes.
+struct StreamDropped: Error {}
 
 /// The response writer, handed to the task that streams (the writer is a value the body
 /// closure holds `inout`, which a child task cannot capture). One task writes at a time.

@@ -41,7 +41,7 @@ public final class TamwatchServer: Sendable {
         auth = Auth(tokens: options.tokens)
         startedAt = clock.now()
         hub = EventHub(
-            feed: store, startCursor: try await store.lastEventCursor(), logger: logger,
+            feed: store, startCursor: try await store.lastEventCursor(), bufferLimit: options.streamBuffer, logger: logger,
             clientsChanged: { [metrics] n in metrics.sseClients.record(n) })
         let board = self.board
         let store = self.store

@@ -39,6 +39,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("How often an idle event stream gets a ping comment.", visibility: .hidden))
     var ssePing: String = "15s"
 
+    @Option(name: .long, help: ArgumentHelp("How many events a stream client may fall behind before it is dropped.", visibility: .hidden))
+    var sseBuffer: Int = 1000
+
     @OptionGroup var options: ConfigOptions
 
     @OptionGroup var lockOptions: LockOptions
@@ -96,6 +99,7 @@ struct ServeCommand: AsyncParsableCommand {
         var serveOptions = ServeOptions(listen: address, tokens: config.serve.tokens)
         serveOptions.drainTimeout = DurationText.parse(drainTimeout) ?? .zero
         serveOptions.pingInterval = DurationText.parse(ssePing) ?? .seconds(15)
+        serveOptions.streamBuffer = max(1, sseBuffer)
         serveOptions.channels = config.channels.map(ChannelInfo.init)
         let retention = config.retention.map { RetentionService(store: store, keep: $0) }
         do {

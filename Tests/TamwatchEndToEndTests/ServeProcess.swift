@@ -18,7 +18,8 @@ struct ServeProcess {
         config: String, sim: SimulatorProcess, extra: [String] = [], environment: [String: String] = [:], token: String? = nil
     ) async throws -> ServeProcess {
         let child = try ChildProcess(
-            ["serve", "--listen", "127.0.0.1:0", "--config", config, "--api-url", sim.url, "--poll-interval", "50ms"] + extra,
+            ["serve", "--listen", "127.0.0.1:0", "--config", config, "--api-url", sim.url]
+                + (extra.contains("--poll-interval") ? [] : ["--poll-interval", "50ms"]) + extra,
             environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key, "E2E_WEBHOOK_SECRET": DeliveryEndToEndTests.secret].merging(
                 environment
             ) { _, new in new })
