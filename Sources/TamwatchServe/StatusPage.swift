@@ -35,7 +35,9 @@ enum StatusPage {
         button { font:inherit; padding:3px 10px; border:1px solid var(--line); border-radius:6px; background:#fff; cursor:pointer; }
         button.danger { color:var(--bad); }
         #detail[hidden] { display:none; }
-        .timeline li { margin:2px 0; } .timeline { padding-left:18px; margin:0; }
+        .timeline li { margin:2px 0; } .timeline { padding-left:28px; margin:0 0 12px; }
+        #timeline { max-height:220px; overflow-y:auto; font-variant-numeric:tabular-nums; }
+        #detail h2 { display:flex; gap:12px; align-items:center; flex-wrap:wrap; }
         @media (max-width: 640px) {
           .wide { display:none; }
           th, td { padding:4px; }

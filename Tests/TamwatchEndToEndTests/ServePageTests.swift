@@ -1,0 +1,71 @@
+import Foundation
+import TamwatchHTTP
+import TamwatchModel
+import TamwatchTesting
+import Testing
+
+@Suite("tamwatch serve: the status page in a real browser", .serialized)
+struct ServePageTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let script = root.appendingPathComponent("Tests/browser/status_page.py").path
+    /// Screenshots are kept here after a run (the README's comes from it).
+    static let artifacts = root.appendingPathComponent(".build/test-artifacts")
+
+    @Test("headless Chromium: the page follows a build live (bars, status), replays a delivery to the receiver, fits a phone")
+    func statusPageInChromium() async throws {
+        let dir = temporaryDirectory()
+        let sim = try await SimulatorProcess.start()
+        defer { sim.child.stop() }
+        let receiver = try await PythonReceiver.start(secret: DeliveryEndToEndTests.secret, in: dir)
+        defer { receiver.child.stop() }
+        let config = try ServeEndToEndTests.writeConfig(in: dir, receiver: receiver.url, tokens: true)
+        var serve = try await ServeProcess.start(
+            config: config, sim: sim, extra: ["--poll-interval", "150ms"], environment: ["E2E_SERVE_TOKEN": ServeProcess.token])
+        defer { serve.child.stop() }
+        serve.token = ServeProcess.token
+        let http = CurlTransport()
+        defer { http.shutdown() }
+
+        let wide = dir.appendingPathComponent("status-page.png")
+        let phone = dir.appendingPathComponent("status-page-phone.png")
+        let browser = try ChildProcess(
+            [
+                "python3", Self.script, "--url", serve.url, "--token", ServeProcess.token, "--screenshot", wide.path,
+                "--phone-screenshot", phone.path,
+            ], executable: "/usr/bin/env")
+        #expect(try await browser.exitCode(timeout: .seconds(150)) == 0, "\(browser.stderr)")
+        let seen = try JSONValue.parse(try #require(browser.stdoutLines.last, "no result: \(browser.stderr)"))
+
+        #expect(seen["url_after_login"]?.stringValue == serve.url + "/", "the token leaves the address bar")
+        let progress = seen["bands_progress"]?.arrayItems.compactMap(\.stringValue) ?? []
+        #expect(progress.count >= 3, "the bar moved while the page was open: \(progress)")
+        #expect(progress.last == "6/6")
+        #expect(seen["status"]?.stringValue == "completed")
+        #expect(seen["processed"]?.stringValue == "21,815")
+        #expect(seen["done_bars"]?.intValue == 6)
+        #expect(seen["reloaded"]?.boolValue == false)
+        #expect((seen["timeline"]?.intValue ?? 0) > 5)
+        #expect(seen["channels"]?.stringValue?.contains("127.0.0.1:\(receiver.port)") == true)
+        #expect(seen["channels"]?.stringValue?.contains("/tam") == false, "the page shows a channel's host, not its URL")
+        #expect((seen["phone_overflow"]?.intValue ?? 1) <= 0, "nothing wider than a phone")
+
+        // The replay from the page reached the receiver: the same webhook-id a second time.
+        #expect(seen["replay_button"]?.stringValue == "Queued")
+        let replayed = try #require(seen["replayed"]?.stringValue)
+        let delivery = try await serve.until("/api/v1/deliveries/\(replayed)", transport: http) {
+            $0.json?["attempts"]?.arrayItems.count == 2
+        }
+        let eventId = try #require(delivery.json?["event_id"]?.stringValue)
+        #expect(try receiver.acknowledged().filter { $0 == eventId }.count == 2)
+
+        // Screenshots: PNGs, kept as the run's artefacts.
+        try FileManager.default.createDirectory(at: Self.artifacts, withIntermediateDirectories: true)
+        for shot in [wide, phone] {
+            let data = try Data(contentsOf: shot)
+            #expect(data.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]))
+            let kept = Self.artifacts.appendingPathComponent(shot.lastPathComponent)
+            try? FileManager.default.removeItem(at: kept)
+            try FileManager.default.copyItem(at: shot, to: kept)
+        }
+    }
+}
