@@ -198,6 +198,47 @@ struct WatcherTests {
         #expect(lost.clock.uptime() - before < .seconds(40))
     }
 
+    @Test("a running watcher takes new jobs and stops, keeps going while idle, and reports each watch's end")
+    func controlWhileRunning() async throws {
+        let h = try await Harness()
+        defer { Task { await h.sim.stop() } }
+        let (ends, endsIn) = AsyncStream<(String, WatchOutcome?)>.makeStream()
+        let control = WatchControl { id, result in endsIn.yield((id, try? result.get())) }
+        let watcher = h.watcher
+        let running = Task { await watcher.run(control: control) }
+        var endings = ends.makeAsyncIterator()
+
+        let a = try await h.submit()
+        control.add(jobId: a, labels: ["owner": "ana"])
+        control.add(jobId: a)  // twice: still one watch
+        let first = await endings.next()
+        #expect(first?.0 == a && first?.1 == .completed)
+        #expect(await h.sink.events.filter { $0.jobId == a }.first?.labels == ["owner": "ana"])
+
+        // Idle now, and still running: a paused build is added, then stopped mid-way.
+        let b = try await h.submit("paused")
+        control.add(jobId: b)
+        while await h.sink.events.filter({ $0.jobId == b }).count < 2 { await Task.yield() }
+        control.stop(jobId: b)
+        let second = await endings.next()
+        #expect(second?.0 == b && second?.1 == .interrupted)
+        let seenOfB = await h.sink.events.filter { $0.jobId == b }.count
+        #expect(!(await h.sink.events.contains { $0.jobId == b && $0.type == .terminal }), "a stopped job is polled no more")
+
+        let c = try await h.submit("failed")
+        control.add(jobId: c)
+        let third = await endings.next()
+        #expect(third?.0 == c && third?.1 == .failed)
+        #expect(await h.sink.events.filter { $0.jobId == b }.count == seenOfB)
+        running.cancel()
+        await running.value
+        let events = await h.sink.events
+        for job in [a, c] {
+            let mine = events.filter { $0.jobId == job }
+            #expect(mine.map(\.sequence) == Array(1...mine.count))
+        }
+    }
+
     @Test("several jobs at once over one transport, each to its own end")
     func severalJobs() async throws {
         let h = try await Harness()
