@@ -106,6 +106,27 @@ struct ConfigTests {
         #expect(short.key == "state.retention" && short.message.contains("too short (at least 1h)"), "\(short)")
     }
 
+    @Test("serve: listen and tokens; a bad address or a short token names line and key, never the token")
+    func serve() throws {
+        let defaults = try parse("api: { key: k }\n").serve
+        #expect(defaults.listen == ListenAddress(host: "127.0.0.1", port: 9477) && defaults.listen.isLoopback && defaults.tokens.isEmpty)
+        let set = try parse("serve:\n  listen: \"[::1]:8080\"\n  tokens: [\"${T}\"]\n", env: ["T": "0123456789abcdef0123"]).serve
+        #expect(set.listen == ListenAddress(host: "::1", port: 8080) && set.listen.isLoopback)
+        #expect(set.tokens == ["0123456789abcdef0123"])
+        #expect(try parse("serve:\n  listen: :9000\n").serve.listen == ListenAddress(host: "0.0.0.0", port: 9000))
+        #expect(try parse("serve:\n  listen: :9000\n").serve.listen.isLoopback == false)
+        let bad = try #require(error("serve:\n  listen: localhost\n"))
+        #expect(bad.line == 2 && bad.key == "serve.listen" && bad.message.contains("HOST:PORT"), "\(bad)")
+        let port = try #require(error("serve:\n  listen: 127.0.0.1:99999\n"))
+        #expect(port.key == "serve.listen")
+        let short = try #require(error("serve:\n  tokens: [\"shortsecret\"]\n"))
+        #expect(short.key == "serve.tokens" && short.message.contains("shorter than 16") && !short.description.contains("shortsecret"))
+        #expect(try #require(error("serve:\n  port: 1\n")).key == "serve.port")
+        // A token is a secret: masked wherever text is redacted.
+        let config = try parse("serve:\n  tokens: [\"${T}\"]\n", env: ["T": "0123456789abcdef0123"])
+        #expect(Redactor(config: config).redact("Bearer 0123456789abcdef0123") == "Bearer " + Redactor.mask)
+    }
+
     @Test("a missing environment variable names file, line and key")
     func missingEnv() throws {
         let e = try #require(error("channels:\n  ops: { type: slack, url: \"${SLACK_WEBHOOK_URL}\" }\n"))
