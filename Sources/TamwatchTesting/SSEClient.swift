@@ -10,6 +10,8 @@ public final class SSEClient: Sendable {
         public var id: String?
         public var event: String?
         public var data: String
+        /// When the message's last byte was read (wall clock), for latency figures.
+        public var receivedAt = Date()
     }
 
     private struct State {
@@ -135,7 +137,7 @@ public final class SSEClient: Sendable {
         while let end = body.range(of: Data("\n\n".utf8)) {
             let block = String(decoding: body[..<end.lowerBound], as: UTF8.self)
             body = Data(body[end.upperBound...])
-            var message = Message(id: nil, event: nil, data: "")
+            var message = Message(id: nil, event: nil, data: "", receivedAt: Date())
             var dataLines: [String] = []
             var comment: String?
             for line in block.split(separator: "\n", omittingEmptySubsequences: false) {

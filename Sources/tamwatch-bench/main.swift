@@ -15,6 +15,8 @@ import TamwatchWatch
 //   swift run -c release tamwatch-bench latency [--count 1000] [--gap 5ms]
 //   swift run -c release tamwatch-bench bodies [--answer-mb 100] [--api-gb 1.5]
 //   swift run -c release tamwatch-bench replay [--counts 10000,30000]
+//   swift run -c release tamwatch-bench serve-load [--watches 10000] [--interval 10s] [--seconds 30]
+//   swift run -c release tamwatch-bench sse-fanout [--clients 1000]
 
 func cpuSeconds() -> Double {
     var usage = rusage()
@@ -157,9 +159,11 @@ case "deliver": try await benchDeliver()
 case "latency": try await benchLatency()
 case "bodies": try await benchBodies()
 case "replay": try await benchReplay()
+case "serve-load": try await benchServeLoad()
+case "sse-fanout": try await benchSSEFanout()
 default:
     print(
-        "usage: tamwatch-bench differ | watch-load [--jobs N] [--interval 1s] [--seconds 30] | route | deliver [--count N] [--concurrency N] | latency | bodies | replay [--counts 10000,30000]"
+        "usage: tamwatch-bench differ | watch-load [--jobs N] [--interval 1s] [--seconds 30] | route | deliver [--count N] [--concurrency N] | latency | bodies | replay [--counts 10000,30000] | serve-load [--watches N] [--interval 10s] | sse-fanout [--clients N]"
     )
     exit(64)
 }

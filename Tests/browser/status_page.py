@@ -7,7 +7,10 @@ Prints one JSON line: what it saw, for the Swift test to check against the recei
 """
 import argparse
 import json
+import os
+import shutil
 import sys
+import tempfile
 import urllib.request
 
 from selenium import webdriver
@@ -31,9 +34,14 @@ def api(method, path, body=None):
         return json.load(response)
 
 
+# Chromium's profile and its own temporary files go in one folder, removed at the end: the
+# tests leave nothing behind.
+scratch = tempfile.mkdtemp(prefix="tamwatch-browser-")
+os.environ["TMPDIR"] = scratch
 options = webdriver.ChromeOptions()
 options.binary_location = "/usr/bin/chromium"
-for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900"):
+for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900",
+             "--user-data-dir=" + os.path.join(scratch, "profile")):
     options.add_argument(flag)
 driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
 seen = {}
@@ -93,5 +101,6 @@ try:
     driver.save_screenshot(args.phone_screenshot)
 finally:
     driver.quit()
+    shutil.rmtree(scratch, ignore_errors=True)
 print(json.dumps(seen))
 sys.stdout.flush()
