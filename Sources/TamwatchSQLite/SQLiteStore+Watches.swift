@@ -10,24 +10,24 @@ extension SQLiteStore: WatchRegistry {
     ) async throws(StoreError) -> (watch: WatchRecord, created: Bool) {
         let labelsText = Self.text(labels)
         return try await write { db in
-            if let existing = try Self.watch(jobId, db) {
-                if !existing.active && existing.finishedAt == nil {
-                    var merged = existing.labels
-                    merged.merge(labels) { _, new in new }
-                    try db.execute(
-                        sql: "UPDATE watches SET active = 1, stopped_at = NULL, error = NULL, labels = ? WHERE job_id = ?",
-                        arguments: [Self.text(merged), jobId])
-                }
-                return (try Self.watch(jobId, db) ?? existing, false)
-            }
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO watches (job_id, active, labels, created_at, max_credits, guard_action) VALUES (?, 1, ?, ?, ?, ?)
-                    """, arguments: [jobId, labelsText, now.timeIntervalSince1970, maxCredits, guardAction])
-            guard let created = try Self.watch(jobId, db) else {
-                throw StoreError(path: "", message: "the new watch of \(jobId) was not stored")
+                    ON CONFLICT(job_id) DO NOTHING
+                    """
+            ).execute(arguments: [jobId, labelsText, now.timeIntervalSince1970, maxCredits, guardAction])
+            let created = db.changesCount > 0
+            guard let watch = try Self.watch(jobId, db) else {
+                throw StoreError(path: "", message: "the watch of \(jobId) was not stored")
             }
-            return (created, true)
+            guard !created, !watch.active, watch.finishedAt == nil else { return (watch, created) }
+            // A stopped watch is made active again, with these labels added to its own.
+            var merged = watch.labels
+            merged.merge(labels) { _, new in new }
+            try db.execute(
+                sql: "UPDATE watches SET active = 1, stopped_at = NULL, error = NULL, labels = ? WHERE job_id = ?",
+                arguments: [Self.text(merged), jobId])
+            return (try Self.watch(jobId, db) ?? watch, false)
         }
     }
 
@@ -86,7 +86,8 @@ extension SQLiteStore: WatchRegistry {
         """
 
     static func watch(_ jobId: String, _ db: Database) throws -> WatchRecord? {
-        try Row.fetchOne(db, sql: "\(watchSelect) WHERE w.job_id = ?", arguments: [jobId]).map(watchRecord)
+        // Cached: compiling the statement (and GRDB's look at what it reads) was most of a registration.
+        try Row.fetchOne(db.cachedStatement(sql: "\(watchSelect) WHERE w.job_id = ?"), arguments: [jobId]).map(watchRecord)
     }
 
     static func watchRecord(_ row: Row) -> WatchRecord {

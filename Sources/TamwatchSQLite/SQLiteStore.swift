@@ -225,7 +225,9 @@ public final class SQLiteStore: EventLog, Outbox, Sendable {
 
     public func job(_ jobId: String) async throws(StoreError) -> StoredJob? {
         try await read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT state, labels, throttle FROM jobs WHERE job_id = ?", arguments: [jobId])
+            guard
+                let row = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT state, labels, throttle FROM jobs WHERE job_id = ?"), arguments: [jobId])
             else {
                 return nil
             }
@@ -293,7 +295,7 @@ public final class SQLiteStore: EventLog, Outbox, Sendable {
     public func events(jobId: String, onlyPending: Bool = false) async throws(StoreError) -> [Event] {
         let sql = "SELECT body FROM events WHERE job_id = ?" + (onlyPending ? " AND emitted = 0" : "") + " ORDER BY sequence"
         return try await read { db in
-            try String.fetchAll(db, sql: sql, arguments: [jobId])
+            try String.fetchAll(db.cachedStatement(sql: sql), arguments: [jobId])
                 .compactMap { try? JSONValue.parse($0) }.compactMap(Event.init(json:))
         }
     }

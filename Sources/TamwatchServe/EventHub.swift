@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import Synchronization
 import TamwatchModel
 import TamwatchStore
@@ -8,13 +9,29 @@ import TamwatchStore
 ///
 /// The hub tails the store's event feed (woken when the watcher commits), so clients see
 /// events in commit order with their store cursor, and a client that resumes from a cursor
-/// reads the gap from the store. Each client has a bounded buffer: one that stops reading is
-/// dropped, never buffered without bound; it resumes with `Last-Event-ID`.
+/// reads the gap from the store. Events read together go to a client as one item of frames,
+/// built once for every client with the same filter. A client more than `bufferLimit` events
+/// behind is dropped, never buffered without bound; it resumes with `Last-Event-ID`.
 final class EventHub: Sendable {
     enum Item: Sendable {
-        case event(cursor: Int64, type: String, line: String)
+        /// Events committed together, as the stream's frames: one write for the client, and the
+        /// same bytes for every client with the same filter. `first` and `last` are the cursors
+        /// of the first and last frame.
+        case events(Frames)
         case ping
         case shutdown
+    }
+
+    struct Frames: Sendable {
+        var bytes: ByteBuffer
+        var cursors: [Int64]
+        /// Each frame on its own, for a client that has seen some of them already.
+        var each: [ByteBuffer]
+    }
+
+    /// One event as the stream sends it.
+    static func frame(cursor: Int64, event: Event) -> ByteBuffer {
+        ByteBuffer(string: "id: \(cursor)\nevent: \(event.type.rawValue)\ndata: \(event.json.serialized())\n\n")
     }
 
     struct Subscription: Sendable {
@@ -26,12 +43,21 @@ final class EventHub: Sendable {
         /// Signalled when the client is dropped (it stopped reading) or went away: a write
         /// blocked on it is then cancelled.
         let gone: WakeSignal
+        /// Events handed to the client and not yet written; the writer takes off what it wrote.
+        let backlog: Backlog
+    }
+
+    /// How many events a client has been handed and not yet written.
+    final class Backlog: Sendable {
+        let events = Atomic<Int>(0)
+        func written(_ n: Int) { events.subtract(n, ordering: .relaxed) }
     }
 
     private struct Client {
         let filter: EventFilter
         let continuation: AsyncStream<Item>.Continuation
         let gone: WakeSignal
+        let backlog: Backlog
     }
 
     private struct State {
@@ -68,17 +94,19 @@ final class EventHub: Sendable {
     var clientCount: Int { state.withLock { $0.clients.count } }
 
     func subscribe(_ filter: EventFilter) -> Subscription {
-        let (stream, continuation) = AsyncStream<Item>.makeStream(bufferingPolicy: .bufferingOldest(bufferLimit))
+        // Bounded by the backlog in events, not by the stream's count of items.
+        let (stream, continuation) = AsyncStream<Item>.makeStream(bufferingPolicy: .unbounded)
         let gone = WakeSignal()
+        let backlog = Backlog()
         let (sub, count) = state.withLock { s -> (Subscription, Int) in
             s.nextId += 1
             if s.shutDown {
                 continuation.yield(.shutdown)
                 continuation.finish()
             } else {
-                s.clients[s.nextId] = Client(filter: filter, continuation: continuation, gone: gone)
+                s.clients[s.nextId] = Client(filter: filter, continuation: continuation, gone: gone, backlog: backlog)
             }
-            return (Subscription(id: s.nextId, stream: stream, seenUpTo: s.lastCursor, gone: gone), s.clients.count)
+            return (Subscription(id: s.nextId, stream: stream, seenUpTo: s.lastCursor, gone: gone, backlog: backlog), s.clients.count)
         }
         clientsChanged(count)
         return sub
@@ -123,20 +151,41 @@ final class EventHub: Sendable {
                 return
             }
             guard !batch.isEmpty else { return }
-            let lines = batch.map { (cursor: $0.cursor, event: $0.event, line: $0.event.json.serialized()) }
+            let frames = batch.map { (cursor: $0.cursor, event: $0.event, bytes: Self.frame(cursor: $0.cursor, event: $0.event)) }
             let dropped = state.withLock { s -> [UInt64] in
+                let fresh = frames.filter { $0.cursor > s.lastCursor }
+                guard let newest = fresh.last else { return [] }
+                s.lastCursor = newest.cursor
+                var byFilter: [String: Frames?] = [:]
                 var dropped: [UInt64] = []
-                for e in lines where e.cursor > s.lastCursor {
-                    s.lastCursor = e.cursor
-                    for (id, client) in s.clients where client.filter.matches(e.event) {
-                        let item = Item.event(cursor: e.cursor, type: e.event.type.rawValue, line: e.line)
-                        if case .dropped = client.continuation.yield(item) { dropped.append(id) }
+                for (id, client) in s.clients {
+                    let key = client.filter.key
+                    let item: Frames?
+                    if let built = byFilter[key] {
+                        item = built
+                    } else {
+                        let matching = fresh.filter { client.filter.matches($0.event) }
+                        if matching.isEmpty {
+                            item = nil
+                        } else {
+                            var bytes = ByteBuffer()
+                            for m in matching { bytes.writeImmutableBuffer(m.bytes) }
+                            item = Frames(bytes: bytes, cursors: matching.map(\.cursor), each: matching.map(\.bytes))
+                        }
+                        byFilter[key] = item
                     }
-                    for id in dropped {
-                        guard let client = s.clients.removeValue(forKey: id) else { continue }
-                        client.continuation.finish()
-                        client.gone.signal()
+                    guard let item else { continue }
+                    let behind = client.backlog.events.add(item.cursors.count, ordering: .relaxed).newValue
+                    if behind > bufferLimit {
+                        dropped.append(id)
+                    } else {
+                        client.continuation.yield(.events(item))
                     }
+                }
+                for id in dropped {
+                    guard let client = s.clients.removeValue(forKey: id) else { continue }
+                    client.continuation.finish()
+                    client.gone.signal()
                 }
                 return dropped
             }

@@ -110,15 +110,15 @@ enum StatusPage {
           const list = Array.from(watches.values()).sort((a, b) => (b.created_at || "").localeCompare(a.created_at || ""));
           for (const w of list) rows.push(row(w));
           body.replaceChildren(...rows);
-          $("count").textContent = list.length + " watch" + (list.length === 1 ? "" : "es");
+          $("count").textContent = (more ? "newest " : "") + list.length + " watch" + (list.length === 1 ? "" : "es");
         }
+        let more = false;
         async function loadWatches() {
-          let cursor = null; const seen = new Map();
-          do {
-            const page = await api("/api/v1/watches?limit=500" + (cursor ? "&cursor=" + encodeURIComponent(cursor) : ""));
-            for (const w of page.data) { const old = watches.get(w.job_id); if (old && old.last_event_type) w.last_event_type = old.last_event_type; seen.set(w.job_id, w); }
-            cursor = page.next_cursor;
-          } while (cursor);
+          // The newest 500: the page stays light with ten thousand watches; the API has them all.
+          const page = await api("/api/v1/watches?limit=500");
+          const seen = new Map();
+          for (const w of page.data) { const old = watches.get(w.job_id); if (old && old.last_event_type) w.last_event_type = old.last_event_type; seen.set(w.job_id, w); }
+          more = page.next_cursor !== null;
           watches.clear(); for (const [k, v] of seen) watches.set(k, v);
           renderWatches();
         }

@@ -75,7 +75,7 @@ extension TamwatchServer {
     private static func stream(_ sub: EventHub.Subscription, after: Int64?, filter: EventFilter, store: any EventFeed, into box: WriterBox)
         async throws
     {
-        try await box.write("retry: 3000\n\n")
+        try await box.write(ByteBuffer(string: "retry: 3000\n\n"))
         var last = after ?? sub.seenUpTo
         // The gap: committed after `after` but before this client subscribed.
         if let after, after < sub.seenUpTo {
@@ -84,9 +84,7 @@ extension TamwatchServer {
                 let batch = try await store.events(after: cursor, limit: 500)
                 guard !batch.isEmpty else { break }
                 for e in batch where e.cursor <= sub.seenUpTo {
-                    if filter.matches(e.event) {
-                        try await box.write("id: \(e.cursor)\nevent: \(e.event.type.rawValue)\ndata: \(e.event.json.serialized())\n\n")
-                    }
+                    if filter.matches(e.event) { try await box.write(EventHub.frame(cursor: e.cursor, event: e.event)) }
                     last = e.cursor
                 }
                 cursor = batch[batch.count - 1].cursor
@@ -94,14 +92,19 @@ extension TamwatchServer {
         }
         for await item in sub.stream {
             switch item {
-            case .event(let cursor, let type, let line):
-                guard cursor > last else { continue }
-                last = cursor
-                try await box.write("id: \(cursor)\nevent: \(type)\ndata: \(line)\n\n")
+            case .events(let frames):
+                if frames.cursors.first ?? 0 > last {
+                    try await box.write(frames.bytes)
+                } else {
+                    // A client that resumed from a cursor the hub had not reached yet.
+                    for (cursor, bytes) in zip(frames.cursors, frames.each) where cursor > last { try await box.write(bytes) }
+                }
+                last = max(last, frames.cursors.last ?? last)
+                sub.backlog.written(frames.cursors.count)
             case .ping:
-                try await box.write(": ping\n\n")
+                try await box.write(ByteBuffer(string: ": ping\n\n"))
             case .shutdown:
-                try await box.write("event: shutdown\ndata: {}\n\n")
+                try await box.write(ByteBuffer(string: "event: shutdown\ndata: {}\n\n"))
                 return
             }
         }
@@ -117,5 +120,5 @@ final class WriterBox: @unchecked Sendable {
     var writer: any ResponseBodyWriter
     init(_ writer: any ResponseBodyWriter) { self.writer = writer }
 
-    func write(_ text: String) async throws { try await writer.write(ByteBuffer(string: text)) }
+    func write(_ bytes: ByteBuffer) async throws { try await writer.write(bytes) }
 }
