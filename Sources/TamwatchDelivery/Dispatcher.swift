@@ -105,13 +105,8 @@ public final class Dispatcher: Sendable {
     /// dead), at most `timeout`; returns what is still pending. Returns early when nothing left
     /// can fall due before the time is up.
     public func drain(jobIds: [String]?, batch: String? = nil, timeout: Duration) async throws(StoreError) -> PendingSummary {
-        let changed = WakeSignal()
-        let token = shared.withLock { s -> UInt64 in
-            s.nextWatcher += 1
-            s.watchers[s.nextWatcher] = changed
-            return s.nextWatcher
-        }
-        defer { _ = shared.withLock { $0.watchers.removeValue(forKey: token) } }
+        let (changed, token) = watchChanges()
+        defer { stopWatching(token) }
         let clock = self.clock
         // The deadline is on the monotonic clock; due times in the outbox are wall instants.
         let deadline = clock.uptime() + timeout
@@ -146,13 +141,8 @@ public final class Dispatcher: Sendable {
     public func quiesce(timeout: Duration) async -> Int {
         quiescing.store(true, ordering: .relaxed)
         signal.signal()
-        let changed = WakeSignal()
-        let token = shared.withLock { s -> UInt64 in
-            s.nextWatcher += 1
-            s.watchers[s.nextWatcher] = changed
-            return s.nextWatcher
-        }
-        defer { _ = shared.withLock { $0.watchers.removeValue(forKey: token) } }
+        let (changed, token) = watchChanges()
+        defer { stopWatching(token) }
         let deadline = clock.uptime() + timeout
         while inFlightCount.load(ordering: .relaxed) > 0 && clock.uptime() < deadline && !Task.isCancelled {
             await changed.wait(until: deadline, clock: clock)
@@ -162,6 +152,19 @@ public final class Dispatcher: Sendable {
 
     /// How many attempts are on the wire now.
     public var inFlight: Int { inFlightCount.load(ordering: .relaxed) }
+
+    /// A signal for every change to the outbox this dispatcher makes (until `stopWatching`).
+    private func watchChanges() -> (WakeSignal, UInt64) {
+        let changed = WakeSignal()
+        let token = shared.withLock { s -> UInt64 in
+            s.nextWatcher += 1
+            s.watchers[s.nextWatcher] = changed
+            return s.nextWatcher
+        }
+        return (changed, token)
+    }
+
+    private func stopWatching(_ token: UInt64) { _ = shared.withLock { $0.watchers.removeValue(forKey: token) } }
 
     func notifyWatchers() {
         let watchers = shared.withLock { Array($0.watchers.values) }

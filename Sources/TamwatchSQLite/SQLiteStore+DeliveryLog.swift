@@ -7,13 +7,7 @@ extension SQLiteStore: DeliveryLog {
     public func deliveryPage(
         status: StoredDelivery.Status?, jobId: String?, channel: String?, before: Int64?, limit: Int
     ) async throws(StoreError) -> [(cursor: Int64, delivery: StoredDelivery)] {
-        var conditions: [String] = []
-        var arguments: [any DatabaseValueConvertible] = []
-        if let status { conditions.append("status = ?"); arguments.append(status.rawValue) }
-        if let jobId { conditions.append("job_id = ?"); arguments.append(jobId) }
-        if let channel { conditions.append("channel = ?"); arguments.append(channel) }
-        if let before { conditions.append("rowid < ?"); arguments.append(before) }
-        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let (filter, arguments) = Self.deliveryFilter(status: status, jobId: jobId, channel: channel, before: before)
         let args = StatementArguments(arguments + [limit]) ?? StatementArguments()
         return try await read { db in
             try Row.fetchAll(

@@ -8,12 +8,7 @@ extension SQLiteStore {
         status: StoredDelivery.Status? = nil, jobId: String? = nil, channel: String? = nil,
         limit: Int = 1000
     ) async throws(StoreError) -> [StoredDelivery] {
-        var conditions: [String] = []
-        var arguments: [any DatabaseValueConvertible] = []
-        if let status { conditions.append("status = ?"); arguments.append(status.rawValue) }
-        if let jobId { conditions.append("job_id = ?"); arguments.append(jobId) }
-        if let channel { conditions.append("channel = ?"); arguments.append(channel) }
-        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let (filter, arguments) = Self.deliveryFilter(status: status, jobId: jobId, channel: channel, before: nil)
         let args = StatementArguments(arguments + [limit]) ?? StatementArguments()
         return try await read { db in
             try Row.fetchAll(
@@ -21,6 +16,19 @@ extension SQLiteStore {
                 arguments: args
             ).compactMap(Self.stored)
         }
+    }
+
+    /// A WHERE clause (or nothing) for any of status, job, channel and a rowid cursor.
+    static func deliveryFilter(status: StoredDelivery.Status?, jobId: String?, channel: String?, before: Int64?) -> (
+        String, [any DatabaseValueConvertible]
+    ) {
+        var conditions: [String] = []
+        var arguments: [any DatabaseValueConvertible] = []
+        if let status { conditions.append("status = ?"); arguments.append(status.rawValue) }
+        if let jobId { conditions.append("job_id = ?"); arguments.append(jobId) }
+        if let channel { conditions.append("channel = ?"); arguments.append(channel) }
+        if let before { conditions.append("rowid < ?"); arguments.append(before) }
+        return (conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "), arguments)
     }
 
     /// The whole outbox now, and again after every commit that changes it (for a test that waits

@@ -17,3 +17,22 @@ public func bindLoopback() throws -> (Int32, Int) {
     }
     return (fd, Int(UInt16(bigEndian: addr.sin_port)))
 }
+
+/// A TCP socket connected to 127.0.0.1:`port`; a receive buffer, when given, is set before
+/// connecting (the window the socket advertises depends on it).
+public func connectLoopback(port: Int, receiveBuffer: Int32? = nil) throws -> Int32 {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    if var size = receiveBuffer { setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size)) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    addr.sin_port = in_port_t(UInt16(port).bigEndian)
+    let ok = withUnsafePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard ok == 0 else {
+        Glibc.close(fd)
+        throw POSIXError(.ECONNREFUSED)
+    }
+    return fd
+}

@@ -71,15 +71,7 @@ func benchServeLoad() async throws {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tamwatch-bench-\(getpid())")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: folder) }
-    let scenario = folder.appendingPathComponent("bench.yaml")
-    try """
-    name: bench
-    pending: 0s
-    steps_per_band: 1
-    bands:
-      - { label: "1-10", companies: 150, duration: 500ms }
-      - { label: "11-50", companies: 5000, duration: 10h }
-    """.write(to: scenario, atomically: true, encoding: .utf8)
+    let scenario = try writeLongBuildScenario(in: folder, firstBand: 150)
     let config = folder.appendingPathComponent("tamwatch.yaml")
     try """
     api: { poll_interval: \(interval) }
@@ -237,18 +229,7 @@ final class PollReaders: @unchecked Sendable {
 
     init(port: Int, count: Int, path: String) throws {
         for _ in 0..<count {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var addr = sockaddr_in()
-            addr.sin_family = sa_family_t(AF_INET)
-            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-            addr.sin_port = in_port_t(UInt16(port).bigEndian)
-            let ok = withUnsafePointer(to: &addr) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            guard ok == 0 else {
-                close(fd)
-                throw POSIXError(.ECONNREFUSED)
-            }
+            let fd = try connectLoopback(port: port)
             let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n"
             _ = request.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)

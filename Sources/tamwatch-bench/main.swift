@@ -68,6 +68,21 @@ func benchDiffer() {
     }
 }
 
+/// A build that fills its first page within a second, then stays running for hours: every poll
+/// carries a full page of 100 rows, as the real API's does.
+func writeLongBuildScenario(in folder: URL, firstBand: Int) throws -> URL {
+    let scenario = folder.appendingPathComponent("bench.yaml")
+    try """
+    name: bench
+    pending: 0s
+    steps_per_band: 1
+    bands:
+      - { label: "1-10", companies: \(firstBand), duration: 500ms }
+      - { label: "11-50", companies: 5000, duration: 10h }
+    """.write(to: scenario, atomically: true, encoding: .utf8)
+    return scenario
+}
+
 /// Polls per second, CPU and peak RSS of the watcher with many jobs against a simulator process.
 func benchWatchLoad() async throws {
     let jobs = Int(option("--jobs", "1000")) ?? 1000
@@ -78,17 +93,7 @@ func benchWatchLoad() async throws {
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: folder) }
 
-    // A build that fills its first page within a second, then stays running for hours: every
-    // poll carries a full page of 100 rows, as the real API's does.
-    let scenario = folder.appendingPathComponent("bench.yaml")
-    try """
-    name: bench
-    pending: 0s
-    steps_per_band: 1
-    bands:
-      - { label: "1-10", companies: \(firstBand), duration: 500ms }
-      - { label: "11-50", companies: 5000, duration: 10h }
-    """.write(to: scenario, atomically: true, encoding: .utf8)
+    let scenario = try writeLongBuildScenario(in: folder, firstBand: firstBand)
     let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tamwatch")
     let simulator = Process()
     simulator.executableURL = binary

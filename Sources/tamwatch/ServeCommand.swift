@@ -30,11 +30,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "HOST:PORT to listen on (overrides serve.listen; port 0 picks a free one).")
     var listen: String?
 
-    @Option(name: .long, help: "Override api.base_url.")
-    var apiUrl: String?
-
-    @Option(name: .long, help: "Override api.poll_interval (e.g. 50ms, 10s).")
-    var pollInterval: String?
+    @OptionGroup var api: APIOverrides
 
     @Option(name: .long, help: ArgumentHelp("How often an idle event stream gets a ping comment.", visibility: .hidden))
     var ssePing: String = "15s"
@@ -53,12 +49,6 @@ struct ServeCommand: AsyncParsableCommand {
 
     func validate() throws {
         if let listen, ListenAddress(listen) == nil { throw ValidationError("--listen \(ListenAddress.problem(listen))") }
-        if let pollInterval, DurationText.parse(pollInterval).map({ $0 >= .milliseconds(50) }) != true {
-            throw ValidationError("--poll-interval '\(pollInterval)' is not a duration of at least 50ms (e.g. 50ms, 10s, 1m)")
-        }
-        if let apiUrl, !(apiUrl.hasPrefix("http://") || apiUrl.hasPrefix("https://")) {
-            throw ValidationError("--api-url must start with http:// or https://")
-        }
         if DurationText.parse(drainTimeout) == nil && drainTimeout != "0" {
             throw ValidationError("--drain-timeout '\(drainTimeout)' is not a duration (e.g. 0s, 10s, 1m)")
         }
@@ -70,8 +60,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         logging.bootstrap()
         var config = try options.load()
-        if let apiUrl { config.api.baseURL = apiUrl }
-        if let pollInterval, let d = DurationText.parse(pollInterval) { config.api.pollInterval = d }
+        api.apply(to: &config)
         let address = listen.flatMap(ListenAddress.init) ?? config.serve.listen
         if !address.isLoopback && config.serve.tokens.isEmpty {
             printError(

@@ -30,11 +30,7 @@ struct WatchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "What to print on stdout for each event: text or ndjson.")
     var output: Console.Format = .text
 
-    @Option(name: .long, help: "Override api.base_url.")
-    var apiUrl: String?
-
-    @Option(name: .long, help: "Override api.poll_interval (e.g. 50ms, 10s).")
-    var pollInterval: String?
+    @OptionGroup var api: APIOverrides
 
     @Option(name: .long, help: "A label for the watched jobs, key=value; repeatable.")
     var label: [String] = []
@@ -54,20 +50,13 @@ struct WatchCommand: AsyncParsableCommand {
         if jobIds.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
             throw ValidationError("a job id must not be empty")
         }
-        if let pollInterval, DurationText.parse(pollInterval).map({ $0 >= .milliseconds(50) }) != true {
-            throw ValidationError("--poll-interval '\(pollInterval)' is not a duration of at least 50ms (e.g. 50ms, 10s, 1m)")
-        }
-        if let apiUrl, !(apiUrl.hasPrefix("http://") || apiUrl.hasPrefix("https://")) {
-            throw ValidationError("--api-url must start with http:// or https://")
-        }
         _ = try parseLabels(label)
     }
 
     func run() async throws {
         logging.bootstrap()
         var config = try options.load()
-        if let apiUrl { config.api.baseURL = apiUrl }
-        if let pollInterval, let d = DurationText.parse(pollInterval) { config.api.pollInterval = d }
+        api.apply(to: &config)
         let key = try apiKey(config)
         let labels = try parseLabels(label)
         // One writer per state file (a Ctrl-C while waiting for it simply exits: nothing is written yet).
