@@ -94,25 +94,8 @@ func benchWatchLoad() async throws {
     defer { try? FileManager.default.removeItem(at: folder) }
 
     let scenario = try writeLongBuildScenario(in: folder, firstBand: firstBand)
-    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tamwatch")
-    let simulator = Process()
-    simulator.executableURL = binary
-    simulator.arguments = ["simulate", "--port", "0", "--scenario", scenario.path, "--api-key", "bench"]
-    let out = Pipe()
-    simulator.standardOutput = out
-    try simulator.run()
+    let (simulator, url) = try startTamwatch(["simulate", "--port", "0", "--scenario", scenario.path, "--api-key", "bench"])
     defer { simulator.terminate() }
-    var printed = ""
-    while !printed.contains("\n") {
-        let chunk = out.fileHandleForReading.availableData
-        if chunk.isEmpty { break }
-        printed += String(decoding: chunk, as: UTF8.self)
-    }
-    guard let line = printed.split(separator: "\n").first(where: { $0.hasPrefix("http://") }) else {
-        print("the simulator did not start")
-        return
-    }
-    let url = String(line)
 
     let transport = CurlTransport(maxConnectionsPerHost: 64)
     defer { transport.shutdown() }
