@@ -126,7 +126,7 @@ final class EventHub: Sendable {
                 while !Task.isCancelled {
                     try? await clock.sleep(for: pingEvery)
                     if Task.isCancelled { break }
-                    self.broadcast { _ in .ping }
+                    self.ping()
                 }
             }
             group.addTask {
@@ -182,11 +182,7 @@ final class EventHub: Sendable {
                         client.continuation.yield(.events(item))
                     }
                 }
-                for id in dropped {
-                    guard let client = s.clients.removeValue(forKey: id) else { continue }
-                    client.continuation.finish()
-                    client.gone.signal()
-                }
+                Self.drop(dropped, from: &s)
                 return dropped
             }
             if !dropped.isEmpty {
@@ -211,8 +207,30 @@ final class EventHub: Sendable {
         clientsChanged(0)
     }
 
-    private func broadcast(_ item: (Client) -> Item) {
-        let clients = state.withLock { Array($0.clients.values) }
-        for c in clients { c.continuation.yield(item(c)) }
+    /// Ends the streams of clients too far behind; their writes blocked on the socket end too.
+    private static func drop(_ ids: [UInt64], from s: inout State) {
+        for id in ids {
+            guard let client = s.clients.removeValue(forKey: id) else { continue }
+            client.continuation.finish()
+            client.gone.signal()
+        }
+    }
+
+    /// A ping to every client; it counts in the backlog like an event, so that a client that
+    /// reads nothing at all is dropped in time even when no events come.
+    private func ping() {
+        let dropped = state.withLock { s -> Int in
+            var dropped: [UInt64] = []
+            for (id, client) in s.clients {
+                if client.backlog.events.add(1, ordering: .relaxed).newValue > bufferLimit {
+                    dropped.append(id)
+                } else {
+                    client.continuation.yield(.ping)
+                }
+            }
+            Self.drop(dropped, from: &s)
+            return dropped.count
+        }
+        if dropped > 0 { clientsChanged(clientCount) }
     }
 }

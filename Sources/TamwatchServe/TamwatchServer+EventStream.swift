@@ -103,6 +103,7 @@ extension TamwatchServer {
                 sub.backlog.written(frames.cursors.count)
             case .ping:
                 try await box.write(ByteBuffer(string: ": ping\n\n"))
+                sub.backlog.written(1)
             case .shutdown:
                 try await box.write(ByteBuffer(string: "event: shutdown\ndata: {}\n\n"))
                 return
