@@ -12,14 +12,3 @@ public protocol EventFeed: Sendable {
     /// A job's events after the sequence number `after`, by sequence.
     func events(jobId: String, afterSequence after: Int, limit: Int) async throws(StoreError) -> [Event]
 }
-
-/// An event and where it sits in the commit order.
-public struct FeedEvent: Sendable, Equatable {
-    public var cursor: Int64
-    public var event: Event
-
-    public init(cursor: Int64, event: Event) {
-        self.cursor = cursor
-        self.event = event
-    }
-}

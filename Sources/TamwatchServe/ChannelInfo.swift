@@ -1,0 +1,23 @@
+import TamwatchConfig
+
+/// A channel without its secrets.
+public struct ChannelInfo: Sendable {
+    public var name: String
+    public var type: String
+    public var host: String
+
+    public init(name: String, type: String, host: String) {
+        self.name = name
+        self.type = type
+        self.host = host
+    }
+
+    /// The host of a channel's URL, and nothing else of it (no path, no token, no user).
+    public init(_ config: ChannelConfig) {
+        var rest = Substring(config.url)
+        if let scheme = rest.range(of: "://") { rest = rest[scheme.upperBound...] }
+        if let end = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) { rest = rest[..<end] }
+        if let at = rest.lastIndex(of: "@") { rest = rest[rest.index(after: at)...] }
+        self.init(name: config.name, type: config.type.rawValue, host: String(rest))
+    }
+}

@@ -1,0 +1,39 @@
+import HTTPTypes
+
+/// The service's routes: method and path (OpenAPI's `{name}` for a parameter).
+public enum Endpoint: CaseIterable, Sendable {
+    case healthy, healthyHead, ready, readyHead, metrics, page, openapi
+    case registerWatch, submitBuild, listWatches, getWatch, stopWatch, cancel, pause, resume, watchEvents
+    case events, listDeliveries, getDelivery, replay, channels
+
+    public var method: HTTPRequest.Method {
+        switch self {
+        case .healthyHead, .readyHead: return .head
+        case .registerWatch, .submitBuild, .cancel, .pause, .resume, .replay: return .post
+        case .stopWatch: return .delete
+        default: return .get
+        }
+    }
+
+    public var path: String {
+        switch self {
+        case .healthy, .healthyHead: return "/-/healthy"
+        case .ready, .readyHead: return "/-/ready"
+        case .metrics: return "/metrics"
+        case .page: return "/"
+        case .openapi: return "/api/v1/openapi.yaml"
+        case .registerWatch, .listWatches: return "/api/v1/watches"
+        case .submitBuild: return "/api/v1/builds"
+        case .getWatch, .stopWatch: return "/api/v1/watches/{job_id}"
+        case .cancel: return "/api/v1/watches/{job_id}/cancel"
+        case .pause: return "/api/v1/watches/{job_id}/pause"
+        case .resume: return "/api/v1/watches/{job_id}/resume"
+        case .watchEvents: return "/api/v1/watches/{job_id}/events"
+        case .events: return "/api/v1/events"
+        case .listDeliveries: return "/api/v1/deliveries"
+        case .getDelivery: return "/api/v1/deliveries/{id}"
+        case .replay: return "/api/v1/deliveries/{id}/replay"
+        case .channels: return "/api/v1/channels"
+        }
+    }
+}
