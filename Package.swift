@@ -137,7 +137,7 @@ let package = Package(
                 "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchOpenFunnel", "TamwatchStore", "TamwatchRules",
                 "TamwatchSQLite", "TamwatchWatch", "TamwatchDelivery", "TamwatchConsole", "TamwatchSimulator",
                 "TamwatchReceiver", "TamwatchHTTPServer", "TamwatchServe", "TamwatchTesting",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDB", package: "GRDB.swift"), hummingbird, httpTypes,
             ]
         ),
         .testTarget(

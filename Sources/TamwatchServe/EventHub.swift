@@ -143,6 +143,15 @@ final class EventHub: Sendable {
 
     /// Reads what was committed since the last event sent, and sends it.
     func catchUp() async {
+        // With no client, only the cursor moves on: no event is read or framed.
+        if state.withLock({ $0.clients.isEmpty }), let newest = try? await feed.lastEventCursor() {
+            let skipped = state.withLock { s -> Bool in
+                guard s.clients.isEmpty else { return false }
+                s.lastCursor = max(s.lastCursor, newest)
+                return true
+            }
+            if skipped { return }
+        }
         while true {
             let after = state.withLock { $0.lastCursor }
             let batch: [FeedEvent]
