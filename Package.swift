@@ -74,6 +74,10 @@ let package = Package(
             dependencies: [
                 "TamwatchModel", "TamwatchConfig", "TamwatchOpenFunnel", "TamwatchStore", "TamwatchRules", log,
             ]),
+        // A build's whole list, page by page, to CSV or NDJSON, resumably.
+        .target(
+            name: "TamwatchResults",
+            dependencies: ["TamwatchModel", "TamwatchHTTP", "TamwatchOpenFunnel", "TamwatchWatch", log]),
         // The dispatcher, the signer and the channels: queued deliveries to the receivers.
         .target(
             name: "TamwatchDelivery",
@@ -115,7 +119,7 @@ let package = Package(
             dependencies: [
                 "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchOpenFunnel", "TamwatchStore", "TamwatchRules",
                 "TamwatchSQLite", "TamwatchWatch", "TamwatchDelivery", "TamwatchConsole", "TamwatchSimulator",
-                "TamwatchReceiver", "TamwatchHTTPServer", "TamwatchServe",
+                "TamwatchReceiver", "TamwatchHTTPServer", "TamwatchServe", "TamwatchResults",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), log,
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -143,7 +147,8 @@ let package = Package(
         .testTarget(
             name: "TamwatchEndToEndTests",
             dependencies: [
-                "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchSQLite", "TamwatchServe", "TamwatchTesting", "tamwatch",
+                "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchOpenFunnel", "TamwatchSQLite", "TamwatchServe",
+                "TamwatchResults", "TamwatchTesting", "tamwatch",
             ]
         ),
     ],

@@ -20,7 +20,10 @@ public struct Scenario: Sendable, Equatable {
 
     /// A canned answer to the nth poll of a job, instead of the real one.
     public struct Fault: Sendable, Equatable {
+        /// The nth poll of the job without a cursor (0 when the fault is a page's).
         public var poll: Int
+        /// Or the first read of this page (`page_NNNN`) by cursor.
+        public var page: Int? = nil
         public var status: Int
         public var retryAfter: Int?
         public var malformed: Bool
@@ -126,10 +129,13 @@ extension Scenario {
                 guard case .sequence(let seq) = v else { throw fail(key, v, "expected a list") }
                 s.faults = []
                 for item in seq {
-                    guard case .mapping(let m) = item, let poll = m["poll"] else { throw fail(key, item, "each fault needs poll: N") }
+                    guard case .mapping(let m) = item, m["poll"] != nil || m["page"] != nil else {
+                        throw fail(key, item, "each fault needs poll: N (the nth poll) or page: N (the first read of page_N)")
+                    }
                     s.faults.append(
                         Fault(
-                            poll: try int("poll", poll),
+                            poll: try m["poll"].map { n throws(ScenarioError) in try int("poll", n) } ?? 0,
+                            page: try m["page"].map { n throws(ScenarioError) in try int("page", n) },
                             status: try m["status"].map { n throws(ScenarioError) in try int("status", n) } ?? 200,
                             retryAfter: try m["retry_after"].map { n throws(ScenarioError) in try int("retry_after", n) },
                             malformed: m["malformed"]?.string == "true"))

@@ -21,6 +21,8 @@ struct SimulatedJob: Sendable {
     private var autoPaused = false
     private var autoActionsFired: Set<String> = []
     var polls = 0
+    /// How often each page was read by cursor (a scenario's page fault hits the first read).
+    var pageReads: [Int: Int] = [:]
 
     init(id: String, query: String, scenario: Scenario) {
         self.id = id

@@ -143,6 +143,10 @@ public actor SimulatorEngine {
                 return validation("cursor", "Cursor should look like page_0003")
             }
             pageIndex = n
+            jobs[jobId]?.job.pageReads[n, default: 0] += 1
+            if jobs[jobId]?.job.pageReads[n] == 1, let fault = job.scenario.faults.first(where: { $0.page == n }) {
+                return faultResponse(fault, jobId: jobId)
+            }
         }
         let start = pageIndex * Self.pageSize
         let end = min(start + Self.pageSize, job.processed)
