@@ -17,6 +17,7 @@ import TamwatchWatch
 //   swift run -c release tamwatch-bench replay [--counts 10000,30000]
 //   swift run -c release tamwatch-bench serve-load [--watches 10000] [--interval 10s] [--seconds 30]
 //   swift run -c release tamwatch-bench sse-fanout [--clients 1000]
+//   swift run -c release tamwatch-bench export [--rows 200000]
 
 func cpuSeconds() -> Double {
     var usage = rusage()
@@ -149,9 +150,10 @@ case "bodies": try await benchBodies()
 case "replay": try await benchReplay()
 case "serve-load": try await benchServeLoad()
 case "sse-fanout": try await benchSSEFanout()
+case "export": try await benchExport()
 default:
     print(
-        "usage: tamwatch-bench differ | watch-load [--jobs N] [--interval 1s] [--seconds 30] | route | deliver [--count N] [--concurrency N] | latency | bodies | replay [--counts 10000,30000] | serve-load [--watches N] [--interval 10s] | sse-fanout [--clients N]"
+        "usage: tamwatch-bench differ | watch-load [--jobs N] [--interval 1s] [--seconds 30] | route | deliver [--count N] [--concurrency N] | latency | bodies | replay [--counts 10000,30000] | serve-load [--watches N] [--interval 10s] | sse-fanout [--clients N] | export [--rows N]"
     )
     exit(64)
 }
