@@ -31,6 +31,12 @@ public struct TamwatchConfig: Sendable {
         public var tokens: [String] = []
     }
 
+    /// What `job.terminal` carries of the list.
+    public struct Results: Sendable {
+        /// The first rows of the final page in `data.top`.
+        public var top = 5
+    }
+
     public var file: String?
     public var api = API()
     /// The SQLite state file, already resolved against the config file's folder.
@@ -45,6 +51,7 @@ public struct TamwatchConfig: Sendable {
     public var channels: [ChannelConfig] = []
     public var rules: [RuleConfig] = []
     public var serve = Serve()
+    public var results = Results()
 
     public init() {}
 }

@@ -46,9 +46,19 @@ public struct OpenFunnelClient: Sendable {
     }
 
     /// As `pollSnapshot(jobId:)`, adding to `warnings` the values that were implausible and read as null.
-    public func pollSnapshot(jobId: String, warnings: inout [String]) async throws(OpenFunnelError) -> JobSnapshot {
-        let json = try await call("GET", "/api/v1/tam/build/\(try Self.escape(jobId))", jobId: jobId, skipping: ["rows"])
-        do { return try JobSnapshot(json: json, warnings: &warnings) } catch { throw .invalidResponse(error.reason) }
+    /// Once the build has ended, the page's first `topRows` rows (the highest ranked) come with
+    /// the snapshot as `top`, from the same response.
+    public func pollSnapshot(jobId: String, warnings: inout [String], topRows: Int = 0) async throws(OpenFunnelError) -> JobSnapshot {
+        let response = try await send("GET", "/api/v1/tam/build/\(try Self.escape(jobId))")
+        let json = try interpret(response, jobId: jobId, skipping: ["rows"])
+        var snapshot: JobSnapshot
+        do { snapshot = try JobSnapshot(json: json, warnings: &warnings) } catch { throw .invalidResponse(error.reason) }
+        if topRows > 0, snapshot.status.isTerminal {
+            // Once per build: the whole page is read only for the poll that sees its end.
+            let rows = (try? JSONValue.parse(bytes: response.body))?["rows"]
+            if case .array(let items)? = rows { snapshot.top = Array(items.prefix(topRows)) }
+        }
+        return snapshot
     }
 
     public func cancel(jobId: String) async throws(OpenFunnelError) -> JobActionResponse {
@@ -91,23 +101,32 @@ public struct OpenFunnelClient: Sendable {
         _ method: String, _ path: String, jobId: String?, body: String? = nil,
         extraHeaders: [HTTPHeader] = [], skipping: Set<String> = []
     ) async throws(OpenFunnelError) -> JSONValue {
+        try interpret(try await send(method, path, body: body, extraHeaders: extraHeaders), jobId: jobId, skipping: skipping)
+    }
+
+    /// The response's JSON body or the typed error its status means, the key masked in it.
+    private func interpret(_ response: HTTPResponse, jobId: String?, skipping: Set<String>) throws(OpenFunnelError) -> JSONValue {
+        do {
+            return try Self.interpret(response, jobId: jobId, skipping: skipping)
+        } catch {
+            // An API that echoes the key back in its error text does not get it any further.
+            throw error.redacting(Redactor(secrets: [apiKey]))
+        }
+    }
+
+    private func send(_ method: String, _ path: String, body: String? = nil, extraHeaders: [HTTPHeader] = []) async throws(OpenFunnelError)
+        -> HTTPResponse
+    {
         var headers = [HTTPHeader("X-API-Key", apiKey), HTTPHeader("Accept", "application/json")]
         if body != nil { headers.append(HTTPHeader("Content-Type", "application/json")) }
         headers += extraHeaders
         let request = HTTPRequest(
             method: method, url: baseURL + path, headers: headers,
             body: body.map { Array($0.utf8) }, timeout: timeout)
-        let response: HTTPResponse
         do {
-            response = try await transport.send(request)
+            return try await transport.send(request)
         } catch {
             throw .transport(error)
-        }
-        do {
-            return try Self.interpret(response, jobId: jobId, skipping: skipping)
-        } catch {
-            // An API that echoes the key back in its error text does not get it any further.
-            throw error.redacting(Redactor(secrets: [apiKey]))
         }
     }
 

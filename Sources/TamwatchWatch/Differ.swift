@@ -21,7 +21,7 @@ public enum Differ {
             b.announceDegraded(last: nil)
             b.announceCredits()
             b.announceTerminal()
-            b.state.snapshot = current
+            b.state.snapshot = current.withoutRows
             return DiffResult(state: b.state, events: b.events, warnings: b.warnings)
         }
 
@@ -97,7 +97,7 @@ public enum Differ {
         }
 
         b.announceTerminal()
-        b.state.snapshot = current
+        b.state.snapshot = current.withoutRows
         return DiffResult(state: b.state, events: b.events, warnings: b.warnings)
     }
 

@@ -63,7 +63,7 @@ struct EventBuilder {
             .terminal, key: "terminal:\(current.status.rawValue)",
             [
                 ("status", .string(current.status.rawValue)), ("error_message", .optional(current.errorMessage)),
-                ("manifest", current.manifest?.json ?? .null),
+                ("manifest", current.manifest?.json ?? .null), ("top", .array(current.top ?? [])),
             ])
     }
 }

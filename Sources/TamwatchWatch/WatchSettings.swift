@@ -9,12 +9,15 @@ public struct WatchSettings: Sendable {
     public var diff: DiffSettings
     public var notFoundGrace: Duration
     public var giveUpAfter: Duration
+    /// How many of a finished build's first rows `job.terminal` carries (`data.top`).
+    public var topRows = 5
 
     public init(config: TamwatchConfig) {
         schedule = PollSchedule(interval: config.api.pollInterval, maxInterval: config.watch.maxPollInterval)
         diff = config.watch.diffSettings
         notFoundGrace = config.watch.notFoundGrace
         giveUpAfter = config.watch.giveUpAfter
+        topRows = config.results.top
     }
 
     public init(schedule: PollSchedule, diff: DiffSettings, notFoundGrace: Duration, giveUpAfter: Duration) {

@@ -84,7 +84,7 @@ extension Watcher {
             let started = clock.uptime()
             let polled: JobSnapshot
             do {
-                polled = try await client.pollSnapshot(jobId: jobId, warnings: &warnings)
+                polled = try await client.pollSnapshot(jobId: jobId, warnings: &warnings, topRows: settings.topRows)
                 onPoll(.ok, clock.uptime() - started)
             } catch {
                 if error != .transport(.cancelled) { onPoll(PollResult(error), clock.uptime() - started) }

@@ -127,6 +127,16 @@ struct ConfigTests {
         #expect(Redactor(config: config).redact("Bearer 0123456789abcdef0123") == "Bearer " + Redactor.mask)
     }
 
+    @Test("results.top: 5 by default, 0 to 100, anything else names line and key")
+    func resultsTop() throws {
+        #expect(try parse("api: { key: k }\n").results.top == 5)
+        #expect(try parse("results:\n  top: 0\n").results.top == 0)
+        #expect(try parse("results:\n  top: 10\n").results.top == 10)
+        let bad = try #require(error("results:\n  top: 500\n"))
+        #expect(bad.line == 2 && bad.key == "results.top" && bad.message.contains("0 to 100"), "\(bad)")
+        #expect(try #require(error("results:\n  tops: 5\n")).key == "results.tops")
+    }
+
     @Test("a missing environment variable names file, line and key")
     func missingEnv() throws {
         let e = try #require(error("channels:\n  ops: { type: slack, url: \"${SLACK_WEBHOOK_URL}\" }\n"))

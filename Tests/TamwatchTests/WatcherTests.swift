@@ -56,8 +56,15 @@ struct WatcherTests {
         }
     }
 
-    /// (type, data) pairs: what a reader sees, independent of job ids.
-    func shape(_ events: [Event]) -> [String] { events.map { "\($0.type.rawValue) \($0.data.serialized())" } }
+    /// (type, data) pairs: what a reader sees, independent of job ids (the rows in `top` are
+    /// made for each job: they are checked on their own).
+    func shape(_ events: [Event]) -> [String] {
+        events.map { e in
+            var data = e.data
+            if case .object(let members) = data { data = .object(members.filter { $0.0 != "top" }) }
+            return "\(e.type.rawValue) \(data.serialized())"
+        }
+    }
 
     @Test("a normal build: baseline, every band once, milestones, credits, terminal; exit 0")
     func normal() async throws {
@@ -75,6 +82,11 @@ struct WatcherTests {
         #expect(events.map(\.sequence) == Array(1...events.count))
         let stored = try await h.store.events(jobId: id)
         #expect(stored.map(\.id) == events.map(\.id))
+        // job.terminal carries the final first page's first five rows, the highest ranked.
+        let firstPage = try await h.client.poll(jobId: id, cursor: "page_0000")
+        #expect(events.last?.data["top"] == .array(firstPage.rows.prefix(5).map(\.json)))
+        #expect(events.last?.data["top"]?[0]?["name"]?.stringValue?.isEmpty == false)
+        #expect(try await h.store.job(id)?.state.snapshot?.top == nil, "the rows are not kept with the state")
     }
 
     @Test("transient 429, 5xx and malformed bodies change nothing a reader sees, and Retry-After is honoured")

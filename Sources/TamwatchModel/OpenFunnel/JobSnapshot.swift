@@ -11,6 +11,9 @@ public struct JobSnapshot: Sendable, Equatable {
     public var degraded: Bool?
     public var errorMessage: String?
     public var manifest: Manifest?
+    /// The first rows of this poll's page (the highest ranked), read only once the build has
+    /// ended, for `job.terminal`'s `data.top`. Never stored with the watch state.
+    public var top: [JSONValue]? = nil
 
     public init(
         jobId: String, status: JobStatus, processed: Int? = nil, bandsDone: Int? = nil, bandsTotal: Int? = nil,
@@ -25,6 +28,13 @@ public struct JobSnapshot: Sendable, Equatable {
         self.degraded = degraded
         self.errorMessage = errorMessage
         self.manifest = manifest
+    }
+
+    /// The snapshot as the watch state keeps it: without the rows read for `data.top`.
+    public var withoutRows: JobSnapshot {
+        var s = self
+        s.top = nil
+        return s
     }
 
     /// Reads a poll response leniently. Only `job_id` and `status` are required, as in the API's schema.

@@ -40,6 +40,17 @@ public struct Redactor: Sendable {
         out.progressMessage = redact(s.progressMessage)
         out.errorMessage = redact(s.errorMessage)
         out.manifest?.stopReason = redact(s.manifest?.stopReason)
+        out.top = s.top?.map(redact)
         return out
+    }
+
+    /// Every string in a JSON value (a row of the list) redacted.
+    public func redact(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .string(let text): return .string(redact(text))
+        case .array(let items): return .array(items.map(redact))
+        case .object(let members): return .object(members.map { ($0.0, redact($0.1)) })
+        default: return value
+        }
     }
 }
