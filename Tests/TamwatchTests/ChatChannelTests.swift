@@ -130,6 +130,24 @@ struct ChatChannelTests {
         }
     }
 
+    @Test(
+        "a completed build's message lists its top companies (name, domain, score, band); without them, no empty block",
+        arguments: ChatChannelTests.chatKinds)
+    func topCompanies(_ kind: ChannelType) throws {
+        let event = SampleEvents.make(.terminal)
+        let text = try render(event, kind).serialized()
+        #expect(text.contains("Top 5 companies"), "\(kind)")
+        for expected in ["Acme Observability", "acme-observe.com", "97", "201-1000", "Tracewell", "sablepike.dev"] {
+            #expect(text.contains(expected), "\(kind): \(expected)")
+        }
+        #expect(text.range(of: "Acme Observability")!.lowerBound < text.range(of: "Tracewell")!.lowerBound, "ranked order")
+        var bare = event
+        if case .object(let members) = bare.data { bare.data = .object(members.filter { $0.0 != "top" }) }
+        let without = try render(bare, kind)
+        checkLimits(without, kind, "\(kind) terminal without top")
+        #expect(!without.serialized().contains("Top "), "\(kind)")
+    }
+
     @Test("oversized content is shortened visibly, never left for the provider to reject", arguments: ChatChannelTests.chatKinds)
     func oversized(_ kind: ChannelType) throws {
         let huge = String(repeating: "grid cell skipped; ", count: 3000)  // 57,000 characters

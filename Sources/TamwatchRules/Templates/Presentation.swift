@@ -72,6 +72,17 @@ enum Presentation {
         }
         if let unique = manifest?["unique_count"]?.intValue ?? d["unique_count"]?.intValue { out["unique_text"] = EventText.count(unique) }
         if let message = d["error_message"]?.stringValue ?? d["message"]?.stringValue { out["error_text"] = message }
+        if case .array(let rows)? = d["top"], !rows.isEmpty {
+            // The highest-ranked companies of a finished build: `{{#top_heading}}` guards the block.
+            out["top_heading"] = rows.count == 1 ? "Top company" : "Top \(rows.count) companies"
+            out["top_companies"] = rows.enumerated().map { i, row -> [String: Any] in
+                var company: [String: Any] = ["rank": i + 1, "name": row["name"]?.stringValue ?? row["domain"]?.stringValue ?? "?"]
+                if let domain = row["domain"]?.stringValue { company["domain"] = domain }
+                if let score = row["match_score"]?.intValue { company["score"] = score }
+                if let band = row["source_band"]?.stringValue { company["band"] = band }
+                return company
+            }
+        }
         return out
     }
 

@@ -6,6 +6,19 @@ import TamwatchModel
 public enum SampleEvents {
     public static let jobId = "8a8e8a97-8192-48ff-849a-d8a96e949732"
 
+    /// The five highest-ranked companies of the sample build, as the API gives its rows.
+    static let topRows: [JSONValue] = [
+        ("Acme Observability", "acme-observe.com", 97, "201-1000"), ("Tracewell", "tracewell.io", 95, "51-200"),
+        ("Lumen Signals", "lumensignals.com", 94, "1001-5000"), ("Northwind Metrics", "northwind-metrics.com", 93, "201-1000"),
+        ("Sable & Pike Monitoring", "sablepike.dev", 91, "11-50"),
+    ].map { name, domain, score, band in
+        .object([
+            ("name", .string(name)), ("domain", .string(domain)), ("linkedin_url", .string("https://www.linkedin.com/company/\(domain)")),
+            ("match_score", .int(Int64(score))), ("source_band", .string(band)),
+            ("source_query", .string("cloud observability and monitoring tools")),
+        ])
+    }
+
     public static func make(
         _ type: EventType, labels: [String: String] = ["owner": "ana@example.com", "team": "sales"],
         at now: Date = Date()
@@ -38,7 +51,10 @@ public enum SampleEvents {
             sequence = type == .terminal ? 31 : 30
             data =
                 type == .terminal
-                ? .object([("status", .string("completed")), ("error_message", .null), ("manifest", completed.manifest?.json ?? .null)])
+                ? .object([
+                    ("status", .string("completed")), ("error_message", .null), ("manifest", completed.manifest?.json ?? .null),
+                    ("top", .array(topRows)),
+                ])
                 : .object([("credits_consumed", .number(21815)), ("unique_count", .int(21815))])
         case .watchError:
             data = .object([
