@@ -18,6 +18,7 @@ public enum Differ {
             b.state.bandsAnnounced = b.bandsDone ?? 0
             b.state.processedHighWater = max(0, current.processed ?? 0)
             b.state.lastProgressAt = now
+            if let processed = current.processed { b.state.pace = [PaceSample(at: now, processed: processed)] }
             b.announceDegraded(last: nil)
             b.announceCredits()
             b.announceTerminal()
@@ -72,11 +73,15 @@ public enum Differ {
         if current.processed != last.processed || current.progressMessage != last.progressMessage {
             let delta: JSONValue
             if let after = current.processed, let before = last.processed { delta = .int(Int64(after - before)) } else { delta = .null }
+            if let processed = current.processed, processed != last.processed {
+                b.state.pace = Array((b.state.pace + [PaceSample(at: now, processed: processed)]).suffix(PaceSample.kept))
+            }
             b.emit(
                 .progress, key: "progress:\(b.state.sequence + 1)",
                 [
                     ("processed", .optional(current.processed)), ("processed_delta", delta),
                     ("progress_message", .optional(current.progressMessage)),
+                    ("rate_per_minute", .optional(PaceSample.ratePerMinute(b.state.pace))),
                 ])
             progressed = true
         }

@@ -94,6 +94,26 @@ struct DifferTests {
         #expect(types(Array(events.dropFirst())) == row.expected)
     }
 
+    @Test("progress events carry the pace: companies per minute over the last five changes of processed, kept across a restart")
+    func pace() throws {
+        // A poll a minute: 0, 1000, 1500, then nothing new, then 3000, ...
+        let counts = [0, 1000, 1500, 1500, 3000, 3600, 4800, 6000]
+        let (state, events) = run(counts.map { snap(processed: $0) }, step: 60)
+        let rates = events.filter { $0.type == .progress }.map { $0.data["rate_per_minute"]?.intValue }
+        // (1000-0)/1, (1500-0)/2, (3000-0)/4, (3600-0)/5, then the last five: (4800-1000)/5, (6000-1500)/5.
+        #expect(rates == [1000, 750, 750, 720, 760, 900])
+        #expect(state?.pace.count == PaceSample.kept)
+        // The state as the store keeps it, read back: the pace carries on.
+        let data = try JSONEncoder().encode(try #require(state))
+        let restored = try JSONDecoder().decode(WatchState.self, from: data)
+        #expect(restored.pace == state?.pace)
+        let next = Differ.diff(previous: restored, current: snap(processed: 7500), at: t0.addingTimeInterval(8 * 60), settings: settings)
+        #expect(next.events.first { $0.type == .progress }?.data["rate_per_minute"]?.intValue == (7500 - 3000) / 4)
+        // A message-only change has no new sample but still says the pace.
+        let (_, quiet) = run([snap(processed: 10), snap(processed: 10, message: "validating")], step: 60)
+        #expect(quiet.last?.data["rate_per_minute"] == .null)
+    }
+
     @Test("a jump of several bands emits one event per band, in order")
     func bandJump() {
         let (_, events) = run([snap(done: 2), snap(processed: 9000, done: 5)])

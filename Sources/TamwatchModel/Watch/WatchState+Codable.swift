@@ -7,7 +7,7 @@ extension WatchState: Codable {
         case snapshot, sequence, statusChanges = "status_changes", bandsAnnounced = "bands_announced"
         case processedHighWater = "processed_high_water", degradedEvents = "degraded_events", creditEvents = "credit_events"
         case lastCredits = "last_credits", stalls, stallAnnounced = "stall_announced", lastProgressAt = "last_progress_at"
-        case terminalAnnounced = "terminal_announced", watchErrors = "watch_errors"
+        case terminalAnnounced = "terminal_announced", watchErrors = "watch_errors", pace
     }
 
     public init(from decoder: any Decoder) throws {
@@ -26,6 +26,7 @@ extension WatchState: Codable {
         stallAnnounced = try c.decodeIfPresent(Bool.self, forKey: .stallAnnounced) ?? false
         terminalAnnounced = try c.decodeIfPresent(Bool.self, forKey: .terminalAnnounced) ?? false
         watchErrors = try c.decodeIfPresent(Int.self, forKey: .watchErrors) ?? 0
+        pace = (try? c.decodeIfPresent([PaceSample].self, forKey: .pace)) ?? []
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -43,5 +44,6 @@ extension WatchState: Codable {
         try c.encode(lastProgressAt.timeIntervalSince1970, forKey: .lastProgressAt)
         try c.encode(terminalAnnounced, forKey: .terminalAnnounced)
         try c.encode(watchErrors, forKey: .watchErrors)
+        if !pace.isEmpty { try c.encode(pace, forKey: .pace) }
     }
 }

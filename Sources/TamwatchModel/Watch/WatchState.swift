@@ -21,6 +21,8 @@ public struct WatchState: Sendable, Equatable {
     /// When progress (processed, bands, message or status) last changed.
     public var lastProgressAt: Date
     public var terminalAnnounced = false
+    /// `processed` at its last few changes, for `rate_per_minute` in progress events.
+    public var pace: [PaceSample] = []
     public var watchErrors = 0
 
     public init(lastProgressAt: Date) { self.lastProgressAt = lastProgressAt }

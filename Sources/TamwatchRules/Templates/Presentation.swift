@@ -72,6 +72,7 @@ enum Presentation {
         }
         if let unique = manifest?["unique_count"]?.intValue ?? d["unique_count"]?.intValue { out["unique_text"] = EventText.count(unique) }
         if let message = d["error_message"]?.stringValue ?? d["message"]?.stringValue { out["error_text"] = message }
+        if let rate = d["rate_per_minute"]?.intValue { out["rate_text"] = "\(EventText.count(rate)) companies/min" }
         if case .array(let rows)? = d["top"], !rows.isEmpty {
             // The highest-ranked companies of a finished build: `{{#top_heading}}` guards the block.
             out["top_heading"] = rows.count == 1 ? "Top company" : "Top \(rows.count) companies"

@@ -39,7 +39,7 @@ public enum SampleEvents {
         case .progress:
             data = .object([
                 ("processed", .int(9120)), ("processed_delta", .int(1510)),
-                ("progress_message", .string("band 201-1000: validating 5000")),
+                ("progress_message", .string("band 201-1000: validating 5000")), ("rate_per_minute", .int(1510)),
             ])
         case .degraded:
             snapshot.degraded = true
