@@ -1,6 +1,7 @@
 import Logging
 import ServiceLifecycle
 import TamwatchDelivery
+import TamwatchStore
 
 /// The dispatcher until a shutdown; then nothing new starts and attempts in flight get the
 /// drain timeout to finish and be recorded; what is left is cut short, its claim given back.
@@ -12,11 +13,16 @@ struct DispatcherRunner: Service {
         let readiness = server.readiness
         let drain = server.options.drainTimeout
         let logger = server.logger
+        let server = self.server
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 readiness.set(dispatcher: true)
-                do { try await dispatcher.run() } catch {
-                    if !Task.isCancelled { logger.error("the dispatcher stopped: \(error)") }
+                do throws(StoreError) { try await dispatcher.run() } catch {
+                    if !Task.isCancelled {
+                        // The state store failed: the service stops, and says so with its exit status.
+                        logger.error("the dispatcher stopped: \(error)")
+                        server.failure.withLock { $0 = $0 ?? error }
+                    }
                 }
                 readiness.set(dispatcher: false)
             }

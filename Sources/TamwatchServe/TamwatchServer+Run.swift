@@ -11,7 +11,8 @@ extension TamwatchServer {
     /// cancellation). Stopping goes in this order: the event stream says `shutdown`, the
     /// listener stops accepting and finishes the requests in flight, the watcher stops polling
     /// (a commit in flight completes), and deliveries in flight get `drainTimeout` to finish.
-    /// `onListening` gets the bound port.
+    /// `onListening` gets the bound port. A failure of the state store stops the service and
+    /// is thrown.
     public func run(
         signals: [UnixSignal] = [.sigterm, .sigint], retention: (any Service)? = nil,
         onListening: @escaping @Sendable (Int) -> Void = { _ in }
@@ -45,5 +46,6 @@ extension TamwatchServer {
         config.maximumCancellationDuration = .seconds(10)
         if !resume.isEmpty { self.logger.info("resuming \(resume.count) active watch(es)") }
         try await ServiceGroup(configuration: config).run()
+        if let failure = failure.withLock({ $0 }) { throw failure }
     }
 }

@@ -24,6 +24,8 @@ public final class TamwatchServer: Sendable {
     let logger: Logger
     let startedAt: Date
     let readiness = Readiness()
+    /// Set when the state store failed under the dispatcher: `run` throws it once stopped.
+    let failure = Mutex<StoreError?>(nil)
 
     /// `watcher` is configured as for `watch` (rules, settings, `deliveriesQueued`); the server
     /// gives it its sink and metrics. `metrics` is the one the dispatcher reports attempts to.
