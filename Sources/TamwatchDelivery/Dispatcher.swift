@@ -150,9 +150,6 @@ public final class Dispatcher: Sendable {
         return inFlightCount.load(ordering: .relaxed)
     }
 
-    /// How many attempts are on the wire now.
-    public var inFlight: Int { inFlightCount.load(ordering: .relaxed) }
-
     /// A signal for every change to the outbox this dispatcher makes (until `stopWatching`).
     private func watchChanges() -> (WakeSignal, UInt64) {
         let changed = WakeSignal()

@@ -13,13 +13,7 @@ struct EventFilter: Sendable {
 
     func matches(_ event: Event) -> Bool {
         if let jobId, event.jobId != jobId { return false }
-        if !types.isEmpty {
-            let type = event.type.rawValue
-            let hit = types.contains { p in
-                p == "*" || p == type || (p.hasSuffix("*") && type.hasPrefix(String(p.dropLast())))
-            }
-            if !hit { return false }
-        }
+        if !types.isEmpty, !types.contains(where: { event.type.matches(pattern: $0) }) { return false }
         for (key, value) in labels where event.labels[key] != value { return false }
         return true
     }

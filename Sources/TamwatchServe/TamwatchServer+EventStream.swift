@@ -15,9 +15,7 @@ extension TamwatchServer {
         let q = ListQuery(request: request)
         var filter = EventFilter(jobId: q.string("job_id"), labels: try q.labels())
         filter.types = request.uri.queryParameters.getAll("type").flatMap { $0.split(separator: ",").map(String.init) }
-        if let bad = filter.types.first(where: { t in
-            !(t == "*" || EventType(rawValue: t) != nil || (t.hasSuffix(".*") && !t.dropLast(2).isEmpty))
-        }) {
+        if let bad = filter.types.first(where: { EventFields.selected(by: [$0]).isEmpty }) {
             throw Problem.badRequest("type", "'\(bad)' is not an event type or a glob like job.*")
         }
         var after: Int64?

@@ -128,7 +128,6 @@ extension TamwatchServer {
             throw Problem.notFound("job \(jobId) is not watched here")
         }
         control.stop(jobId: jobId)
-        board.stopped(jobId)
         logger.info("stopped watching job \(jobId) (through the API)")
         return JSONBody.response(WatchJSON.watch(watch, lastPolledAt: board.lastPolledAt(jobId)))
     }

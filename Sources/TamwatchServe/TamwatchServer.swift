@@ -89,7 +89,6 @@ public final class TamwatchServer: Sendable {
             do { try await store.finishWatch(jobId: jobId, error: error, at: clock.now()) } catch {
                 logger.error("job \(jobId): its end could not be stored: \(error)")
             }
-            board.stopped(jobId)
         case .failure(let error):
             logger.error("job \(jobId): the state store failed; the watch resumes when tamwatch serve restarts: \(error)")
         }

@@ -8,7 +8,6 @@ import TamwatchStore
 final class WatchBoard: Sendable {
     struct Entry: Sendable {
         var status: String
-        var active: Bool
         var lastPolledAt: Date?
         var credits: Double?
     }
@@ -18,25 +17,22 @@ final class WatchBoard: Sendable {
     func load(_ records: [WatchRecord]) {
         entries.withLock { e in
             for r in records {
-                e[r.jobId] = Entry(status: r.status, active: r.active, credits: r.state?.snapshot?.manifest?.creditsConsumed)
+                e[r.jobId] = Entry(status: r.status, credits: r.state?.snapshot?.manifest?.creditsConsumed)
             }
         }
     }
 
+    /// A new watch counts from its registration, before its first poll.
     func registered(_ record: WatchRecord) {
         entries.withLock { e in
-            var entry = e[record.jobId] ?? Entry(status: record.status, active: record.active)
-            entry.active = record.active
-            e[record.jobId] = entry
+            if e[record.jobId] == nil { e[record.jobId] = Entry(status: record.status) }
         }
     }
-
-    func stopped(_ jobId: String) { entries.withLock { $0[jobId]?.active = false } }
 
     /// A poll's snapshot; returns how many more credits the build consumed since the last one.
     func observed(_ snapshot: JobSnapshot, at now: Date) -> Double {
         entries.withLock { e in
-            var entry = e[snapshot.jobId] ?? Entry(status: snapshot.status.rawValue, active: true)
+            var entry = e[snapshot.jobId] ?? Entry(status: snapshot.status.rawValue)
             entry.status = snapshot.status.rawValue
             entry.lastPolledAt = now
             var delta = 0.0

@@ -211,7 +211,7 @@ struct WatcherTests {
         #expect(lost.clock.uptime() - before < .seconds(40))
     }
 
-    @Test("a running watcher takes new jobs and stops, keeps going while idle, and reports each watch's end")
+    @Test("a running watcher takes new jobs and stops, keeps going while idle, and reports each watch's end", .timeLimit(.minutes(1)))
     func controlWhileRunning() async throws {
         let h = try await Harness()
         defer { Task { await h.sim.stop() } }
@@ -231,7 +231,7 @@ struct WatcherTests {
         // Idle now, and still running: a paused build is added, then stopped mid-way.
         let b = try await h.submit("paused")
         control.add(jobId: b)
-        while await h.sink.events.filter({ $0.jobId == b }).count < 2 { await Task.yield() }
+        await h.sink.wait { events in events.filter { $0.jobId == b }.count >= 2 }
         control.stop(jobId: b)
         let second = await endings.next()
         #expect(second?.0 == b && second?.1 == .interrupted)

@@ -63,9 +63,6 @@ public enum EventFields {
 
     /// The event types a rule's `on` patterns select.
     public static func selected(by patterns: [String]) -> [EventType] {
-        EventType.allCases.filter { type in
-            patterns.contains { p in p == "*" || p == type.rawValue || (p.hasSuffix(".*") && type.rawValue.hasPrefix(String(p.dropLast())))
-            }
-        }
+        EventType.allCases.filter { type in patterns.contains { type.matches(pattern: $0) } }
     }
 }

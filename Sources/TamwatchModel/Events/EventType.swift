@@ -11,4 +11,9 @@ public enum EventType: String, Sendable, CaseIterable {
     case creditsConsumed = "job.credits_consumed"
     case terminal = "job.terminal"
     case watchError = "watch.error"
+
+    /// Whether a pattern selects this type: the type itself, a group (`job.*`, `watch.*`) or `*`.
+    public func matches(pattern: String) -> Bool {
+        pattern == "*" || pattern == rawValue || (pattern.hasSuffix(".*") && rawValue.hasPrefix(String(pattern.dropLast())))
+    }
 }

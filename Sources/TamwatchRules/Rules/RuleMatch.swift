@@ -90,13 +90,7 @@ extension Matcher {
 
 extension RuleConfig {
     /// `on` accepts event types, `job.*`, `watch.*` and `*`.
-    public func selects(_ type: EventType) -> Bool {
-        on.contains { pattern in
-            if pattern == "*" { return true }
-            if pattern.hasSuffix(".*") { return type.rawValue.hasPrefix(String(pattern.dropLast())) }
-            return pattern == type.rawValue
-        }
-    }
+    public func selects(_ type: EventType) -> Bool { on.contains { type.matches(pattern: $0) } }
 
     /// True when the rule's `on` selects the event and every `where` condition holds.
     public func matches(_ event: Event) -> Bool {
