@@ -38,7 +38,7 @@ extension SQLiteStore: DeliveryLog {
         }
     }
 
-    public func channelSummaries() async throws(StoreError) -> [ChannelSummary] {
+    public func channelSummaries(health: Bool) async throws(StoreError) -> [ChannelSummary] {
         try await read { db in
             var out: [String: ChannelSummary] = [:]
             // Pending through the partial index `deliveries_due`, dead through `deliveries_settled`.
@@ -55,6 +55,7 @@ extension SQLiteStore: DeliveryLog {
                 s.dead = row[1]
                 out[s.channel] = s
             }
+            guard health else { return out.values.sorted { $0.channel < $1.channel } }
             for row in try Row.fetchAll(db, sql: "SELECT channel, MAX(sent_at) FROM deliveries WHERE status = 'sent' GROUP BY channel") {
                 var s = out[row[0]] ?? ChannelSummary(channel: row[0])
                 s.lastSuccessAt = (row[1] as Double?).map(Date.init(timeIntervalSince1970:))

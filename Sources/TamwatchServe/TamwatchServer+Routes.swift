@@ -63,7 +63,7 @@ extension TamwatchServer {
     }
 
     func scrape() async throws -> Response {
-        let outbox = try await store.channelSummaries()
+        let outbox = try await store.channelSummaries(health: false)
         let bytes = metrics.scrape(watchCounts: board.counts(), outbox: outbox, now: clock.now())
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
@@ -89,7 +89,7 @@ extension TamwatchServer {
     }
 
     func channels() async throws -> Response {
-        let summaries = Dictionary(try await store.channelSummaries().map { ($0.channel, $0) }, uniquingKeysWith: { a, _ in a })
+        let summaries = Dictionary(try await store.channelSummaries(health: true).map { ($0.channel, $0) }, uniquingKeysWith: { a, _ in a })
         let disabled = try await store.disabledChannels()
         let items: [JSONValue] = options.channels.map { c in
             let s = summaries[c.name]

@@ -13,6 +13,7 @@ public protocol DeliveryLog: Sendable {
     /// Every recorded attempt of a delivery, oldest first.
     func attempts(deliveryId: String) async throws(StoreError) -> [AttemptLogEntry]
 
-    /// Per channel: pending, dead, the last success and the last error.
-    func channelSummaries() async throws(StoreError) -> [ChannelSummary]
+    /// Per channel: pending (and the oldest), dead, and with `health` the last success and the
+    /// last error too (which read the settled deliveries and the attempts: not for every scrape).
+    func channelSummaries(health: Bool) async throws(StoreError) -> [ChannelSummary]
 }
