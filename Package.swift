@@ -77,7 +77,10 @@ let package = Package(
         // A build's whole list, page by page, to CSV or NDJSON, resumably.
         .target(
             name: "TamwatchResults",
-            dependencies: ["TamwatchModel", "TamwatchHTTP", "TamwatchOpenFunnel", "TamwatchWatch", log]),
+            dependencies: [
+                "TamwatchModel", "TamwatchHTTP", "TamwatchOpenFunnel", "TamwatchWatch", log,
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         // The dispatcher, the signer and the channels: queued deliveries to the receivers.
         .target(
             name: "TamwatchDelivery",

@@ -24,6 +24,10 @@ public struct ChannelConfig: Sendable {
     /// 4xx statuses retried rather than dead-lettered at once (`retry_statuses: [404, 409]`).
     public var retryStatuses: Set<Int> = []
     public var line: Int?
+    /// Email: attach the exported list (`results:`) to `job.results_ready` deliveries.
+    public var attachResults = false
+    /// Email: a larger results file is not attached; the message says where it is instead.
+    public var maxAttachment = 10 * 1024 * 1024
 
     public init(name: String, type: ChannelType, url: String, line: Int? = nil) {
         self.name = name

@@ -24,7 +24,7 @@ extension Reader {
             let extra: Set<String>
             switch type {
             case .webhook: extra = ["secret", "headers", "retry_statuses"]
-            case .email: extra = ["from", "to", "username", "password", "starttls"]
+            case .email: extra = ["from", "to", "username", "password", "starttls", "attach", "max_attachment"]
             default: extra = []
             }
             var channel = ChannelConfig(name: name, type: type, url: "", line: keyNode.mark?.line)
@@ -114,6 +114,17 @@ extension Reader {
                     } else {
                         channel.password = value
                     }
+                case "attach":
+                    switch string(v, path) {
+                    case "results"?: channel.attachResults = true
+                    case "none"?: channel.attachResults = false
+                    case let other?:
+                        fail(v, path, "'\(other)' is not results or none (results attaches the exported list to job.results_ready)")
+                    case nil: break
+                    }
+                case "max_attachment":
+                    guard let text = string(v, path) else { continue }
+                    if let bytes = ByteSize.parse(text) { channel.maxAttachment = bytes } else { fail(v, path, ByteSize.problem(text)) }
                 case "starttls":
                     switch string(v, path) {
                     case "required"?: channel.startTLS = true

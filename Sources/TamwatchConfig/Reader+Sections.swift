@@ -5,7 +5,7 @@ extension Reader {
     // MARK: Sections
 
     mutating func read(_ root: Node, into config: inout TamwatchConfig, baseDirectory: String) {
-        let sections = mapping(root, "", allowed: ["api", "state", "watch", "templates", "channels", "rules", "serve", "results"])
+        let sections = mapping(root, "", allowed: ["api", "state", "watch", "templates", "channels", "rules", "serve", "results", "guard"])
         var rulesNode: Node?
         for (name, _, value) in sections {
             switch name {
@@ -36,14 +36,8 @@ extension Reader {
             case "channels": config.channels = readChannels(value, baseDirectory: baseDirectory)
             case "rules": rulesNode = value
             case "serve": readServe(value, &config.serve)
-            case "results":
-                for (k, _, v) in mapping(value, "results", allowed: ["top"]) where k == "top" {
-                    guard case .scalar(let text) = v, let n = Int(text.string), (0...100).contains(n) else {
-                        fail(v, "results.top", "expected a whole number from 0 to 100 (rows of the final page in job.terminal)")
-                        continue
-                    }
-                    config.results.top = n
-                }
+            case "results": readResults(value, &config.results, baseDirectory: baseDirectory)
+            case "guard": readGuard(value, &config.guard)
             default: break
             }
         }

@@ -31,10 +31,33 @@ public struct TamwatchConfig: Sendable {
         public var tokens: [String] = []
     }
 
-    /// What `job.terminal` carries of the list.
+    /// What `job.terminal` carries of the list, and where a completed build's list is exported.
     public struct Results: Sendable {
         /// The first rows of the final page in `data.top`.
         public var top = 5
+        /// Export each completed build here (already resolved against the config file's
+        /// folder), then emit `job.results_ready`; nil exports nothing.
+        public var dir: String?
+        /// `csv` or `ndjson`.
+        public var format = "csv"
+    }
+
+    /// The credit guard: a budget for every build, and a floor for the account's balance.
+    public struct Guard: Sendable {
+        /// Every build's budget, unless a watch gives its own; nil: no budget by default.
+        public var maxCredits: Int?
+        public var warnAt = 0.8
+        public var action: CreditBudget.Action = .pause
+        /// `account.credits_low` when the account's `credits_left` drops below this.
+        public var minBalance: Double?
+
+        public init() {}
+
+        /// The budget of a watch: its own maximum and action, else these.
+        public func budget(maxCredits own: Int? = nil, action ownAction: CreditBudget.Action? = nil) -> CreditBudget? {
+            guard let max = own ?? maxCredits else { return nil }
+            return CreditBudget(maxCredits: max, warnAt: warnAt, action: ownAction ?? action)
+        }
     }
 
     public var file: String?
@@ -52,6 +75,7 @@ public struct TamwatchConfig: Sendable {
     public var rules: [RuleConfig] = []
     public var serve = Serve()
     public var results = Results()
+    public var `guard` = Guard()
 
     public init() {}
 }

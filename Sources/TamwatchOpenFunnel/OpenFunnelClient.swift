@@ -62,15 +62,15 @@ public struct OpenFunnelClient: Sendable {
     }
 
     public func cancel(jobId: String) async throws(OpenFunnelError) -> JobActionResponse {
-        try Self.action(try await call("POST", "/api/v1/tam/build/\(try Self.escape(jobId))/cancel", jobId: jobId, body: ""))
+        try await act(jobId: jobId, "cancel")
     }
 
     public func pause(jobId: String) async throws(OpenFunnelError) -> JobActionResponse {
-        try Self.action(try await call("POST", "/api/v1/tam/build/\(try Self.escape(jobId))/pause", jobId: jobId, body: ""))
+        try await act(jobId: jobId, "pause")
     }
 
     public func resume(jobId: String) async throws(OpenFunnelError) -> JobActionResponse {
-        try Self.action(try await call("POST", "/api/v1/tam/build/\(try Self.escape(jobId))/resume", jobId: jobId, body: ""))
+        try await act(jobId: jobId, "resume")
     }
 
     public func creditBalance() async throws(OpenFunnelError) -> CreditBalance {
@@ -88,6 +88,13 @@ public struct OpenFunnelClient: Sendable {
             throw .validation(status: 0, message: "job id must not be empty")
         }
         return escaped
+    }
+
+    private func act(jobId: String, _ action: String) async throws(OpenFunnelError) -> JobActionResponse {
+        let response = try await send("POST", "/api/v1/tam/build/\(try Self.escape(jobId))/\(action)", body: "")
+        var answer = try Self.action(try interpret(response, jobId: jobId, skipping: []))
+        answer.httpStatus = response.status
+        return answer
     }
 
     private static func action(_ json: JSONValue) throws(OpenFunnelError) -> JobActionResponse {

@@ -13,6 +13,9 @@ public struct ServeOptions: Sendable {
     public var streamBuffer = 1000
     /// The configured channels as the API shows them: name, type and host, never the URL.
     public var channels: [ChannelInfo] = []
+    /// `guard.min_balance`: the account's balance is read once a minute while builds are
+    /// watched, for `account.credits_low`.
+    public var minBalance: Double?
 
     public init(listen: ListenAddress, tokens: [String]) {
         self.listen = listen

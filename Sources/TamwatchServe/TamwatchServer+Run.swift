@@ -4,6 +4,7 @@ import Logging
 import ServiceLifecycle
 import TamwatchModel
 import TamwatchStore
+import TamwatchWatch
 import UnixSignals
 
 extension TamwatchServer {
@@ -35,7 +36,7 @@ extension TamwatchServer {
         }
         if let retention { add(retention) }
         add(DispatcherRunner(server: self))
-        add(WatcherRunner(server: self, resume: resume.map { ($0.jobId, $0.labels) }))
+        add(WatcherRunner(server: self, resume: resume.map { WatchRequest(jobId: $0.jobId, labels: $0.labels, budget: budget($0)) }))
         add(app)
         // Last, so that it is the first to hear of a shutdown.
         add(StreamRunner(server: self))

@@ -47,6 +47,11 @@ final class WatchBoard: Sendable {
 
     func lastPolledAt(_ jobId: String) -> Date? { entries.withLock { $0[jobId]?.lastPolledAt } }
 
+    /// Whether a watched build has not ended yet.
+    var anyRunning: Bool {
+        entries.withLock { e in e.values.contains { !JobStatus(rawValue: $0.status).isTerminal } }
+    }
+
     /// Watches by their build's status.
     func counts() -> [String: Int] {
         entries.withLock { e in

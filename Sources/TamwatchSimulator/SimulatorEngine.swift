@@ -22,6 +22,8 @@ public actor SimulatorEngine {
     private let defaultScenario: Scenario
     private let pace: Pace
     private let now: @Sendable () -> Double
+    /// The account's allowance; each delivered company spends one credit.
+    private let totalCredits: Double
     private var jobs: [String: Entry] = [:]
     /// Serialised pages by job, page and row count: rows never change once written.
     private var pageCache: [String: String] = [:]
@@ -31,8 +33,10 @@ public actor SimulatorEngine {
     ///   - now: monotonic seconds; injectable so tests move the clock instead of sleeping.
     public init(
         apiKey: String, scenario: Scenario = .standard, scenarios: [String: Scenario] = [:],
-        pace: Pace = .clock(speed: 1), now: @escaping @Sendable () -> Double = SimulatorEngine.monotonicSeconds
+        pace: Pace = .clock(speed: 1), totalCredits: Double = 1_000_000,
+        now: @escaping @Sendable () -> Double = SimulatorEngine.monotonicSeconds
     ) {
+        self.totalCredits = totalCredits
         self.apiKey = apiKey
         self.defaultScenario = scenario
         self.scenarios = scenarios
@@ -68,8 +72,8 @@ public actor SimulatorEngine {
             return .json(
                 200,
                 .object([
-                    ("total_credits", .int(1_000_000)), ("credits_used", .number(used)),
-                    ("credits_left", .number(1_000_000 - used)),
+                    ("total_credits", .number(totalCredits)), ("credits_used", .number(used)),
+                    ("credits_left", .number(max(0, totalCredits - used))),
                 ]))
         default:
             return .detail(404, "Not Found")

@@ -82,7 +82,9 @@ public enum Differ {
                     ("processed", .optional(current.processed)), ("processed_delta", delta),
                     ("progress_message", .optional(current.progressMessage)),
                     ("rate_per_minute", .optional(PaceSample.ratePerMinute(b.state.pace))),
-                ])
+                ]
+                    + (b.state.budget.map { [("credits_left_in_budget", .int(Int64(max(0, $0.maxCredits - (current.processed ?? 0)))))] }
+                        ?? []))
             progressed = true
         }
 

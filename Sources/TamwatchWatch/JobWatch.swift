@@ -8,6 +8,7 @@ struct JobWatch: Sendable {
     var state: WatchState?
     var throttle: ThrottleState
     var labels: [String: String]
+    var budget: CreditBudget?
     var unchangedPolls = 0
     var failures = 0
     /// Intervals on the monotonic clock: a wall clock set back cannot stretch the budgets.

@@ -6,7 +6,7 @@ import TamwatchStore
 /// how each watch ended. `tamwatch serve` registers builds through it while polls go on.
 public final class WatchControl: Sendable {
     private struct State {
-        var adds: [(jobId: String, labels: [String: String])] = []
+        var adds: [WatchRequest] = []
         var stops: [String] = []
     }
 
@@ -22,8 +22,8 @@ public final class WatchControl: Sendable {
     }
 
     /// Watches the job (again, if it was stopped); a job already watched is left as it is.
-    public func add(jobId: String, labels: [String: String] = [:]) {
-        state.withLock { $0.adds.append((jobId, labels)) }
+    public func add(jobId: String, labels: [String: String] = [:], budget: CreditBudget? = nil) {
+        state.withLock { $0.adds.append(WatchRequest(jobId: jobId, labels: labels, budget: budget)) }
         wake.signal()
     }
 
@@ -33,7 +33,7 @@ public final class WatchControl: Sendable {
         wake.signal()
     }
 
-    func take() -> (adds: [(jobId: String, labels: [String: String])], stops: [String]) {
+    func take() -> (adds: [WatchRequest], stops: [String]) {
         state.withLock { s in
             defer {
                 s.adds.removeAll()

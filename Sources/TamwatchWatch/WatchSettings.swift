@@ -11,6 +11,10 @@ public struct WatchSettings: Sendable {
     public var giveUpAfter: Duration
     /// How many of a finished build's first rows `job.terminal` carries (`data.top`).
     public var topRows = 5
+    /// The credit guard's defaults (`guard:`): a watch's own budget is made from them.
+    public var creditGuard = TamwatchConfig.Guard()
+    /// Every build's credit budget unless its watch gives one.
+    public var budget: CreditBudget? { creditGuard.budget() }
 
     public init(config: TamwatchConfig) {
         schedule = PollSchedule(interval: config.api.pollInterval, maxInterval: config.watch.maxPollInterval)
@@ -18,6 +22,7 @@ public struct WatchSettings: Sendable {
         notFoundGrace = config.watch.notFoundGrace
         giveUpAfter = config.watch.giveUpAfter
         topRows = config.results.top
+        creditGuard = config.guard
     }
 
     public init(schedule: PollSchedule, diff: DiffSettings, notFoundGrace: Duration, giveUpAfter: Duration) {

@@ -6,25 +6,29 @@ import TamwatchStore
 extension Watcher {
     /// A job's first look: its stored state, the events a previous run stored but may not have
     /// written out, and whether it already ended.
-    func begin(jobId: String, labels: [String: String]) async -> JobStep {
+    func begin(_ request: WatchRequest) async -> JobStep {
+        let jobId = request.jobId
         do throws(StoreError) {
             let stored = try await store.job(jobId)
             var jobLabels = stored?.labels ?? [:]
-            jobLabels.merge(labels) { _, new in new }
+            jobLabels.merge(request.labels) { _, new in new }
             let pending = try await store.pendingEvents(jobId: jobId)
             if !pending.isEmpty {
                 guard await sink.emit(pending) else { return .done(jobId: jobId, .interrupted) }
                 try await store.markEmitted(pending.map(\.id))
             }
+            var job = JobWatch(
+                jobId: jobId, state: stored?.state, throttle: stored?.throttle ?? ThrottleState(), labels: jobLabels,
+                pollAt: clock.uptime())
+            job.budget = request.budget ?? stored?.state.budget ?? settings.budget
             if let snapshot = stored?.state.snapshot, snapshot.status.isTerminal, stored?.state.terminalAnnounced == true {
                 logger.info("job \(jobId) already ended as \(snapshot.status) (from the state file)")
                 if sink.followsProgress { await sink.observed(snapshot) }
+                // It ended before its list was exported (a crash or Ctrl-C during the export).
+                guard try await reportResults(&job) else { return .done(jobId: jobId, .interrupted) }
                 return .done(jobId: jobId, WatchOutcome(terminal: snapshot.status))
             }
-            return .next(
-                JobWatch(
-                    jobId: jobId, state: stored?.state, throttle: stored?.throttle ?? ThrottleState(), labels: jobLabels,
-                    pollAt: clock.uptime()))
+            return .next(job)
         } catch {
             return .failed(jobId: jobId, error)
         }
@@ -98,7 +102,11 @@ extension Watcher {
             job.faultsSince = nil
             job.notFoundSince = nil
 
-            let result = Differ.diff(previous: job.state, current: snapshot, at: clock.now(), settings: settings.diff, labels: job.labels)
+            var previous = job.state
+            previous?.budget = job.budget
+            var result = Differ.diff(previous: previous, current: snapshot, at: clock.now(), settings: settings.diff, labels: job.labels)
+            result.state.budget = job.budget
+            if job.budget != nil { await applyBudget(&result, snapshot: snapshot, labels: job.labels) }
             if job.warned.count > 256 { job.warned.removeAll() }
             for warning in warnings + result.warnings where job.warned.insert(warning).inserted { logger.warning("\(warning)") }
             if result.state != job.state {
@@ -107,7 +115,10 @@ extension Watcher {
                 guard written else { return .interrupted }
             }
             if sink.followsProgress { await sink.observed(snapshot) }
-            if snapshot.status.isTerminal { return WatchOutcome(terminal: snapshot.status) }
+            if snapshot.status.isTerminal {
+                guard try await reportResults(&job) else { return .interrupted }
+                return WatchOutcome(terminal: snapshot.status)
+            }
             job.unchangedPolls = result.events.isEmpty ? job.unchangedPolls + 1 : 0
             delay = settings.schedule.afterSuccess(status: snapshot.status, unchangedPolls: job.unchangedPolls)
         } catch let error as OpenFunnelError {

@@ -26,6 +26,9 @@ public struct Watcher: Sendable {
     public var deliveriesQueued: @Sendable () -> Void = {}
     /// Told how every poll went and how long it took (the service's metrics).
     public var onPoll: @Sendable (PollResult, Duration) -> Void = { _, _ in }
+    /// Exports a completed build's list (`results:`) and answers `job.results_ready`'s
+    /// `results`; nil exports nothing.
+    public var exportResults: (@Sendable (_ jobId: String) async -> JSONValue)?
     /// Masks configured secrets in the API's text before it becomes an event.
     public var redactor = Redactor()
     /// At most this many jobs are polled (or committed) at once; the others wait their turn.
@@ -48,18 +51,23 @@ public struct Watcher: Sendable {
     }
 
     /// Watches one job to its end.
-    public func watch(job jobId: String, labels: [String: String] = [:]) async throws(StoreError) -> WatchOutcome {
-        try await watch(jobs: [jobId], labels: labels)[jobId] ?? .interrupted
+    public func watch(job jobId: String, labels: [String: String] = [:], budget: CreditBudget? = nil) async throws(StoreError)
+        -> WatchOutcome
+    {
+        try await watch(jobs: [jobId], labels: labels, budget: budget)[jobId] ?? .interrupted
     }
 
     /// Watches every job until it is terminal or cannot be watched; returns each job's outcome.
     /// A state store failure of one job does not stop the others; it is thrown at the end.
     /// When the task is cancelled, polls in flight are cut short and every job not yet ended
     /// is `.interrupted`, its state saved.
-    public func watch(jobs: [String], labels: [String: String] = [:]) async throws(StoreError) -> [String: WatchOutcome] {
+    public func watch(jobs: [String], labels: [String: String] = [:], budget: CreditBudget? = nil) async throws(StoreError)
+        -> [String: WatchOutcome]
+    {
         var seen = Set<String>()
         let ids = jobs.filter { seen.insert($0).inserted }
-        let (outcomes, failure) = await schedule(initial: ids.map { ($0, labels) }, control: nil)
+        let requests = ids.map { WatchRequest(jobId: $0, labels: labels, budget: budget) }
+        let (outcomes, failure) = await schedule(initial: requests, control: nil)
         if let failure { throw failure }
         var all = outcomes
         for id in ids where all[id] == nil { all[id] = .interrupted }
@@ -68,7 +76,7 @@ public struct Watcher: Sendable {
 
     /// Watches what `control` adds, until the task is cancelled; each watch's end goes to the
     /// control. `resume` are the watches to carry on with at the start.
-    public func run(control: WatchControl, resume: [(jobId: String, labels: [String: String])] = []) async {
+    public func run(control: WatchControl, resume: [WatchRequest] = []) async {
         _ = await schedule(initial: resume, control: control)
     }
 
@@ -76,7 +84,7 @@ public struct Watcher: Sendable {
     /// control it ends once every job has; with one it runs until cancelled, taking new jobs
     /// and stops as they come.
     private func schedule(
-        initial: [(jobId: String, labels: [String: String])], control: WatchControl?
+        initial: [WatchRequest], control: WatchControl?
     ) async -> (outcomes: [String: WatchOutcome], failure: StoreError?) {
         let finished = StepInbox()
         let wake = control?.wake ?? WakeSignal()
@@ -129,9 +137,9 @@ public struct Watcher: Sendable {
                 if let control {
                     let (adds, stops) = control.take()
                     for id in stops where known.contains(id) { stopping.insert(id) }
-                    for (id, labels) in adds {
-                        if stopping.remove(id) != nil { continue }
-                        if known.insert(id).inserted { starting.append((id, labels)) }
+                    for request in adds {
+                        if stopping.remove(request.jobId) != nil { continue }
+                        if known.insert(request.jobId).inserted { starting.append(request) }
                     }
                     if startIndex > 1024 && startIndex * 2 > starting.count {
                         starting.removeFirst(startIndex)
@@ -151,15 +159,15 @@ public struct Watcher: Sendable {
                 let now = clock.uptime() + Self.coalescing
                 while running < maxConcurrentPolls {
                     if startIndex < starting.count {
-                        let (id, labels) = starting[startIndex]
+                        let request = starting[startIndex]
                         startIndex += 1
-                        if stopping.contains(id) {
-                            end(id, .success(.interrupted))
+                        if stopping.contains(request.jobId) {
+                            end(request.jobId, .success(.interrupted))
                             continue
                         }
                         running += 1
                         group.addTask {
-                            if finished.put(await self.begin(jobId: id, labels: labels)) { wake.signal() }
+                            if finished.put(await self.begin(request)) { wake.signal() }
                         }
                     } else if let slot = queue.popDue(now) {
                         guard let job = idle[slot] else { continue }

@@ -82,6 +82,7 @@ struct ServeCommand: AsyncParsableCommand {
             client: client, store: store, sink: NoSink(), settings: WatchSettings(config: config), logger: Logger(label: "tamwatch.watch"))
         if !config.rules.isEmpty { watcher.rules = delivery.setup.engine }
         watcher.redactor = Redaction.current
+        configureResults(&watcher, config: config, client: client)
         let dispatcher = delivery.dispatcher
         watcher.deliveriesQueued = { dispatcher.wake() }
 
@@ -90,6 +91,7 @@ struct ServeCommand: AsyncParsableCommand {
         serveOptions.pingInterval = DurationText.parse(ssePing) ?? .seconds(15)
         serveOptions.streamBuffer = max(1, sseBuffer)
         serveOptions.channels = config.channels.map(ChannelInfo.init)
+        serveOptions.minBalance = config.guard.minBalance
         let retention = config.retention.map { RetentionService(store: store, keep: $0) }
         do {
             let server = try await TamwatchServer(

@@ -34,9 +34,13 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The API key to accept (default: $OPENFUNNEL_API_KEY, else sim-key).")
     var apiKey: String?
 
+    @Option(name: .long, help: "The account's credit allowance; every company a build delivers spends one.")
+    var totalCredits: Double = 1_000_000
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
+        guard totalCredits >= 0, totalCredits.isFinite else { throw ValidationError("--total-credits must be 0 or more") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
         guard speed > 0, speed.isFinite else { throw ValidationError("--speed must be a positive number") }
         if let stepPerPoll, DurationText.parse(stepPerPoll) == nil {
@@ -59,7 +63,8 @@ struct SimulateCommand: AsyncParsableCommand {
         let key = apiKey ?? env["OPENFUNNEL_API_KEY"].flatMap { $0.isEmpty ? nil : $0 } ?? "sim-key"
         let keySource = apiKey != nil ? "--api-key" : (env["OPENFUNNEL_API_KEY"]?.isEmpty == false ? "$OPENFUNNEL_API_KEY" : "sim-key")
         let pace: SimulatorEngine.Pace = stepPerPoll.flatMap(DurationText.parse).map { .perPoll($0) } ?? .clock(speed: speed)
-        let engine = SimulatorEngine(apiKey: key, scenario: chosen, scenarios: catalog, pace: pace)
+        let engine = SimulatorEngine(
+            apiKey: key, scenario: chosen, scenarios: catalog, pace: pace, totalCredits: totalCredits)
         var logger = Logger(label: "tamwatch.simulator")
         // Hummingbird reports its own shutdown as an error; show its logs only when debugging.
         logger.logLevel = logging.logLevel <= .debug ? logging.logLevel : .critical

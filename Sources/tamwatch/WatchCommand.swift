@@ -21,6 +21,12 @@ struct WatchCommand: AsyncParsableCommand {
             Deliveries chosen by the config's rules are queued in the state file with the events and \
             sent as they fall due. Once every job has ended, watch waits up to --drain-timeout for \
             them to settle; what is left stays queued for the next run.
+
+            With results.dir configured, a completed build's list is exported there before watch \
+            exits (job.results_ready); --no-results skips it. With a credit budget (guard.max_credits \
+            or --max-credits), job.budget_warning and job.budget_exceeded are emitted and the guard \
+            pauses or cancels the build once; with guard.min_balance, the account's balance is read \
+            once a minute (account.credits_low).
             """
     )
 
@@ -37,6 +43,8 @@ struct WatchCommand: AsyncParsableCommand {
 
     @Flag(name: .long, help: "Do not draw live progress lines on stderr.")
     var noProgress = false
+
+    @OptionGroup var creditGuard: GuardOptions
 
     @OptionGroup var options: ConfigOptions
 
@@ -75,6 +83,8 @@ struct WatchCommand: AsyncParsableCommand {
             logger: Logger(label: "tamwatch.watch"))
         if !config.rules.isEmpty { watcher.rules = delivery.setup.engine }
         watcher.redactor = Redaction.current
+        if !creditGuard.noResults { configureResults(&watcher, config: config, client: client) }
+        let budget = creditGuard.budget(config)
         let dispatcher = delivery.dispatcher
         watcher.deliveriesQueued = { dispatcher.wake() }
         let watching = watcher
@@ -87,7 +97,11 @@ struct WatchCommand: AsyncParsableCommand {
         if let keep = config.retention { services.insert(RetentionService(store: store, keep: keep), at: 0) }
         let outcome = await CommandLifecycle.run(services: services, stop: stop) { () -> WatchRun in
             var run: WatchRun
-            do throws(StoreError) { run = WatchRun(outcomes: try await watching.watch(jobs: jobs, labels: labels), error: nil) } catch {
+            do throws(StoreError) {
+                run = WatchRun(
+                    outcomes: try await watching.watchWithBalance(jobs: jobs, labels: labels, budget: budget, config: watchConfig),
+                    error: nil)
+            } catch {
                 return WatchRun(outcomes: [:], error: error)
             }
             if !Task.isCancelled, !watchConfig.rules.isEmpty {

@@ -46,7 +46,7 @@ struct OperatorToolsTests {
         #expect(err.contains("tamwatch.yaml:2:23: api.poll_interval: 'soon' is not a duration"), "\(err)")
         #expect(
             err.contains(
-                "rules.done.where: 'data.unique_count' is not in the data of job.terminal (it has: error_message, manifest, status)"),
+                "rules.done.where: 'data.unique_count' is not in the data of job.terminal (it has: error_message, manifest, status, top)"),
             "\(err)")
         #expect(err.contains("rules[0].to: unknown channel 'nowhere'"), "\(err)")
         #expect(err.contains("own/slack/default.json:1:"), "\(err)")

@@ -51,6 +51,7 @@ struct WatchCommandTests {
             case .stalled: return "stalled"
             case .watchError: return "error:\(d["kind"]?.stringValue ?? "")"
             case .progress: return nil
+            case .resultsReady, .budgetWarning, .budgetExceeded, .creditsLow: return e.type.rawValue
             }
         }
     }

@@ -27,12 +27,13 @@ struct WatcherTests {
         init(
             scenario: String = "normal", key: String = "k", clientKey: String? = nil, baseURL: String? = nil,
             grace: Duration = .seconds(30), giveUp: Duration = .seconds(120), storePath: String? = nil,
-            wallJumpPerSleep: TimeInterval = 0
+            wallJumpPerSleep: TimeInterval = 0, totalCredits: Double = 1_000_000
         ) async throws {
             clock = ManualClock(wallJumpPerSleep: wallJumpPerSleep)
             let catalog = try ScenarioCatalog.bundled()
             let engine = SimulatorEngine(
-                apiKey: key, scenario: try #require(catalog[scenario]), scenarios: catalog, pace: .perPoll(.seconds(5)))
+                apiKey: key, scenario: try #require(catalog[scenario]), scenarios: catalog, pace: .perPoll(.seconds(5)),
+                totalCredits: totalCredits)
             sim = try await SimulatorServer(engine: engine).start()
             client = OpenFunnelClient(baseURL: baseURL ?? sim.baseURL, apiKey: clientKey ?? key, transport: CurlTransport())
             store = try SQLiteStore(path: storePath ?? temporaryPath("state.sqlite"))

@@ -7,8 +7,8 @@
     --data-reply 554                     reply to DATA's end instead of 250
 
 Each message received is parsed with the email package and logged as one JSON line: the
-envelope, the decoded subject, the headers present, the MIME parts in order, the texts, and
-whether lines ended in CRLF. The first line on stdout is the port.
+envelope, the decoded subject, the headers present, the MIME parts in order, the texts, the
+attachments (each saved decoded beside the log), and whether lines ended in CRLF. The first line on stdout is the port.
 """
 import argparse
 import email
@@ -79,14 +79,26 @@ def main() -> None:
             msg = email.message_from_bytes(raw, policy=email.policy.default)
             parts = [p.get_content_type() for p in msg.walk()]
             texts = {}
+            attachments = []
             for p in msg.walk():
-                if not p.is_multipart():
+                if p.is_multipart():
+                    continue
+                if p.get_filename():
+                    # Saved decoded beside the log, for the test to compare with the file sent.
+                    data = p.get_payload(decode=True)
+                    path = f"{args.log}.attachment-{len(attachments) + 1}"
+                    with open(path, "wb") as f:
+                        f.write(data)
+                    attachments.append({"filename": p.get_filename(), "content_type": p.get_content_type(),
+                                        "encoding": str(p.get("content-transfer-encoding", "")), "path": path,
+                                        "bytes": len(data)})
+                else:
                     texts[p.get_content_type()] = p.get_content()
             write({"event": "message", "mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos,
                    "subject": str(msg["subject"]), "raw_subject": msg.get("subject", failobj="") and
                    raw.split(b"\r\nSubject: ", 1)[-1].split(b"\r\n", 1)[0].decode("ascii", "replace"),
                    "headers": sorted(set(k.lower() for k in msg.keys())), "message_id": msg["message-id"],
-                   "to": msg["to"], "from": msg["from"], "parts": parts, "texts": texts,
+                   "to": msg["to"], "from": msg["from"], "parts": parts, "texts": texts, "attachments": attachments,
                    "crlf": b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b""),
                    "header_lines": [line.decode("utf-8", "replace") for line in raw.split(b"\r\n\r\n", 1)[0].split(b"\r\n")],
                    "tls": session.ssl is not None, "authenticated": bool(session.authenticated)})

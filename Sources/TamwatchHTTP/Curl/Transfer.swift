@@ -146,7 +146,7 @@ final class Transfer: @unchecked Sendable {
         // With HTML the message itself is multipart/alternative: curl keeps a Content-Type given in
         // the headers for the top level (adding its boundary), instead of multipart/mixed.
         var headers = request.headers + mail.headers
-        if mail.html != nil { headers.append(HTTPHeader("Content-Type", "multipart/alternative")) }
+        if mail.html != nil, mail.attachment == nil { headers.append(HTTPHeader("Content-Type", "multipart/alternative")) }
         var list: UnsafeMutablePointer<curl_slist>?
         for header in headers { list = curl_slist_append(list, "\(header.name): \(header.value)") }
         headerList = list
@@ -163,8 +163,29 @@ final class Transfer: @unchecked Sendable {
             options.check(curl_mime_type(part, type), "curl_mime_type")
             options.check(curl_mime_encoder(part, "quoted-printable"), "curl_mime_encoder")
         }
-        addText(mime, crlf(mail.text), "text/plain; charset=utf-8")
-        if let html = mail.html { addText(mime, crlf(html), "text/html; charset=utf-8") }
+        if let attachment = mail.attachment {
+            // multipart/mixed (curl's default at the top): the text (or the alternative of text
+            // and HTML), then the file.
+            if let html = mail.html {
+                guard let alternative = curl_mime_init(easy), let holder = curl_mime_addpart(mime) else {
+                    return .other(code: 0, message: "curl_mime_init failed (out of memory)")
+                }
+                addText(alternative, crlf(mail.text), "text/plain; charset=utf-8")
+                addText(alternative, crlf(html), "text/html; charset=utf-8")
+                options.check(curl_mime_subparts(holder, alternative), "curl_mime_subparts")
+                options.check(curl_mime_type(holder, "multipart/alternative"), "curl_mime_type")
+            } else {
+                addText(mime, crlf(mail.text), "text/plain; charset=utf-8")
+            }
+            guard let file = curl_mime_addpart(mime) else { return .other(code: 0, message: "curl_mime_addpart failed (out of memory)") }
+            options.check(curl_mime_filedata(file, attachment.path), "curl_mime_filedata")
+            options.check(curl_mime_filename(file, attachment.filename), "curl_mime_filename")
+            options.check(curl_mime_type(file, attachment.contentType), "curl_mime_type")
+            options.check(curl_mime_encoder(file, "base64"), "curl_mime_encoder")
+        } else {
+            addText(mime, crlf(mail.text), "text/plain; charset=utf-8")
+            if let html = mail.html { addText(mime, crlf(html), "text/html; charset=utf-8") }
+        }
         options.set(CURLOPT_MIMEPOST, UnsafeMutableRawPointer(mime))
         return options.failure
     }

@@ -4,6 +4,8 @@ import Foundation
 public struct Event: Sendable, Equatable {
     public var id: String
     public var type: EventType
+    /// Empty for an event about the account rather than one build (`account.*`): its
+    /// envelope's `job_id` is null.
     public var jobId: String
     public var sequence: Int
     public var occurredAt: Date
@@ -34,7 +36,7 @@ public struct Event: Sendable, Equatable {
     /// The envelope, keys in the documented order.
     public var json: JSONValue {
         .object([
-            ("id", .string(id)), ("type", .string(type.rawValue)), ("job_id", .string(jobId)),
+            ("id", .string(id)), ("type", .string(type.rawValue)), ("job_id", jobId.isEmpty ? .null : .string(jobId)),
             ("sequence", .int(Int64(sequence))), ("occurred_at", .string(Timestamp.format(occurredAt))),
             ("data", data), ("job", job),
             ("labels", .object(labels.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
@@ -44,7 +46,7 @@ public struct Event: Sendable, Equatable {
     /// Reads an envelope back (from the store or a receiver).
     public init?(json: JSONValue) {
         guard let id = json["id"]?.stringValue, let typeName = json["type"]?.stringValue,
-            let type = EventType(rawValue: typeName), let jobId = json["job_id"]?.stringValue,
+            let type = EventType(rawValue: typeName), let jobId = json["job_id"]?.stringValue ?? (json["job_id"] == .null ? "" : nil),
             let sequence = json["sequence"]?.intValue, let when = json["occurred_at"]?.stringValue,
             let occurredAt = Timestamp.parse(when)
         else { return nil }

@@ -15,11 +15,15 @@ public enum EventFields {
         case .statusChanged: return ["from", "to"]
         case .bandCompleted: return ["band", "bands_done", "bands_total", "processed"]
         case .processedMilestone: return ["milestone", "processed"]
-        case .progress: return ["processed", "processed_delta", "progress_message"]
+        case .progress: return ["processed", "processed_delta", "progress_message", "rate_per_minute", "credits_left_in_budget"]
         case .degraded: return ["source"]
         case .stalled: return ["stalled_for_seconds"]
         case .creditsConsumed: return ["credits_consumed", "unique_count"]
-        case .terminal: return ["status", "error_message", "manifest"]
+        case .terminal: return ["status", "error_message", "manifest", "top"]
+        case .resultsReady: return ["results"]
+        case .budgetWarning: return ["processed", "max_credits"]
+        case .budgetExceeded: return ["processed", "max_credits", "action", "action_result"]
+        case .creditsLow: return ["credits_left", "credits_used", "total_credits", "threshold"]
         case .watchError: return ["kind", "http_status", "message"]
         }
     }

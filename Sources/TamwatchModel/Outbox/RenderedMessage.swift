@@ -9,6 +9,8 @@ public struct RenderedMessage: Sendable, Equatable {
     public var subject: String?
     public var html: String?
     public var to: [String]?
+    /// Email only: a file to attach (the exported list of `job.results_ready`).
+    public var attachment: String?
 
     public init(
         body: String, contentType: String = "application/json", subject: String? = nil,
@@ -27,6 +29,7 @@ public struct RenderedMessage: Sendable, Equatable {
         if let subject { members.append(("subject", .string(subject))) }
         if let html { members.append(("html", .string(html))) }
         if let to { members.append(("to", .array(to.map(JSONValue.string)))) }
+        if let attachment { members.append(("attachment", .string(attachment))) }
         return members.isEmpty ? nil : .object(members)
     }
 
@@ -34,5 +37,6 @@ public struct RenderedMessage: Sendable, Equatable {
         subject = json["subject"]?.stringValue
         html = json["html"]?.stringValue
         if case .array(let items)? = json["to"] { to = items.compactMap(\.stringValue) }
+        attachment = json["attachment"]?.stringValue
     }
 }

@@ -8,6 +8,8 @@ extension WatchState: Codable {
         case processedHighWater = "processed_high_water", degradedEvents = "degraded_events", creditEvents = "credit_events"
         case lastCredits = "last_credits", stalls, stallAnnounced = "stall_announced", lastProgressAt = "last_progress_at"
         case terminalAnnounced = "terminal_announced", watchErrors = "watch_errors", pace
+        case budget, budgetWarned = "budget_warned", budgetExceeded = "budget_exceeded"
+        case resultsReported = "results_reported", creditsLow = "credits_low"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -27,6 +29,11 @@ extension WatchState: Codable {
         terminalAnnounced = try c.decodeIfPresent(Bool.self, forKey: .terminalAnnounced) ?? false
         watchErrors = try c.decodeIfPresent(Int.self, forKey: .watchErrors) ?? 0
         pace = (try? c.decodeIfPresent([PaceSample].self, forKey: .pace)) ?? []
+        budget = (try? c.decodeIfPresent(CreditBudget.self, forKey: .budget)) ?? nil
+        budgetWarned = try c.decodeIfPresent(Bool.self, forKey: .budgetWarned) ?? false
+        budgetExceeded = try c.decodeIfPresent(Bool.self, forKey: .budgetExceeded) ?? false
+        resultsReported = try c.decodeIfPresent(Bool.self, forKey: .resultsReported) ?? false
+        creditsLow = try c.decodeIfPresent(Bool.self, forKey: .creditsLow) ?? false
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -45,5 +52,10 @@ extension WatchState: Codable {
         try c.encode(terminalAnnounced, forKey: .terminalAnnounced)
         try c.encode(watchErrors, forKey: .watchErrors)
         if !pace.isEmpty { try c.encode(pace, forKey: .pace) }
+        try c.encodeIfPresent(budget, forKey: .budget)
+        if budgetWarned { try c.encode(budgetWarned, forKey: .budgetWarned) }
+        if budgetExceeded { try c.encode(budgetExceeded, forKey: .budgetExceeded) }
+        if resultsReported { try c.encode(resultsReported, forKey: .resultsReported) }
+        if creditsLow { try c.encode(creditsLow, forKey: .creditsLow) }
     }
 }

@@ -24,6 +24,16 @@ public struct WatchState: Sendable, Equatable {
     /// `processed` at its last few changes, for `rate_per_minute` in progress events.
     public var pace: [PaceSample] = []
     public var watchErrors = 0
+    /// The build's credit budget, when it has one; kept so that it outlives a restart.
+    public var budget: CreditBudget?
+    public var budgetWarned = false
+    /// Set once the guard has acted: it acts once per build.
+    public var budgetExceeded = false
+    /// Set once `job.results_ready` is stored for the completed build.
+    public var resultsReported = false
+    /// The account's state (kept under an empty job id): `account.credits_low` was announced
+    /// and the balance has not recovered since.
+    public var creditsLow = false
 
     public init(lastProgressAt: Date) { self.lastProgressAt = lastProgressAt }
 }

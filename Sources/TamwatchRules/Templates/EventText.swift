@@ -43,6 +43,25 @@ public enum EventText {
             return s
         case .watchError:
             return "cannot watch: \(d["message"]?.stringValue ?? d["kind"]?.stringValue ?? "unknown error")"
+        case .resultsReady:
+            let r = d["results"]
+            if let error = r?["error"]?.stringValue { return "results not exported: \(error)" }
+            return "\(count(r?["rows"]?.intValue ?? 0)) rows exported to \(r?["path"]?.stringValue ?? "?")"
+        case .budgetWarning:
+            return "\(count(d["processed"]?.intValue ?? 0)) of a \(count(d["max_credits"]?.intValue ?? 0))-credit budget spent"
+        case .budgetExceeded:
+            var s = "budget of \(count(d["max_credits"]?.intValue ?? 0)) credits reached (\(count(d["processed"]?.intValue ?? 0)) spent)"
+            let action = d["action"]?.stringValue ?? "notify"
+            if action != "notify" {
+                let result = d["action_result"]
+                let status = result?["status"]?.stringValue ?? "?"
+                s +=
+                    status == "error" ? "; \(action) failed: \(result?["message"]?.stringValue ?? "?")" : "; \(action) requested: \(status)"
+            }
+            return s
+        case .creditsLow:
+            return
+                "account credits low: \(number(d["credits_left"]?.doubleValue ?? 0)) left (threshold \(number(d["threshold"]?.doubleValue ?? 0)))"
         }
     }
 

@@ -61,6 +61,31 @@ enum Presentation {
             tone = .bad
             next =
                 d["kind"]?.stringValue == "unauthorized" ? "Check OPENFUNNEL_API_KEY." : "Check the job id and that the API is reachable."
+        case .resultsReady:
+            let failed = d["results"]?["error"] != nil
+            title = failed ? "Results export failed" : "Results ready"
+            tone = failed ? .bad : .good
+            next =
+                failed
+                ? "Export it by hand: tamwatch export \(event.jobId)"
+                : "The whole list is in \(d["results"]?["path"]?.stringValue ?? "the results folder")."
+        case .budgetWarning:
+            title = "Credit budget almost spent"
+            tone = .warning
+            next =
+                "The guard acts at \(EventText.count(d["max_credits"]?.intValue ?? 0)) credits; raise the budget if the build should go on."
+        case .budgetExceeded:
+            title = "Credit budget reached"
+            tone = .bad
+            switch d["action"]?.stringValue {
+            case "pause": next = "The build was paused; resume it to spend more."
+            case "cancel": next = "The build was cancelled; its list so far can still be exported."
+            default: next = "Nothing was stopped: pause or cancel the build if it should not spend more."
+            }
+        case .creditsLow:
+            title = "OpenFunnel credits low"
+            tone = .warning
+            next = "Top up the account before the next builds run out of credits."
         }
         var out: [String: Any] = [
             "title": title, "next_step": next, "emoji": emoji(tone), "color_hex": hex(tone),
@@ -73,6 +98,7 @@ enum Presentation {
         if let unique = manifest?["unique_count"]?.intValue ?? d["unique_count"]?.intValue { out["unique_text"] = EventText.count(unique) }
         if let message = d["error_message"]?.stringValue ?? d["message"]?.stringValue { out["error_text"] = message }
         if let rate = d["rate_per_minute"]?.intValue { out["rate_text"] = "\(EventText.count(rate)) companies/min" }
+        if let left = d["credits_left_in_budget"]?.intValue { out["budget_text"] = "\(EventText.count(left)) credits left in budget" }
         if case .array(let rows)? = d["top"], !rows.isEmpty {
             // The highest-ranked companies of a finished build: `{{#top_heading}}` guards the block.
             out["top_heading"] = rows.count == 1 ? "Top company" : "Top \(rows.count) companies"

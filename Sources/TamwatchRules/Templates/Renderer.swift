@@ -92,9 +92,9 @@ public struct Renderer: Sendable {
                 problems.append("recipient '\(TerminalText.safe(entry))' is not an email address; left out")
             }
         }
-        return Output(
-            message: RenderedMessage(body: text, contentType: "text/plain", subject: subject, html: html, to: to),
-            error: problems.isEmpty ? nil : problems.joined(separator: "; "))
+        var message = RenderedMessage(body: text, contentType: "text/plain", subject: subject, html: html, to: to)
+        if channel.attachResults { Self.attachResults(event, channel: channel, to: &message) }
+        return Output(message: message, error: problems.isEmpty ? nil : problems.joined(separator: "; "))
     }
 
     /// The message sent when no template applies or a template failed: plain and always valid.
@@ -141,7 +141,8 @@ public struct Renderer: Sendable {
 
     /// `TAM build 8a8e8a97: band 3/6 completed · 9,120 processed`
     public static func headline(_ event: Event) -> String {
-        "TAM build \(EventText.shortID(event.jobId)): \(EventText.summary(event))"
+        event.jobId.isEmpty
+            ? "OpenFunnel account: \(EventText.summary(event))" : "TAM build \(EventText.shortID(event.jobId)): \(EventText.summary(event))"
     }
 
     /// The template context: the event envelope plus `rule`, `channel`, `folded`, `summary`,
@@ -154,7 +155,8 @@ public struct Renderer: Sendable {
         context["folded"] = folded > 0 ? folded : nil
         context["summary"] = EventText.summary(event)
         context["headline"] = headline(event)
-        context["short_job_id"] = EventText.shortID(event.jobId)
+        // Absent for an event about the account (no build), so templates can test for it.
+        if !event.jobId.isEmpty { context["short_job_id"] = EventText.shortID(event.jobId) }
         if let done = event.job["bands_done"]?.intValue, let total = event.job["bands_total"]?.intValue, total > 0 {
             let clamped = min(max(done, 0), total)
             context["progress"] =

@@ -61,6 +61,42 @@ public enum SampleEvents {
                 ("kind", .string("unauthorized")), ("http_status", .int(401)),
                 ("message", .string("HTTP 401: the API key was refused")),
             ])
+        case .resultsReady:
+            snapshot = completed
+            sequence = 32
+            data = .object([
+                (
+                    "results",
+                    .object([
+                        ("path", .string("results/\(jobId).csv")), ("format", .string("csv")), ("rows", .int(21815)),
+                        ("bytes", .int(6_912_204)),
+                        ("sha256", .string("5f0c4b1a8e2d9c7b6a5f4e3d2c1b0a99887766554433221100ffeeddccbbaa99")),
+                    ])
+                )
+            ])
+        case .budgetWarning:
+            data = .object([("processed", .int(8000)), ("max_credits", .int(10000))])
+        case .budgetExceeded:
+            snapshot.status = .pausing
+            snapshot.processed = 10040
+            data = .object([
+                ("processed", .int(10040)), ("max_credits", .int(10000)), ("action", .string("pause")),
+                (
+                    "action_result",
+                    .object([
+                        ("status", .string("pausing")), ("http_status", .int(202)),
+                        ("message", .string("Pause requested; the job will pause at the next checkpoint.")),
+                    ])
+                ),
+            ])
+        case .creditsLow:
+            return Event(
+                id: Event.makeID(jobId: "", type: type, key: "sample"), type: type, jobId: "", sequence: 1, occurredAt: now,
+                data: .object([
+                    ("credits_left", .number(850)), ("credits_used", .number(99150)), ("total_credits", .number(100_000)),
+                    ("threshold", .number(1000)),
+                ]),
+                job: .null, labels: [:])
         }
         return Event(
             id: Event.makeID(jobId: jobId, type: type, key: "sample"), type: type, jobId: jobId, sequence: sequence,

@@ -7,7 +7,9 @@ import TamwatchRules
 /// `type: email`: SMTP through libcurl. `smtp://` requires STARTTLS unless `starttls: off`;
 /// `smtps://` is TLS from the first byte. AUTH with `username` and `password` when the server
 /// offers it. Each message is multipart/alternative, plain text then HTML, with Date,
-/// Message-ID (stable across retries), From, To and an encoded Subject.
+/// Message-ID (stable across retries), From, To and an encoded Subject. A delivery of
+/// `job.results_ready` on a channel with `attach: results` carries the exported list as a
+/// base64 attachment, read from the file as it is sent.
 public struct EmailChannel: DeliveryChannel {
     public let config: ChannelConfig
     let transport: any Transport
@@ -34,10 +36,20 @@ public struct EmailChannel: DeliveryChannel {
                 "Subject",
                 MailHeader.encodedWord(m.subject ?? "TAM build \(EventText.shortID(delivery.jobId)): \(delivery.eventType.rawValue)")),
         ]
-        let mail = MailMessage(
+        var mail = MailMessage(
             from: from?.address ?? "tamwatch@localhost", recipients: recipients.map(\.address), headers: headers,
             text: m.body, html: m.html, username: config.username, password: config.password,
             requireTLS: config.startTLS)
+        if let path = m.attachment {
+            if FileManager.default.isReadableFile(atPath: path) {
+                let name = URL(fileURLWithPath: path).lastPathComponent
+                let type = name.hasSuffix(".csv") ? "text/csv; charset=utf-8" : "application/x-ndjson"
+                mail.attachment = MailMessage.Attachment(path: path, filename: name, contentType: type)
+            } else {
+                // The file went away after it was exported: the news still goes, and says so.
+                mail.text += "\nThe list could not be attached: \(path) is gone or cannot be read.\n"
+            }
+        }
         return MailRequest(
             url: config.url, message: mail, connectTimeout: min(.seconds(10), config.effectiveTimeout),
             timeout: config.effectiveTimeout, caFile: config.caFile)

@@ -1,0 +1,15 @@
+import TamwatchModel
+
+/// A job to watch: its labels, and its own credit budget (else the watcher's default, or the
+/// one the job's stored state carries from an earlier watch).
+public struct WatchRequest: Sendable {
+    public var jobId: String
+    public var labels: [String: String]
+    public var budget: CreditBudget?
+
+    public init(jobId: String, labels: [String: String] = [:], budget: CreditBudget? = nil) {
+        self.jobId = jobId
+        self.labels = labels
+        self.budget = budget
+    }
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Logging
+import TamwatchConfig
+import TamwatchModel
+import TamwatchOpenFunnel
+import TamwatchResults
+import TamwatchStore
+import TamwatchWatch
+
+/// `--max-credits`, `--guard-action` and `--no-results` on watch.
+struct GuardOptions: ParsableArguments {
+    @Option(name: .long, help: "Each build's credit budget: warn at guard.warn_at of it, act at it (default: guard.max_credits).")
+    var maxCredits: Int?
+
+    @Option(name: .long, help: "What the guard does at the budget: pause, cancel or notify (default: guard.action, else pause).")
+    var guardAction: String?
+
+    @Flag(name: .long, help: "Do not export a completed build's list, even with results.dir configured.")
+    var noResults = false
+
+    func validate() throws {
+        if let maxCredits, maxCredits < 1 { throw ValidationError("--max-credits must be a whole number of at least 1") }
+        if let guardAction, CreditBudget.Action(rawValue: guardAction) == nil {
+            throw ValidationError("--guard-action '\(guardAction)' is not pause, cancel or notify")
+        }
+    }
+
+    /// The budget these flags give on the configured guard; nil leaves each build to its stored
+    /// budget or the configured one.
+    func budget(_ config: TamwatchConfig) -> CreditBudget? {
+        guard maxCredits != nil || guardAction != nil else { return nil }
+        return config.guard.budget(maxCredits: maxCredits, action: guardAction.flatMap(CreditBudget.Action.init(rawValue:)))
+    }
+}
+
+/// The parts of a watcher the config switches on besides rules: the results export.
+func configureResults(_ watcher: inout Watcher, config: TamwatchConfig, client: OpenFunnelClient) {
+    guard let dir = config.results.dir, let format = ResultFormat(rawValue: config.results.format) else { return }
+    var exporter = Exporter(client: client, clock: watcher.clock)
+    exporter.giveUpAfter = config.watch.giveUpAfter
+    exporter.logger = Logger(label: "tamwatch.results")
+    let export = ResultsExport(exporter: exporter, directory: dir, format: format)
+    watcher.exportResults = { await export($0) }
+}
+
+extension Watcher {
+    /// Watches the jobs to their ends while, with `guard.min_balance`, reading the account's
+    /// balance once a minute.
+    func watchWithBalance(jobs: [String], labels: [String: String], budget: CreditBudget?, config: TamwatchConfig)
+        async throws(StoreError) -> [String: WatchOutcome]
+    {
+        guard let floor = config.guard.minBalance else { return try await watch(jobs: jobs, labels: labels, budget: budget) }
+        let balance = Task { try await watchBalance(threshold: floor) }
+        defer { balance.cancel() }
+        let outcomes = try await watch(jobs: jobs, labels: labels, budget: budget)
+        balance.cancel()
+        if case .failure(let error as StoreError) = await balance.result { throw error }
+        return outcomes
+    }
+}
