@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TamwatchHTTP
 import TamwatchModel
 import TamwatchTesting
 import Testing
@@ -141,6 +142,32 @@ struct ResultsEndToEndTests {
         try Self.checkGuard(events, warnAt: 2400, max: 3000, action: "cancel", answered: "cancelling")
         #expect(events.last?["type"]?.stringValue == "job.terminal")
         #expect(events.last?["data"]?["status"]?.stringValue == "cancelled")
+    }
+
+    @Test("guard through the serve API: max_credits and guard_action on a watch cancel its build at the right processed, events in order")
+    func guardThroughServe() async throws {
+        let dir = temporaryDirectory()
+        let sim = try await SimulatorProcess.start()
+        defer { sim.child.stop() }
+        let config = dir.appendingPathComponent("tamwatch.yaml")
+        try "state: { path: state.sqlite }\n".write(to: config, atomically: true, encoding: .utf8)
+        let serve = try await ServeProcess.start(config: config.path, sim: sim)
+        defer { serve.child.stop() }
+        let transport = CurlTransport()
+        defer { transport.shutdown() }
+        let job = try await sim.submit("normal")
+        let created = try await serve.call(
+            "POST", "/api/v1/watches", body: #"{"job_id": "\#(job)", "max_credits": 4000, "guard_action": "cancel"}"#, transport: transport)
+        #expect(created.status == 201, "\(created.text)")
+        #expect(created.json?["max_credits"]?.intValue == 4000 && created.json?["guard_action"]?.stringValue == "cancel")
+        let ended = try await serve.until("/api/v1/watches/\(job)", transport: transport) { $0.json?["status"]?.stringValue == "cancelled" }
+        #expect(ended.json?["active"] == .bool(false))
+        let page = try await serve.call("GET", "/api/v1/watches/\(job)/events?limit=500", transport: transport)
+        guard case .array(let events)? = page.json?["data"] else {
+            Issue.record("no events: \(page.text.prefix(300))")
+            return
+        }
+        try Self.checkGuard(events, warnAt: 3200, max: 4000, action: "cancel", answered: "cancelling")
     }
 
     /// One warning and one exceeded event, in that order, each at the first poll past its
