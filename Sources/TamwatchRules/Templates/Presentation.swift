@@ -78,8 +78,8 @@ enum Presentation {
             title = "Credit budget reached"
             tone = .bad
             switch d["action"]?.stringValue {
-            case "pause": next = "The build was paused; resume it to spend more."
-            case "cancel": next = "The build was cancelled; its list so far can still be exported."
+            case "pause": next = "The guard asked OpenFunnel to pause the build; resume it to spend more."
+            case "cancel": next = "The guard asked OpenFunnel to cancel the build; its list so far can still be exported."
             default: next = "Nothing was stopped: pause or cancel the build if it should not spend more."
             }
         case .creditsLow:
