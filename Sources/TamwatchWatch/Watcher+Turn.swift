@@ -40,7 +40,7 @@ extension Watcher {
         var job = job
         do throws(StoreError) {
             // The scheduler starts jobs due within a few milliseconds together: such a job is due.
-            if clock.uptime() + Self.coalescing < job.pollAt {
+            if clock.uptime() + coalescing < job.pollAt {
                 try await flush(&job)
                 return .next(job)
             }
@@ -56,7 +56,7 @@ extension Watcher {
     private func flush(_ job: inout JobWatch) async throws(StoreError) {
         job.flushAt = nil
         guard let rules, let state = job.state else { return }
-        while let due = rules.nextFlush(job.throttle), due <= clock.now().addingTimeInterval(Self.coalescing.seconds) {
+        while let due = rules.nextFlush(job.throttle), due <= clock.now().addingTimeInterval(coalescing.seconds) {
             let flushed = rules.flush(job.throttle, now: max(clock.now(), due))
             guard !flushed.deliveries.isEmpty else { return }
             for error in flushed.errors { logger.error("job \(job.jobId): \(error)") }

@@ -33,8 +33,10 @@ public struct Watcher: Sendable {
     public var redactor = Redactor()
     /// At most this many jobs are polled (or committed) at once; the others wait their turn.
     public var maxConcurrentPolls = 256
-    /// Jobs due this close together are started together.
-    static let coalescing: Duration = .milliseconds(10)
+    /// A hundredth of the poll interval, from 10 ms to 100 ms: polls every 10 s go out in
+    /// batches a tenth of a second apart, so that ten thousand watches cost ten wake-ups a
+    /// second, not a thousand.
+    var coalescing: Duration { min(.milliseconds(100), max(.milliseconds(10), settings.schedule.interval / 100)) }
 
     public init(
         client: OpenFunnelClient, store: any EventLog, sink: any EventSink, settings: WatchSettings,
@@ -156,7 +158,7 @@ public struct Watcher: Sendable {
                 }
                 // Start what is due, new jobs first, within the cap; jobs due within the next few
                 // milliseconds go now too, so that many jobs cost one wake-up, not one each.
-                let now = clock.uptime() + Self.coalescing
+                let now = clock.uptime() + coalescing
                 while running < maxConcurrentPolls {
                     if startIndex < starting.count {
                         let request = starting[startIndex]
