@@ -33,6 +33,8 @@ let package = Package(
         // `tamwatch serve`'s /metrics: swift-metrics types over a Prometheus registry.
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // The state store on PostgreSQL, for several `serve` replicas on one database.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // libcurl headers and link flags, from `pkg-config libcurl` (libcurl4-openssl-dev).
@@ -80,6 +82,13 @@ let package = Package(
             dependencies: [
                 "TamwatchModel", "TamwatchHTTP", "TamwatchOpenFunnel", "TamwatchWatch", log,
                 .product(name: "Crypto", package: "swift-crypto"),
+            ]),
+        // The same store on PostgreSQL (postgres-nio), shared by `serve` replicas.
+        .target(
+            name: "TamwatchPostgres",
+            dependencies: [
+                "TamwatchModel", "TamwatchStore", log,
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]),
         // The dispatcher, the signer and the channels: queued deliveries to the receivers.
         .target(
@@ -143,7 +152,7 @@ let package = Package(
             dependencies: [
                 "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchOpenFunnel", "TamwatchStore", "TamwatchRules",
                 "TamwatchSQLite", "TamwatchWatch", "TamwatchDelivery", "TamwatchConsole", "TamwatchSimulator",
-                "TamwatchReceiver", "TamwatchHTTPServer", "TamwatchServe", "TamwatchTesting",
+                "TamwatchReceiver", "TamwatchHTTPServer", "TamwatchServe", "TamwatchTesting", "TamwatchPostgres",
                 .product(name: "GRDB", package: "GRDB.swift"), hummingbird, httpTypes,
             ]
         ),

@@ -26,7 +26,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case .corrupt:
             return "state file \(path) is corrupt (\(message)). Move it aside and start a new one: watching again rebuilds "
                 + "what a watch needs, though its history and any deliveries still queued in it are lost"
-        default: return "state file \(path): \(message)"
+        default: return "\(path.hasPrefix("postgres://") ? "state database" : "state file") \(path): \(message)"
         }
     }
 

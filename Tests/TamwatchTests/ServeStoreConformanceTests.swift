@@ -33,7 +33,7 @@ struct ServeStoreConformanceTests {
         "register is idempotent, stop and finish end a watch, a stopped one comes back with its labels merged",
         arguments: StoreKind.allCases)
     func watchLifecycle(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         let (first, created) = try await store.register(
             jobId: "j1", labels: ["owner": "ana"], maxCredits: 500, guardAction: "pause", at: Self.t0)
         #expect(created && first.active && first.labels == ["owner": "ana"] && first.maxCredits == 500 && first.guardAction == "pause")
@@ -65,7 +65,7 @@ struct ServeStoreConformanceTests {
 
     @Test("watches list newest first; a cursor walk sees each once; filters on status, labels and active", arguments: StoreKind.allCases)
     func watchQueries(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         for i in 0..<7 {
             _ = try await store.register(
                 jobId: "w\(i)", labels: ["parity": i % 2 == 0 ? "even" : "odd", "n": "\(i)"], maxCredits: nil, guardAction: nil,
@@ -93,7 +93,7 @@ struct ServeStoreConformanceTests {
         "the event feed is in commit order across jobs; its cursor never goes back, even after the newest are pruned",
         arguments: StoreKind.allCases)
     func eventFeed(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         #expect(try await store.lastEventCursor() == 0)
         try await commit(store, "a", [event("a", 1), event("a", 2)])
         try await commit(store, "b", [event("b", 1)])
@@ -124,7 +124,7 @@ struct ServeStoreConformanceTests {
         "the delivery log: pages newest first, every attempt with its duration and answer, each channel's health",
         arguments: StoreKind.allCases)
     func deliveryLog(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         try await base.queue(store, (1...5).map { base.delivery($0, at: Double($0)) })
         try await base.queue(store, [base.delivery(6, channel: "chat", at: 6)], sequence: 2)
         _ = try await base.claim(store, at: Self.t0, lease: base.lease("a"))

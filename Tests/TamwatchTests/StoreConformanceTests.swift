@@ -1,21 +1,28 @@
 import Foundation
+import Logging
 import Testing
 
 @testable import TamwatchModel
+@testable import TamwatchPostgres
 @testable import TamwatchSQLite
 @testable import TamwatchStore
 @testable import TamwatchTesting
 
-/// The store implementations the conformance tests hold to the same rules. A new store (say,
-/// PostgreSQL) is added here and must pass every test below unchanged.
+/// The store implementations the conformance tests hold to the same rules: the SQLite state
+/// file, and PostgreSQL (a database of its own per test on the tests' throwaway server).
 enum StoreKind: String, CaseIterable, CustomStringConvertible, Sendable {
     case sqlite
+    case postgres
 
     var description: String { rawValue }
 
-    func make() throws -> any StateStore {
+    func make() async throws -> any StateStore {
         switch self {
         case .sqlite: return try SQLiteStore(path: temporaryPath("state.sqlite"))
+        case .postgres:
+            var logger = Logger(label: "test.postgres")
+            logger.logLevel = .critical
+            return try await PostgresStore(location: PostgresLocation(url: PostgresServer.database()), logger: logger)
         }
     }
 }
@@ -66,7 +73,7 @@ struct StoreConformanceTests {
         "a commit stores state, labels and events once: the same event ids again are not new, and queue nothing twice",
         arguments: StoreKind.allCases)
     func commitOnce(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         #expect(try await store.job(Self.job) == nil)
         var state = WatchState(lastProgressAt: Self.t0)
         state.sequence = 2
@@ -88,7 +95,7 @@ struct StoreConformanceTests {
 
     @Test("events stay pending until marked emitted, in sequence order", arguments: StoreKind.allCases)
     func pendingUntilEmitted(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         let events = (1...4).reversed().map { sampleEvent(.progress, at: Double($0), sequence: $0) }
         _ = try await store.commit(
             jobId: Self.job, state: WatchState(lastProgressAt: Self.t0), labels: [:], events: events,
@@ -101,7 +108,7 @@ struct StoreConformanceTests {
 
     @Test("a nil throttle keeps the stored one; flushed deliveries are queued without new events", arguments: StoreKind.allCases)
     func throttleAndFlush(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         let held = sampleEvent(.progress, at: 5, sequence: 5)
         var throttle = ThrottleState()
         throttle.entries["r|hook"] = .init(lastQueued: Self.t0, held: 2, heldEvent: held)
@@ -117,7 +124,7 @@ struct StoreConformanceTests {
 
     @Test("claims: up to the limit, oldest first; another owner gets none until the lease runs out", arguments: StoreKind.allCases)
     func claims(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         try await queue(store, (1...5).map { delivery($0, at: Double($0)) })
         #expect(try await claim(store, limit: 3, at: Self.t0, lease: lease("a")) == ["dlv_hook_1", "dlv_hook_2", "dlv_hook_3"])
         #expect(try await claim(store, at: Self.t0, lease: lease("b")) == ["dlv_hook_4", "dlv_hook_5"])
@@ -134,7 +141,7 @@ struct StoreConformanceTests {
         "attempts: sent and dead are final, a retry is due again later, and only the claim's owner records",
         arguments: StoreKind.allCases)
     func attempts(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         try await queue(store, (1...4).map { delivery($0, at: Double($0)) })
         _ = try await claim(store, at: Self.t0, lease: lease("a"))
         let later = Self.t0.addingTimeInterval(120)
@@ -168,7 +175,7 @@ struct StoreConformanceTests {
 
     @Test("a disabled channel dead-letters what it has queued until enabled", arguments: StoreKind.allCases)
     func disabledChannels(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         try await queue(store, [delivery(1, channel: "slack"), delivery(2, channel: "slack"), delivery(3, channel: "hook")])
         let off = DisabledChannel(channel: "slack", fingerprint: "f1", reason: "HTTP 410", since: Self.t0)
         #expect(try await store.disable(off) == 2)
@@ -183,7 +190,7 @@ struct StoreConformanceTests {
         "replay: requeued deliveries form a batch that is claimed, counted and listed apart; a live claim is left alone",
         arguments: StoreKind.allCases)
     func replayBatch(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         try await queue(store, (1...4).map { delivery($0, at: Double($0)) })
         _ = try await claim(store, at: Self.t0, lease: lease("a"))
         try await store.record((1...3).map { AttemptRecord(id: "dlv_hook_\($0)", result: .dead, at: Self.t0, failures: 1) }, owner: "a")
@@ -201,7 +208,7 @@ struct StoreConformanceTests {
         "pruning: only finished jobs' written-out events and settled deliveries before the cut-off, in batches, counted",
         arguments: StoreKind.allCases)
     func pruning(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         // A finished job with 5 events written out and one still pending, and a running job.
         var finished = WatchState(lastProgressAt: Self.t0)
         finished.terminalAnnounced = true

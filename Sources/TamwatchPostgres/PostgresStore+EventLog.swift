@@ -1,0 +1,78 @@
+import Foundation
+import PostgresNIO
+import TamwatchModel
+import TamwatchStore
+
+extension PostgresStore: EventLog {
+    public func job(_ jobId: String) async throws(StoreError) -> StoredJob? {
+        try await transaction { db in
+            guard
+                let row = try await db.rows("SELECT state, labels, throttle FROM jobs WHERE job_id = \(jobId)").first
+            else { return nil }
+            let (state, labels, throttle) = try row.decode((String, String, String).self)
+            guard let watchState = Self.decode(WatchState.self, state) else { return nil }
+            var job = StoredJob(jobId: jobId, state: watchState, labels: Self.decode([String: String].self, labels) ?? [:])
+            if let json = try? JSONValue.parse(throttle) { job.throttle = ThrottleState(json: json) }
+            return job
+        }
+    }
+
+    public func commit(
+        jobId: String, state: WatchState, labels: [String: String], events: [Event],
+        deliveries: [Delivery], flushed: [Delivery], throttle: ThrottleState?, at now: Date
+    ) async throws(StoreError) -> [Event] {
+        let stateText = Self.text(state)
+        let labelsText = Self.text(labels)
+        let throttleText = throttle?.json.serialized()
+        let t = now.timeIntervalSince1970
+        let finishedAt: Double? = state.terminalAnnounced ? t : nil
+        let rows = events.map { ($0, $0.json.serialized()) }
+        return try await transaction { db in
+            if !rows.isEmpty { try await db.rows("SELECT pg_advisory_xact_lock(\(PostgresSchema.feedLock))") }
+            try await db.rows(
+                """
+                INSERT INTO jobs (job_id, state, labels, updated_at, throttle, finished_at)
+                VALUES (\(jobId), \(stateText), \(labelsText), \(t), COALESCE(\(throttleText), '{}'), \(finishedAt))
+                ON CONFLICT (job_id) DO UPDATE SET state = excluded.state, labels = excluded.labels,
+                    updated_at = excluded.updated_at, throttle = COALESCE(\(throttleText), jobs.throttle),
+                    finished_at = CASE WHEN excluded.finished_at IS NULL THEN NULL ELSE COALESCE(jobs.finished_at, excluded.finished_at) END
+                """)
+            var inserted: [Event] = []
+            var newIDs = Set<String>()
+            for (event, body) in rows {
+                let added = try await db.rows(
+                    """
+                    INSERT INTO events (id, job_id, sequence, type, occurred_at, body)
+                    VALUES (\(event.id), \(event.jobId), \(event.sequence), \(event.type.rawValue), \(event.occurredAt.timeIntervalSince1970), \(body))
+                    ON CONFLICT (id) DO NOTHING RETURNING id
+                    """)
+                if !added.isEmpty {
+                    inserted.append(event)
+                    newIDs.insert(event.id)
+                }
+            }
+            for d in deliveries where newIDs.contains(d.eventId) { try await Self.insert(d, at: t, db) }
+            for d in flushed { try await Self.insert(d, at: t, db) }
+            return inserted
+        }
+    }
+
+    public func events(jobId: String, onlyPending: Bool) async throws(StoreError) -> [Event] {
+        try await transaction { db in
+            let rows =
+                onlyPending
+                ? try await db.rows("SELECT body FROM events WHERE job_id = \(jobId) AND NOT emitted ORDER BY sequence")
+                : try await db.rows("SELECT body FROM events WHERE job_id = \(jobId) ORDER BY sequence")
+            return try rows.compactMap { row in Self.event(try row.decode(String.self)) }
+        }
+    }
+
+    public func markEmitted(_ ids: [String]) async throws(StoreError) {
+        guard !ids.isEmpty else { return }
+        try await transaction { db in try await db.rows("UPDATE events SET emitted = TRUE WHERE id = ANY(\(ids))") }
+    }
+
+    static func event(_ body: String) -> Event? {
+        (try? JSONValue.parse(body)).flatMap(Event.init(json:))
+    }
+}

@@ -1,0 +1,166 @@
+import Foundation
+import PostgresNIO
+import TamwatchModel
+import TamwatchStore
+
+extension PostgresStore: Outbox {
+    public func exchange(
+        records: [AttemptRecord], claims: [(channel: String, limit: Int)],
+        deadLetter: [(channel: String, reason: String)], renew: [String], now: Date,
+        lease: ClaimLease, batch: String?
+    ) async throws(StoreError) -> OutboxExchange {
+        if records.isEmpty && claims.isEmpty && deadLetter.isEmpty && renew.isEmpty { return OutboxExchange(claimed: [:], nextDue: nil) }
+        let t = now.timeIntervalSince1970
+        let claims = claims.filter { $0.limit > 0 }.map { ($0.channel, $0.limit) }
+        return try await transaction { db in
+            try await Self.record(records, owner: lease.owner, db)
+            if !renew.isEmpty {
+                try await db.rows(
+                    "UPDATE deliveries SET claim_until = \(t + lease.duration) WHERE id = ANY(\(renew)) AND claim_owner = \(lease.owner)")
+            }
+            var deadLettered = 0
+            for (channel, reason) in deadLetter { deadLettered += try await Self.deadLetter(channel: channel, reason: reason, now: t, db) }
+            var claimed: [String: [StoredDelivery]] = [:]
+            var earliest: Double?
+            for (channel, limit) in claims {
+                // Due rows of the channel, oldest first; rows another transaction holds are skipped.
+                let rows = try await db.rows(
+                    """
+                    SELECT \(unescaped: Self.columns) FROM deliveries
+                    WHERE status = 'pending' AND channel = \(channel) AND next_at <= \(t) AND (claim_owner IS NULL OR claim_until <= \(t))
+                        AND (\(batch)::text IS NULL OR batch = \(batch))
+                    ORDER BY next_at, created_at LIMIT \(limit) FOR UPDATE SKIP LOCKED
+                    """)
+                var got: [StoredDelivery] = []
+                for row in rows {
+                    let read = try Self.read(row)
+                    guard let d = read.delivery else {
+                        try await Self.deadLetterUnreadable(read, db)
+                        deadLettered += 1
+                        continue
+                    }
+                    try await db.rows(
+                        "UPDATE deliveries SET claim_owner = \(lease.owner), claim_until = \(t + lease.duration) WHERE id = \(d.id)")
+                    got.append(d)
+                }
+                claimed[channel] = got
+                if got.count < limit, let next = try await Self.nextUnclaimed(channel: channel, now: t, batch: batch, db) {
+                    earliest = min(earliest ?? next, next)
+                }
+            }
+            return OutboxExchange(claimed: claimed, nextDue: earliest.map(Date.init(timeIntervalSince1970:)), deadLettered: deadLettered)
+        }
+    }
+
+    private static func deadLetterUnreadable(_ row: Row, _ db: Statements) async throws {
+        let reason = EventType(rawValue: row.eventType) == nil ? "unknown event type '\(row.eventType)'" : "unknown status '\(row.status)'"
+        let note = "this version of tamwatch cannot read the delivery (\(reason)); dead-lettered"
+        try await db.rows(
+            """
+            UPDATE deliveries SET status = 'dead', claim_owner = NULL, claim_until = NULL,
+                last_error = COALESCE(last_error || '; ', '') || \(note) WHERE id = \(row.id)
+            """)
+    }
+
+    private static func nextUnclaimed(channel: String, now: Double, batch: String?, _ db: Statements) async throws -> Double? {
+        let rows = try await db.rows(
+            """
+            SELECT MIN(next_at) FROM deliveries
+            WHERE status = 'pending' AND channel = \(channel) AND (claim_owner IS NULL OR claim_until <= \(now))
+                AND (\(batch)::text IS NULL OR batch = \(batch))
+            """)
+        return try rows.first?.decode(Double?.self) ?? nil
+    }
+
+    public func record(_ attempts: [AttemptRecord], owner: String) async throws(StoreError) {
+        guard !attempts.isEmpty else { return }
+        try await transaction { db in try await Self.record(attempts, owner: owner, db) }
+    }
+
+    private static func record(_ attempts: [AttemptRecord], owner: String, _ db: Statements) async throws {
+        for a in attempts {
+            let status: String
+            var nextAt: Double? = nil
+            var sentAt: Double? = nil
+            switch a.result {
+            case .sent:
+                status = "sent"
+                sentAt = a.at.timeIntervalSince1970
+            case .retry(let at):
+                status = "pending"
+                nextAt = at.timeIntervalSince1970
+            case .dead: status = "dead"
+            }
+            let at = a.at.timeIntervalSince1970
+            let updated = try await db.rows(
+                """
+                UPDATE deliveries SET status = \(status), attempts = attempts + 1, failures = \(a.failures),
+                    next_at = COALESCE(\(nextAt), next_at), claim_owner = NULL, claim_until = NULL, last_attempt_at = \(at),
+                    sent_at = COALESCE(\(sentAt), sent_at), last_status = \(a.httpStatus), last_error = \(a.error)
+                WHERE id = \(a.id) AND claim_owner = \(owner) RETURNING id
+                """)
+            guard !updated.isEmpty else { continue }
+            try await db.rows(
+                """
+                INSERT INTO attempts (delivery_id, at, status_code, duration_ms, error, response_excerpt)
+                VALUES (\(a.id), \(at), \(a.httpStatus), \(a.durationMs), \(a.error), \(a.responseExcerpt))
+                """)
+        }
+    }
+
+    public func releaseAllClaims() async throws(StoreError) -> Int {
+        try await transaction { db in
+            try await db.rows(
+                "UPDATE deliveries SET claim_owner = NULL, claim_until = NULL WHERE claim_owner IS NOT NULL RETURNING id"
+            ).count
+        }
+    }
+
+    public func releaseClaims(ids: [String], owner: String) async throws(StoreError) {
+        guard !ids.isEmpty else { return }
+        try await transaction { db in
+            try await db.rows(
+                "UPDATE deliveries SET claim_owner = NULL, claim_until = NULL WHERE id = ANY(\(ids)) AND claim_owner = \(owner)")
+        }
+    }
+
+    public func disabledChannels() async throws(StoreError) -> [String: DisabledChannel] {
+        try await transaction { db in
+            var out: [String: DisabledChannel] = [:]
+            for row in try await db.rows("SELECT channel, fingerprint, reason, disabled_at FROM channel_state") {
+                let (channel, fingerprint, reason, at) = try row.decode((String, String, String, Double).self)
+                out[channel] = DisabledChannel(
+                    channel: channel, fingerprint: fingerprint, reason: reason, since: Date(timeIntervalSince1970: at))
+            }
+            return out
+        }
+    }
+
+    public func disable(_ channel: DisabledChannel) async throws(StoreError) -> Int {
+        let at = channel.since.timeIntervalSince1970
+        return try await transaction { db in
+            try await db.rows(
+                """
+                INSERT INTO channel_state (channel, fingerprint, disabled_at, reason)
+                VALUES (\(channel.channel), \(channel.fingerprint), \(at), \(channel.reason))
+                ON CONFLICT (channel) DO UPDATE SET fingerprint = excluded.fingerprint, disabled_at = excluded.disabled_at,
+                    reason = excluded.reason
+                """)
+            return try await Self.deadLetter(channel: channel.channel, reason: "channel disabled: \(channel.reason)", now: at, db)
+        }
+    }
+
+    private static func deadLetter(channel: String, reason: String, now: Double, _ db: Statements) async throws -> Int {
+        try await db.rows(
+            """
+            UPDATE deliveries SET status = 'dead', last_error = COALESCE(last_error || '; ', '') || \(reason)
+            WHERE channel = \(channel) AND status = 'pending' AND (claim_owner IS NULL OR claim_until <= \(now)) RETURNING id
+            """
+        ).count
+    }
+
+    public func enable(channels: [String]) async throws(StoreError) {
+        guard !channels.isEmpty else { return }
+        try await transaction { db in try await db.rows("DELETE FROM channel_state WHERE channel = ANY(\(channels))") }
+    }
+}

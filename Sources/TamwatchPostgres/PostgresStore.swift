@@ -1,0 +1,104 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TamwatchModel
+import TamwatchStore
+
+/// The state store on PostgreSQL: the same tables and rules as the SQLite state file, shared by
+/// every `tamwatch serve` replica pointed at the same database. A poll's state, its events and
+/// the deliveries they cause are one transaction; the event feed's cursor follows commit order
+/// (commits that add events take a transaction-scoped advisory lock, so a cursor is never
+/// handed out before a smaller one is visible).
+public final class PostgresStore: Sendable {
+    public let location: PostgresLocation
+    let client: PostgresClient
+    let logger: Logger
+    private let running: Task<Void, Never>
+
+    /// Connects (the pool runs until `close`) and brings the schema up to date, once, however
+    /// many replicas start together.
+    public init(location: PostgresLocation, logger: Logger = Logger(label: "tamwatch.postgres")) async throws(StoreError) {
+        self.location = location
+        self.logger = logger
+        let tls: PostgresClient.Configuration.TLS
+        switch location.tls {
+        case .disable: tls = .disable
+        case .prefer: tls = .prefer(.makeClientConfiguration())
+        case .require: tls = .require(.makeClientConfiguration())
+        }
+        var configuration = PostgresClient.Configuration(
+            host: location.host, port: location.port, username: location.username, password: location.password,
+            database: location.database, tls: tls)
+        configuration.options.maximumConnections = 8
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = client
+        running = Task { await client.run() }
+        do {
+            try await PostgresSchema.migrate(client, logger: logger)
+        } catch {
+            running.cancel()
+            throw Self.storeError(location, error)
+        }
+    }
+
+    /// Closes the pool.
+    public func close() { running.cancel() }
+
+    deinit { running.cancel() }
+
+    // MARK: - Plumbing
+
+    @discardableResult
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (Statements) async throws -> T) async throws(StoreError) -> T {
+        do {
+            let logger = self.logger
+            return try await client.withTransaction(logger: logger) { connection in
+                try await body(Statements(connection: connection, logger: logger))
+            }
+        } catch {
+            throw Self.storeError(location, error)
+        }
+    }
+
+    /// What went wrong, said for a person, with the server's own message; never the password.
+    static func storeError(_ location: PostgresLocation, _ error: any Error) -> StoreError {
+        var error = error
+        if let t = error as? PostgresTransactionError {
+            error = t.closureError ?? t.commitError ?? t.beginError ?? t.rollbackError ?? error
+        }
+        if let store = error as? StoreError { return store }
+        if error is CancellationError { return StoreError(path: location.description, message: "interrupted") }
+        if let psql = error as? PSQLError {
+            if let message = psql.serverInfo?[.message] {
+                let state = psql.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
+                return StoreError(path: location.description, message: "PostgreSQL: \(message)\(state)")
+            }
+            let underlying = psql.underlying.map { ": \($0)" } ?? ""
+            return StoreError(path: location.description, message: "PostgreSQL \(psql.code)\(underlying)")
+        }
+        return StoreError(path: location.description, message: "\(error)")
+    }
+
+    /// JSON text written and read with Codable, as the SQLite store keeps it.
+    static func text(_ value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String?) -> T? {
+        text.flatMap { try? JSONDecoder().decode(type, from: Data($0.utf8)) }
+    }
+}
+
+/// One connection's statements inside a transaction.
+struct Statements: Sendable {
+    let connection: PostgresConnection
+    let logger: Logger
+
+    /// Runs a statement and reads every row it returns.
+    @discardableResult
+    func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
+        try await connection.query(query, logger: logger).collect()
+    }
+}
