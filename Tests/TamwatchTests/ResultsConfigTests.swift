@@ -6,18 +6,9 @@ import Testing
 
 @Suite("Configuration: results and the credit guard")
 struct ResultsConfigTests {
-    func parse(_ text: String) throws(ConfigErrors) -> TamwatchConfig {
-        try ConfigLoader(environment: [:]).parse(text, file: "conf/tamwatch.yaml", baseDirectory: "/etc/tw")
-    }
-
-    func error(_ text: String) -> ConfigError? {
-        do {
-            _ = try parse(text)
-            return nil
-        } catch {
-            return error.errors.first
-        }
-    }
+    let base = ConfigTests()
+    func parse(_ text: String) throws(ConfigErrors) -> TamwatchConfig { try base.parse(text) }
+    func error(_ text: String) -> ConfigError? { base.error(text) }
 
     @Test("results.dir (against the config's folder) and format; guard; email attach and max_attachment; bad values name line and key")
     func resultsAndGuard() throws {
