@@ -95,7 +95,12 @@ enum PostgresSchema {
             response_excerpt TEXT
         );
         CREATE INDEX attempts_by_delivery ON attempts(delivery_id, at);
+        """,
+        // Replicas: who is alive (for each one's fair share of the watches).
         """
+        CREATE TABLE replicas (owner TEXT PRIMARY KEY, seen_at TIMESTAMPTZ NOT NULL);
+        CREATE INDEX watches_unowned ON watches(lease_until) WHERE active;
+        """,
     ]
 
     /// Brings the database to the newest version; returns it.

@@ -27,7 +27,23 @@ extension PostgresStore: EventLog {
         let t = now.timeIntervalSince1970
         let finishedAt: Double? = state.terminalAnnounced ? t : nil
         let rows = events.map { ($0, $0.json.serialized()) }
+        let held = fence.withLock { $0[jobId] }
+        let where_ = location.description
         return try await transaction { db in
+            if let held {
+                // Fenced: only the epoch this replica holds may store anything for the job. The row
+                // lock makes a takeover and this commit wait for each other.
+                let still = try await db.rows(
+                    """
+                    SELECT 1 FROM watches WHERE job_id = \(jobId) AND owner = \(held.owner) AND lease_epoch = \(held.epoch) FOR UPDATE
+                    """)
+                guard !still.isEmpty else {
+                    throw StoreError(
+                        path: where_,
+                        message: "job \(jobId): another replica holds its watch now (this one's lease, epoch \(held.epoch), ran out)",
+                        kind: .fenced)
+                }
+            }
             if !rows.isEmpty { try await db.rows("SELECT pg_advisory_xact_lock(\(PostgresSchema.feedLock))") }
             try await db.rows(
                 """

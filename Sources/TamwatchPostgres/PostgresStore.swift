@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
 import TamwatchModel
 import TamwatchStore
 
@@ -14,6 +15,9 @@ public final class PostgresStore: Sendable {
     let client: PostgresClient
     let logger: Logger
     private let running: Task<Void, Never>
+    /// The watches this process holds, at their epochs: a commit for one of these jobs is
+    /// fenced (stored only while the epoch is still this owner's).
+    let fence = Mutex<[String: (owner: String, epoch: Int64)]>([:])
 
     /// Connects (the pool runs until `close`) and brings the schema up to date, once, however
     /// many replicas start together.

@@ -1,0 +1,77 @@
+import Foundation
+import PostgresNIO
+import TamwatchModel
+import TamwatchStore
+
+/// Shared watches: leases with a fencing epoch, on the database's clock.
+extension PostgresStore: WatchLeases {
+    public func acquireWatches(owner: String, limit: Int, ttl: TimeInterval, jobId: String?) async throws(StoreError) -> [HeldWatch] {
+        guard limit > 0 else { return [] }
+        let taken = try await transaction { db in
+            // Free watches, oldest first; rows another transaction holds are skipped. The epoch
+            // goes up with every acquisition: it is the fencing token.
+            try await db.rows(
+                """
+                WITH free AS (
+                    SELECT job_id FROM watches
+                    WHERE active AND (owner IS NULL OR lease_until IS NULL OR lease_until < now())
+                        AND (\(jobId)::text IS NULL OR job_id = \(jobId))
+                    ORDER BY cursor LIMIT \(limit) FOR UPDATE SKIP LOCKED)
+                UPDATE watches w SET owner = \(owner), lease_epoch = w.lease_epoch + 1,
+                    lease_until = now() + \(ttl) * interval '1 second'
+                FROM free WHERE w.job_id = free.job_id
+                RETURNING w.job_id, w.lease_epoch, w.labels, w.max_credits, w.guard_action
+                """
+            ).map { row in
+                let (jobId, epoch, labels, maxCredits, guardAction) = try row.decode((String, Int64, String, Int?, String?).self)
+                return HeldWatch(
+                    jobId: jobId, epoch: epoch, labels: Self.decode([String: String].self, labels) ?? [:], maxCredits: maxCredits,
+                    guardAction: guardAction)
+            }
+        }
+        fence.withLock { f in for w in taken { f[w.jobId] = (owner, w.epoch) } }
+        return taken
+    }
+
+    public func renewWatches(owner: String, held: [HeldWatch], ttl: TimeInterval) async throws(StoreError) -> Set<String> {
+        guard !held.isEmpty else { return [] }
+        let ids = held.map(\.jobId)
+        let epochs = held.map(\.epoch)
+        let kept = try await transaction { db in
+            Set(
+                try await db.rows(
+                    """
+                    UPDATE watches w SET lease_until = now() + \(ttl) * interval '1 second'
+                    FROM unnest(\(ids)::text[], \(epochs)::int8[]) AS h(job_id, epoch)
+                    WHERE w.job_id = h.job_id AND w.owner = \(owner) AND w.lease_epoch = h.epoch
+                    RETURNING w.job_id
+                    """
+                ).map { try $0.decode(String.self) })
+        }
+        fence.withLock { f in for id in ids where !kept.contains(id) { f[id] = nil } }
+        return kept
+    }
+
+    public func releaseWatches(owner: String) async throws(StoreError) -> Int {
+        let released = try await transaction { db in
+            try await db.rows("UPDATE watches SET owner = NULL, lease_until = NULL WHERE owner = \(owner) RETURNING job_id").count
+        }
+        fence.withLock { f in f = f.filter { $0.value.owner != owner } }
+        return released
+    }
+
+    public func leaseCensus(owner: String, within: TimeInterval) async throws(StoreError) -> (activeWatches: Int, liveOwners: Int) {
+        try await transaction { db in
+            try await db.rows(
+                "INSERT INTO replicas (owner, seen_at) VALUES (\(owner), now()) ON CONFLICT (owner) DO UPDATE SET seen_at = now()")
+            let row = try await db.rows(
+                """
+                SELECT (SELECT COUNT(*) FROM watches WHERE active),
+                    (SELECT COUNT(*) FROM replicas WHERE seen_at > now() - \(within) * interval '1 second')
+                """
+            ).first
+            let (active, live) = try row?.decode((Int, Int).self) ?? (0, 1)
+            return (active, max(1, live))
+        }
+    }
+}
