@@ -87,7 +87,7 @@ let package = Package(
         .target(
             name: "TamwatchPostgres",
             dependencies: [
-                "TamwatchModel", "TamwatchStore", log,
+                "TamwatchModel", "TamwatchStore", "TamwatchConfig", log,
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]),
         // The dispatcher, the signer and the channels: queued deliveries to the receivers.
@@ -131,7 +131,7 @@ let package = Package(
             dependencies: [
                 "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchOpenFunnel", "TamwatchStore", "TamwatchRules",
                 "TamwatchSQLite", "TamwatchWatch", "TamwatchDelivery", "TamwatchConsole", "TamwatchSimulator",
-                "TamwatchReceiver", "TamwatchHTTPServer", "TamwatchServe", "TamwatchResults",
+                "TamwatchReceiver", "TamwatchHTTPServer", "TamwatchServe", "TamwatchResults", "TamwatchPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), log,
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

@@ -11,8 +11,17 @@ extension Reader {
             switch name {
             case "api": readAPI(value, &config.api)
             case "state":
-                for (k, _, v) in mapping(value, "state", allowed: ["path", "retention"]) {
+                let keys = mapping(value, "state", allowed: ["path", "url", "retention"])
+                if keys.contains(where: { $0.0 == "path" }), let url = keys.first(where: { $0.0 == "url" }) {
+                    fail(url.1, "state.url", "give state.path (a SQLite file) or state.url (PostgreSQL), not both")
+                }
+                for (k, _, v) in keys {
                     switch k {
+                    case "url":
+                        guard let text = string(v, "state.url") else { break }
+                        do throws(PostgresURLError) { config.stateDatabase = try PostgresLocation(url: text) } catch {
+                            fail(v, "state.url", error.description)
+                        }
                     case "path":
                         if let path = string(v, "state.path") {
                             config.statePath =

@@ -64,6 +64,8 @@ public struct TamwatchConfig: Sendable {
     public var api = API()
     /// The SQLite state file, already resolved against the config file's folder.
     public var statePath = "tamwatch.sqlite"
+    /// `state.url`: the state in a PostgreSQL database instead of a file (shared by replicas).
+    public var stateDatabase: PostgresLocation?
     /// How long finished jobs' events and sent deliveries are kept; nil keeps everything.
     /// Dead deliveries are kept until replayed or pruned by hand (`tamwatch prune --dead`).
     public var retention: Duration? = .seconds(30 * 86400)

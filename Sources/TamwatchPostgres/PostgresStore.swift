@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import Synchronization
+import TamwatchConfig
 import TamwatchModel
 import TamwatchStore
 
@@ -24,6 +25,9 @@ public final class PostgresStore: Sendable {
     public init(location: PostgresLocation, logger: Logger = Logger(label: "tamwatch.postgres")) async throws(StoreError) {
         self.location = location
         self.logger = logger
+        // One connection first: a server that is down, refuses the login or wants TLS is said
+        // at once, instead of the pool retrying in the background while the first query waits.
+        try await Self.probe(location, logger: logger)
         let tls: PostgresClient.Configuration.TLS
         switch location.tls {
         case .disable: tls = .disable
@@ -42,6 +46,25 @@ public final class PostgresStore: Sendable {
         } catch {
             running.cancel()
             throw Self.storeError(location, error)
+        }
+    }
+
+    private static func probe(_ location: PostgresLocation, logger: Logger) async throws(StoreError) {
+        do {
+            let tls: PostgresConnection.Configuration.TLS
+            switch location.tls {
+            case .disable: tls = .disable
+            case .prefer: tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            case .require: tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            }
+            var configuration = PostgresConnection.Configuration(
+                host: location.host, port: location.port, username: location.username, password: location.password,
+                database: location.database, tls: tls)
+            configuration.options.connectTimeout = .seconds(10)
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+            try await connection.close()
+        } catch {
+            throw storeError(location, error)
         }
     }
 
@@ -104,5 +127,14 @@ struct Statements: Sendable {
     @discardableResult
     func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
         try await connection.query(query, logger: logger).collect()
+    }
+}
+
+extension PostgresStore {
+    /// The schema version the database is at (the newest this tamwatch knows, once opened).
+    public func schemaVersion() async throws(StoreError) -> Int {
+        try await transaction { db in
+            try await db.rows("SELECT COALESCE(MAX(version), 0) FROM tamwatch_schema").first?.decode(Int.self) ?? 0
+        }
     }
 }

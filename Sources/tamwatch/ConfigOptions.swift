@@ -10,13 +10,30 @@ struct ConfigOptions: ParsableArguments {
     @Option(name: .long, help: "The YAML configuration file (default: $TAMWATCH_CONFIG, else ./tamwatch.yaml if present).")
     var config: String?
 
-    @Option(name: .long, help: "Override state.path (the SQLite state file).")
+    @Option(name: .long, help: "Override state.path (the SQLite state file), or state.url with a postgres:// URL.")
     var state: String?
 
-    /// The configuration with `--state` applied (exit 78 on errors).
-    func load() throws -> TamwatchConfig {
+    /// The configuration with `--state` applied (exit 78 on errors). Only the commands that
+    /// work on a PostgreSQL state pass `database`; the others refuse one, saying so.
+    func load(database: Bool = false) throws -> TamwatchConfig {
         var loaded = try loadConfig(config)
-        if let state { loaded.statePath = state }
+        if let state {
+            if PostgresLocation.isURL(state) {
+                do throws(PostgresURLError) { loaded.stateDatabase = try PostgresLocation(url: state) } catch {
+                    printError("tamwatch: --state: \(error)")
+                    throw Exit.configuration
+                }
+            } else {
+                loaded.statePath = state
+                loaded.stateDatabase = nil
+            }
+        }
+        if let location = loaded.stateDatabase, !database {
+            printError(
+                "tamwatch: the state is in PostgreSQL (\(location)); so far only tamwatch migrate works on it: "
+                    + "watch, serve and the other commands use a state file (state.path)")
+            throw Exit.configuration
+        }
         return loaded
     }
 

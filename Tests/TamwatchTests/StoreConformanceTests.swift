@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Testing
 
+@testable import TamwatchConfig
 @testable import TamwatchModel
 @testable import TamwatchPostgres
 @testable import TamwatchSQLite
