@@ -52,11 +52,19 @@ extension PostgresStore: WatchLeases {
         return kept
     }
 
-    public func releaseWatches(owner: String) async throws(StoreError) -> Int {
+    public func releaseWatches(owner: String, jobIds: [String]?) async throws(StoreError) -> Int {
+        let all = jobIds == nil
+        let ids = jobIds ?? []
         let released = try await transaction { db in
-            try await db.rows("UPDATE watches SET owner = NULL, lease_until = NULL WHERE owner = \(owner) RETURNING job_id").count
+            try await db.rows(
+                """
+                UPDATE watches SET owner = NULL, lease_until = NULL WHERE owner = \(owner) AND (\(all) OR job_id = ANY(\(ids)))
+                RETURNING job_id
+                """
+            ).count
         }
-        fence.withLock { f in f = f.filter { $0.value.owner != owner } }
+        // The fence stays: a commit still in flight is checked against the database, where the
+        // watch is no longer this owner's, and refused.
         return released
     }
 

@@ -1,4 +1,5 @@
 import TamwatchConfig
+import TamwatchStore
 
 /// How `tamwatch serve` runs.
 public struct ServeOptions: Sendable {
@@ -16,6 +17,14 @@ public struct ServeOptions: Sendable {
     /// `guard.min_balance`: the account's balance is read once a minute while builds are
     /// watched, for `account.credits_low`.
     public var minBalance: Double?
+    /// Several replicas on one store: the watches this one holds (nil: it is the only one).
+    var shared: SharedWatches?
+
+    /// Shares the store's watches with other replicas under leases of `ttl`, renewed and
+    /// rebalanced every `sweep`.
+    public mutating func share(_ leases: any WatchLeases, owner: String, ttl: Duration = .seconds(30), sweep: Duration = .seconds(5)) {
+        shared = SharedWatches(leases: leases, owner: owner, ttl: ttl, sweep: sweep)
+    }
 
     public init(listen: ListenAddress, tokens: [String]) {
         self.listen = listen

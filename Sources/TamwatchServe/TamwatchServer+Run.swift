@@ -18,7 +18,9 @@ extension TamwatchServer {
         signals: [UnixSignal] = [.sigterm, .sigint], retention: (any Service)? = nil,
         onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) async throws {
-        let resume = try await loadWatches()
+        // With replicas, the lease keeper hands out the active watches; alone, all resume here.
+        let active = try await loadWatches()
+        let resume = options.shared == nil ? active : []
         let app = Application(
             router: buildRouter(),
             configuration: .init(address: .hostname(options.listen.host, port: options.listen.port), serverName: "tamwatch"),
@@ -36,6 +38,8 @@ extension TamwatchServer {
         }
         if let retention { add(retention) }
         add(DispatcherRunner(server: self))
+        // Before the watcher: it stops after it, and only then gives the leases back.
+        if let shared = options.shared { add(LeaseKeeper(server: self, shared: shared)) }
         add(WatcherRunner(server: self, resume: resume.map { WatchRequest(jobId: $0.jobId, labels: $0.labels, budget: budget($0)) }))
         add(app)
         // Last, so that it is the first to hear of a shutdown.

@@ -78,17 +78,26 @@ extension TamwatchServer {
     }
 
     /// A watch's own credit budget (`max_credits`, `guard_action`) on the configured guard.
-    func budget(_ watch: WatchRecord) -> CreditBudget? {
-        guard watch.maxCredits != nil || watch.guardAction != nil else { return nil }
-        return watcher.settings.creditGuard.budget(
-            maxCredits: watch.maxCredits, action: watch.guardAction.flatMap(CreditBudget.Action.init(rawValue:)))
+    func budget(_ watch: WatchRecord) -> CreditBudget? { budget(maxCredits: watch.maxCredits, guardAction: watch.guardAction) }
+
+    func budget(maxCredits: Int?, guardAction: String?) -> CreditBudget? {
+        guard maxCredits != nil || guardAction != nil else { return nil }
+        return watcher.settings.creditGuard.budget(maxCredits: maxCredits, action: guardAction.flatMap(CreditBudget.Action.init(rawValue:)))
     }
 
     private func register(_ jobId: String, _ fields: WatchFields) async throws -> Response {
         let (watch, created) = try await store.register(
             jobId: jobId, labels: fields.labels, maxCredits: fields.maxCredits, guardAction: fields.guardAction, at: clock.now())
         board.registered(watch)
-        if watch.active { control.add(jobId: jobId, labels: watch.labels, budget: budget(watch)) }
+        if watch.active {
+            // With replicas the watch is polled by the one that takes its lease: this one, when
+            // it can (else another at its next turn).
+            if let shared = options.shared {
+                if try await shared.take(jobId) != nil { control.add(jobId: jobId, labels: watch.labels, budget: budget(watch)) }
+            } else {
+                control.add(jobId: jobId, labels: watch.labels, budget: budget(watch))
+            }
+        }
         if created { logger.info("watching job \(jobId) (registered through the API)") }
         var response = JSONBody.response(WatchJSON.watch(watch, lastPolledAt: board.lastPolledAt(jobId)), status: created ? .created : .ok)
         response.headers[.location] = "/api/v1/watches/\(jobId)"

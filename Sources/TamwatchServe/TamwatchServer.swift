@@ -48,7 +48,9 @@ public final class TamwatchServer: Sendable {
         let board = self.board
         let store = self.store
         let logger = self.logger
+        let shared = options.shared
         control = WatchControl { jobId, result in
+            shared?.drop(jobId)
             await Self.ended(jobId, result, store: store, board: board, clock: clock, logger: logger)
         }
         var watcher = watcher
@@ -89,6 +91,8 @@ public final class TamwatchServer: Sendable {
             do { try await store.finishWatch(jobId: jobId, error: error, at: clock.now()) } catch {
                 logger.error("job \(jobId): its end could not be stored: \(error)")
             }
+        case .failure(let error) where error.kind == .fenced:
+            logger.info("job \(jobId): another replica holds its watch now; this one stored nothing more of it")
         case .failure(let error):
             logger.error("job \(jobId): the state store failed; the watch resumes when tamwatch serve restarts: \(error)")
         }

@@ -14,9 +14,9 @@ public protocol WatchLeases: Sendable {
     /// others were taken over: stop polling them).
     func renewWatches(owner: String, held: [HeldWatch], ttl: TimeInterval) async throws(StoreError) -> Set<String>
 
-    /// Gives back this owner's leases at once (a graceful stop): another replica takes them at
-    /// its next look, not after the lease time.
-    func releaseWatches(owner: String) async throws(StoreError) -> Int
+    /// Gives back this owner's leases at once (a graceful stop, or `jobIds` only: more than
+    /// its share): another replica takes them at its next look, not after the lease time.
+    func releaseWatches(owner: String, jobIds: [String]?) async throws(StoreError) -> Int
 
     /// Records that `owner` is alive, and counts the active watches and the replicas alive
     /// within `within`: a replica's fair share is the first divided by the second.

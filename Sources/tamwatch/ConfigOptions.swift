@@ -30,8 +30,8 @@ struct ConfigOptions: ParsableArguments {
         }
         if let location = loaded.stateDatabase, !database {
             printError(
-                "tamwatch: the state is in PostgreSQL (\(location)); so far only tamwatch migrate works on it: "
-                    + "watch, serve and the other commands use a state file (state.path)")
+                "tamwatch: the state is in PostgreSQL (\(location)); tamwatch serve (its replicas) and migrate work on it: "
+                    + "watch and the other commands use a state file (state.path)")
             throw Exit.configuration
         }
         return loaded

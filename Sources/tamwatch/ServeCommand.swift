@@ -6,6 +6,8 @@ import TamwatchConsole
 import TamwatchHTTP
 import TamwatchModel
 import TamwatchOpenFunnel
+import TamwatchPostgres
+import TamwatchSQLite
 import TamwatchServe
 import TamwatchStore
 import TamwatchWatch
@@ -45,6 +47,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "How long deliveries in flight get to finish when the service stops.")
     var drainTimeout: String = "10s"
 
+    @Option(
+        name: .long, help: ArgumentHelp("How long a replica's hold on a watch lasts unrenewed (PostgreSQL state).", visibility: .hidden))
+    var leaseTTL: String = "30s"
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -59,7 +65,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         logging.bootstrap()
-        var config = try options.load()
+        var config = try options.load(database: true)
         api.apply(to: &config)
         let address = listen.flatMap(ListenAddress.init) ?? config.serve.listen
         if !address.isLoopback && config.serve.tokens.isEmpty {
@@ -69,14 +75,33 @@ struct ServeCommand: AsyncParsableCommand {
             throw Exit.configuration
         }
         let key = try apiKey(config)
-        let lock = try await lockOptions.acquire(config.statePath, command: "tamwatch serve")
-        defer { withExtendedLifetime(lock) {} }
-        let store = try openStore(config.statePath)
+        // A state file has one writer (a lock beside it); a database is shared by replicas, each
+        // holding the watches it polls under a lease.
+        var lock: StateFileLock?
+        let store: any StateStore
+        var postgres: PostgresStore?
+        if let location = config.stateDatabase {
+            do {
+                let database = try await PostgresStore(location: location, logger: Logger(label: "tamwatch.postgres"))
+                postgres = database
+                store = database
+            } catch {
+                printError("tamwatch: \(error)")
+                throw ExitCode(error.exitCode)
+            }
+        } else {
+            lock = try await lockOptions.acquire(config.statePath, command: "tamwatch serve")
+            store = try openStore(config.statePath)
+        }
+        defer {
+            withExtendedLifetime(lock) {}
+            postgres?.close()
+        }
         let transport = CurlTransport()
         defer { transport.shutdown() }
         let metrics = ServeMetrics(channels: config.channels.map(\.name))
         let delivery = try DeliveryRuntime.make(
-            config: config, store: store, transport: transport, exclusive: true, observe: { metrics.attempted($0) })
+            config: config, store: store, transport: transport, exclusive: postgres == nil, observe: { metrics.attempted($0) })
         let client = OpenFunnelClient(baseURL: config.api.baseURL, apiKey: key, transport: transport, timeout: config.api.timeout)
         var watcher = Watcher(
             client: client, store: store, sink: NoSink(), settings: WatchSettings(config: config), logger: Logger(label: "tamwatch.watch"))
@@ -92,12 +117,17 @@ struct ServeCommand: AsyncParsableCommand {
         serveOptions.streamBuffer = max(1, sseBuffer)
         serveOptions.channels = config.channels.map(ChannelInfo.init)
         serveOptions.minBalance = config.guard.minBalance
+        if let postgres {
+            let ttl = DurationText.parse(leaseTTL) ?? .seconds(30)
+            serveOptions.share(
+                postgres, owner: "\(ProcessInfo.processInfo.hostName)/\(getpid())/\(UUID().uuidString.prefix(8))", ttl: ttl, sweep: ttl / 6)
+        }
         let retention = config.retention.map { RetentionService(store: store, keep: $0) }
         do {
             let server = try await TamwatchServer(
                 store: store, client: client, watcher: watcher, dispatcher: dispatcher, metrics: metrics, options: serveOptions)
             let host = address.host.contains(":") ? "[\(address.host)]" : address.host
-            let statePath = config.statePath
+            let statePath = config.stateDatabase.map(\.description) ?? config.statePath
             try await server.run(retention: retention) { port in
                 StandardStream.output.write("http://\(host):\(port)\n")
                 printError("tamwatch serve: listening on http://\(host):\(port) (state: \(statePath))")

@@ -77,7 +77,7 @@ struct PostgresLeaseTests {
         #expect(try await a.acquireWatches(owner: "a", limit: 10, ttl: 60, jobId: nil).isEmpty, "none while b's leases live")
 
         // A graceful stop hands the watches over at once.
-        #expect(try await b.releaseWatches(owner: "b") == 5)
+        #expect(try await b.releaseWatches(owner: "b", jobIds: nil) == 5)
         let third = try await a.acquireWatches(owner: "a", limit: 10, ttl: 60, jobId: nil)
         #expect(third.count == 5 && third.allSatisfy { $0.epoch == 3 })
         #expect(try await Self.commit(a, "job-3", sequence: 1).count == 1)

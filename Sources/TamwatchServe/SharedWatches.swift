@@ -1,0 +1,80 @@
+import Foundation
+import Logging
+import Synchronization
+import TamwatchModel
+import TamwatchStore
+import TamwatchWatch
+
+/// The watches this replica holds when several `serve` replicas share one store: it polls
+/// those and no others. The lease keeper fills it to this replica's fair share and renews it;
+/// a watch whose lease another replica took is stopped here at once (and its commits are
+/// refused by the store in any case).
+final class SharedWatches: Sendable {
+    let leases: any WatchLeases
+    let owner: String
+    let ttl: Duration
+    let sweep: Duration
+    private let held = Mutex<[String: HeldWatch]>([:])
+    /// This replica's fair share at the last turn (before the first: no limit).
+    private let share = Mutex<Int>(.max)
+
+    init(leases: any WatchLeases, owner: String, ttl: Duration, sweep: Duration) {
+        self.leases = leases
+        self.owner = owner
+        self.ttl = ttl
+        self.sweep = sweep
+    }
+
+    var count: Int { held.withLock { $0.count } }
+
+    /// Tries to take one watch now (just registered through this replica's API), if this
+    /// replica is not past its share with it; else another takes it at its next turn.
+    func take(_ jobId: String) async throws(StoreError) -> HeldWatch? {
+        let limit = share.withLock { $0 }
+        guard limit == .max || count < limit + 1 else { return nil }
+        let got = try await leases.acquireWatches(owner: owner, limit: 1, ttl: ttl.seconds, jobId: jobId).first
+        if let got { held.withLock { $0[got.jobId] = got } }
+        return got
+    }
+
+    /// The watch ended here (finished, stopped, or taken over): no longer renewed.
+    func drop(_ jobId: String) { _ = held.withLock { $0.removeValue(forKey: jobId) } }
+
+    /// One turn of the keeper: renews what is held (`lost`: taken over), then evens out: takes
+    /// free watches up to the fair share (`gained`), or gives back what is past it (`shed`: stop
+    /// polling those first; the keeper then calls `giveBack`).
+    func turn() async throws(StoreError) -> (gained: [HeldWatch], lost: [String], shed: [String]) {
+        let mine = held.withLock { Array($0.values) }
+        let kept = try await leases.renewWatches(owner: owner, held: mine, ttl: ttl.seconds)
+        let lost = mine.map(\.jobId).filter { !kept.contains($0) }
+        held.withLock { h in for id in lost { h[id] = nil } }
+        let census = try await leases.leaseCensus(owner: owner, within: ttl.seconds)
+        let fair = (census.activeWatches + census.liveOwners - 1) / census.liveOwners
+        share.withLock { $0 = fair }
+        let room = fair - count
+        if room < 0 {
+            let shed = held.withLock { h -> [String] in
+                let ids = Array(h.keys.sorted().prefix(-room))
+                for id in ids { h[id] = nil }
+                return ids
+            }
+            return ([], lost, shed)
+        }
+        guard room > 0 else { return ([], lost, []) }
+        let gained = try await leases.acquireWatches(owner: owner, limit: room, ttl: ttl.seconds, jobId: nil)
+        held.withLock { h in for w in gained { h[w.jobId] = w } }
+        return (gained, lost, [])
+    }
+
+    /// Hands watches this replica stopped polling to the others.
+    func giveBack(_ jobIds: [String]) async throws(StoreError) {
+        guard !jobIds.isEmpty else { return }
+        _ = try await leases.releaseWatches(owner: owner, jobIds: jobIds)
+    }
+
+    /// Gives every lease back (a graceful stop): the other replicas take them at their next turn.
+    func release() async throws(StoreError) -> Int {
+        held.withLock { $0.removeAll() }
+        return try await leases.releaseWatches(owner: owner, jobIds: nil)
+    }
+}
