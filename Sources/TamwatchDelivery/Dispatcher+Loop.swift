@@ -113,6 +113,7 @@ extension Dispatcher {
                 // Due now but not claimed: another process holds it, or a claim raced; look again shortly.
                 earliest(wall: max(due, now.addingTimeInterval(0.05)))
             }
+            if let every = dispatcher.lookEvery { earliest(wall: now.addingTimeInterval(every.seconds)) }
             self.wakeAt = wakeAt
             // A drain only needs a look once a queue ran dry or something was dead-lettered.
             if (!records.isEmpty || exchange.deadLettered > 0) && (drained || wanted.isEmpty) { dispatcher.notifyWatchers() }

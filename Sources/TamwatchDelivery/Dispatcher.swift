@@ -22,6 +22,9 @@ public final class Dispatcher: Sendable {
     /// True when this process holds the state file's writer lock: every claim it finds at start
     /// was left by a process that died, and is taken back at once.
     let exclusive: Bool
+    /// With a store other processes write to (replicas): look at the outbox at least this often,
+    /// for what they queued or left behind (a claim of one that died runs out).
+    let lookEvery: Duration?
     /// When set, only this replay batch is sent (`replay` sends what it names, nothing else).
     let batch: String?
     /// Masks configured secrets in providers' answers before they are stored or logged.
@@ -54,8 +57,9 @@ public final class Dispatcher: Sendable {
         logger: Logger = Logger(label: "tamwatch.deliver"),
         jitter: @escaping @Sendable () -> Double = { Double.random(in: 0...1) },
         owner: String = "dispatcher-" + UUID().uuidString.lowercased(), exclusive: Bool = false, batch: String? = nil,
-        redactor: Redactor = Redactor(), observe: @escaping @Sendable (AttemptReport) -> Void = { _ in }
+        redactor: Redactor = Redactor(), lookEvery: Duration? = nil, observe: @escaping @Sendable (AttemptReport) -> Void = { _ in }
     ) {
+        self.lookEvery = lookEvery
         self.observe = observe
         self.redactor = redactor
         self.exclusive = exclusive

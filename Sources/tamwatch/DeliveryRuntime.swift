@@ -37,7 +37,7 @@ final class DeliveryRuntime: Sendable {
         }
         let dispatcher = Dispatcher(
             store: store, channels: setup.channels, logger: Logger(label: "tamwatch.deliver"),
-            exclusive: exclusive, batch: batch, redactor: Redaction.current, observe: observe)
+            exclusive: exclusive, batch: batch, redactor: Redaction.current, lookEvery: exclusive ? nil : .seconds(1), observe: observe)
         return DeliveryRuntime(setup: setup, dispatcher: dispatcher)
     }
 

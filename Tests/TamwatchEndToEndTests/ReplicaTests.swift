@@ -20,7 +20,7 @@ struct ReplicaTests {
         try """
         state: { url: "${DB_URL}" }
         channels:
-          pipeline: { type: webhook, url: "\(receiver.url)", secret: "${E2E_WEBHOOK_SECRET}", retry: [200ms, 400ms] }
+          pipeline: { type: webhook, url: "\(receiver.url)", secret: "${E2E_WEBHOOK_SECRET}", retry: [200ms, 400ms], timeout: 2s }
         rules:
           - { name: all, on: ["*"], to: [pipeline] }
         """.write(to: config, atomically: true, encoding: .utf8)
@@ -78,8 +78,8 @@ struct ReplicaTests {
         #expect(Set(stored).count == stored.count)
 
         // Every stored event reaches the receiver; a delivery cut off by the kill may come once
-        // more, under the same webhook-id.
-        let until = ContinuousClock.now + .seconds(60)
+        // more, under the same webhook-id (after its claim runs out: the channel's timeout + 30 s).
+        let until = ContinuousClock.now + .seconds(90)
         var received: [PythonReceiver.Entry] = []
         while ContinuousClock.now < until {
             received = try receiver.entries().filter { $0.answer == "200" }
