@@ -43,7 +43,7 @@ extension PostgresStore: WatchLeases {
                     """
                     UPDATE watches w SET lease_until = now() + \(ttl) * interval '1 second'
                     FROM unnest(\(ids)::text[], \(epochs)::int8[]) AS h(job_id, epoch)
-                    WHERE w.job_id = h.job_id AND w.owner = \(owner) AND w.lease_epoch = h.epoch
+                    WHERE w.job_id = h.job_id AND w.owner = \(owner) AND w.lease_epoch = h.epoch AND w.active
                     RETURNING w.job_id
                     """
                 ).map { try $0.decode(String.self) })

@@ -11,7 +11,7 @@ public protocol WatchLeases: Sendable {
     func acquireWatches(owner: String, limit: Int, ttl: TimeInterval, jobId: String?) async throws(StoreError) -> [HeldWatch]
 
     /// Extends this owner's leases at the epochs it holds; returns the job ids still held (the
-    /// others were taken over: stop polling them).
+    /// others were taken over, or stopped through any replica: stop polling them).
     func renewWatches(owner: String, held: [HeldWatch], ttl: TimeInterval) async throws(StoreError) -> Set<String>
 
     /// Gives back this owner's leases at once (a graceful stop, or `jobIds` only: more than

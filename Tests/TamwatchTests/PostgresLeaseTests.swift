@@ -81,6 +81,10 @@ struct PostgresLeaseTests {
         let third = try await a.acquireWatches(owner: "a", limit: 10, ttl: 60, jobId: nil)
         #expect(third.count == 5 && third.allSatisfy { $0.epoch == 3 })
         #expect(try await Self.commit(a, "job-3", sequence: 1).count == 1)
+
+        // A watch stopped through any replica is not renewed: its holder stops polling it.
+        _ = try await b.stopWatch(jobId: "job-4", at: Self.t0)
+        #expect(try await a.renewWatches(owner: "a", held: third, ttl: 60) == Set(ids).subtracting(["job-4"]))
     }
 
     @Test("replicas acquiring at once get disjoint watches; one watch by id; stopped watches are nobody's; the census counts live replicas")
