@@ -27,8 +27,11 @@ extension PostgresStore: EventLog {
         let t = now.timeIntervalSince1970
         let finishedAt: Double? = state.terminalAnnounced ? t : nil
         let rows = events.map { ($0, $0.json.serialized()) }
-        let held = fence.withLock { $0[jobId] }
+        let (shared, held) = fence.withLock { ($0.shared, $0.held[jobId]) }
         let where_ = location.description
+        if shared, held == nil, !jobId.isEmpty {
+            throw StoreError(path: where_, message: "job \(jobId): this replica does not hold its watch", kind: .fenced)
+        }
         return try await transaction { db in
             if let held {
                 // Fenced: only the epoch this replica holds may store anything for the job. The row

@@ -29,7 +29,10 @@ extension PostgresStore: WatchLeases {
                     guardAction: guardAction)
             }
         }
-        fence.withLock { f in for w in taken { f[w.jobId] = (owner, w.epoch) } }
+        fence.withLock { f in
+            f.shared = true
+            for w in taken { f.held[w.jobId] = (owner, w.epoch) }
+        }
         return taken
     }
 
@@ -48,7 +51,8 @@ extension PostgresStore: WatchLeases {
                     """
                 ).map { try $0.decode(String.self) })
         }
-        fence.withLock { f in for id in ids where !kept.contains(id) { f[id] = nil } }
+        // A lost watch stays in the fence at its old epoch: a commit still in flight for it is
+        // checked against the database, and refused.
         return kept
     }
 

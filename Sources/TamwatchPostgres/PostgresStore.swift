@@ -16,9 +16,15 @@ public final class PostgresStore: Sendable {
     let client: PostgresClient
     let logger: Logger
     private let running: Task<Void, Never>
-    /// The watches this process holds, at their epochs: a commit for one of these jobs is
-    /// fenced (stored only while the epoch is still this owner's).
-    let fence = Mutex<[String: (owner: String, epoch: Int64)]>([:])
+    /// The watches this process took, at their epochs: a commit for one of these jobs is
+    /// fenced (stored only while the epoch is still this owner's). Once this process shares the
+    /// store (it took a lease), a commit for a job it never took is refused outright.
+    let fence = Mutex(Fence())
+
+    struct Fence {
+        var shared = false
+        var held: [String: (owner: String, epoch: Int64)] = [:]
+    }
 
     /// Connects (the pool runs until `close`) and brings the schema up to date, once, however
     /// many replicas start together.

@@ -92,4 +92,74 @@ struct ReplicaTests {
         }
         #expect(received.allSatisfy { $0.libraryOK && $0.stdlibOK })
     }
+
+    @Test(
+        "a replica stopped (SIGSTOP) past its lease, then continued: the other took its builds; it stores and announces nothing more of them"
+    )
+    func pausedReplicaIsFenced() async throws {
+        let dir = temporaryDirectory()
+        let url = try PostgresServer.database()
+        let sim = try await SimulatorProcess.start()
+        defer { sim.child.stop() }
+        let receiver = try await PythonReceiver.start(secret: DeliveryEndToEndTests.secret, in: dir)
+        defer { receiver.child.stop() }
+        let config = dir.appendingPathComponent("tamwatch.yaml")
+        try """
+        state: { url: "${DB_URL}" }
+        channels:
+          pipeline: { type: webhook, url: "\(receiver.url)", secret: "${E2E_WEBHOOK_SECRET}", retry: [200ms, 400ms], timeout: 2s }
+        rules:
+          - { name: all, on: ["*"], to: [pipeline] }
+        """.write(to: config, atomically: true, encoding: .utf8)
+        let extra = ["--lease-ttl", "2s", "--poll-interval", "200ms"]
+        let a = try await ServeProcess.start(config: config.path, sim: sim, extra: extra, environment: ["DB_URL": url])
+        defer {
+            kill(a.child.pid, SIGCONT)
+            a.child.stop()
+        }
+        let transport = CurlTransport()
+        defer { transport.shutdown() }
+        // A alone takes every build.
+        var jobs: [String] = []
+        for _ in 0..<3 {
+            let job = try await sim.submit("normal")
+            _ = try await a.call("POST", "/api/v1/watches", body: #"{"job_id": "\#(job)"}"#, transport: transport)
+            jobs.append(job)
+        }
+        _ = try await a.until("/api/v1/watches?limit=50", transport: transport) { answer in
+            guard case .array(let rows)? = answer.json?["data"] else { return false }
+            return rows.count == 3 && rows.allSatisfy { $0["status"]?.stringValue == "running" }
+        }
+        kill(a.child.pid, SIGSTOP)
+        let b = try await ServeProcess.start(config: config.path, sim: sim, extra: extra, environment: ["DB_URL": url])
+        defer { b.child.stop() }
+        // B takes them once A's leases run out, and finishes them while A is stopped.
+        _ = try await b.until("/api/v1/watches?limit=50", transport: transport, timeout: .seconds(90)) { answer in
+            guard case .array(let rows)? = answer.json?["data"] else { return false }
+            return rows.count == 3 && rows.allSatisfy { $0["status"]?.stringValue == "completed" }
+        }
+        kill(a.child.pid, SIGCONT)
+        // A wakes with polls in flight: their commits are refused, and its keeper lets the watches go.
+        try await a.child.waitForStderr(timeout: .seconds(30)) { $0.contains("another replica holds its watch now") }
+
+        var stored: [String] = []
+        for job in jobs {
+            let page = try await b.call("GET", "/api/v1/watches/\(job)/events?limit=500", transport: transport)
+            guard case .array(let events)? = page.json?["data"] else { continue }
+            #expect(events.map { $0["sequence"]?.intValue ?? 0 } == Array(1...events.count), "job \(job): 1..n")
+            #expect(events.filter { $0["type"]?.stringValue == "job.terminal" }.count == 1)
+            stored += events.compactMap { $0["id"]?.stringValue }
+        }
+        let until = ContinuousClock.now + .seconds(90)
+        var received: [PythonReceiver.Entry] = []
+        while ContinuousClock.now < until {
+            received = try receiver.entries().filter { $0.answer == "200" }
+            if Set(received.compactMap(\.eventID)).isSuperset(of: stored) { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(Set(received.compactMap(\.eventID)) == Set(stored), "every stored event received, and nothing else")
+        for (event, arrivals) in Dictionary(grouping: received, by: { $0.eventID ?? "" }) {
+            #expect(Set(arrivals.map(\.id)).count == 1, "event \(event) announced under two ids")
+        }
+    }
 }

@@ -73,8 +73,16 @@ struct PostgresLeaseTests {
         #expect(try await Self.commit(b, "job-1", sequence: 2).count == 1, "the new holder carries on from the stored state")
 
         #expect(try await a.renewWatches(owner: "a", held: first, ttl: 60).isEmpty, "a renewal tells a what it lost")
+        await #expect(throws: StoreError.self, "a poll still in flight once the loss is known is refused too") {
+            try await Self.commit(a, "job-4", sequence: 1)
+        }
         #expect(try await b.renewWatches(owner: "b", held: second, ttl: 60) == Set(ids))
         #expect(try await a.acquireWatches(owner: "a", limit: 10, ttl: 60, jobId: nil).isEmpty, "none while b's leases live")
+        _ = try await a.register(jobId: "job-new", labels: [:], maxCredits: nil, guardAction: nil, at: Self.t0)
+        await #expect(throws: StoreError.self, "a replica commits only for watches it took") {
+            try await Self.commit(a, "job-new", sequence: 1)
+        }
+        _ = try await a.stopWatch(jobId: "job-new", at: Self.t0)
 
         // A graceful stop hands the watches over at once.
         #expect(try await b.releaseWatches(owner: "b", jobIds: nil) == 5)
