@@ -44,6 +44,10 @@ public final class PostgresStore: Sendable {
             host: location.host, port: location.port, username: location.username, password: location.password,
             database: location.database, tls: tls)
         configuration.options.maximumConnections = 8
+        // No transaction here waits on anything but the database, so one idle for seconds belongs
+        // to a replica that froze (a GC pause, SIGSTOP) with row locks held: the server ends it,
+        // and the watches it locked can be taken over instead of being skipped until it wakes.
+        configuration.options.additionalStartupParameters = [("idle_in_transaction_session_timeout", "10s")]
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         running = Task { await client.run() }
