@@ -6,17 +6,11 @@ import Testing
 
 @Suite("serve replicas on one PostgreSQL", .serialized)
 struct ReplicaTests {
-    @Test(
-        "two replicas share six builds; one is SIGKILLed mid-way: the other takes its builds over within the lease time; every event stored once, in sequence, and received"
-    )
-    func takeover() async throws {
-        let dir = temporaryDirectory()
+    /// Starts replicas of `tamwatch serve` on one new database, the simulator's builds, every
+    /// event to a verifying webhook receiver; leases of 2 s, polls every 200 ms.
+    static func replicas(sim: SimulatorProcess, receiver: PythonReceiver) throws -> @Sendable () async throws -> ServeProcess {
         let url = try PostgresServer.database()
-        let sim = try await SimulatorProcess.start()
-        defer { sim.child.stop() }
-        let receiver = try await PythonReceiver.start(secret: DeliveryEndToEndTests.secret, in: dir)
-        defer { receiver.child.stop() }
-        let config = dir.appendingPathComponent("tamwatch.yaml")
+        let config = temporaryDirectory().appendingPathComponent("tamwatch.yaml")
         try """
         state: { url: "${DB_URL}" }
         channels:
@@ -24,10 +18,28 @@ struct ReplicaTests {
         rules:
           - { name: all, on: ["*"], to: [pipeline] }
         """.write(to: config, atomically: true, encoding: .utf8)
-        let extra = ["--lease-ttl", "2s", "--poll-interval", "200ms"]
-        let a = try await ServeProcess.start(config: config.path, sim: sim, extra: extra, environment: ["DB_URL": url])
+        return {
+            try await ServeProcess.start(
+                config: config.path, sim: sim, extra: ["--lease-ttl", "2s", "--poll-interval", "200ms"], environment: ["DB_URL": url])
+        }
+    }
+
+    @Test(
+        "two replicas share six builds; one is SIGKILLed mid-way: the other takes its builds over within the lease time; every event stored once, in sequence, and received"
+    )
+    func takeover() async throws {
+        let (sim, receiver) = (
+            try await SimulatorProcess.start(),
+            try await PythonReceiver.start(secret: DeliveryEndToEndTests.secret, in: temporaryDirectory())
+        )
+        defer {
+            sim.child.stop()
+            receiver.child.stop()
+        }
+        let replica = try Self.replicas(sim: sim, receiver: receiver)
+        let a = try await replica()
         defer { a.child.stop() }
-        let b = try await ServeProcess.start(config: config.path, sim: sim, extra: extra, environment: ["DB_URL": url])
+        let b = try await replica()
         defer { b.child.stop() }
         let transport = CurlTransport()
         defer { transport.shutdown() }
@@ -97,22 +109,16 @@ struct ReplicaTests {
         "a replica stopped (SIGSTOP) past its lease, then continued: the other took its builds; it stores and announces nothing more of them"
     )
     func pausedReplicaIsFenced() async throws {
-        let dir = temporaryDirectory()
-        let url = try PostgresServer.database()
-        let sim = try await SimulatorProcess.start()
-        defer { sim.child.stop() }
-        let receiver = try await PythonReceiver.start(secret: DeliveryEndToEndTests.secret, in: dir)
-        defer { receiver.child.stop() }
-        let config = dir.appendingPathComponent("tamwatch.yaml")
-        try """
-        state: { url: "${DB_URL}" }
-        channels:
-          pipeline: { type: webhook, url: "\(receiver.url)", secret: "${E2E_WEBHOOK_SECRET}", retry: [200ms, 400ms], timeout: 2s }
-        rules:
-          - { name: all, on: ["*"], to: [pipeline] }
-        """.write(to: config, atomically: true, encoding: .utf8)
-        let extra = ["--lease-ttl", "2s", "--poll-interval", "200ms"]
-        let a = try await ServeProcess.start(config: config.path, sim: sim, extra: extra, environment: ["DB_URL": url])
+        let (sim, receiver) = (
+            try await SimulatorProcess.start(),
+            try await PythonReceiver.start(secret: DeliveryEndToEndTests.secret, in: temporaryDirectory())
+        )
+        defer {
+            sim.child.stop()
+            receiver.child.stop()
+        }
+        let replica = try Self.replicas(sim: sim, receiver: receiver)
+        let a = try await replica()
         defer {
             kill(a.child.pid, SIGCONT)
             a.child.stop()
@@ -131,7 +137,7 @@ struct ReplicaTests {
             return rows.count == 3 && rows.allSatisfy { $0["status"]?.stringValue == "running" }
         }
         kill(a.child.pid, SIGSTOP)
-        let b = try await ServeProcess.start(config: config.path, sim: sim, extra: extra, environment: ["DB_URL": url])
+        let b = try await replica()
         defer { b.child.stop() }
         // B takes them once A's leases run out, and finishes them while A is stopped.
         _ = try await b.until("/api/v1/watches?limit=50", transport: transport, timeout: .seconds(90)) { answer in
