@@ -30,8 +30,7 @@ final class SharedWatches: Sendable {
     /// Tries to take one watch now (just registered through this replica's API), if this
     /// replica is not past its share with it; else another takes it at its next turn.
     func take(_ jobId: String) async throws(StoreError) -> HeldWatch? {
-        let limit = share.withLock { $0 }
-        guard limit == .max || count < limit + 1 else { return nil }
+        guard count <= share.withLock({ $0 }) else { return nil }
         let got = try await leases.acquireWatches(owner: owner, limit: 1, ttl: ttl.seconds, jobId: jobId).first
         if let got { held.withLock { $0[got.jobId] = got } }
         return got
