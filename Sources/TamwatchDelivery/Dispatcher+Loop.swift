@@ -59,6 +59,7 @@ extension Dispatcher {
 
             // How many each channel may start now; a disabled channel's new deliveries go dead.
             var wanted: [(channel: String, limit: Int)] = []
+            var limits: [String: ChannelLimits] = [:]
             var deadLetter: [(channel: String, reason: String)] = []
             for (name, channel) in dispatcher.channels.sorted(by: { $0.key < $1.key }) where !dispatcher.isQuiescing {
                 let config = channel.config
@@ -81,6 +82,11 @@ extension Dispatcher {
                 let want = concurrency - inFlight[name, default: 0] + concurrency - ready[name, default: []].count
                 guard want > 0 else { continue }
                 wanted.append((name, want))
+                if store.sharesChannelLimits {
+                    // Held by the store across every replica (which then never claims past them).
+                    let rate = config.effectiveRateLimit
+                    limits[name] = ChannelLimits(concurrency: concurrency, rateCount: rate?.count, ratePer: rate?.per.seconds)
+                }
             }
 
             // Claims on deliveries still being sent are renewed, in this turn's transaction, once a
@@ -96,7 +102,7 @@ extension Dispatcher {
             }
             let exchange = try await store.exchange(
                 records: records, claims: wanted, deadLetter: deadLetter, renew: renew, now: now,
-                lease: dispatcher.lease, batch: dispatcher.batch)
+                lease: dispatcher.lease, batch: dispatcher.batch, limits: limits)
             var drained = exchange.deadLettered > 0 || records.contains { $0.result == .dead }
             for (name, limit) in wanted {
                 let claimed = exchange.claimed[name] ?? []
@@ -128,18 +134,23 @@ extension Dispatcher {
                 inFlight[d.delivery.channel, default: 1] -= 1
                 dispatcher.adjustInFlight(-1)
                 let channel = dispatcher.channels[d.delivery.channel]
-                let record = self.record(f)
-                records.append(record)
+                var record = self.record(f)
                 if case .retry(_, let retryAfter) = f.outcome.outcome, let status = f.outcome.httpStatus, status == 429 || status == 503 {
                     // A channel that says "slow down" (429, 503) is paused as a whole, not one
-                    // delivery at a time. Another answer's Retry-After delays that delivery only.
-                    let uptime = dispatcher.clock.uptime()
+                    // delivery at a time (with a shared store, on every replica). Another
+                    // answer's Retry-After delays that delivery only.
+                    var pause: Duration?
                     if let retryAfter {
-                        block(d.delivery.channel, until: uptime + retryAfter)
+                        pause = retryAfter
                     } else if status == 429, case .retry(let at) = record.result {
-                        block(d.delivery.channel, until: uptime + .milliseconds(Int64(max(0, at.timeIntervalSince(f.at)) * 1000)))
+                        pause = .milliseconds(Int64(max(0, at.timeIntervalSince(f.at)) * 1000))
+                    }
+                    if let pause {
+                        block(d.delivery.channel, until: dispatcher.clock.uptime() + pause)
+                        record.pause = pause.seconds
                     }
                 }
+                records.append(record)
                 if case .disableChannel(let reason) = f.outcome.outcome, let config = channel?.config {
                     toDisable.append(
                         DisabledChannel(
@@ -217,7 +228,8 @@ extension Dispatcher {
                 if let until = blockedUntil[name], until > uptime { continue }
                 let config = channel.config
                 var free = config.effectiveConcurrency - inFlight[name, default: 0]
-                if let limit = config.effectiveRateLimit {
+                // A shared store took the rate limit's tokens when it handed out the claims.
+                if let limit = config.effectiveRateLimit, !store.sharesChannelLimits {
                     var bucket = buckets[name] ?? TokenBucket(limit: limit, now: uptime)
                     bucket.refill(now: uptime)
                     buckets[name] = bucket

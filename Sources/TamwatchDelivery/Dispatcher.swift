@@ -57,16 +57,18 @@ public final class Dispatcher: Sendable {
         logger: Logger = Logger(label: "tamwatch.deliver"),
         jitter: @escaping @Sendable () -> Double = { Double.random(in: 0...1) },
         owner: String = "dispatcher-" + UUID().uuidString.lowercased(), exclusive: Bool = false, batch: String? = nil,
-        redactor: Redactor = Redactor(), lookEvery: Duration? = nil, observe: @escaping @Sendable (AttemptReport) -> Void = { _ in }
+        redactor: Redactor = Redactor(), lookEvery: Duration? = nil, claimGrace: Duration = .seconds(30),
+        observe: @escaping @Sendable (AttemptReport) -> Void = { _ in }
     ) {
         self.lookEvery = lookEvery
         self.observe = observe
         self.redactor = redactor
         self.exclusive = exclusive
         self.batch = batch
-        // A claim outlives the longest attempt by half a minute; it is renewed every third of that.
+        // A claim outlives the longest attempt by `claimGrace` (half a minute unless told); it is
+        // renewed every third of that. A dispatcher that died leaves its claims for that long.
         let longest = channels.map(\.config.effectiveTimeout).max() ?? .seconds(30)
-        lease = ClaimLease(owner: owner, duration: longest.seconds + 30)
+        lease = ClaimLease(owner: owner, duration: longest.seconds + max(1, claimGrace.seconds))
         self.store = store
         self.channels = Dictionary(channels.map { ($0.config.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.clock = clock

@@ -101,12 +101,23 @@ enum PostgresSchema {
         CREATE TABLE replicas (owner TEXT PRIMARY KEY, seen_at TIMESTAMPTZ NOT NULL);
         CREATE INDEX watches_unowned ON watches(lease_until) WHERE active;
         """,
+        // Channels' limits across replicas: the rate limit's tokens and a pause (Retry-After),
+        // on the database's clock (seconds since 1970).
+        """
+        CREATE TABLE channel_limits (
+            channel TEXT PRIMARY KEY,
+            tokens DOUBLE PRECISION NOT NULL,
+            refilled_at DOUBLE PRECISION NOT NULL,
+            paused_until DOUBLE PRECISION
+        );
+        CREATE INDEX deliveries_claimed ON deliveries(channel, claim_until) WHERE status = 'pending' AND claim_owner IS NOT NULL
+        """,
     ]
 
     /// Brings the database to the newest version; returns it.
     @discardableResult
-    static func migrate(_ client: PostgresClient, logger: Logger) async throws -> Int {
-        try await client.withTransaction(logger: logger) { connection in
+    static func migrate(_ connection: PostgresConnection, logger: Logger) async throws -> Int {
+        try await connection.withTransaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(migrationLock))", logger: logger).collect()
             try await connection.query(
                 "CREATE TABLE IF NOT EXISTS tamwatch_schema (version BIGINT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",

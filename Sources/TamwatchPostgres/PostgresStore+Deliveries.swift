@@ -5,16 +5,19 @@ import TamwatchStore
 
 /// A delivery row in and out.
 extension PostgresStore {
-    static func insert(_ d: Delivery, at now: Double, _ db: Statements) async throws {
-        try await db.rows(
+    /// Queues a delivery due at `now`; false when it was there already.
+    @discardableResult
+    static func insert(_ d: Delivery, at now: Double, _ db: Statements) async throws -> Bool {
+        try await !db.rows(
             """
             INSERT INTO deliveries (id, event_id, job_id, event_type, channel, rule, content_type, body, message_extra,
                 folded, render_error, next_at, created_at)
             VALUES (\(d.id), \(d.eventId), \(d.jobId), \(d.eventType.rawValue), \(d.channel), \(d.rule), \(d.message.contentType),
                 \(d.message.body), \(d.message.extraJSON?.serialized()), \(d.folded), \(d.renderError), \(now),
                 \(d.createdAt.timeIntervalSince1970))
-            ON CONFLICT (id) DO NOTHING
-            """)
+            ON CONFLICT (id) DO NOTHING RETURNING id
+            """
+        ).isEmpty
     }
 
     /// The columns `stored` reads, in its order (then `seq`, the insertion order).

@@ -25,6 +25,8 @@ extension PostgresStore: EventLog {
         let labelsText = Self.text(labels)
         let throttleText = throttle?.json.serialized()
         let t = now.timeIntervalSince1970
+        // Due at once, on the database's clock (which every replica's claims use).
+        let due = databaseTime(now)
         let finishedAt: Double? = state.terminalAnnounced ? t : nil
         let rows = events.map { ($0, $0.json.serialized()) }
         let (shared, held) = fence.withLock { ($0.shared, $0.held[jobId]) }
@@ -70,8 +72,12 @@ extension PostgresStore: EventLog {
                     newIDs.insert(event.id)
                 }
             }
-            for d in deliveries where newIDs.contains(d.eventId) { try await Self.insert(d, at: t, db) }
-            for d in flushed { try await Self.insert(d, at: t, db) }
+            var queued = false
+            for d in deliveries where newIDs.contains(d.eventId) { queued = try await Self.insert(d, at: due, db) || queued }
+            for d in flushed { queued = try await Self.insert(d, at: due, db) || queued }
+            // Every replica hears of it: the feed's tails, and dispatchers with free slots.
+            if !inserted.isEmpty { try await Self.notify(.feed, db) }
+            if queued { try await Self.notify(.outbox, db) }
             return inserted
         }
     }

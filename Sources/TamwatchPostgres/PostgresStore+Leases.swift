@@ -60,30 +60,39 @@ extension PostgresStore: WatchLeases {
         let all = jobIds == nil
         let ids = jobIds ?? []
         let released = try await transaction { db in
-            try await db.rows(
+            let n = try await db.rows(
                 """
                 UPDATE watches SET owner = NULL, lease_until = NULL WHERE owner = \(owner) AND (\(all) OR job_id = ANY(\(ids)))
                 RETURNING job_id
                 """
             ).count
+            // Stopping: no longer counted alive, so the others' shares cover its watches at once.
+            if all { try await db.rows("DELETE FROM replicas WHERE owner = \(owner)") }
+            if n > 0 || all { try await Self.notify(.release, db) }
+            return n
         }
         // The fence stays: a commit still in flight is checked against the database, where the
         // watch is no longer this owner's, and refused.
         return released
     }
 
-    public func leaseCensus(owner: String, within: TimeInterval) async throws(StoreError) -> (activeWatches: Int, liveOwners: Int) {
-        try await transaction { db in
+    public func leaseCensus(owner: String, within: TimeInterval) async throws(StoreError) -> LeaseCensus {
+        let (census, skew) = try await transaction { db in
+            // The clocks compared again, at every turn.
+            let skew = try await Self.measureSkew { try await db.rows($0) }
             try await db.rows(
                 "INSERT INTO replicas (owner, seen_at) VALUES (\(owner), now()) ON CONFLICT (owner) DO UPDATE SET seen_at = now()")
             let row = try await db.rows(
                 """
                 SELECT (SELECT COUNT(*) FROM watches WHERE active),
-                    (SELECT COUNT(*) FROM replicas WHERE seen_at > now() - \(within) * interval '1 second')
+                    (SELECT COUNT(*) FROM replicas WHERE seen_at > now() - \(within) * interval '1 second'),
+                    (SELECT COUNT(*) FROM watches WHERE active AND (owner IS NULL OR lease_until IS NULL OR lease_until < now()))
                 """
             ).first
-            let (active, live) = try row?.decode((Int, Int).self) ?? (0, 1)
-            return (active, max(1, live))
+            let (active, live, unheld) = try row?.decode((Int, Int, Int).self) ?? (0, 1, 0)
+            return (LeaseCensus(activeWatches: active, liveOwners: max(1, live), unheldWatches: unheld), skew)
         }
+        self.skew.withLock { $0 = skew }
+        return census
     }
 }

@@ -28,7 +28,7 @@ extension PostgresStore {
     }
 
     public func requeue(ids: [String], at now: Date, batch: String?) async throws(StoreError) -> [String] {
-        let t = now.timeIntervalSince1970
+        let t = databaseTime(now)
         return try await transaction { db in
             var queued: [String] = []
             // One at a time, in the order given: the ids queued come back in that order.
@@ -40,6 +40,7 @@ extension PostgresStore {
                     """)
                 if !rows.isEmpty { queued.append(id) }
             }
+            if !queued.isEmpty { try await Self.notify(.outbox, db) }
             return queued
         }
     }

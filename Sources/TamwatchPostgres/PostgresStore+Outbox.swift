@@ -4,16 +4,21 @@ import TamwatchModel
 import TamwatchStore
 
 extension PostgresStore: Outbox {
+    /// Every replica claims from the same outbox: channels' limits and pauses are kept here.
+    public var sharesChannelLimits: Bool { true }
+
     public func exchange(
         records: [AttemptRecord], claims: [(channel: String, limit: Int)],
         deadLetter: [(channel: String, reason: String)], renew: [String], now: Date,
-        lease: ClaimLease, batch: String?
+        lease: ClaimLease, batch: String?, limits: [String: ChannelLimits]
     ) async throws(StoreError) -> OutboxExchange {
         if records.isEmpty && claims.isEmpty && deadLetter.isEmpty && renew.isEmpty { return OutboxExchange(claimed: [:], nextDue: nil) }
-        let t = now.timeIntervalSince1970
+        // On the database's clock, like every time this store keeps.
+        let t = databaseTime(now)
+        let skew = t - now.timeIntervalSince1970
         let claims = claims.filter { $0.limit > 0 }.map { ($0.channel, $0.limit) }
         return try await transaction { db in
-            try await Self.record(records, owner: lease.owner, db)
+            if try await Self.record(records, owner: lease.owner, skew: skew, db) { try await Self.notify(.outbox, db) }
             if !renew.isEmpty {
                 try await db.rows(
                     "UPDATE deliveries SET claim_until = \(t + lease.duration) WHERE id = ANY(\(renew)) AND claim_owner = \(lease.owner)")
@@ -22,33 +27,48 @@ extension PostgresStore: Outbox {
             for (channel, reason) in deadLetter { deadLettered += try await Self.deadLetter(channel: channel, reason: reason, now: t, db) }
             var claimed: [String: [StoredDelivery]] = [:]
             var earliest: Double?
-            for (channel, limit) in claims {
-                // Due rows of the channel, oldest first; rows another transaction holds are skipped.
-                let rows = try await db.rows(
-                    """
-                    SELECT \(unescaped: Self.columns) FROM deliveries
-                    WHERE status = 'pending' AND channel = \(channel) AND next_at <= \(t) AND (claim_owner IS NULL OR claim_until <= \(t))
-                        AND (\(batch)::text IS NULL OR batch = \(batch))
-                    ORDER BY next_at, created_at LIMIT \(limit) FOR UPDATE SKIP LOCKED
-                    """)
+            for (channel, wanted) in claims {
+                // Across every replica: the channel's free slots and tokens, unless it is paused.
+                var gate = ChannelGate.open
+                if let channelLimits = limits[channel] { gate = try await Self.gate(channel, channelLimits, now: t, db) }
+                let limit = min(wanted, gate.room)
                 var got: [StoredDelivery] = []
-                for row in rows {
-                    let read = try Self.read(row)
-                    guard let d = read.delivery else {
-                        try await Self.deadLetterUnreadable(read, db)
-                        deadLettered += 1
-                        continue
+                if limit > 0 {
+                    // Due rows of the channel, oldest first; rows another transaction holds are skipped.
+                    let rows = try await db.rows(
+                        """
+                        SELECT \(unescaped: Self.columns) FROM deliveries
+                        WHERE status = 'pending' AND channel = \(channel) AND next_at <= \(t) AND (claim_owner IS NULL OR claim_until <= \(t))
+                            AND (\(batch)::text IS NULL OR batch = \(batch))
+                        ORDER BY next_at, created_at, seq LIMIT \(limit) FOR UPDATE SKIP LOCKED
+                        """)
+                    for row in rows {
+                        let read = try Self.read(row)
+                        guard let d = read.delivery else {
+                            try await Self.deadLetterUnreadable(read, db)
+                            deadLettered += 1
+                            continue
+                        }
+                        try await db.rows(
+                            "UPDATE deliveries SET claim_owner = \(lease.owner), claim_until = \(t + lease.duration) WHERE id = \(d.id)")
+                        got.append(d)
                     }
-                    try await db.rows(
-                        "UPDATE deliveries SET claim_owner = \(lease.owner), claim_until = \(t + lease.duration) WHERE id = \(d.id)")
-                    got.append(d)
                 }
+                try await Self.spend(channel, gate, got.count, db)
                 claimed[channel] = got
-                if got.count < limit, let next = try await Self.nextUnclaimed(channel: channel, now: t, batch: batch, db) {
-                    earliest = min(earliest ?? next, next)
+                // A channel that waits only for a slot is woken when an attempt frees one; one
+                // that is paused or out of tokens, when that ends.
+                let openAt = gate.openAt(now: t, spent: got.count)
+                if got.count < limit || openAt != nil,
+                    let next = try await Self.nextUnclaimed(channel: channel, now: t, batch: batch, db)
+                {
+                    let open = max(next, openAt ?? next)
+                    earliest = min(earliest ?? open, open)
                 }
             }
-            return OutboxExchange(claimed: claimed, nextDue: earliest.map(Date.init(timeIntervalSince1970:)), deadLettered: deadLettered)
+            // Back on this machine's clock, which the dispatcher waits on.
+            return OutboxExchange(
+                claimed: claimed, nextDue: earliest.map { Date(timeIntervalSince1970: $0 - skew) }, deadLettered: deadLettered)
         }
     }
 
@@ -74,38 +94,47 @@ extension PostgresStore: Outbox {
 
     public func record(_ attempts: [AttemptRecord], owner: String) async throws(StoreError) {
         guard !attempts.isEmpty else { return }
-        try await transaction { db in try await Self.record(attempts, owner: owner, db) }
+        let skew = self.skew.withLock { $0 }
+        try await transaction { db in
+            if try await Self.record(attempts, owner: owner, skew: skew, db) { try await Self.notify(.outbox, db) }
+        }
     }
 
-    private static func record(_ attempts: [AttemptRecord], owner: String, _ db: Statements) async throws {
+    /// Records attempts (their times moved onto the database's clock by `skew`); true when one
+    /// was recorded, which frees a slot of its channel for every replica.
+    private static func record(_ attempts: [AttemptRecord], owner: String, skew: Double, _ db: Statements) async throws -> Bool {
+        var any = false
         for a in attempts {
             let status: String
             var nextAt: Double? = nil
             var sentAt: Double? = nil
+            let at = a.at.timeIntervalSince1970 + skew
             switch a.result {
             case .sent:
                 status = "sent"
-                sentAt = a.at.timeIntervalSince1970
-            case .retry(let at):
+                sentAt = at
+            case .retry(let due):
                 status = "pending"
-                nextAt = at.timeIntervalSince1970
+                nextAt = due.timeIntervalSince1970 + skew
             case .dead: status = "dead"
             }
-            let at = a.at.timeIntervalSince1970
             let updated = try await db.rows(
                 """
                 UPDATE deliveries SET status = \(status), attempts = attempts + 1, failures = \(a.failures),
                     next_at = COALESCE(\(nextAt), next_at), claim_owner = NULL, claim_until = NULL, last_attempt_at = \(at),
                     sent_at = COALESCE(\(sentAt), sent_at), last_status = \(a.httpStatus), last_error = \(a.error)
-                WHERE id = \(a.id) AND claim_owner = \(owner) RETURNING id
+                WHERE id = \(a.id) AND claim_owner = \(owner) RETURNING channel
                 """)
-            guard !updated.isEmpty else { continue }
+            guard let channel = try updated.first?.decode(String.self) else { continue }
+            any = true
+            if let pause = a.pause { try await Self.pause(channel, until: at + pause, db) }
             try await db.rows(
                 """
                 INSERT INTO attempts (delivery_id, at, status_code, duration_ms, error, response_excerpt)
                 VALUES (\(a.id), \(at), \(a.httpStatus), \(a.durationMs), \(a.error), \(a.responseExcerpt))
                 """)
         }
+        return any
     }
 
     public func releaseAllClaims() async throws(StoreError) -> Int {
@@ -137,7 +166,7 @@ extension PostgresStore: Outbox {
     }
 
     public func disable(_ channel: DisabledChannel) async throws(StoreError) -> Int {
-        let at = channel.since.timeIntervalSince1970
+        let at = databaseTime(channel.since)
         return try await transaction { db in
             try await db.rows(
                 """

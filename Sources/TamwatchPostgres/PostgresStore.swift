@@ -21,6 +21,11 @@ public final class PostgresStore: Sendable {
     /// store (it took a lease), a commit for a job it never took is refused outright.
     let fence = Mutex(Fence())
 
+    /// How far the database's clock is ahead of this machine's, in seconds. Every instant the
+    /// store is given (a claim's time, a retry's due time) is moved onto the database's clock
+    /// by it, so replicas whose clocks disagree still agree on when a claim runs out.
+    let skew: Mutex<Double>
+
     struct Fence {
         var shared = false
         var held: [String: (owner: String, epoch: Int64)] = [:]
@@ -33,7 +38,8 @@ public final class PostgresStore: Sendable {
         self.logger = logger
         // One connection first: a server that is down, refuses the login or wants TLS is said
         // at once, instead of the pool retrying in the background while the first query waits.
-        try await Self.probe(location, logger: logger)
+        // The schema is brought up to date on it, and the clocks compared.
+        skew = Mutex(try await Self.prepare(location, logger: logger))
         let tls: PostgresClient.Configuration.TLS
         switch location.tls {
         case .disable: tls = .disable
@@ -51,32 +57,62 @@ public final class PostgresStore: Sendable {
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         running = Task { await client.run() }
-        do {
-            try await PostgresSchema.migrate(client, logger: logger)
-        } catch {
-            running.cancel()
-            throw Self.storeError(location, error)
-        }
     }
 
-    private static func probe(_ location: PostgresLocation, logger: Logger) async throws(StoreError) {
+    /// Connects once: migrates, and measures the clocks' skew.
+    private static func prepare(_ location: PostgresLocation, logger: Logger) async throws(StoreError) -> Double {
         do {
-            let tls: PostgresConnection.Configuration.TLS
-            switch location.tls {
-            case .disable: tls = .disable
-            case .prefer: tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
-            case .require: tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            let connection = try await PostgresConnection.connect(
+                configuration: try connectionConfiguration(location), id: 0, logger: logger)
+            do {
+                try await PostgresSchema.migrate(connection, logger: logger)
+                let skew = try await measureSkew { try await connection.query($0, logger: logger).collect() }
+                try await connection.close()
+                return skew
+            } catch {
+                try? await connection.close()
+                throw error
             }
-            var configuration = PostgresConnection.Configuration(
-                host: location.host, port: location.port, username: location.username, password: location.password,
-                database: location.database, tls: tls)
-            configuration.options.connectTimeout = .seconds(10)
-            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
-            try await connection.close()
         } catch {
             throw storeError(location, error)
         }
     }
+
+    /// One connection of its own (not the pool's): the probe, and the listener.
+    static func connectionConfiguration(_ location: PostgresLocation, name: String? = nil) throws -> PostgresConnection.Configuration {
+        let tls: PostgresConnection.Configuration.TLS
+        switch location.tls {
+        case .disable: tls = .disable
+        case .prefer: tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        case .require: tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        }
+        var configuration = PostgresConnection.Configuration(
+            host: location.host, port: location.port, username: location.username, password: location.password,
+            database: location.database, tls: tls)
+        configuration.options.connectTimeout = .seconds(10)
+        if let name { configuration.options.additionalStartupParameters = [("application_name", name)] }
+        return configuration
+    }
+
+    /// Measures `skew` again (a replica does at every lease turn).
+    func syncClock() async throws(StoreError) {
+        let measured = try await transaction { db in try await Self.measureSkew { try await db.rows($0) } }
+        skew.withLock { $0 = measured }
+    }
+
+    /// How far the database's clock is ahead of this machine's. Within 100 ms the clocks are
+    /// taken to agree: that much is the measurement's own noise.
+    static func measureSkew(_ query: (PostgresQuery) async throws -> [PostgresRow]) async throws -> Double {
+        let before = Date().timeIntervalSince1970
+        let database = try await query("SELECT EXTRACT(EPOCH FROM clock_timestamp())::float8").first?.decode(Double.self)
+        let after = Date().timeIntervalSince1970
+        guard let database else { return 0 }
+        let measured = database - (before + after) / 2
+        return abs(measured) < 0.1 ? 0 : measured
+    }
+
+    /// A time of this machine's clock on the database's, in seconds since 1970.
+    func databaseTime(_ date: Date) -> Double { date.timeIntervalSince1970 + skew.withLock { $0 } }
 
     /// Closes the pool.
     public func close() { running.cancel() }

@@ -43,11 +43,12 @@ extension SQLiteStore {
     /// deliveries under `lease`, oldest first (with `batch`, among that replay's alone). A claim keeps
     /// other processes on the same state file from sending the same delivery at once; `renew`
     /// extends the claims on those still being sent. A row this version cannot read is
-    /// dead-lettered with the reason, never left to fall due forever.
+    /// dead-lettered with the reason, never left to fall due forever. `limits` are the
+    /// dispatcher's to apply: one process writes the file.
     public func exchange(
         records: [AttemptRecord], claims: [(channel: String, limit: Int)],
         deadLetter: [(channel: String, reason: String)] = [], renew: [String] = [], now: Date,
-        lease: ClaimLease, batch: String? = nil
+        lease: ClaimLease, batch: String? = nil, limits: [String: ChannelLimits] = [:]
     ) async throws(StoreError) -> OutboxExchange {
         if records.isEmpty && claims.isEmpty && deadLetter.isEmpty && renew.isEmpty { return OutboxExchange(claimed: [:], nextDue: nil) }
         let t = now.timeIntervalSince1970

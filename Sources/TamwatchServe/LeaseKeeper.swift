@@ -17,7 +17,7 @@ struct LeaseKeeper: Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
-                    let (gained, lost, shed) = try await shared.turn()
+                    let (gained, lost, shed, census) = try await shared.turn()
                     for id in lost {
                         server.logger.info("job \(id): another replica holds its watch now; stopped polling it here")
                         server.control.stop(jobId: id)
@@ -32,12 +32,13 @@ struct LeaseKeeper: Service {
                         server.control.add(
                             jobId: w.jobId, labels: w.labels, budget: server.budget(maxCredits: w.maxCredits, guardAction: w.guardAction))
                     }
-                    // Another replica's events reach this one's event stream.
+                    server.metrics.leases(census, held: shared.count)
+                    // Another replica's events reach this one's event stream (if a change was missed).
                     server.hub.notify()
                 } catch {
                     server.logger.error("the watch leases could not be renewed: \(error); trying again")
                 }
-                try? await server.clock.sleep(for: shared.sweep)
+                await shared.wakeUp.wait(until: server.clock.uptime() + shared.sweep, clock: server.clock)
             }
         }
         do {

@@ -30,6 +30,8 @@ public final class ServeMetrics: Sendable {
     private let credits: FloatingPointCounter
     let sseClients: Gauge
     private let watches = Mutex<[String: Gauge]>([:])
+    /// With replicas: the shared watches as the last lease turn counted them (made at the first).
+    private let sharedGauges = Mutex<[String: Gauge]>([:])
     private let http = Mutex<[String: (Counter, Timer)]>([:])
 
     static let knownStatuses = ["pending", "running", "pausing", "paused", "cancelling", "completed", "failed", "cancelled"]
@@ -120,6 +122,22 @@ public final class ServeMetrics: Sendable {
         }
         count.increment()
         time.recordNanoseconds(duration.nanoseconds)
+    }
+
+    /// With replicas, at every lease turn: the live replicas, the watches this one holds, and
+    /// the active watches across all of them, and of those, how many nobody holds.
+    func leases(_ census: LeaseCensus, held: Int) {
+        let values = [
+            "tamwatch_replicas_live": census.liveOwners, "tamwatch_watches_held": held,
+            "tamwatch_shared_watches_active": census.activeWatches, "tamwatch_shared_watches_unheld": census.unheldWatches,
+        ]
+        sharedGauges.withLock { gauges in
+            for (label, value) in values {
+                let gauge = gauges[label] ?? Gauge(label: label, factory: factory)
+                gauges[label] = gauge
+                gauge.record(value)
+            }
+        }
     }
 
     /// Sets the gauges that are read from state at scrape time, then renders everything.

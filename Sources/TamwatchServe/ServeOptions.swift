@@ -19,6 +19,9 @@ public struct ServeOptions: Sendable {
     public var minBalance: Double?
     /// Several replicas on one store: the watches this one holds (nil: it is the only one).
     var shared: SharedWatches?
+    /// With a shared store: where this replica hears the others' changes as they commit (nil:
+    /// it looks every second instead, and at every lease turn).
+    public var changes: (any StoreChanges)?
 
     /// Shares the store's watches with other replicas under leases of `ttl`, renewed and
     /// rebalanced every `sweep`.

@@ -17,6 +17,8 @@ final class SharedWatches: Sendable {
     private let held = Mutex<[String: HeldWatch]>([:])
     /// This replica's fair share at the last turn (before the first: no limit).
     private let share = Mutex<Int>(.max)
+    /// Wakes the keeper before its next turn is due (another replica gave watches back).
+    let wakeUp = WakeSignal()
 
     init(leases: any WatchLeases, owner: String, ttl: Duration, sweep: Duration) {
         self.leases = leases
@@ -42,7 +44,7 @@ final class SharedWatches: Sendable {
     /// One turn of the keeper: renews what is held (`lost`: taken over), then evens out: takes
     /// free watches up to the fair share (`gained`), or gives back what is past it (`shed`: stop
     /// polling those first; the keeper then calls `giveBack`).
-    func turn() async throws(StoreError) -> (gained: [HeldWatch], lost: [String], shed: [String]) {
+    func turn() async throws(StoreError) -> (gained: [HeldWatch], lost: [String], shed: [String], census: LeaseCensus) {
         let mine = held.withLock { Array($0.values) }
         let kept = try await leases.renewWatches(owner: owner, held: mine, ttl: ttl.seconds)
         let lost = mine.map(\.jobId).filter { !kept.contains($0) }
@@ -57,12 +59,12 @@ final class SharedWatches: Sendable {
                 for id in ids { h[id] = nil }
                 return ids
             }
-            return ([], lost, shed)
+            return ([], lost, shed, census)
         }
-        guard room > 0 else { return ([], lost, []) }
+        guard room > 0 else { return ([], lost, [], census) }
         let gained = try await leases.acquireWatches(owner: owner, limit: room, ttl: ttl.seconds, jobId: nil)
         held.withLock { h in for w in gained { h[w.jobId] = w } }
-        return (gained, lost, [])
+        return (gained, lost, [], census)
     }
 
     /// Hands watches this replica stopped polling to the others.

@@ -11,12 +11,18 @@ public protocol Outbox: Sendable {
     /// disabled channels still have queued, renews the claims in `renew`, then claims up to each
     /// channel's limit of due deliveries under `lease`, oldest first (with `batch`, among that
     /// replay's alone). A row that cannot be read is dead-lettered with the reason, never left
-    /// to fall due forever.
+    /// to fall due forever. A store that `sharesChannelLimits` also holds each channel in `limits`
+    /// to them across every dispatcher, and to the pauses their attempts asked for.
     func exchange(
         records: [AttemptRecord], claims: [(channel: String, limit: Int)],
         deadLetter: [(channel: String, reason: String)], renew: [String], now: Date,
-        lease: ClaimLease, batch: String?
+        lease: ClaimLease, batch: String?, limits: [String: ChannelLimits]
     ) async throws(StoreError) -> OutboxExchange
+
+    /// True when several dispatchers (replicas) share this store: channels' concurrency, rate
+    /// limits and pauses (`AttemptRecord.pause`) are kept in it, for all of them together. False
+    /// when one dispatcher writes it: that one applies them itself.
+    var sharesChannelLimits: Bool { get }
 
     /// Records attempts made under `owner`'s claims and drops the claims. An attempt whose
     /// claim another dispatcher has since taken over is not recorded: that one finishes it.
@@ -54,4 +60,8 @@ public protocol Outbox: Sendable {
     /// given channels, and the earliest time one of them is due. With `countAll` false the
     /// count is 0 or 1 (enough to know whether to wait), which stays cheap for a large outbox.
     func pending(jobIds: [String]?, batch: String?, channels: [String], countAll: Bool) async throws(StoreError) -> PendingSummary
+}
+
+extension Outbox {
+    public var sharesChannelLimits: Bool { false }
 }

@@ -18,7 +18,8 @@ public protocol WatchLeases: Sendable {
     /// its share): another replica takes them at its next look, not after the lease time.
     func releaseWatches(owner: String, jobIds: [String]?) async throws(StoreError) -> Int
 
-    /// Records that `owner` is alive, and counts the active watches and the replicas alive
-    /// within `within`: a replica's fair share is the first divided by the second.
-    func leaseCensus(owner: String, within: TimeInterval) async throws(StoreError) -> (activeWatches: Int, liveOwners: Int)
+    /// Records that `owner` is alive, and counts the active watches, the replicas alive within
+    /// `within` (a replica's fair share is the first divided by the second), and the active
+    /// watches nobody holds.
+    func leaseCensus(owner: String, within: TimeInterval) async throws(StoreError) -> LeaseCensus
 }

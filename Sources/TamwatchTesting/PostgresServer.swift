@@ -34,6 +34,13 @@ public final class PostgresServer: Sendable {
         return "postgres://tamwatch@127.0.0.1:\(server.port)/\(name)?sslmode=disable"
     }
 
+    /// Runs SQL with psql on a database of the shared server; its rows, one per line, columns
+    /// separated by `|`.
+    public static func query(_ url: String, _ sql: String) throws(PostgresServerError) -> [String] {
+        let server = try shared()
+        return try server.run(server.bin + "/psql", [url, "-qAtc", sql]).split(separator: "\n").map(String.init)
+    }
+
     private init() throws(PostgresServerError) {
         let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
         guard let version = versions.compactMap(Int.init).sorted().last else {
@@ -73,17 +80,17 @@ public final class PostgresServer: Sendable {
     }
 
     /// Runs a program to its end (as the postgres user when the tests run as root: initdb refuses
-    /// root); its output is shown only when it fails.
-    func run(_ program: String, _ arguments: [String], asPostgres: Bool = false) throws(PostgresServerError) {
+    /// root); returns its output, which is shown in the error when it fails.
+    @discardableResult
+    func run(_ program: String, _ arguments: [String], asPostgres: Bool = false) throws(PostgresServerError) -> String {
         let asOther = asPostgres && getuid() == 0
         let argv = (asOther ? ["/usr/sbin/runuser", "-u", "postgres", "--"] : []) + [program] + arguments
         let output = folder.deletingLastPathComponent().appendingPathComponent("postgres-\(UUID().uuidString.prefix(8)).out").path
         defer { unlink(output) }
         let status = Self.spawnAndWait(argv, output: output)
-        guard status == 0 else {
-            let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
-            throw PostgresServerError("\((program as NSString).lastPathComponent) exited \(status): \(text)")
-        }
+        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        guard status == 0 else { throw PostgresServerError("\((program as NSString).lastPathComponent) exited \(status): \(text)") }
+        return text
     }
 
     /// posix_spawn and waitpid: no run loop, no signal handling to depend on (the tests' threads

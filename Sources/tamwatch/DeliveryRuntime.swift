@@ -25,10 +25,11 @@ final class DeliveryRuntime: Sendable {
     /// Loads templates and channels (a problem is a configuration error, exit 78).
     /// `exclusive`: the caller holds the state file's lock, so claims left in the outbox belong to
     /// a process that died and are taken back at once. `batch`: send this replay's deliveries and
-    /// no others.
+    /// no others. `claimGrace`: how long a claim outlives the longest attempt (what a dispatcher
+    /// that died leaves stuck, until another takes it back).
     static func make(
         config: TamwatchConfig, store: any Outbox, transport: any Transport, exclusive: Bool,
-        batch: String? = nil, observe: @escaping @Sendable (AttemptReport) -> Void = { _ in }
+        batch: String? = nil, claimGrace: Duration = .seconds(30), observe: @escaping @Sendable (AttemptReport) -> Void = { _ in }
     ) throws -> DeliveryRuntime {
         let setup: DeliverySetup
         do { setup = try DeliverySetup.load(config, transport: transport) } catch {
@@ -37,7 +38,8 @@ final class DeliveryRuntime: Sendable {
         }
         let dispatcher = Dispatcher(
             store: store, channels: setup.channels, logger: Logger(label: "tamwatch.deliver"),
-            exclusive: exclusive, batch: batch, redactor: Redaction.current, lookEvery: exclusive ? nil : .seconds(1), observe: observe)
+            exclusive: exclusive, batch: batch, redactor: Redaction.current, lookEvery: exclusive ? nil : .seconds(1),
+            claimGrace: claimGrace, observe: observe)
         return DeliveryRuntime(setup: setup, dispatcher: dispatcher)
     }
 

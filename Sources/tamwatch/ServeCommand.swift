@@ -51,12 +51,28 @@ struct ServeCommand: AsyncParsableCommand {
         name: .long, help: ArgumentHelp("How long a replica's hold on a watch lasts unrenewed (PostgreSQL state).", visibility: .hidden))
     var leaseTTL: String = "30s"
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "How long a delivery's claim outlives the channel's timeout: a replica that died mid-send leaves it that long.",
+            visibility: .hidden))
+    var claimGrace: String = "30s"
+
+    @Flag(
+        name: .long,
+        help: "With PostgreSQL state: do not LISTEN for the other replicas' changes (for a pooler that cannot); look every second instead."
+    )
+    var noListen = false
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
         if let listen, ListenAddress(listen) == nil { throw ValidationError("--listen \(ListenAddress.problem(listen))") }
         if DurationText.parse(drainTimeout) == nil && drainTimeout != "0" {
             throw ValidationError("--drain-timeout '\(drainTimeout)' is not a duration (e.g. 0s, 10s, 1m)")
+        }
+        for (flag, value) in [("--lease-ttl", leaseTTL), ("--claim-grace", claimGrace)] where DurationText.parse(value) == nil {
+            throw ValidationError("\(flag) '\(value)' is not a duration (e.g. 30s, 1m)")
         }
         if DurationText.parse(ssePing).map({ $0 >= .milliseconds(10) }) != true {
             throw ValidationError("--sse-ping '\(ssePing)' is not a duration of at least 10ms")
@@ -101,7 +117,8 @@ struct ServeCommand: AsyncParsableCommand {
         defer { transport.shutdown() }
         let metrics = ServeMetrics(channels: config.channels.map(\.name))
         let delivery = try DeliveryRuntime.make(
-            config: config, store: store, transport: transport, exclusive: postgres == nil, observe: { metrics.attempted($0) })
+            config: config, store: store, transport: transport, exclusive: postgres == nil,
+            claimGrace: DurationText.parse(claimGrace) ?? .seconds(30), observe: { metrics.attempted($0) })
         let client = OpenFunnelClient(baseURL: config.api.baseURL, apiKey: key, transport: transport, timeout: config.api.timeout)
         var watcher = Watcher(
             client: client, store: store, sink: NoSink(), settings: WatchSettings(config: config), logger: Logger(label: "tamwatch.watch"))
@@ -121,6 +138,7 @@ struct ServeCommand: AsyncParsableCommand {
             let ttl = DurationText.parse(leaseTTL) ?? .seconds(30)
             serveOptions.share(
                 postgres, owner: "\(ProcessInfo.processInfo.hostName)/\(getpid())/\(UUID().uuidString.prefix(8))", ttl: ttl, sweep: ttl / 6)
+            if !noListen { serveOptions.changes = postgres }
         }
         let retention = config.retention.map { RetentionService(store: store, keep: $0) }
         do {

@@ -41,6 +41,8 @@ struct PythonReceiver {
         var eventID: String?
         var headers: [String: String]
         var body: String
+        /// When it arrived (seconds since 1970, the receiver's clock).
+        var at: Double = 0
     }
 
     func entries() throws -> [Entry] {
@@ -53,7 +55,7 @@ struct PythonReceiver {
                 n: json["n"]?.intValue ?? 0, id: json["id"]?.stringValue, answer: json["answer"]?.stringValue ?? "",
                 libraryOK: json["library_ok"]?.boolValue ?? false, stdlibOK: json["stdlib_ok"]?.boolValue ?? false,
                 type: json["type"]?.stringValue, eventID: json["event_id"]?.stringValue, headers: headers,
-                body: json["body"]?.stringValue ?? "")
+                body: json["body"]?.stringValue ?? "", at: json["at"]?.doubleValue ?? 0)
         }
     }
 

@@ -16,7 +16,7 @@ struct MigrateTests {
         for _ in 0..<2 {
             let run = try ChildProcess(["migrate", "--state", url])
             #expect(try await run.exitCode() == 0, "\(run.stderr)")
-            #expect(run.stdoutLines == ["\(masked): schema version 2"])
+            #expect(run.stdoutLines == ["\(masked): schema version 3"])
             outputs += run.stdoutLines + [run.stderr]
         }
 
@@ -25,7 +25,7 @@ struct MigrateTests {
         try "state: { url: \"${DB_URL}\" }\n".write(to: config, atomically: true, encoding: .utf8)
         let viaConfig = try ChildProcess(["migrate", "--config", config.path], environment: ["DB_URL": url])
         #expect(try await viaConfig.exitCode() == 0, "\(viaConfig.stderr)")
-        #expect(viaConfig.stdoutLines == ["\(masked): schema version 2"])
+        #expect(viaConfig.stdoutLines == ["\(masked): schema version 3"])
 
         let watch = try ChildProcess(
             ["watch", "some-job", "--config", config.path], environment: ["DB_URL": url, "OPENFUNNEL_API_KEY": "k"])

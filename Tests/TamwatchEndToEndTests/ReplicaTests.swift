@@ -6,26 +6,79 @@ import Testing
 
 @Suite("serve replicas on one PostgreSQL", .serialized)
 struct ReplicaTests {
-    /// Starts replicas of `tamwatch serve` on one new database, the simulator's builds, every
-    /// event to a verifying webhook receiver; leases of 2 s, polls every 200 ms.
-    static func replicas(sim: SimulatorProcess, receiver: PythonReceiver) throws -> @Sendable () async throws -> ServeProcess {
+    /// Starts replicas of `tamwatch serve` on one new database (its URL first), the simulator's
+    /// builds, every event to a verifying webhook receiver (`channel`: more of its settings;
+    /// `rules`: how many rules send every event to it); leases of 2 s, polls every 200 ms, a
+    /// dead replica's claims taken back 2 s after the channel's timeout.
+    static func replicas(
+        sim: SimulatorProcess, receiver: PythonReceiver, channel: String = "", rules: Int = 1
+    ) throws -> (url: String, start: @Sendable () async throws -> ServeProcess) {
         let url = try PostgresServer.database()
         let config = temporaryDirectory().appendingPathComponent("tamwatch.yaml")
         try """
         state: { url: "${DB_URL}" }
         channels:
-          pipeline: { type: webhook, url: "\(receiver.url)", secret: "${E2E_WEBHOOK_SECRET}", retry: [200ms, 400ms], timeout: 2s }
+          pipeline: { type: webhook, url: "\(receiver.url)", secret: "${E2E_WEBHOOK_SECRET}", retry: [200ms, 400ms], timeout: 2s\(channel) }
         rules:
-          - { name: all, on: ["*"], to: [pipeline] }
+        \((1...rules).map { "  - { name: all-\($0), on: [\"*\"], to: [pipeline] }" }.joined(separator: "\n"))
         """.write(to: config, atomically: true, encoding: .utf8)
-        return {
-            try await ServeProcess.start(
-                config: config.path, sim: sim, extra: ["--lease-ttl", "2s", "--poll-interval", "200ms"], environment: ["DB_URL": url])
+        return (
+            url,
+            {
+                try await ServeProcess.start(
+                    config: config.path, sim: sim, extra: ["--lease-ttl", "2s", "--poll-interval", "200ms", "--claim-grace", "2s"],
+                    environment: ["DB_URL": url])
+            }
+        )
+    }
+
+    /// Waits until the receiver acknowledged every one of `events`; returns what it got.
+    static func received(_ events: [String], by receiver: PythonReceiver, timeout: Duration = .seconds(60)) async throws
+        -> [PythonReceiver.Entry]
+    {
+        let until = ContinuousClock.now + timeout
+        var received: [PythonReceiver.Entry] = []
+        while ContinuousClock.now < until {
+            received = try receiver.entries().filter { $0.answer == "200" }
+            if Set(received.compactMap(\.eventID)).isSuperset(of: events) { break }
+            try await Task.sleep(for: .milliseconds(100))
         }
+        return received
+    }
+
+    /// Every watch's events, through one replica: checked to be 1..n in sequence, each band
+    /// once, one terminal event; returns their ids.
+    static func storedEvents(_ jobs: [String], via s: ServeProcess, transport: CurlTransport) async throws -> [String] {
+        var stored: [String] = []
+        for job in jobs {
+            let page = try await s.call("GET", "/api/v1/watches/\(job)/events?limit=500", transport: transport)
+            guard case .array(let events)? = page.json?["data"] else {
+                Issue.record("no events for \(job): \(page.text.prefix(200))")
+                continue
+            }
+            #expect(
+                events.map { $0["sequence"]?.intValue ?? 0 } == Array(1...events.count),
+                "job \(job): sequences 1..n, none missing or doubled")
+            let bands = events.filter { $0["type"]?.stringValue == "job.band_completed" }.compactMap { $0["data"]?["band"]?.intValue }
+            #expect(bands == [1, 2, 3, 4, 5, 6], "job \(job): each band once: \(bands)")
+            #expect(events.filter { $0["type"]?.stringValue == "job.terminal" }.count == 1)
+            stored += events.compactMap { $0["id"]?.stringValue }
+        }
+        return stored
+    }
+
+    /// Waits until every one of the watches is completed, as one replica lists them.
+    static func completed(_ count: Int, via s: ServeProcess, transport: CurlTransport) async throws -> Bool {
+        let listed = try await s.until("/api/v1/watches?limit=100", transport: transport, timeout: .seconds(120)) { answer in
+            guard case .array(let rows)? = answer.json?["data"] else { return false }
+            return rows.count == count && rows.allSatisfy { $0["status"]?.stringValue == "completed" }
+        }
+        guard case .array(let rows)? = listed.json?["data"] else { return false }
+        return rows.count == count && rows.allSatisfy { $0["status"]?.stringValue == "completed" }
     }
 
     @Test(
-        "two replicas share six builds; one is SIGKILLed mid-way: the other takes its builds over within the lease time; every event stored once, in sequence, and received"
+        "three replicas share thirty builds; the one holding builds is SIGKILLed mid-way: the others take them over; every event stored once, in sequence, received, acknowledged"
     )
     func takeover() async throws {
         let (sim, receiver) = (
@@ -36,73 +89,58 @@ struct ReplicaTests {
             sim.child.stop()
             receiver.child.stop()
         }
-        let replica = try Self.replicas(sim: sim, receiver: receiver)
-        let a = try await replica()
-        defer { a.child.stop() }
-        let b = try await replica()
-        defer { b.child.stop() }
+        let replica = try Self.replicas(sim: sim, receiver: receiver).start
+        var servers: [ServeProcess] = []
+        defer { servers.forEach { $0.child.stop() } }
+        for _ in 0..<3 { servers.append(try await replica()) }
         let transport = CurlTransport()
         defer { transport.shutdown() }
 
+        // Registered through every replica in turn: any of them answers for all.
         var jobs: [String] = []
-        for _ in 0..<6 {
+        for i in 0..<30 {
             let job = try await sim.submit("normal")
-            let answer = try await a.call("POST", "/api/v1/watches", body: #"{"job_id": "\#(job)"}"#, transport: transport)
+            let answer = try await servers[i % 3].call("POST", "/api/v1/watches", body: #"{"job_id": "\#(job)"}"#, transport: transport)
             #expect(answer.status == 201, "\(answer.text)")
             jobs.append(job)
         }
-        // Both replicas poll their share before one of them dies.
-        func polls(_ s: ServeProcess) async throws -> Double {
-            try await s.metrics(transport: transport).filter { $0.key.hasPrefix("tamwatch_polls_total") }.values.reduce(0, +)
-        }
+        // Every replica holds and polls its share (10 of 30) before one of them dies.
         let deadline = ContinuousClock.now + .seconds(30)
-        var (pa, pb) = (0.0, 0.0)
-        while pa == 0 || pb == 0, ContinuousClock.now < deadline {
+        var seen: [[String: Double]] = []
+        while ContinuousClock.now < deadline {
+            seen = []
+            for s in servers { seen.append(try await s.metrics(transport: transport)) }
+            let polled = seen.allSatisfy { m in m.contains { $0.key.hasPrefix("tamwatch_polls_total") && $0.value > 0 } }
+            if polled && seen.allSatisfy({ $0["tamwatch_watches_held"] == 10 && $0["tamwatch_replicas_live"] == 3 }) { break }
             try await Task.sleep(for: .milliseconds(100))
-            pa = try await polls(a)
-            pb = try await polls(b)
         }
-        #expect(pa > 0 && pb > 0, "the watches were spread over both replicas")
-        try await a.child.sigkill()
+        #expect(
+            seen.map { $0["tamwatch_watches_held"] } == [10, 10, 10] && seen.allSatisfy { $0["tamwatch_shared_watches_active"] == 30 },
+            "the watches were spread evenly: \(seen.map { ($0["tamwatch_watches_held"], $0["tamwatch_replicas_live"]) })")
+        try await servers[0].child.sigkill()
+        let survivor = servers[1]
 
-        // The survivor finishes every build (within the lease time, the sweep and the builds' own time).
-        let listed = try await b.until("/api/v1/watches?limit=50", transport: transport, timeout: .seconds(90)) { answer in
-            guard case .array(let rows)? = answer.json?["data"] else { return false }
-            return rows.count == 6 && rows.allSatisfy { $0["status"]?.stringValue == "completed" }
-        }
-        guard case .array(let rows)? = listed.json?["data"], rows.count == 6 else { return }
-
-        var stored: [String] = []
-        for job in jobs {
-            let page = try await b.call("GET", "/api/v1/watches/\(job)/events?limit=500", transport: transport)
-            guard case .array(let events)? = page.json?["data"] else {
-                Issue.record("no events for \(job): \(page.text.prefix(200))")
-                continue
-            }
-            #expect(
-                events.map { $0["sequence"]?.intValue ?? 0 } == Array(1...events.count),
-                "job \(job): sequences 1..n, none missing or doubled")
-            let bands = events.filter { $0["type"]?.stringValue == "job.band_completed" }.compactMap { $0["data"]?["band"]?.intValue }
-            #expect(bands == [1, 2, 3, 4, 5, 6], "job \(job): each band once: \(bands)")
-            #expect(events.last?["type"]?.stringValue == "job.terminal")
-            stored += events.compactMap { $0["id"]?.stringValue }
-        }
+        #expect(try await Self.completed(30, via: survivor, transport: transport), "the survivors finish every build")
+        let stored = try await Self.storedEvents(jobs, via: survivor, transport: transport)
         #expect(Set(stored).count == stored.count)
 
         // Every stored event reaches the receiver; a delivery cut off by the kill may come once
-        // more, under the same webhook-id (after its claim runs out: the channel's timeout + 30 s).
-        let until = ContinuousClock.now + .seconds(90)
-        var received: [PythonReceiver.Entry] = []
-        while ContinuousClock.now < until {
-            received = try receiver.entries().filter { $0.answer == "200" }
-            if Set(received.compactMap(\.eventID)).isSuperset(of: stored) { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        // more, under the same webhook-id (once its claim runs out).
+        let received = try await Self.received(stored, by: receiver)
         #expect(Set(received.compactMap(\.eventID)) == Set(stored))
         for (event, arrivals) in Dictionary(grouping: received, by: { $0.eventID ?? "" }) {
             #expect(arrivals.count <= 2 && Set(arrivals.map(\.id)).count == 1, "event \(event): \(arrivals.count) arrivals")
         }
         #expect(received.allSatisfy { $0.libraryOK && $0.stdlibOK })
+        // Every delivery acknowledged: nothing left pending or dead in the shared outbox.
+        func none(_ answer: ServeProcess.Answer) -> Bool {
+            if case .array(let rows)? = answer.json?["data"] { return rows.isEmpty }
+            return false
+        }
+        for status in ["pending", "dead"] {
+            let left = try await survivor.until("/api/v1/deliveries?status=\(status)&limit=10", transport: transport, none)
+            #expect(none(left), "\(status): \(left.text.prefix(300))")
+        }
     }
 
     @Test(
@@ -117,7 +155,7 @@ struct ReplicaTests {
             sim.child.stop()
             receiver.child.stop()
         }
-        let replica = try Self.replicas(sim: sim, receiver: receiver)
+        let replica = try Self.replicas(sim: sim, receiver: receiver).start
         let a = try await replica()
         defer {
             kill(a.child.pid, SIGCONT)
@@ -148,21 +186,8 @@ struct ReplicaTests {
         // A wakes with polls in flight: their commits are refused, and its keeper lets the watches go.
         try await a.child.waitForStderr(timeout: .seconds(30)) { $0.contains("another replica holds its watch now") }
 
-        var stored: [String] = []
-        for job in jobs {
-            let page = try await b.call("GET", "/api/v1/watches/\(job)/events?limit=500", transport: transport)
-            guard case .array(let events)? = page.json?["data"] else { continue }
-            #expect(events.map { $0["sequence"]?.intValue ?? 0 } == Array(1...events.count), "job \(job): 1..n")
-            #expect(events.filter { $0["type"]?.stringValue == "job.terminal" }.count == 1)
-            stored += events.compactMap { $0["id"]?.stringValue }
-        }
-        let until = ContinuousClock.now + .seconds(90)
-        var received: [PythonReceiver.Entry] = []
-        while ContinuousClock.now < until {
-            received = try receiver.entries().filter { $0.answer == "200" }
-            if Set(received.compactMap(\.eventID)).isSuperset(of: stored) { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        let stored = try await Self.storedEvents(jobs, via: b, transport: transport)
+        let received = try await Self.received(stored, by: receiver)
         #expect(Set(received.compactMap(\.eventID)) == Set(stored), "every stored event received, and nothing else")
         for (event, arrivals) in Dictionary(grouping: received, by: { $0.eventID ?? "" }) {
             #expect(Set(arrivals.map(\.id)).count == 1, "event \(event) announced under two ids")

@@ -66,7 +66,7 @@ struct StoreConformanceTests {
     ) async throws -> [String] {
         let turn = try await store.exchange(
             records: [], claims: [(channel, limit)], deadLetter: [], renew: [], now: now,
-            lease: lease, batch: batch)
+            lease: lease, batch: batch, limits: [:])
         return turn.claimed[channel]?.map(\.id) ?? []
     }
 
@@ -133,7 +133,7 @@ struct StoreConformanceTests {
         // a renews two of its three; past the first lease only the third is taken back.
         _ = try await store.exchange(
             records: [], claims: [], deadLetter: [], renew: ["dlv_hook_1", "dlv_hook_2"],
-            now: Self.t0.addingTimeInterval(50), lease: lease("a"), batch: nil)
+            now: Self.t0.addingTimeInterval(50), lease: lease("a"), batch: nil, limits: [:])
         let taken = try await claim(store, at: Self.t0.addingTimeInterval(61), lease: lease("c"))
         #expect(taken.contains("dlv_hook_3") && !taken.contains("dlv_hook_1") && !taken.contains("dlv_hook_2"), "\(taken)")
     }
@@ -167,7 +167,7 @@ struct StoreConformanceTests {
         try await store.record([AttemptRecord(id: "dlv_hook_4", result: .sent, at: Self.t0, failures: 0)], owner: "b")
         let turn = try await store.exchange(
             records: [], claims: [("hook", 10)], deadLetter: [], renew: [],
-            now: Self.t0.addingTimeInterval(2), lease: lease("b"), batch: nil)
+            now: Self.t0.addingTimeInterval(2), lease: lease("b"), batch: nil, limits: [:])
         #expect(turn.claimed["hook"]?.isEmpty == true && turn.nextDue == later)
         #expect(try await claim(store, at: later, lease: lease("b")) == ["dlv_hook_2"])
         #expect(try await store.releaseAllClaims() == 1)

@@ -77,7 +77,7 @@ def main() -> None:
                     answer = f.read().strip() or answer
             headers = {k.lower(): v for k, v in self.headers.items()}
             entry = {"n": n, "id": headers.get("webhook-id"), "timestamp": headers.get("webhook-timestamp"),
-                     "answer": answer, "path": self.path}
+                     "answer": answer, "path": self.path, "at": time.time()}
             if not args.quiet and library is not None:
                 try:
                     library.verify(body, headers)

@@ -1,0 +1,49 @@
+import Foundation
+import PostgresNIO
+import TamwatchStore
+
+/// Changes told with NOTIFY on one channel, the kind as the payload (no data: a hint to look).
+extension PostgresStore: StoreChanges {
+    static let notifyChannel = "tamwatch"
+    /// The listener's `application_name`, as `pg_stat_activity` shows it.
+    public static let listenerName = "tamwatch listener"
+
+    /// Sent when the transaction commits; the same kind twice in one transaction is sent once.
+    static func notify(_ change: StoreChange, _ db: Statements) async throws {
+        try await db.rows("SELECT pg_notify(\(notifyChannel), \(change.rawValue))")
+    }
+
+    public func listen(
+        onChange: @escaping @Sendable (StoreChange) -> Void, onState: @escaping @Sendable (Bool, String?) -> Void
+    ) async {
+        var wait = Duration.milliseconds(100)
+        while !Task.isCancelled {
+            do {
+                let connection = try await PostgresConnection.connect(
+                    configuration: try Self.connectionConfiguration(location, name: Self.listenerName), id: 1, logger: logger)
+                try await withTaskCancellationHandler {
+                    try await connection.listen(on: Self.notifyChannel) { notifications in
+                        onState(true, nil)
+                        wait = .milliseconds(100)
+                        // Whatever changed while nobody listened here is looked at now.
+                        for change in StoreChange.allCases { onChange(change) }
+                        for try await n in notifications {
+                            if let change = StoreChange(rawValue: n.payload) { onChange(change) }
+                        }
+                    }
+                } onCancel: {
+                    let closing: EventLoopFuture<Void> = connection.close()
+                    _ = closing
+                }
+                try? await connection.close()
+                // The notifications ended without an error: the server closed the connection.
+                if !Task.isCancelled { onState(false, "the server closed the connection") }
+            } catch {
+                if Task.isCancelled { return }
+                onState(false, Self.storeError(location, error).message)
+            }
+            try? await Task.sleep(for: wait)
+            wait = min(wait * 2, .seconds(5))
+        }
+    }
+}
