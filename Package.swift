@@ -141,7 +141,7 @@ let package = Package(
             dependencies: [
                 "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchOpenFunnel", "TamwatchStore", "TamwatchRules",
                 "TamwatchSQLite", "TamwatchWatch", "TamwatchDelivery", "TamwatchSimulator", "TamwatchReceiver",
-                "TamwatchHTTPServer", "TamwatchTesting", log,
+                "TamwatchHTTPServer", "TamwatchTesting", "TamwatchPostgres", log,
             ]
         ),
         // Shared by both test targets: a hand-moved clock, temporary folders, raw servers, child processes.

@@ -27,32 +27,27 @@ struct ChannelGate: Sendable {
 
 extension PostgresStore {
     /// Reads, under the channel's row lock (so replicas take its slots and tokens one at a
-    /// time), how many of its deliveries may be claimed now; refills its tokens.
+    /// time), how many of its deliveries may be claimed now, in one statement.
     static func gate(_ channel: String, _ limits: ChannelLimits, now t: Double, _ db: Statements) async throws -> ChannelGate {
         let capacity = Double(limits.rateCount ?? 0)
-        try await db.rows(
-            "INSERT INTO channel_limits (channel, tokens, refilled_at) VALUES (\(channel), \(capacity), \(t)) ON CONFLICT (channel) DO NOTHING"
-        )
+        // Slots: claims live on any replica (each being sent, or about to be) count.
         guard
             let row = try await db.rows(
-                "SELECT tokens, refilled_at, paused_until FROM channel_limits WHERE channel = \(channel) FOR UPDATE"
+                """
+                INSERT INTO channel_limits (channel, tokens, refilled_at) VALUES (\(channel), \(capacity), \(t))
+                ON CONFLICT (channel) DO UPDATE SET channel = excluded.channel
+                RETURNING tokens, refilled_at, paused_until,
+                    (SELECT COUNT(*) FROM deliveries
+                     WHERE status = 'pending' AND channel = \(channel) AND claim_owner IS NOT NULL AND claim_until > \(t))
+                """
             ).first
         else { return ChannelGate(room: 0) }
-        let (stored, refilledAt, pausedUntil) = try row.decode((Double, Double, Double?).self)
+        let (stored, refilledAt, pausedUntil, live) = try row.decode((Double, Double, Double?, Int).self)
         if let pausedUntil, pausedUntil > t { return ChannelGate(room: 0, pausedUntil: pausedUntil) }
-        // Slots: claims live on any replica (each being sent, or about to be) count.
-        let live =
-            try await db.rows(
-                """
-                SELECT COUNT(*) FROM deliveries
-                WHERE status = 'pending' AND channel = \(channel) AND claim_owner IS NOT NULL AND claim_until > \(t)
-                """
-            ).first?.decode(Int.self) ?? 0
         var gate = ChannelGate(room: max(0, limits.concurrency - live))
         if let count = limits.rateCount, let per = limits.ratePer, count > 0 {
             let rate = Double(count) / max(per, 0.001)
             let tokens = min(capacity, stored + max(0, t - refilledAt) * rate)
-            try await db.rows("UPDATE channel_limits SET tokens = \(tokens), refilled_at = \(t) WHERE channel = \(channel)")
             gate.room = min(gate.room, Int(tokens.rounded(.down)))
             gate.tokens = tokens
             gate.rate = rate
@@ -60,10 +55,14 @@ extension PostgresStore {
         return gate
     }
 
-    /// Takes a token for each delivery claimed on a rate-limited channel.
-    static func spend(_ channel: String, _ gate: ChannelGate, _ claimed: Int, _ db: Statements) async throws {
-        guard gate.tokens != nil, claimed > 0 else { return }
-        try await db.rows("UPDATE channel_limits SET tokens = tokens - \(Double(claimed)) WHERE channel = \(channel)")
+    /// With a rate limit: stores the tokens left once each delivery claimed took one. The refill
+    /// time never goes back: a replica whose turn began before another's (and waited for the
+    /// row) must not make the next one refill that interval twice.
+    static func spend(_ channel: String, _ gate: ChannelGate, _ claimed: Int, now t: Double, _ db: Statements) async throws {
+        guard let tokens = gate.tokens else { return }
+        try await db.rows(
+            "UPDATE channel_limits SET tokens = \(tokens - Double(claimed)), refilled_at = GREATEST(refilled_at, \(t)) WHERE channel = \(channel)"
+        )
     }
 
     /// Pauses the channel for every replica until `until` (never shortening a longer pause).

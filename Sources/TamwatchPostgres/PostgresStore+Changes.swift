@@ -18,9 +18,19 @@ extension PostgresStore: StoreChanges {
     ) async {
         var wait = Duration.milliseconds(100)
         while !Task.isCancelled {
+            let connection: PostgresConnection
             do {
-                let connection = try await PostgresConnection.connect(
+                connection = try await PostgresConnection.connect(
                     configuration: try Self.connectionConfiguration(location, name: Self.listenerName), id: 1, logger: logger)
+            } catch {
+                if Task.isCancelled { return }
+                onState(false, Self.storeError(location, error).message)
+                try? await Task.sleep(for: wait)
+                wait = min(wait * 2, .seconds(5))
+                continue
+            }
+            var why = "the server closed the connection"
+            do {
                 try await withTaskCancellationHandler {
                     try await connection.listen(on: Self.notifyChannel) { notifications in
                         onState(true, nil)
@@ -35,13 +45,13 @@ extension PostgresStore: StoreChanges {
                     let closing: EventLoopFuture<Void> = connection.close()
                     _ = closing
                 }
-                try? await connection.close()
-                // The notifications ended without an error: the server closed the connection.
-                if !Task.isCancelled { onState(false, "the server closed the connection") }
             } catch {
-                if Task.isCancelled { return }
-                onState(false, Self.storeError(location, error).message)
+                why = Self.storeError(location, error).message
             }
+            // Closed in every case (a connection must be, before it goes).
+            try? await connection.close()
+            if Task.isCancelled { return }
+            onState(false, why)
             try? await Task.sleep(for: wait)
             wait = min(wait * 2, .seconds(5))
         }

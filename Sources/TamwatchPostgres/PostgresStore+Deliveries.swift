@@ -5,16 +5,25 @@ import TamwatchStore
 
 /// A delivery row in and out.
 extension PostgresStore {
-    /// Queues a delivery due at `now`; false when it was there already.
-    @discardableResult
-    static func insert(_ d: Delivery, at now: Double, _ db: Statements) async throws -> Bool {
-        try await !db.rows(
+    /// Queues deliveries due at `now`, in one statement; false when every one was there already.
+    /// (Absent values travel as '' in the arrays.)
+    static func insert(_ deliveries: [Delivery], at now: Double, _ db: Statements) async throws -> Bool {
+        guard !deliveries.isEmpty else { return false }
+        let d = deliveries
+        return try await !db.rows(
             """
             INSERT INTO deliveries (id, event_id, job_id, event_type, channel, rule, content_type, body, message_extra,
                 folded, render_error, next_at, created_at)
-            VALUES (\(d.id), \(d.eventId), \(d.jobId), \(d.eventType.rawValue), \(d.channel), \(d.rule), \(d.message.contentType),
-                \(d.message.body), \(d.message.extraJSON?.serialized()), \(d.folded), \(d.renderError), \(now),
-                \(d.createdAt.timeIntervalSince1970))
+            SELECT d.id, d.event_id, d.job_id, d.event_type, d.channel, d.rule, d.content_type, d.body, NULLIF(d.extra, ''),
+                d.folded, NULLIF(d.render_error, ''), \(now), d.created_at
+            FROM unnest(\(d.map(\.id))::text[], \(d.map(\.eventId))::text[], \(d.map(\.jobId))::text[],
+                \(d.map(\.eventType.rawValue))::text[], \(d.map(\.channel))::text[], \(d.map(\.rule))::text[],
+                \(d.map(\.message.contentType))::text[], \(d.map(\.message.body))::text[],
+                \(d.map { $0.message.extraJSON?.serialized() ?? "" })::text[], \(d.map(\.folded))::int8[],
+                \(d.map { $0.renderError ?? "" })::text[], \(d.map(\.createdAt.timeIntervalSince1970))::float8[])
+                WITH ORDINALITY AS d(id, event_id, job_id, event_type, channel, rule, content_type, body, extra, folded,
+                    render_error, created_at, n)
+            ORDER BY d.n
             ON CONFLICT (id) DO NOTHING RETURNING id
             """
         ).isEmpty
@@ -32,6 +41,11 @@ extension PostgresStore {
         let eventType: String
         let status: String
         let seq: Int64
+
+        /// Oldest first: due time, then queued time, then `seq`.
+        var order: (Double, Double, Int64) {
+            (delivery?.nextAt.timeIntervalSince1970 ?? 0, delivery?.delivery.createdAt.timeIntervalSince1970 ?? 0, seq)
+        }
     }
 
     static func read(_ row: PostgresRow) throws -> Row {

@@ -58,23 +58,25 @@ extension PostgresStore: EventLog {
                     updated_at = excluded.updated_at, throttle = COALESCE(\(throttleText), jobs.throttle),
                     finished_at = CASE WHEN excluded.finished_at IS NULL THEN NULL ELSE COALESCE(jobs.finished_at, excluded.finished_at) END
                 """)
-            var inserted: [Event] = []
+            // In one statement, in the order given: the feed's cursor follows it.
             var newIDs = Set<String>()
-            for (event, body) in rows {
-                let added = try await db.rows(
-                    """
-                    INSERT INTO events (id, job_id, sequence, type, occurred_at, body)
-                    VALUES (\(event.id), \(event.jobId), \(event.sequence), \(event.type.rawValue), \(event.occurredAt.timeIntervalSince1970), \(body))
-                    ON CONFLICT (id) DO NOTHING RETURNING id
-                    """)
-                if !added.isEmpty {
-                    inserted.append(event)
-                    newIDs.insert(event.id)
-                }
+            if !rows.isEmpty {
+                let e = rows.map(\.0)
+                newIDs = Set(
+                    try await db.rows(
+                        """
+                        INSERT INTO events (id, job_id, sequence, type, occurred_at, body)
+                        SELECT e.id, e.job_id, e.sequence, e.type, e.at, e.body
+                        FROM unnest(\(e.map(\.id))::text[], \(e.map(\.jobId))::text[], \(e.map(\.sequence))::int8[],
+                            \(e.map(\.type.rawValue))::text[], \(e.map(\.occurredAt.timeIntervalSince1970))::float8[],
+                            \(rows.map(\.1))::text[]) WITH ORDINALITY AS e(id, job_id, sequence, type, at, body, n)
+                        ORDER BY e.n
+                        ON CONFLICT (id) DO NOTHING RETURNING id
+                        """
+                    ).map { try $0.decode(String.self) })
             }
-            var queued = false
-            for d in deliveries where newIDs.contains(d.eventId) { queued = try await Self.insert(d, at: due, db) || queued }
-            for d in flushed { queued = try await Self.insert(d, at: due, db) || queued }
+            let inserted = events.filter { newIDs.contains($0.id) }
+            let queued = try await Self.insert(deliveries.filter { newIDs.contains($0.eventId) } + flushed, at: due, db)
             // Every replica hears of it: the feed's tails, and dispatchers with free slots.
             if !inserted.isEmpty { try await Self.notify(.feed, db) }
             if queued { try await Self.notify(.outbox, db) }

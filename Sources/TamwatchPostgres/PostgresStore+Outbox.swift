@@ -34,27 +34,30 @@ extension PostgresStore: Outbox {
                 let limit = min(wanted, gate.room)
                 var got: [StoredDelivery] = []
                 if limit > 0 {
-                    // Due rows of the channel, oldest first; rows another transaction holds are skipped.
+                    // Due rows of the channel, oldest first, claimed in one statement; rows another
+                    // transaction holds are skipped. (RETURNING keeps no order: sorted here.)
                     let rows = try await db.rows(
                         """
-                        SELECT \(unescaped: Self.columns) FROM deliveries
-                        WHERE status = 'pending' AND channel = \(channel) AND next_at <= \(t) AND (claim_owner IS NULL OR claim_until <= \(t))
-                            AND (\(batch)::text IS NULL OR batch = \(batch))
-                        ORDER BY next_at, created_at, seq LIMIT \(limit) FOR UPDATE SKIP LOCKED
-                        """)
-                    for row in rows {
-                        let read = try Self.read(row)
+                        WITH due AS (
+                            SELECT id AS due_id FROM deliveries
+                            WHERE status = 'pending' AND channel = \(channel) AND next_at <= \(t)
+                                AND (claim_owner IS NULL OR claim_until <= \(t)) AND (\(batch)::text IS NULL OR batch = \(batch))
+                            ORDER BY next_at, created_at, seq LIMIT \(limit) FOR UPDATE SKIP LOCKED)
+                        UPDATE deliveries SET claim_owner = \(lease.owner), claim_until = \(t + lease.duration)
+                        FROM due WHERE id = due.due_id
+                        RETURNING \(unescaped: Self.columns)
+                        """
+                    ).map(Self.read).sorted { $0.order < $1.order }
+                    for read in rows {
                         guard let d = read.delivery else {
                             try await Self.deadLetterUnreadable(read, db)
                             deadLettered += 1
                             continue
                         }
-                        try await db.rows(
-                            "UPDATE deliveries SET claim_owner = \(lease.owner), claim_until = \(t + lease.duration) WHERE id = \(d.id)")
                         got.append(d)
                     }
                 }
-                try await Self.spend(channel, gate, got.count, db)
+                try await Self.spend(channel, gate, got.count, now: t, db)
                 claimed[channel] = got
                 // A channel that waits only for a slot is woken when an attempt frees one; one
                 // that is paused or out of tokens, when that ends.
@@ -100,41 +103,63 @@ extension PostgresStore: Outbox {
         }
     }
 
-    /// Records attempts (their times moved onto the database's clock by `skew`); true when one
-    /// was recorded, which frees a slot of its channel for every replica.
+    /// Records attempts (their times moved onto the database's clock by `skew`) in two
+    /// statements however many there are; true when one was recorded, which frees a slot of its
+    /// channel for every replica. (Absent values travel as -1 or '' in the arrays.)
     private static func record(_ attempts: [AttemptRecord], owner: String, skew: Double, _ db: Statements) async throws -> Bool {
-        var any = false
+        guard !attempts.isEmpty else { return false }
+        var (ids, statuses, failures, nextAts, ats, codes, errors, durations, excerpts) =
+            ([String](), [String](), [Int](), [Double](), [Double](), [Int](), [String](), [Int](), [String]())
         for a in attempts {
-            let status: String
-            var nextAt: Double? = nil
-            var sentAt: Double? = nil
-            let at = a.at.timeIntervalSince1970 + skew
+            ids.append(a.id)
+            failures.append(a.failures)
+            ats.append(a.at.timeIntervalSince1970 + skew)
+            codes.append(a.httpStatus ?? -1)
+            errors.append(a.error ?? "")
+            durations.append(a.durationMs ?? -1)
+            excerpts.append(a.responseExcerpt ?? "")
             switch a.result {
             case .sent:
-                status = "sent"
-                sentAt = at
+                statuses.append("sent")
+                nextAts.append(-1)
             case .retry(let due):
-                status = "pending"
-                nextAt = due.timeIntervalSince1970 + skew
-            case .dead: status = "dead"
+                statuses.append("pending")
+                nextAts.append(due.timeIntervalSince1970 + skew)
+            case .dead:
+                statuses.append("dead")
+                nextAts.append(-1)
             }
-            let updated = try await db.rows(
-                """
-                UPDATE deliveries SET status = \(status), attempts = attempts + 1, failures = \(a.failures),
-                    next_at = COALESCE(\(nextAt), next_at), claim_owner = NULL, claim_until = NULL, last_attempt_at = \(at),
-                    sent_at = COALESCE(\(sentAt), sent_at), last_status = \(a.httpStatus), last_error = \(a.error)
-                WHERE id = \(a.id) AND claim_owner = \(owner) RETURNING channel
-                """)
-            guard let channel = try updated.first?.decode(String.self) else { continue }
-            any = true
-            if let pause = a.pause { try await Self.pause(channel, until: at + pause, db) }
-            try await db.rows(
-                """
-                INSERT INTO attempts (delivery_id, at, status_code, duration_ms, error, response_excerpt)
-                VALUES (\(a.id), \(at), \(a.httpStatus), \(a.durationMs), \(a.error), \(a.responseExcerpt))
-                """)
         }
-        return any
+        // Only the claim's owner records: an attempt whose claim was taken over is dropped.
+        let updated = try await db.rows(
+            """
+            UPDATE deliveries d SET status = a.status, attempts = d.attempts + 1, failures = a.failures,
+                next_at = COALESCE(NULLIF(a.next_at, -1), d.next_at), claim_owner = NULL, claim_until = NULL, last_attempt_at = a.at,
+                sent_at = CASE WHEN a.status = 'sent' THEN a.at ELSE d.sent_at END, last_status = NULLIF(a.code, -1),
+                last_error = NULLIF(a.error, '')
+            FROM unnest(\(ids)::text[], \(statuses)::text[], \(failures)::int8[], \(nextAts)::float8[], \(ats)::float8[],
+                \(codes)::int8[], \(errors)::text[]) AS a(id, status, failures, next_at, at, code, error)
+            WHERE d.id = a.id AND d.claim_owner = \(owner)
+            RETURNING d.id, d.channel
+            """
+        ).map { try $0.decode((String, String).self) }
+        guard !updated.isEmpty else { return false }
+        let recorded = Set(updated.map(\.0))
+        try await db.rows(
+            """
+            INSERT INTO attempts (delivery_id, at, status_code, duration_ms, error, response_excerpt)
+            SELECT a.id, a.at, NULLIF(a.code, -1), NULLIF(a.ms, -1), NULLIF(a.error, ''), NULLIF(a.excerpt, '')
+            FROM unnest(\(ids)::text[], \(ats)::float8[], \(codes)::int8[], \(durations)::int8[], \(errors)::text[],
+                \(excerpts)::text[]) WITH ORDINALITY AS a(id, at, code, ms, error, excerpt, n)
+            WHERE a.id = ANY(\(Array(recorded))) ORDER BY a.n
+            """)
+        let channels = Dictionary(updated, uniquingKeysWith: { first, _ in first })
+        for a in attempts where recorded.contains(a.id) {
+            if let pause = a.pause, let channel = channels[a.id] {
+                try await Self.pause(channel, until: a.at.timeIntervalSince1970 + skew + pause, db)
+            }
+        }
+        return true
     }
 
     public func releaseAllClaims() async throws(StoreError) -> Int {

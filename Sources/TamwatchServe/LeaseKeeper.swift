@@ -17,7 +17,7 @@ struct LeaseKeeper: Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
-                    let (gained, lost, shed, census) = try await shared.turn()
+                    let (gained, lost, shed, census) = try await shared.turn(now: server.clock.uptime())
                     for id in lost {
                         server.logger.info("job \(id): another replica holds its watch now; stopped polling it here")
                         server.control.stop(jobId: id)
@@ -37,6 +37,13 @@ struct LeaseKeeper: Service {
                     server.hub.notify()
                 } catch {
                     server.logger.error("the watch leases could not be renewed: \(error); trying again")
+                    let lapsed = shared.lapsed(now: server.clock.uptime())
+                    for id in lapsed { server.control.stop(jobId: id) }
+                    if !lapsed.isEmpty {
+                        server.logger.warning(
+                            "stopped polling \(lapsed.count) watch(es): their leases run out before they can be renewed; another replica takes them, or this one again once the database answers"
+                        )
+                    }
                 }
                 await shared.wakeUp.wait(until: server.clock.uptime() + shared.sweep, clock: server.clock)
             }

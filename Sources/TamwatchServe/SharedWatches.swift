@@ -19,6 +19,8 @@ final class SharedWatches: Sendable {
     private let share = Mutex<Int>(.max)
     /// Wakes the keeper before its next turn is due (another replica gave watches back).
     let wakeUp = WakeSignal()
+    /// When the leases held were last renewed (an uptime: when that turn began).
+    private let renewedAt = Mutex<Duration?>(nil)
 
     init(leases: any WatchLeases, owner: String, ttl: Duration, sweep: Duration) {
         self.leases = leases
@@ -44,9 +46,11 @@ final class SharedWatches: Sendable {
     /// One turn of the keeper: renews what is held (`lost`: taken over), then evens out: takes
     /// free watches up to the fair share (`gained`), or gives back what is past it (`shed`: stop
     /// polling those first; the keeper then calls `giveBack`).
-    func turn() async throws(StoreError) -> (gained: [HeldWatch], lost: [String], shed: [String], census: LeaseCensus) {
+    /// `now` is the uptime the turn begins at.
+    func turn(now: Duration) async throws(StoreError) -> (gained: [HeldWatch], lost: [String], shed: [String], census: LeaseCensus) {
         let mine = held.withLock { Array($0.values) }
         let kept = try await leases.renewWatches(owner: owner, held: mine, ttl: ttl.seconds)
+        renewedAt.withLock { $0 = now }
         let lost = mine.map(\.jobId).filter { !kept.contains($0) }
         held.withLock { h in for id in lost { h[id] = nil } }
         let census = try await leases.leaseCensus(owner: owner, within: ttl.seconds)
@@ -65,6 +69,18 @@ final class SharedWatches: Sendable {
         let gained = try await leases.acquireWatches(owner: owner, limit: room, ttl: ttl.seconds, jobId: nil)
         held.withLock { h in for w in gained { h[w.jobId] = w } }
         return (gained, lost, [], census)
+    }
+
+    /// The local trust window: when the leases could not be renewed for nearly their whole
+    /// time (the database unreachable from here), they are taken to be lost, a second before
+    /// they run out: returns the watches to stop polling (their commits would be refused in any
+    /// case). The next turn that reaches the database takes this replica's share again.
+    func lapsed(now: Duration) -> [String] {
+        guard let last = renewedAt.withLock({ $0 }), now - last >= ttl - min(.seconds(1), ttl / 10) else { return [] }
+        return held.withLock { h in
+            defer { h.removeAll() }
+            return h.keys.sorted()
+        }
     }
 
     /// Hands watches this replica stopped polling to the others.

@@ -171,15 +171,8 @@ func benchDeliver() async throws {
 
 func deliverRuns(to url: String, named name: String, count: Int, concurrency: Int, runs: Int, folder: URL) async throws {
     let events = benchEvents(count)
-    let body = events[count / 2].json.serialized()
-    let bodyFile = folder.appendingPathComponent("body.json")
-    try body.write(to: bodyFile, atomically: true, encoding: .utf8)
-    // One transfer per entry, `next` between them (not after the last: an empty transfer aborts the run).
-    let entry =
-        "url = \"\(url)\"\ndata-binary = \"@\(bodyFile.path)\"\nheader = \"content-type: application/json\"\noutput = \"/dev/null\"\nfail\n"
-    let config = Array(repeating: entry, count: count).joined(separator: "next\n")
-    let curlConfig = folder.appendingPathComponent("curl.cfg")
-    try config.write(to: curlConfig, atomically: true, encoding: .utf8)
+    let curlRun = try CurlRun(url: url, body: events[count / 2].json.serialized(), count: count, folder: folder)
+    let body = curlRun.body
     print("deliver: \(count) POSTs of \(body.utf8.count) bytes, \(concurrency) at a time, to \(url) (\(name), keep-alive HTTP/1.1)")
 
     var logger = Logger(label: "bench")
@@ -187,17 +180,7 @@ func deliverRuns(to url: String, named name: String, count: Int, concurrency: In
     var ratios: [Double] = []
     for run in 1...runs {
         // curl: the same bodies, `--parallel --parallel-max N`.
-        let curl = Process()
-        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        curl.arguments = ["--parallel", "--parallel-max", String(concurrency), "--no-progress-meter", "-K", curlConfig.path]
-        let c0 = ContinuousClock.now
-        // Waited for without spinning (Process.waitUntilExit polls a run loop, taking a core from curl).
-        let exited = AsyncStream.makeStream(of: Void.self)
-        curl.terminationHandler = { _ in exited.continuation.finish() }
-        try curl.run()
-        for await _ in exited.stream {}
-        let curlSeconds = milliseconds(ContinuousClock.now - c0) / 1000
-        guard curl.terminationStatus == 0 else { throw BenchError(message: "curl exited \(curl.terminationStatus)") }
+        let curlSeconds = try await curlRun.run(concurrency: concurrency)
 
         // tamwatch: the outbox on disk, signed, every attempt recorded.
         let store = try SQLiteStore(path: folder.appendingPathComponent("outbox-\(name.prefix(5))-\(run).sqlite").path)

@@ -18,6 +18,9 @@ import TamwatchWatch
 //   swift run -c release tamwatch-bench serve-load [--watches 10000] [--interval 10s] [--seconds 30]
 //   swift run -c release tamwatch-bench sse-fanout [--clients 1000]
 //   swift run -c release tamwatch-bench export [--rows 200000]
+//   swift run -c release tamwatch-bench replicas-load [--replicas 3] [--watches 10000] [--interval 10s] [--seconds 30]
+//   swift run -c release tamwatch-bench replicas-deliver [--count 5000]
+//   swift run -c release tamwatch-bench replicas-takeover [--watches 3000]
 
 func cpuSeconds() -> Double {
     var usage = rusage()
@@ -151,9 +154,12 @@ case "replay": try await benchReplay()
 case "serve-load": try await benchServeLoad()
 case "sse-fanout": try await benchSSEFanout()
 case "export": try await benchExport()
+case "replicas-load": try await benchReplicasLoad()
+case "replicas-deliver": try await benchReplicasDeliver()
+case "replicas-takeover": try await benchReplicasTakeover()
 default:
     print(
-        "usage: tamwatch-bench differ | watch-load [--jobs N] [--interval 1s] [--seconds 30] | route | deliver [--count N] [--concurrency N] | latency | bodies | replay [--counts 10000,30000] | serve-load [--watches N] [--interval 10s] | sse-fanout [--clients N] | export [--rows N]"
+        "usage: tamwatch-bench differ | watch-load [--jobs N] [--interval 1s] [--seconds 30] | route | deliver [--count N] [--concurrency N] | latency | bodies | replay [--counts 10000,30000] | serve-load [--watches N] [--interval 10s] | sse-fanout [--clients N] | export [--rows N] | replicas-load [--replicas N] [--watches N] | replicas-deliver [--count N] | replicas-takeover [--watches N]"
     )
     exit(64)
 }

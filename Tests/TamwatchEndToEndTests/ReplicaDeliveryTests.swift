@@ -102,6 +102,13 @@ struct ReplicaDeliveryTests {
             }
             #expect(sequences == Array(1...max(1, sequences.count)), "job \(job): in commit order")
         }
+        // Resumed on the other replica from a cursor A sent: the rest, in the same order.
+        let cursors = stream.events.compactMap(\.id)
+        try #require(cursors.count > 5)
+        let resumed = try SSEClient(port: b.port, path: "/api/v1/events", headers: ["Last-Event-ID: \(cursors[4])"])
+        defer { resumed.close() }
+        #expect(await resumed.wait { $0.events.count >= cursors.count - 5 })
+        #expect(resumed.events.compactMap(\.id) == Array(cursors.dropFirst(5)), "resumed on B where A left off")
         let received = try await ReplicaTests.received(stored, by: receiver)
         #expect(Set(received.compactMap(\.eventID)) == Set(stored))
     }
