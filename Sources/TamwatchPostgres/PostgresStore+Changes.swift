@@ -9,8 +9,12 @@ extension PostgresStore: StoreChanges {
     public static let listenerName = "tamwatch listener"
 
     /// Sent when the transaction commits; the same kind twice in one transaction is sent once.
-    static func notify(_ change: StoreChange, _ db: Statements) async throws {
-        try await db.rows("SELECT pg_notify(\(notifyChannel), \(change.rawValue))")
+    static func notify(_ change: StoreChange, _ db: Statements) async throws { try await notify([change], db) }
+
+    /// Several kinds in one statement.
+    static func notify(_ changes: [StoreChange], _ db: Statements) async throws {
+        guard !changes.isEmpty else { return }
+        try await db.rows("SELECT pg_notify(\(notifyChannel), kind) FROM unnest(\(changes.map(\.rawValue))::text[]) AS kind")
     }
 
     public func listen(

@@ -49,7 +49,6 @@ extension PostgresStore: EventLog {
                         kind: .fenced)
                 }
             }
-            if !rows.isEmpty { try await db.rows("SELECT pg_advisory_xact_lock(\(PostgresSchema.feedLock))") }
             try await db.rows(
                 """
                 INSERT INTO jobs (job_id, state, labels, updated_at, throttle, finished_at)
@@ -58,9 +57,11 @@ extension PostgresStore: EventLog {
                     updated_at = excluded.updated_at, throttle = COALESCE(\(throttleText), jobs.throttle),
                     finished_at = CASE WHEN excluded.finished_at IS NULL THEN NULL ELSE COALESCE(jobs.finished_at, excluded.finished_at) END
                 """)
-            // In one statement, in the order given: the feed's cursor follows it.
+            // In one statement, in the order given: the feed's cursor follows it. The lock (held
+            // to the commit) is taken as late as can be: commits that add events queue for it.
             var newIDs = Set<String>()
             if !rows.isEmpty {
+                try await db.rows("SELECT pg_advisory_xact_lock(\(PostgresSchema.feedLock))")
                 let e = rows.map(\.0)
                 newIDs = Set(
                     try await db.rows(
@@ -78,8 +79,7 @@ extension PostgresStore: EventLog {
             let inserted = events.filter { newIDs.contains($0.id) }
             let queued = try await Self.insert(deliveries.filter { newIDs.contains($0.eventId) } + flushed, at: due, db)
             // Every replica hears of it: the feed's tails, and dispatchers with free slots.
-            if !inserted.isEmpty { try await Self.notify(.feed, db) }
-            if queued { try await Self.notify(.outbox, db) }
+            try await Self.notify((inserted.isEmpty ? [] : [.feed]) + (queued ? [.outbox] : []), db)
             return inserted
         }
     }

@@ -156,7 +156,8 @@ final class EventHub: Sendable {
             let after = state.withLock { $0.lastCursor }
             let batch: [FeedEvent]
             do { batch = try await feed.events(after: after, limit: batchSize) } catch {
-                logger.error("the event stream could not read new events: \(error)")
+                // Stopping mid-read is no failure.
+                if !Task.isCancelled { logger.error("the event stream could not read new events: \(error)") }
                 return
             }
             guard !batch.isEmpty else { return }

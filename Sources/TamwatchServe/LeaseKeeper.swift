@@ -36,6 +36,8 @@ struct LeaseKeeper: Service {
                     // Another replica's events reach this one's event stream (if a change was missed).
                     server.hub.notify()
                 } catch {
+                    // Stopping mid-turn is no failure: the leases are given back below.
+                    if Task.isCancelled { break }
                     server.logger.error("the watch leases could not be renewed: \(error); trying again")
                     let lapsed = shared.lapsed(now: server.clock.uptime())
                     for id in lapsed { server.control.stop(jobId: id) }

@@ -148,12 +148,14 @@ func benchReplicasTakeover() async throws {
     try rig.start(api: simURL)
     let c = rig.servers[2].process
     let joined = try await waitForLeases(rig) { $0[b.processIdentifier] == each && $0[c.processIdentifier] == each }
+    let term0 = ContinuousClock.now
     kill(c.processIdentifier, SIGTERM)
     let afterTerm = try await waitForLeases(rig) { $0[b.processIdentifier] == 2 * each }
     c.waitUntilExit()
+    let exited = (ContinuousClock.now - term0).seconds
     print(
         String(
             format:
-                "replicas-takeover: a replica holding %d watches (leases of 30 s): SIGKILL → the other holds them all after %.1f s; a new replica holds its half after %.1f s; SIGTERM → the other holds them all after %.2f s",
-            each, afterKill ?? -1, joined ?? -1, afterTerm ?? -1))
+                "replicas-takeover: a replica holding %d watches (leases of 30 s): SIGKILL → the other holds them all after %.1f s; a new replica holds its half after %.1f s; SIGTERM → the other holds them all after %.2f s (the stopping one exited by %.2f s)",
+            each, afterKill ?? -1, joined ?? -1, afterTerm ?? -1, exited))
 }

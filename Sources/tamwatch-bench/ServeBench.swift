@@ -6,6 +6,7 @@ import TamwatchOpenFunnel
 import TamwatchTesting
 
 /// A release `tamwatch` subcommand next to this binary, and the first `http://` line it prints.
+/// Its log goes nowhere, unless `TAMWATCH_BENCH_LOGS` names a folder: then to a file there.
 func startTamwatch(_ arguments: [String], environment: [String: String] = [:]) throws -> (Process, String) {
     let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tamwatch")
     let process = Process()
@@ -15,6 +16,11 @@ func startTamwatch(_ arguments: [String], environment: [String: String] = [:]) t
     let out = Pipe()
     process.standardOutput = out
     process.standardError = FileHandle.nullDevice
+    if let logs = ProcessInfo.processInfo.environment["TAMWATCH_BENCH_LOGS"] {
+        let path = "\(logs)/\(arguments.first ?? "tamwatch")-\(UUID().uuidString.prefix(8)).log"
+        FileManager.default.createFile(atPath: path, contents: nil)
+        process.standardError = FileHandle(forWritingAtPath: path)
+    }
     try process.run()
     var printed = ""
     while !printed.contains("\n") {
