@@ -48,7 +48,6 @@ public final class PostgresServer: Sendable {
         }
         bin = "/usr/lib/postgresql/\(version)/bin"
         folder = temporaryDirectory().appendingPathComponent("postgres")
-        port = Self.freePort()
         do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
             throw PostgresServerError("cannot create \(folder.path): \(error)")
         }
@@ -61,17 +60,35 @@ public final class PostgresServer: Sendable {
                 dir = dir.deletingLastPathComponent()
             }
             chmod(folder.path, 0o700)
-            try run("/bin/chown", ["postgres:postgres", folder.path])
+            try Self.run("/bin/chown", ["postgres:postgres", folder.path], in: folder)
         }
         let data = folder.appendingPathComponent("data").path
-        try run(
-            bin + "/initdb", ["-D", data, "-U", "tamwatch", "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync"], asPostgres: true)
-        let options =
-            "-c listen_addresses=127.0.0.1 -p \(port) -c unix_socket_directories='\(folder.path)' -c fsync=off "
-            + "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
-        try run(
-            bin + "/pg_ctl", ["-D", data, "-l", folder.appendingPathComponent("log").path, "-w", "-t", "30", "-o", options, "start"],
-            asPostgres: true)
+        try Self.run(
+            bin + "/initdb", ["-D", data, "-U", "tamwatch", "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync"], asPostgres: true,
+            in: folder)
+        // A free port can be taken by another test's server between looking and binding: then
+        // the server stops at once, and starts again on another.
+        var attempt = 0
+        var chosen = 0
+        while true {
+            attempt += 1
+            chosen = Self.freePort()
+            let options =
+                "-c listen_addresses=127.0.0.1 -p \(chosen) -c unix_socket_directories='\(folder.path)' -c fsync=off "
+                + "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+            let log = folder.appendingPathComponent("log").path
+            do {
+                try Self.run(
+                    bin + "/pg_ctl", ["-D", data, "-l", log, "-w", "-t", "30", "-o", options, "start"], asPostgres: true, in: folder)
+                break
+            } catch {
+                let tail = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").suffix(5)
+                guard attempt < 3 else {
+                    throw PostgresServerError("\(error.description); the server's log ends: \(tail.joined(separator: " | "))")
+                }
+            }
+        }
+        port = chosen
         let stop =
             (getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--"] : []) + [bin + "/pg_ctl", "-D", data, "-m", "immediate", "stop"]
         postgresStopCommand.withLock { $0 = stop }
@@ -83,11 +100,18 @@ public final class PostgresServer: Sendable {
     /// root); returns its output, which is shown in the error when it fails.
     @discardableResult
     func run(_ program: String, _ arguments: [String], asPostgres: Bool = false) throws(PostgresServerError) -> String {
+        try Self.run(program, arguments, asPostgres: asPostgres, in: folder)
+    }
+
+    @discardableResult
+    static func run(_ program: String, _ arguments: [String], asPostgres: Bool = false, in folder: URL) throws(PostgresServerError)
+        -> String
+    {
         let asOther = asPostgres && getuid() == 0
         let argv = (asOther ? ["/usr/sbin/runuser", "-u", "postgres", "--"] : []) + [program] + arguments
         let output = folder.deletingLastPathComponent().appendingPathComponent("postgres-\(UUID().uuidString.prefix(8)).out").path
         defer { unlink(output) }
-        let status = Self.spawnAndWait(argv, output: output)
+        let status = spawnAndWait(argv, output: output)
         let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
         guard status == 0 else { throw PostgresServerError("\((program as NSString).lastPathComponent) exited \(status): \(text)") }
         return text

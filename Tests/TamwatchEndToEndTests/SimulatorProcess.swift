@@ -2,14 +2,15 @@ import Foundation
 import TamwatchTesting
 import Testing
 
-/// A `tamwatch simulate` process on a free port that advances each job one step (5 s) per poll.
+/// A `tamwatch simulate` process on a free port that advances each job one step (5 s unless
+/// told: a shorter step makes the builds last more polls) per poll.
 struct SimulatorProcess {
     let child: ChildProcess
     let url: String
     static let key = "e2e-key"
 
-    static func start(scenario: String = "normal") async throws -> SimulatorProcess {
-        let child = try ChildProcess(["simulate", "--port", "0", "--scenario", scenario, "--step-per-poll", "5s", "--api-key", key])
+    static func start(scenario: String = "normal", step: String = "5s") async throws -> SimulatorProcess {
+        let child = try ChildProcess(["simulate", "--port", "0", "--scenario", scenario, "--step-per-poll", step, "--api-key", key])
         try await child.waitFor(timeout: .seconds(30)) { $0.contains { $0.hasPrefix("http://") } }
         let url = try #require(child.stdoutLines.first { $0.hasPrefix("http://") })
         return SimulatorProcess(child: child, url: url)
