@@ -74,29 +74,6 @@ struct ReplicaRig {
     }
 }
 
-/// Registers `ids` through one replica's API, 32 at a time.
-func register(_ ids: [String], at url: String, transport: CurlTransport) async throws {
-    try await withThrowingTaskGroup(of: Int.self) { group in
-        var next = 0
-        func add() {
-            let id = ids[next]
-            next += 1
-            group.addTask {
-                try await transport.send(
-                    HTTPRequest(
-                        method: "POST", url: url + "/api/v1/watches", headers: [HTTPHeader("Content-Type", "application/json")],
-                        body: Array(#"{"job_id": "\#(id)"}"#.utf8))
-                ).status
-            }
-        }
-        for _ in 0..<min(32, ids.count) { add() }
-        while let status = try await group.next() {
-            if status != 201 { print("register answered \(status)") }
-            if next < ids.count { add() }
-        }
-    }
-}
-
 /// Builds that stay running for hours, on a simulator process.
 func longBuilds(_ count: Int, folder: URL, transport: CurlTransport) async throws -> (Process, String, [String]) {
     let scenario = try writeLongBuildScenario(in: folder, firstBand: 150)

@@ -67,6 +67,30 @@ func percentile(_ sorted: [Double], _ p: Double) -> Double {
     return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
 }
 
+/// Registers `ids` through a `serve` API, 32 at a time (`labels`: a JSON object for each).
+func register(_ ids: [String], at url: String, labels: String? = nil, transport: CurlTransport) async throws {
+    try await withThrowingTaskGroup(of: Int.self) { group in
+        var next = 0
+        func add() {
+            let id = ids[next]
+            next += 1
+            let body = labels.map { #"{"job_id": "\#(id)", "labels": \#($0)}"# } ?? #"{"job_id": "\#(id)"}"#
+            group.addTask {
+                try await transport.send(
+                    HTTPRequest(
+                        method: "POST", url: url + "/api/v1/watches", headers: [HTTPHeader("Content-Type", "application/json")],
+                        body: Array(body.utf8))
+                ).status
+            }
+        }
+        for _ in 0..<min(32, ids.count) { add() }
+        while let status = try await group.next() {
+            if status != 201 { print("register answered \(status)") }
+            if next < ids.count { add() }
+        }
+    }
+}
+
 /// `tamwatch serve` with many watches: registering them through the API, then polling them,
 /// then `/metrics` with all of them.
 func benchServeLoad() async throws {
@@ -104,25 +128,7 @@ func benchServeLoad() async throws {
     }
     // Registering: 32 requests in flight.
     let t0 = ContinuousClock.now
-    try await withThrowingTaskGroup(of: Int.self) { group in
-        var next = 0
-        func add() {
-            let id = ids[next]
-            next += 1
-            group.addTask {
-                let r = try await transport.send(
-                    HTTPRequest(
-                        method: "POST", url: url + "/api/v1/watches", headers: [HTTPHeader("Content-Type", "application/json")],
-                        body: Array(#"{"job_id": "\#(id)", "labels": {"team": "bench"}}"#.utf8)))
-                return r.status
-            }
-        }
-        for _ in 0..<min(32, ids.count) { add() }
-        while let status = try await group.next() {
-            if status != 201 { print("register answered \(status)") }
-            if next < ids.count { add() }
-        }
-    }
+    try await register(ids, at: url, labels: #"{"team": "bench"}"#, transport: transport)
     let registering = (ContinuousClock.now - t0).seconds
     if registrationOnly {
         print(

@@ -11,14 +11,9 @@ struct ReplicaDeliveryTests {
     func killedMidSend() async throws {
         // The first request is held 8 s (past the channel's 2 s timeout): the replica is killed
         // while it waits for the answer.
-        let (sim, receiver) = (
-            try await SimulatorProcess.start(),
-            try await PythonReceiver.start(secret: DeliveryEndToEndTests.secret, in: temporaryDirectory(), plan: "slow:8000")
-        )
-        defer {
-            sim.child.stop()
-            receiver.child.stop()
-        }
+        let world = try await ReplicaWorld.start(plan: "slow:8000")
+        defer { world.stop() }
+        let (sim, receiver) = (world.sim, world.receiver)
         let replica = try ReplicaTests.replicas(sim: sim, receiver: receiver).start
         let a = try await replica()
         defer { a.child.stop() }
@@ -50,14 +45,9 @@ struct ReplicaDeliveryTests {
         "the listeners' connections killed with pg_terminate_backend: they reconnect, and one replica's event stream still carries every event the other stores"
     )
     func listenerReconnects() async throws {
-        let (sim, receiver) = (
-            try await SimulatorProcess.start(),
-            try await PythonReceiver.start(secret: DeliveryEndToEndTests.secret, in: temporaryDirectory())
-        )
-        defer {
-            sim.child.stop()
-            receiver.child.stop()
-        }
+        let world = try await ReplicaWorld.start()
+        defer { world.stop() }
+        let (sim, receiver) = (world.sim, world.receiver)
         let (url, replica) = try ReplicaTests.replicas(sim: sim, receiver: receiver)
         let a = try await replica()
         defer { a.child.stop() }
@@ -117,14 +107,9 @@ struct ReplicaDeliveryTests {
 
     @Test("a channel's rate limit holds across three replicas together: its deliveries are spread as one bucket allows")
     func globalRateLimit() async throws {
-        let (sim, receiver) = (
-            try await SimulatorProcess.start(),
-            try await PythonReceiver.start(secret: DeliveryEndToEndTests.secret, in: temporaryDirectory())
-        )
-        defer {
-            sim.child.stop()
-            receiver.child.stop()
-        }
+        let world = try await ReplicaWorld.start()
+        defer { world.stop() }
+        let (sim, receiver) = (world.sim, world.receiver)
         let replica = try ReplicaTests.replicas(sim: sim, receiver: receiver, channel: ", rate_limit: 10/s, concurrency: 2").start
         var servers: [ServeProcess] = []
         defer { servers.forEach { $0.child.stop() } }

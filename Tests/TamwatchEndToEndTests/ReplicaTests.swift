@@ -82,15 +82,10 @@ struct ReplicaTests {
     )
     func takeover() async throws {
         // Builds of about 125 polls (25 s): all still running once the thirty are registered.
-        let (sim, receiver) = (
-            try await SimulatorProcess.start(step: "1s"),
-            try await PythonReceiver.start(secret: DeliveryEndToEndTests.secret, in: temporaryDirectory())
-        )
-        defer {
-            sim.child.stop()
-            receiver.child.stop()
-        }
-        let replica = try Self.replicas(sim: sim, receiver: receiver).start
+        let world = try await ReplicaWorld.start(step: "1s")
+        defer { world.stop() }
+        let (sim, receiver) = (world.sim, world.receiver)
+        let (url, replica) = try Self.replicas(sim: sim, receiver: receiver)
         var servers: [ServeProcess] = []
         defer { servers.forEach { $0.child.stop() } }
         for _ in 0..<3 { servers.append(try await replica()) }
@@ -118,8 +113,17 @@ struct ReplicaTests {
         #expect(
             seen.map { $0["tamwatch_watches_held"] } == [10, 10, 10] && seen.allSatisfy { $0["tamwatch_shared_watches_active"] == 30 },
             "the watches were spread evenly: \(seen.map { ($0["tamwatch_watches_held"] ?? -1, $0["tamwatch_replicas_live"] ?? -1) })")
+        let victim = servers[0].child.pid
         try await servers[0].child.sigkill()
         let survivor = servers[1]
+        // Its active watches are the survivors' once its leases (2 s) and its place in the census run out.
+        let killed = ContinuousClock.now
+        func orphans() throws -> Int {
+            Int(try PostgresServer.query(url, "SELECT COUNT(*) FROM watches WHERE active AND owner LIKE '%/\(victim)/%'").first ?? "") ?? -1
+        }
+        while try orphans() > 0, ContinuousClock.now - killed < .seconds(20) { try await Task.sleep(for: .milliseconds(50)) }
+        let takeover = ContinuousClock.now - killed
+        #expect(try orphans() == 0 && takeover < .seconds(8), "taken over after \(takeover)")
 
         #expect(try await Self.completed(30, via: survivor, transport: transport), "the survivors finish every build")
         let stored = try await Self.storedEvents(jobs, via: survivor, transport: transport)
@@ -148,14 +152,9 @@ struct ReplicaTests {
         "a replica stopped (SIGSTOP) past its lease, then continued: the other took its builds; it stores and announces nothing more of them"
     )
     func pausedReplicaIsFenced() async throws {
-        let (sim, receiver) = (
-            try await SimulatorProcess.start(),
-            try await PythonReceiver.start(secret: DeliveryEndToEndTests.secret, in: temporaryDirectory())
-        )
-        defer {
-            sim.child.stop()
-            receiver.child.stop()
-        }
+        let world = try await ReplicaWorld.start()
+        defer { world.stop() }
+        let (sim, receiver) = (world.sim, world.receiver)
         let replica = try Self.replicas(sim: sim, receiver: receiver).start
         let a = try await replica()
         defer {
