@@ -13,9 +13,10 @@ struct ExportTests {
     /// A build of `scenario` run to its end by `tamwatch watch`.
     static func completedBuild(_ sim: SimulatorProcess, scenario: String? = nil) async throws -> String {
         let job = try await sim.submit(scenario)
+        // In a folder of its own: its state file is not another test's.
         let watch = try ChildProcess(
             ["watch", job, "--api-url", sim.url, "--poll-interval", "50ms", "--no-progress"],
-            environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key])
+            environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key], directory: temporaryDirectory())
         #expect(try await watch.exitCode() == 0, "\(watch.stderr)")
         return job
     }

@@ -107,7 +107,11 @@ struct ReplicaTests {
             seen = []
             for s in servers { seen.append(try await s.metrics(transport: transport)) }
             let polled = seen.allSatisfy { m in m.contains { $0.key.hasPrefix("tamwatch_polls_total") && $0.value > 0 } }
-            if polled && seen.allSatisfy({ $0["tamwatch_watches_held"] == 10 && $0["tamwatch_replicas_live"] == 3 }) { break }
+            // (Each gauge is as of the replica's last lease turn.)
+            let even = seen.allSatisfy {
+                $0["tamwatch_watches_held"] == 10 && $0["tamwatch_replicas_live"] == 3 && $0["tamwatch_shared_watches_active"] == 30
+            }
+            if polled && even { break }
             try await Task.sleep(for: .milliseconds(100))
         }
         #expect(

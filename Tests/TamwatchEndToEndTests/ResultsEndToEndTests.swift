@@ -136,7 +136,8 @@ struct ResultsEndToEndTests {
                 "watch", job, "--api-url", sim.url, "--poll-interval", "50ms", "--no-progress", "--output", "ndjson",
                 "--max-credits", "3000", "--guard-action", "cancel",
             ],
-            environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key])
+            // In a folder of its own: its state file is not another test's.
+            environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key], directory: temporaryDirectory())
         #expect(try await watch.exitCode() == 2, "\(watch.stderr)")
         let events = try Self.events(watch)
         try Self.checkGuard(events, warnAt: 2400, max: 3000, action: "cancel", answered: "cancelling")
