@@ -19,8 +19,7 @@ struct ReplicaDeliveryTests {
         defer { a.child.stop() }
         let transport = CurlTransport()
         defer { transport.shutdown() }
-        let job = try await sim.submit("normal")
-        _ = try await a.call("POST", "/api/v1/watches", body: #"{"job_id": "\#(job)"}"#, transport: transport)
+        let job = try #require(try await world.builds(1, through: [a], transport: transport).first)
         let deadline = ContinuousClock.now + .seconds(30)
         while try receiver.entries().isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         let first = try #require(try receiver.entries().first, "the first delivery reached the receiver")
@@ -74,12 +73,7 @@ struct ReplicaDeliveryTests {
         defer { stream.close() }
         let transport = CurlTransport()
         defer { transport.shutdown() }
-        var jobs: [String] = []
-        for _ in 0..<4 {
-            let job = try await sim.submit("normal")
-            _ = try await b.call("POST", "/api/v1/watches", body: #"{"job_id": "\#(job)"}"#, transport: transport)
-            jobs.append(job)
-        }
+        let jobs = try await world.builds(4, through: [b], transport: transport)
         #expect(try await ReplicaTests.completed(4, via: a, transport: transport))
         let stored = try await ReplicaTests.storedEvents(jobs, via: a, transport: transport)
         #expect(await stream.wait(timeout: .seconds(30)) { $0.events.count >= stored.count })
@@ -117,12 +111,7 @@ struct ReplicaDeliveryTests {
         let transport = CurlTransport()
         defer { transport.shutdown() }
         // Four builds, spread over the replicas: their events come faster than 10 a second.
-        var jobs: [String] = []
-        for i in 0..<4 {
-            let job = try await sim.submit("normal")
-            _ = try await servers[i % 3].call("POST", "/api/v1/watches", body: #"{"job_id": "\#(job)"}"#, transport: transport)
-            jobs.append(job)
-        }
+        let jobs = try await world.builds(4, through: servers, transport: transport)
         #expect(try await ReplicaTests.completed(4, via: servers[1], transport: transport))
         let expected = try await ReplicaTests.storedEvents(jobs, via: servers[1], transport: transport).count
         var entries: [PythonReceiver.Entry] = []

@@ -93,13 +93,7 @@ struct ReplicaTests {
         defer { transport.shutdown() }
 
         // Registered through every replica in turn: any of them answers for all.
-        var jobs: [String] = []
-        for i in 0..<30 {
-            let job = try await sim.submit("normal")
-            let answer = try await servers[i % 3].call("POST", "/api/v1/watches", body: #"{"job_id": "\#(job)"}"#, transport: transport)
-            #expect(answer.status == 201, "\(answer.text)")
-            jobs.append(job)
-        }
+        let jobs = try await world.builds(30, through: servers, transport: transport)
         // Every replica holds and polls its share (10 of 30) before one of them dies.
         let deadline = ContinuousClock.now + .seconds(30)
         var seen: [[String: Double]] = []
@@ -168,12 +162,7 @@ struct ReplicaTests {
         let transport = CurlTransport()
         defer { transport.shutdown() }
         // A alone takes every build.
-        var jobs: [String] = []
-        for _ in 0..<3 {
-            let job = try await sim.submit("normal")
-            _ = try await a.call("POST", "/api/v1/watches", body: #"{"job_id": "\#(job)"}"#, transport: transport)
-            jobs.append(job)
-        }
+        let jobs = try await world.builds(3, through: [a], transport: transport)
         _ = try await a.until("/api/v1/watches?limit=50", transport: transport) { answer in
             guard case .array(let rows)? = answer.json?["data"] else { return false }
             return rows.count == 3 && rows.allSatisfy { $0["status"]?.stringValue == "running" }
