@@ -38,9 +38,11 @@ extension TamwatchServer {
         }
         if let retention { add(retention) }
         add(DispatcherRunner(server: self))
-        // Before the watcher: it stops after it, and only then gives the leases back.
-        if let shared = options.shared { add(LeaseKeeper(server: self, shared: shared)) }
-        if let shared = options.shared { add(ChangeListener(server: self, changes: options.changes, shared: shared)) }
+        if let shared = options.shared {
+            // Before the watcher: it stops after it, and only then gives the leases back.
+            add(LeaseKeeper(server: self, shared: shared))
+            add(ChangeListener(server: self, changes: options.changes, shared: shared))
+        }
         add(WatcherRunner(server: self, resume: resume.map { WatchRequest(jobId: $0.jobId, labels: $0.labels, budget: budget($0)) }))
         add(app)
         // Last, so that it is the first to hear of a shutdown.

@@ -17,7 +17,7 @@ public struct AttemptRecord: Sendable {
     /// How long the attempt took, and the first bytes of the answer, for the delivery log.
     public var durationMs: Int?
     public var responseExcerpt: String?
-    /// The channel asked for a pause (a 429 or 503 with or without Retry-After): no dispatcher
+    /// The channel asked for a pause (a 429, or a 503 with Retry-After): no dispatcher
     /// sharing the store sends to it for this many seconds.
     public var pause: TimeInterval?
 
