@@ -161,8 +161,11 @@ struct ResultsEndToEndTests {
             "POST", "/api/v1/watches", body: #"{"job_id": "\#(job)", "max_credits": 4000, "guard_action": "cancel"}"#, transport: transport)
         #expect(created.status == 201, "\(created.text)")
         #expect(created.json?["max_credits"]?.intValue == 4000 && created.json?["guard_action"]?.stringValue == "cancel")
-        let ended = try await serve.until("/api/v1/watches/\(job)", transport: transport) { $0.json?["status"]?.stringValue == "cancelled" }
-        #expect(ended.json?["active"] == .bool(false))
+        // The build's status is seen cancelled a moment before the watch ends (its last commit).
+        let ended = try await serve.until("/api/v1/watches/\(job)", transport: transport) {
+            $0.json?["status"]?.stringValue == "cancelled" && $0.json?["active"] == .bool(false)
+        }
+        #expect(ended.json?["status"]?.stringValue == "cancelled" && ended.json?["active"] == .bool(false), "\(ended.text)")
         let page = try await serve.call("GET", "/api/v1/watches/\(job)/events?limit=500", transport: transport)
         guard case .array(let events)? = page.json?["data"] else {
             Issue.record("no events: \(page.text.prefix(300))")
