@@ -1,4 +1,6 @@
 import Foundation
+import TamwatchModel
+import TamwatchStore
 
 /// The bodies `deliver` posts, and curl's config posting each to `url` once.
 struct CurlRun {
@@ -29,5 +31,21 @@ struct CurlRun {
         for await _ in exited.stream {}
         guard curl.terminationStatus == 0 else { throw BenchError(message: "curl exited \(curl.terminationStatus)") }
         return milliseconds(ContinuousClock.now - c0) / 1000
+    }
+}
+
+/// Queues one delivery of `body` to the `pipeline` channel for each event, as polls would: 500
+/// events per commit.
+func queueBenchDeliveries(_ events: [Event], body: String, into store: any EventLog) async throws {
+    for chunk in stride(from: 0, to: events.count, by: 500) {
+        let batch = Array(events[chunk..<min(chunk + 500, events.count)])
+        let deliveries = batch.map { e in
+            Delivery(
+                id: Delivery.makeID(eventId: e.id, channel: "pipeline"), eventId: e.id, jobId: e.jobId, eventType: e.type,
+                channel: "pipeline", rule: "all", message: RenderedMessage(body: body), folded: 0, createdAt: e.occurredAt)
+        }
+        _ = try await store.commit(
+            jobId: batch[0].jobId, state: WatchState(lastProgressAt: Date()), labels: [:], events: batch, deliveries: deliveries,
+            flushed: [], throttle: nil, at: Date())
     }
 }

@@ -187,17 +187,7 @@ func deliverRuns(to url: String, named name: String, count: Int, concurrency: In
         var channel = ChannelConfig(name: "pipeline", type: .webhook, url: url)
         channel.secrets = [benchSecret]
         channel.concurrency = concurrency
-        for chunk in stride(from: 0, to: count, by: 500) {
-            let batch = Array(events[chunk..<min(chunk + 500, count)])
-            let deliveries = batch.map { e in
-                Delivery(
-                    id: Delivery.makeID(eventId: e.id, channel: "pipeline"), eventId: e.id, jobId: e.jobId, eventType: e.type,
-                    channel: "pipeline", rule: "r", message: RenderedMessage(body: body), folded: 0, createdAt: e.occurredAt)
-            }
-            _ = try await store.commit(
-                jobId: batch[0].jobId, state: WatchState(lastProgressAt: Date()), labels: [:], events: batch,
-                deliveries: deliveries, at: Date())
-        }
+        try await queueBenchDeliveries(events, body: body, into: store)
         let transport = CurlTransport(maxConnectionsPerHost: concurrency)
         defer { transport.shutdown() }
         let dispatcher = Dispatcher(store: store, channels: [try WebhookChannel(config: channel, transport: transport)], logger: logger)

@@ -15,7 +15,8 @@ struct ReplicaRig {
     let config: URL
     var servers: [(process: Process, url: String)] = []
 
-    /// A new database and a config on it; `channels` and `extra` are more YAML.
+    /// A new database and a config on it, polling at `interval`; with `channel`, every event is
+    /// delivered to that URL (a signed webhook, `concurrency: 16`).
     init(interval: String = "10s", channel: String? = nil) throws {
         folder = temporaryDirectory()
         database = try PostgresServer.database()

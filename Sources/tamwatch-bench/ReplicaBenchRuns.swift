@@ -91,17 +91,7 @@ func benchReplicasDeliver() async throws {
                 + "ON CONFLICT (channel) DO UPDATE SET paused_until = 1e12")
         let c0 = ContinuousClock.now
         // Queued as polls would queue them: 500 events per commit.
-        for chunk in stride(from: 0, to: count, by: 500) {
-            let batch = Array(events[chunk..<min(chunk + 500, count)])
-            let deliveries = batch.map { e in
-                Delivery(
-                    id: Delivery.makeID(eventId: e.id, channel: "pipeline"), eventId: e.id, jobId: e.jobId, eventType: e.type,
-                    channel: "pipeline", rule: "all", message: RenderedMessage(body: curlRun.body), folded: 0, createdAt: e.occurredAt)
-            }
-            _ = try await store.commit(
-                jobId: batch[0].jobId, state: WatchState(lastProgressAt: Date()), labels: [:], events: batch, deliveries: deliveries,
-                flushed: [], throttle: nil, at: Date())
-        }
+        try await queueBenchDeliveries(events, body: curlRun.body, into: store)
         let committed = (ContinuousClock.now - c0).seconds
         let cpu0 = pids.map(processCPUSeconds)
         let db0 = ReplicaRig.databaseCPUSeconds()
