@@ -31,7 +31,7 @@ extension Reader {
         for (k, _, v) in mapping(node, "guard", allowed: ["max_credits", "warn_at", "action", "min_balance"]) {
             let key = "guard.\(k)"
             switch k {
-            case "max_credits": if let n = positiveInt(v, key) { creditGuard.maxCredits = n }
+            case "max_credits": if let n = positiveInt(v, key, max: CreditBudget.largestBudget) { creditGuard.maxCredits = n }
             case "warn_at":
                 guard case .scalar(let text) = v, let share = Double(text.string), share > 0, share <= 1 else {
                     fail(v, key, "expected a share of max_credits above 0 and at most 1, like 0.8")
@@ -46,8 +46,8 @@ extension Reader {
                     fail(v, key, "'\(text)' is not pause, cancel or notify")
                 }
             default:
-                guard case .scalar(let text) = v, let floor = Double(text.string), floor >= 0 else {
-                    fail(v, key, "expected a number of credits (0 or more)")
+                guard case .scalar(let text) = v, let floor = Double(text.string), floor >= 0, floor <= 1e12 else {
+                    fail(v, key, "expected a number of credits from 0 to 1000000000000")
                     continue
                 }
                 creditGuard.minBalance = floor

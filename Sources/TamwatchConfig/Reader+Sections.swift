@@ -44,7 +44,7 @@ extension Reader {
                 }
             case "channels": config.channels = readChannels(value, baseDirectory: baseDirectory)
             case "rules": rulesNode = value
-            case "serve": readServe(value, &config.serve)
+            case "serve": readServe(value, &config.serve, deprecations: &config.deprecations)
             case "results": readResults(value, &config.results, baseDirectory: baseDirectory)
             case "guard": readGuard(value, &config.guard)
             default: break
@@ -73,23 +73,111 @@ extension Reader {
         }
     }
 
-    mutating func readServe(_ node: Node, _ serve: inout TamwatchConfig.Serve) {
-        for (k, _, v) in mapping(node, "serve", allowed: ["listen", "tokens"]) {
+    mutating func readServe(_ node: Node, _ serve: inout TamwatchConfig.Serve, deprecations: inout [String]) {
+        let keys: Set = ["listen", "tokens", "external_url", "allowed_origins", "max_connections", "max_watches"]
+        for (k, _, v) in mapping(node, "serve", allowed: keys) {
             let key = "serve.\(k)"
             switch k {
             case "listen":
                 guard let text = string(v, key) else { break }
                 if let address = ListenAddress(text) { serve.listen = address } else { fail(v, key, ListenAddress.problem(text)) }
-            default:
-                guard let tokens = strings(v, key) else { break }
-                if let i = tokens.firstIndex(where: { $0.count < 16 }) {
-                    // The value is a secret: say which one, never what it is.
-                    fail(v, key, "token \(i + 1) is \(tokens[i].isEmpty ? "empty" : "shorter than 16 characters"); use a long random value")
-                } else {
-                    serve.tokens = tokens
+            case "external_url":
+                guard let text = string(v, key) else { break }
+                if WebOrigin(text) != nil { serve.externalURL = text } else { fail(v, key, WebOrigin.problem(text)) }
+            case "allowed_origins":
+                for text in strings(v, key) ?? [] {
+                    if let origin = WebOrigin(text) {
+                        serve.allowedOrigins.append(origin.description)
+                    } else {
+                        fail(v, key, WebOrigin.problem(text))
+                    }
                 }
+            case "max_connections": if let n = positiveInt(v, key, max: 1_000_000) { serve.maxConnections = n }
+            case "max_watches": if let n = positiveInt(v, key, max: 10_000_000) { serve.maxWatches = n }
+            default:
+                if let tokens = readTokens(v, key, deprecations: &deprecations) { serve.tokens = tokens }
             }
         }
+    }
+
+    /// `serve.tokens`: entries `{name, scope, token | sha256}`; the old list of bare tokens is
+    /// still read (each with the write scope) and reported as deprecated.
+    mutating func readTokens(_ node: Node, _ key: String, deprecations: inout [String]) -> [ServeToken]? {
+        guard case .sequence(let items) = node else {
+            if case .scalar = node, let bare = string(node, key) { return bareTokens([bare], node, key, deprecations: &deprecations) }
+            fail(node, key, "expected a list of tokens ({name, scope, token} or {name, scope, sha256})")
+            return nil
+        }
+        if items.allSatisfy({ if case .scalar = $0 { true } else { false } }) {
+            return bareTokens(items.compactMap { string($0, key) }, node, key, deprecations: &deprecations)
+        }
+        var tokens: [ServeToken] = []
+        var ok = true
+        for (i, item) in items.enumerated() {
+            let at = "\(key)[\(i)]"
+            let errorsBefore = errors.count
+            var name: String?
+            var scope: ServeToken.Scope?
+            var secret: ServeToken.Secret?
+            for (k, _, v) in mapping(item, at, allowed: ["name", "scope", "token", "sha256"]) {
+                guard let text = string(v, "\(at).\(k)") else { continue }
+                switch k {
+                case "name":
+                    if text.isEmpty || text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                        fail(v, "\(at).name", "expected a short name without control characters, like ci or team-page")
+                    } else {
+                        name = text
+                    }
+                case "scope":
+                    if let s = ServeToken.Scope(rawValue: text) {
+                        scope = s
+                    } else {
+                        fail(v, "\(at).scope", "'\(text)' is not read or write")
+                    }
+                case "token":
+                    // The value is a secret: say what is wrong with it, never what it is.
+                    if text.count < 16 {
+                        fail(
+                            v, "\(at).token", "\(text.isEmpty ? "empty" : "shorter than 16 characters"); use `tamwatch token` for a new one"
+                        )
+                    } else {
+                        secret = .plain(text)
+                    }
+                default:
+                    if let digest = ServeToken.digest(hex: text) {
+                        secret = .sha256(digest)
+                    } else {
+                        fail(v, "\(at).sha256", "expected 64 hexadecimal digits (the SHA-256 that `tamwatch token` prints)")
+                    }
+                }
+            }
+            // Only the entry's first problem: a bad value is not also reported as missing.
+            guard errors.count == errorsBefore else {
+                ok = false
+                continue
+            }
+            guard let secret, let scope else {
+                fail(item, secret == nil ? at : "\(at).scope", secret == nil ? "give token or sha256" : "is required (read or write)")
+                ok = false
+                continue
+            }
+            let entry = ServeToken(name: name ?? "token-\(i + 1)", scope: scope, secret: secret)
+            if tokens.contains(where: { $0.name == entry.name }) { fail(item, "\(at).name", "'\(entry.name)' names two tokens") }
+            tokens.append(entry)
+        }
+        return ok ? tokens : nil
+    }
+
+    private mutating func bareTokens(_ values: [String], _ node: Node, _ key: String, deprecations: inout [String]) -> [ServeToken]? {
+        if let i = values.firstIndex(where: { $0.count < 16 }) {
+            // The value is a secret: say which one, never what it is.
+            fail(node, key, "token \(i + 1) is \(values[i].isEmpty ? "empty" : "shorter than 16 characters"); use a long random value")
+            return nil
+        }
+        deprecations.append(
+            "\(file):\((node.mark?.line).map(String.init) ?? "?"): serve.tokens as a list of bare tokens is deprecated; each is "
+                + "taken with the write scope. Write entries like {name: ci, scope: write, sha256: ...} (`tamwatch token` prints one)")
+        return values.enumerated().map { ServeToken(name: "token-\($0.offset + 1)", scope: .write, secret: .plain($0.element)) }
     }
 
     mutating func readWatch(_ node: Node, _ watch: inout TamwatchConfig.Watch) {

@@ -91,10 +91,16 @@ struct Reader {
         return d
     }
 
-    mutating func positiveInt(_ node: Node, _ key: String) -> Int? {
+    /// A whole number from 1 to `max` (by default a billion: every count a config holds is far
+    /// below it, and nothing computed from it can overflow).
+    mutating func positiveInt(_ node: Node, _ key: String, max: Int = 1_000_000_000) -> Int? {
         guard let text = string(node, key) else { return nil }
         guard let v = Int(text.replacingOccurrences(of: "_", with: "")), v > 0 else {
             fail(node, key, "'\(text)' is not a positive whole number")
+            return nil
+        }
+        guard v <= max else {
+            fail(node, key, "'\(text)' is too large (at most \(max))")
             return nil
         }
         return v

@@ -17,7 +17,8 @@ extension Redactor {
             }
             if channel.type != .email { values.append(channel.url) }
         }
-        values += config.serve.tokens
+        for token in config.serve.tokens { if case .plain(let text) = token.secret { values.append(text) } }
+        if let password = config.stateDatabase?.password { values.append(password) }
         self.init(secrets: values)
     }
 }

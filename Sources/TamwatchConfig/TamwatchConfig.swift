@@ -24,12 +24,25 @@ public struct TamwatchConfig: Sendable {
         public var diffSettings: DiffSettings { DiffSettings(milestones: milestones, stallAfter: stallAfter) }
     }
 
-    /// `tamwatch serve`: where it listens and the bearer tokens it accepts.
+    /// `tamwatch serve`: where it listens, who may call it, and its limits.
     public struct Serve: Sendable {
         public var listen = ListenAddress(host: "127.0.0.1", port: 9477)
         /// Never logged, never shown; compared in constant time.
-        public var tokens: [String] = []
+        public var tokens: [ServeToken] = []
+        /// `https://tamwatch.example.com`: the address browsers and clients use when it is not
+        /// the listen address (a proxy, a DNS name). Its host is accepted in `Host`, its origin in
+        /// `Origin`, and with https the session cookie is `Secure`.
+        public var externalURL: String?
+        /// Other web origins whose pages may change things here (`https://ops.example.com`).
+        public var allowedOrigins: [String] = []
+        /// Open connections at once; nil: derived from the descriptor limit.
+        public var maxConnections: Int?
+        /// Active watches at once; past it, registering answers 429.
+        public var maxWatches = 10_000
     }
+
+    /// Said once at start: keys that still work but will not for long.
+    public var deprecations: [String] = []
 
     /// What `job.terminal` carries of the list, and where a completed build's list is exported.
     public struct Results: Sendable {

@@ -84,10 +84,9 @@ public struct OpenFunnelClient: Sendable {
     // MARK: - Plumbing
 
     private static func escape(_ jobId: String) throws(OpenFunnelError) -> String {
-        guard !jobId.isEmpty, let escaped = jobId.addingPercentEncoding(withAllowedCharacters: .urlPathComponentAllowed) else {
-            throw .validation(status: 0, message: "job id must not be empty")
-        }
-        return escaped
+        // A job id is one unreserved path segment as it is: nothing to escape, nothing to smuggle.
+        if let problem = JobID.problem(jobId) { throw .validation(status: 0, message: problem) }
+        return jobId
     }
 
     private func act(jobId: String, _ action: String) async throws(OpenFunnelError) -> JobActionResponse {
@@ -99,6 +98,7 @@ public struct OpenFunnelClient: Sendable {
 
     private static func action(_ json: JSONValue) throws(OpenFunnelError) -> JobActionResponse {
         guard let jobId = json["job_id"]?.stringValue else { throw .invalidResponse("the response has no job_id") }
+        if let problem = JobID.problem(jobId) { throw .invalidResponse("the response's job_id is not one: \(problem)") }
         return JobActionResponse(
             jobId: jobId, status: JobStatus(rawValue: json["status"]?.stringValue ?? "pending"),
             message: json["message"]?.stringValue ?? "")

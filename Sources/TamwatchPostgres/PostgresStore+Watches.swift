@@ -71,6 +71,12 @@ extension PostgresStore: WatchRegistry {
         }
     }
 
+    public func activeWatchCount() async throws(StoreError) -> Int {
+        try await transaction { db in
+            try await db.rows("SELECT count(*)::int8 FROM watches WHERE active").first.map { Int(try $0.decode(Int64.self)) } ?? 0
+        }
+    }
+
     public func checkWritable() async throws(StoreError) {
         // A write that changes nothing: it fails on a read-only server or a lost connection.
         try await transaction { db in try await db.rows("SELECT txid_current()") }

@@ -30,6 +30,9 @@ public struct Exporter: Sendable {
     public func export(jobId: String, format: ResultFormat, to path: String, force: Bool = false) async throws(ExportError)
         -> ExportSummary
     {
+        if let problem = JobID.problem(jobId) {
+            throw .api(.validation(status: 0, message: problem), page: "job \(jobId.debugDescription)")
+        }
         var file = try ExportFile.open(path, jobId: jobId, format: format, force: force)
         defer { file.close() }
         let resumed = file.checkpoint.rows > 0 ? file.checkpoint.rows : nil

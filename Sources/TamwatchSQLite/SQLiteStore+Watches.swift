@@ -73,6 +73,10 @@ extension SQLiteStore: WatchRegistry {
         }
     }
 
+    public func activeWatchCount() async throws(StoreError) -> Int {
+        try await read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM watches WHERE active = 1") ?? 0 }
+    }
+
     public func checkWritable() async throws(StoreError) {
         // An empty write transaction: it takes (and gives back) the write lock.
         try await write { _ in }

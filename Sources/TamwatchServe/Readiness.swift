@@ -8,6 +8,7 @@ final class Readiness: Sendable {
         var dispatcher = false
         var listening = false
         var stopping = false
+        var logged: String?
     }
 
     private let state = Mutex(State())
@@ -30,6 +31,15 @@ final class Readiness: Sendable {
             if !s.dispatcher { missing.append("dispatcher") }
             if !s.listening { missing.append("listener") }
             return missing.isEmpty ? nil : "starting: waiting for the " + missing.joined(separator: ", ")
+        }
+    }
+
+    /// Whether `reason` is new since it was last logged (a probe every second logs it once).
+    func shouldLog(_ reason: String) -> Bool {
+        state.withLock { s in
+            guard s.logged != reason else { return false }
+            s.logged = reason
+            return true
         }
     }
 }

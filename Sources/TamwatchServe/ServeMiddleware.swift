@@ -2,10 +2,16 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// Requires a token on everything but `/-/*`; counts and times every request by its route pattern.
+/// Every request's checks, in order: its `Host` (not for `/-/*`, which probes reach by any
+/// name), a change's origin and body type, then the token (everything but `/-/*`) and its
+/// scope: a read token may GET and HEAD; a change through the page's session also needs the
+/// session's CSRF token. Counts and times every request by its route pattern.
 struct ServeMiddleware<Context: RequestContext>: RouterMiddleware {
     let auth: Auth
+    let policy: RequestPolicy
     let metrics: ServeMetrics
+
+    static func isChange(_ method: HTTPRequest.Method) -> Bool { method != .get && method != .head }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
@@ -16,9 +22,23 @@ struct ServeMiddleware<Context: RequestContext>: RouterMiddleware {
             metrics.request(method: request.method.rawValue, route: route, status: status, duration: ContinuousClock.now - started)
         }
         do {
+            let change = Self.isChange(request.method)
             if !path.hasPrefix("/-/") {
-                let queryToken = request.method == .get && (path == "/" || path == "/api/v1/events")
-                guard auth.allows(request, queryToken: queryToken) else { throw Auth.unauthorized }
+                try policy.checkHost(request)
+            }
+            if change { try policy.checkChange(request) }
+            if !path.hasPrefix("/-/"), auth.required {
+                // A token in the address only where a browser starts its session.
+                let queryToken = request.method == .get && path == "/"
+                guard let principal = auth.principal(request, queryToken: queryToken) else { throw Auth.unauthorized }
+                if change {
+                    guard principal.scope == .write else {
+                        throw Auth.forbidden("token '\(principal.name)' has the read scope; a change needs a write token")
+                    }
+                    if let session = principal.session, !auth.csrfMatches(request.headers[Auth.csrfHeader], session: session) {
+                        throw Auth.forbidden("a change through the page's session needs its X-CSRF-Token header (reload the page)")
+                    }
+                }
             }
             let response = try await next(request, context)
             status = response.status.code

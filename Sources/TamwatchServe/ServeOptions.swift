@@ -4,8 +4,22 @@ import TamwatchStore
 /// How `tamwatch serve` runs.
 public struct ServeOptions: Sendable {
     public var listen: ListenAddress
-    /// Bearer tokens; empty means none is needed (loopback only).
-    public var tokens: [String]
+    /// Bearer tokens with their scopes; empty means none is needed (loopback only).
+    public var tokens: [ServeToken]
+    /// The address clients use when it is not the listen address (see `RequestPolicy`).
+    public var externalURL: String?
+    /// Web origins besides its own whose pages may change things.
+    public var allowedOrigins: [String] = []
+    /// Open connections at once; past it the oldest connection that is not in the middle of a
+    /// request is closed to make room (nil: derived from the descriptor limit at start).
+    public var maxConnections: Int?
+    /// A new connection's first request head, and a kept-alive connection's next one, must
+    /// arrive within this; an event stream is exempt while it streams.
+    public var idleTimeout: Duration = .seconds(15)
+    /// A request's body must arrive within this.
+    public var bodyTimeout: Duration = .seconds(30)
+    /// Active watches at once; registering one more answers 429.
+    public var maxWatches = 10_000
     /// How long deliveries in flight get to finish when the service stops.
     public var drainTimeout: Duration = .seconds(10)
     /// How often an idle event stream gets a `: ping` comment.
@@ -29,7 +43,7 @@ public struct ServeOptions: Sendable {
         shared = SharedWatches(leases: leases, owner: owner, ttl: ttl, sweep: sweep)
     }
 
-    public init(listen: ListenAddress, tokens: [String]) {
+    public init(listen: ListenAddress, tokens: [ServeToken]) {
         self.listen = listen
         self.tokens = tokens
     }

@@ -1,13 +1,37 @@
+import Crypto
+import Foundation
+
 /// The status page: one self-contained HTML document (inline CSS and script, no CDN, no build
 /// step) that renders from the API and follows the event stream, never reloading. Every value
 /// is set as text, never as markup. `?live=0` renders once from the API without the stream.
 enum StatusPage {
-    static let html = #"""
+    /// The page, with the CSRF token of the session it is served to ("" without one).
+    static func html(csrf: String) -> String {
+        template.replacingOccurrences(of: "{{csrf}}", with: csrf.filter { $0.isHexDigit })
+    }
+
+    /// Only this page's own style and script run (by their hashes), it talks to this service
+    /// only, and no other page may frame it.
+    static let contentSecurityPolicy =
+        "default-src 'none'; script-src '\(hash(between: "<script>", "</script>"))'; "
+        + "style-src '\(hash(between: "<style>", "</style>"))'; connect-src 'self'; img-src 'self' data:; "
+        + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+    /// `sha256-…` of the text between the first `open` and the next `close` (as CSP hashes it).
+    static func hash(between open: String, _ close: String) -> String {
+        guard let start = template.range(of: open), let end = template.range(of: close, range: start.upperBound..<template.endIndex) else {
+            return "none"
+        }
+        return "sha256-" + Data(SHA256.hash(data: Data(template[start.upperBound..<end.lowerBound].utf8))).base64EncodedString()
+    }
+
+    static let template = #"""
         <!doctype html>
         <html lang="en">
         <head>
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
+        <meta name="csrf-token" content="{{csrf}}">
         <title>tamwatch</title>
         <style>
         :root { --fg:#1d2330; --muted:#667085; --line:#e4e7ec; --bg:#f7f8fa; --ok:#12b76a; --warn:#f79009; --bad:#f04438; --run:#2e90fa; }
@@ -71,8 +95,11 @@ enum StatusPage {
         let selected = null;
         const $ = (id) => document.getElementById(id);
         function el(tag, text, cls) { const e = document.createElement(tag); if (text !== undefined && text !== null) e.textContent = String(text); if (cls) e.className = cls; return e; }
+        const csrf = document.querySelector("meta[name=csrf-token]").content;
         async function api(path, init) {
-          const r = await fetch(path, Object.assign({ credentials: "same-origin", headers: { "accept": "application/json" } }, init || {}));
+          const headers = { "accept": "application/json" };
+          if (init && init.method && init.method !== "GET") { headers["content-type"] = "application/json"; headers["x-csrf-token"] = csrf; }
+          const r = await fetch(path, Object.assign({ credentials: "same-origin", headers: headers }, init || {}));
           if (!r.ok) { let detail = r.statusText; try { detail = (await r.json()).detail || detail; } catch (e) {} throw new Error(r.status + " " + detail); }
           return r.status === 204 ? null : r.json();
         }

@@ -14,6 +14,7 @@ extension TamwatchServer {
     func eventStream(_ request: Request) async throws -> Response {
         let q = ListQuery(request: request)
         var filter = EventFilter(jobId: q.string("job_id"), labels: try q.labels())
+        if let jobId = filter.jobId, let problem = JobID.problem(jobId) { throw Problem.badRequest("job_id", problem) }
         filter.types = request.uri.queryParameters.getAll("type").flatMap { $0.split(separator: ",").map(String.init) }
         if let bad = filter.types.first(where: { EventFields.selected(by: [$0]).isEmpty }) {
             throw Problem.badRequest("type", "'\(bad)' is not an event type or a glob like job.*")

@@ -8,7 +8,7 @@ extension TamwatchServer {
     /// Every route of the service, from `Endpoint`'s table (which `openapi.yaml` describes).
     func buildRouter() -> Router<BasicRequestContext> {
         let router = Router()
-        router.add(middleware: ServeMiddleware(auth: auth, metrics: metrics))
+        router.add(middleware: ServeMiddleware(auth: auth, policy: policy, metrics: metrics))
         for endpoint in Endpoint.allCases {
             router.on(RouterPath(endpoint.path), method: endpoint.method) { request, context in
                 try await self.handle(endpoint, request, context)
@@ -19,10 +19,10 @@ extension TamwatchServer {
 
     func handle(_ endpoint: Endpoint, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
         switch endpoint {
-        case .healthy: return try await health(ready: false, head: false)
-        case .healthyHead: return try await health(ready: false, head: true)
-        case .ready: return try await health(ready: true, head: false)
-        case .readyHead: return try await health(ready: true, head: true)
+        case .healthy: return try await health(request, ready: false, head: false)
+        case .healthyHead: return try await health(request, ready: false, head: true)
+        case .ready: return try await health(request, ready: true, head: false)
+        case .readyHead: return try await health(request, ready: true, head: true)
         case .metrics: return try await scrape()
         case .page: return page(request)
         case .openapi:
@@ -46,7 +46,9 @@ extension TamwatchServer {
         }
     }
 
-    func health(ready: Bool, head: Bool) async throws -> Response {
+    /// `/-/healthy` and `/-/ready`. Why the service is not ready is logged, and told only to a
+    /// caller with a token (it may name the database): anyone else hears "unavailable".
+    func health(_ request: Request, ready: Bool, head: Bool) async throws -> Response {
         var reason: String?
         if ready {
             reason = readiness.reason
@@ -54,9 +56,11 @@ extension TamwatchServer {
                 do { try await store.checkWritable() } catch { reason = "the state store is not writable: \(error)" }
             }
         }
+        if let reason, readiness.shouldLog(reason) { logger.warning("not ready: \(reason)") }
         let status: HTTPResponse.Status = reason == nil ? .ok : .serviceUnavailable
+        let told = auth.required && auth.principal(request) == nil ? nil : reason
         let body: JSONValue = .object(
-            [("status", .string(reason == nil ? "ok" : "unavailable"))] + (reason.map { [("reason", .string($0))] } ?? []))
+            [("status", .string(reason == nil ? "ok" : "unavailable"))] + (told.map { [("reason", .string($0))] } ?? []))
         var response = JSONBody.response(body, status: status)
         if head { response.body = .init() }
         return response
@@ -70,22 +74,25 @@ extension TamwatchServer {
             body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
+    /// The status page. `?access_token=` starts a session (a signed cookie) and takes the token
+    /// out of the address bar and history; a page served to a session carries its CSRF token.
     func page(_ request: Request) -> Response {
         if let token = request.uri.queryParameters.get("access_token") {
-            // Sets the session cookie and takes the token out of the address bar (and history).
             var headers: HTTPFields = [.location: "/", .cacheControl: "no-store"]
-            if auth.accepts(token: token) {
-                headers[.setCookie] = "\(Auth.cookieName)=\(Auth.session(for: token)); Path=/; HttpOnly; SameSite=Strict"
-            }
+            if let entry = auth.entry(token: token) { headers[.setCookie] = auth.setCookie(auth.newSession(for: entry)) }
             return Response(status: .seeOther, headers: headers)
         }
+        let csrf = auth.principal(request)?.session.map { auth.csrf(for: $0) } ?? ""
         return Response(
             status: .ok,
             headers: [
                 .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
-                .contentSecurityPolicy: "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'",
+                .contentSecurityPolicy: StatusPage.contentSecurityPolicy,
+                HTTPField.Name("X-Frame-Options")!: "DENY",
+                HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+                HTTPField.Name("Referrer-Policy")!: "no-referrer",
             ],
-            body: .init(byteBuffer: ByteBuffer(string: StatusPage.html)))
+            body: .init(byteBuffer: ByteBuffer(string: StatusPage.html(csrf: csrf))))
     }
 
     func channels() async throws -> Response {

@@ -21,8 +21,12 @@ extension TamwatchServer {
         // With replicas, the lease keeper hands out the active watches; alone, all resume here.
         let active = try await loadWatches()
         let resume = options.shared == nil ? active : []
+        let limiter = connections
+        let (idle, body) = (options.idleTimeout, options.bodyTimeout)
         let app = Application(
             router: buildRouter(),
+            server: .http1(
+                configuration: .init(additionalChannelHandlers: [ConnectionGuard(limiter: limiter, idleTimeout: idle, bodyTimeout: body)])),
             configuration: .init(address: .hostname(options.listen.host, port: options.listen.port), serverName: "tamwatch"),
             onServerRunning: { [readiness] channel in
                 readiness.set(listening: true)

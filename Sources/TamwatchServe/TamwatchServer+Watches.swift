@@ -25,10 +25,8 @@ extension TamwatchServer {
                     errors.append(.init(key, "expected a non-empty string"))
                     continue
                 }
-                if required == "job_id",
-                    text.count > 200 || text.contains(where: { $0 == "/" || $0 == "?" || $0 == "#" || $0.isWhitespace })
-                {
-                    errors.append(.init(key, "not a job id (at most 200 characters, no spaces, '/', '?' or '#')"))
+                if required == "job_id", let problem = JobID.problem(text) {
+                    errors.append(.init(key, problem))
                     continue
                 }
                 main = text
@@ -51,8 +49,8 @@ extension TamwatchServer {
                     fields.labels[k] = s
                 }
             case "max_credits":
-                guard let n = value.intValue, n > 0 else {
-                    errors.append(.init(key, "expected a positive whole number"))
+                guard let n = value.intValue, (1...CreditBudget.largestBudget).contains(n) else {
+                    errors.append(.init(key, "expected a whole number from 1 to \(CreditBudget.largestBudget)"))
                     continue
                 }
                 fields.maxCredits = n
@@ -74,7 +72,57 @@ extension TamwatchServer {
         var errors: [Problem.FieldError] = []
         let (jobId, fields) = Self.watchFields(try await JSONBody.object(request, context: context), required: "job_id", errors: &errors)
         guard let jobId, errors.isEmpty else { throw Problem.invalid(errors) }
+        if try await store.watch(jobId)?.active != true {
+            try await checkCapacity()
+            try await probe(jobId)
+        }
         return try await register(jobId, fields)
+    }
+
+    /// Past `serve.max_watches` active watches, a new one is a 429.
+    func checkCapacity() async throws {
+        let active = try await store.activeWatchCount()
+        guard active < options.maxWatches else {
+            var problem = Problem(
+                .tooManyRequests, "Too many watches",
+                detail: "\(active) watches are active, the most serve.max_watches allows; stop one or wait for a build to finish")
+            problem.headers[.retryAfter] = "60"
+            throw problem
+        }
+    }
+
+    /// Polls a job once before it is watched, for a few seconds at most: a job OpenFunnel does
+    /// not know is refused (422) with what its id looked like; an API that does not answer in
+    /// time, or fails, leaves the watch to the watcher, which retries.
+    func probe(_ jobId: String) async throws {
+        enum Outcome: Sendable { case known, failed(OpenFunnelError), slow }
+        let client = self.client
+        let outcome = await withTaskGroup(of: Outcome.self) { group in
+            group.addTask {
+                do throws(OpenFunnelError) { _ = try await client.poll(jobId: jobId) } catch { return .failed(error) }
+                return .known
+            }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(3))
+                return .slow
+            }
+            let first = await group.next() ?? .slow
+            group.cancelAll()
+            return first
+        }
+        switch outcome {
+        case .known: return
+        case .slow:
+            logger.info("job \(jobId): OpenFunnel did not answer within 3 s; watching it anyway")
+            return
+        case .failed(.notFound): break
+        case .failed(let error):
+            logger.info("job \(jobId): could not be checked with OpenFunnel before watching (\(error)); watching it anyway")
+            return
+        }
+        var message = "OpenFunnel has no build with this id"
+        if jobId.count <= 8 { message += " (the status page shows the first 8 characters of an id; use the whole id)" }
+        throw Problem.invalid([.init("job_id", message)])
     }
 
     /// A watch's own credit budget (`max_credits`, `guard_action`) on the configured guard.
@@ -108,6 +156,8 @@ extension TamwatchServer {
         var errors: [Problem.FieldError] = []
         let (query, fields) = Self.watchFields(try await JSONBody.object(request, context: context), required: "query", errors: &errors)
         guard let query, errors.isEmpty else { throw Problem.invalid(errors) }
+        // Before any credit is spent: a build that could not be watched is not started.
+        try await checkCapacity()
         let answer: JobActionResponse
         do { answer = try await client.submit(query: query) } catch { throw Self.upstream(error, what: "submitting the build") }
         logger.info("submitted a build to OpenFunnel: job \(answer.jobId)")
@@ -127,8 +177,15 @@ extension TamwatchServer {
         return JSONBody.page(page.map { WatchJSON.watch($0, lastPolledAt: board.lastPolledAt($0.jobId)) }, next: next)
     }
 
-    func existingWatch(_ context: some RequestContext) async throws -> WatchRecord {
+    /// The `{job_id}` of the path: one that breaks the rule cannot be watched here (404).
+    static func pathJobId(_ context: some RequestContext) throws -> String {
         let jobId = try context.parameters.require("job_id")
+        if let problem = JobID.problem(jobId) { throw Problem.notFound("no watch has this id: \(problem)") }
+        return jobId
+    }
+
+    func existingWatch(_ context: some RequestContext) async throws -> WatchRecord {
+        let jobId = try Self.pathJobId(context)
         guard let watch = try await store.watch(jobId) else { throw Problem.notFound("job \(jobId) is not watched here") }
         return watch
     }
@@ -139,7 +196,7 @@ extension TamwatchServer {
     }
 
     func stopWatch(_ context: some RequestContext) async throws -> Response {
-        let jobId = try context.parameters.require("job_id")
+        let jobId = try Self.pathJobId(context)
         guard let watch = try await store.stopWatch(jobId: jobId, at: clock.now()) else {
             throw Problem.notFound("job \(jobId) is not watched here")
         }

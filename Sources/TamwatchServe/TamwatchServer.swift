@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Synchronization
+import TamwatchConfig
 import TamwatchDelivery
 import TamwatchModel
 import TamwatchOpenFunnel
@@ -17,6 +18,7 @@ public final class TamwatchServer: Sendable {
     let options: ServeOptions
     let metrics: ServeMetrics
     let auth: Auth
+    let policy: RequestPolicy
     let board = WatchBoard()
     let control: WatchControl
     let hub: EventHub
@@ -24,6 +26,8 @@ public final class TamwatchServer: Sendable {
     let logger: Logger
     let startedAt: Date
     let readiness = Readiness()
+    /// Every open connection, at most `options.maxConnections`.
+    let connections: ConnectionLimiter
     /// Set when the state store failed under the dispatcher: `run` throws it once stopped.
     let failure = Mutex<StoreError?>(nil)
 
@@ -40,7 +44,10 @@ public final class TamwatchServer: Sendable {
         self.metrics = metrics
         self.clock = clock
         self.logger = logger
-        auth = Auth(tokens: options.tokens)
+        auth = Auth(tokens: options.tokens, secureCookie: options.externalURL.flatMap(WebOrigin.init)?.scheme == "https")
+        connections = ConnectionLimiter(
+            limit: options.maxConnections ?? ConnectionLimiter.defaultLimit(descriptors: ConnectionLimiter.raiseDescriptorLimit()))
+        policy = RequestPolicy(listen: options.listen, externalURL: options.externalURL, allowedOrigins: options.allowedOrigins)
         startedAt = clock.now()
         hub = EventHub(
             feed: store, startCursor: try await store.lastEventCursor(), bufferLimit: options.streamBuffer, logger: logger,

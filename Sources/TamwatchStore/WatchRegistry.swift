@@ -19,6 +19,9 @@ public protocol WatchRegistry: Sendable {
 
     func watches(_ query: WatchQuery) async throws(StoreError) -> [WatchRecord]
 
+    /// How many watches are active (`serve.max_watches` bounds it).
+    func activeWatchCount() async throws(StoreError) -> Int
+
     /// Throws when the store cannot take a write now (the service's readiness check).
     func checkWritable() async throws(StoreError)
 }

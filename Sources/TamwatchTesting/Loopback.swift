@@ -36,3 +36,34 @@ public func connectLoopback(port: Int, receiveBuffer: Int32? = nil) throws -> In
     }
     return fd
 }
+
+/// A bare TCP connection to a loopback port, for clients that misbehave on purpose: silent, a
+/// byte at a time (slowloris), never reading.
+public final class RawConnection: @unchecked Sendable {
+    public let fd: Int32
+
+    public init(port: Int) throws { fd = try connectLoopback(port: port) }
+
+    /// Sends `text`; false once the peer has closed the connection.
+    @discardableResult
+    public func send(_ text: String) -> Bool {
+        text.withCString { Glibc.send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) } >= 0
+    }
+
+    /// Whether the peer closed the connection (an end of stream or a reset) within `timeout`.
+    public func closedByPeer(within timeout: Duration) -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else { return false }
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ms = Int32(min(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000, 1000))
+            guard poll(&p, 1, max(1, ms)) > 0 else { continue }
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) { return true }
+        }
+    }
+
+    public func close() { Glibc.close(fd) }
+}

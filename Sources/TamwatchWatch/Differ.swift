@@ -83,7 +83,7 @@ public enum Differ {
                     ("progress_message", .optional(current.progressMessage)),
                     ("rate_per_minute", .optional(PaceSample.ratePerMinute(b.state.pace))),
                 ]
-                    + (b.state.budget.map { [("credits_left_in_budget", .int(Int64(max(0, $0.maxCredits - (current.processed ?? 0)))))] }
+                    + (b.state.budget.map { [("credits_left_in_budget", .int(Int64($0.left(after: current.processed ?? 0))))] }
                         ?? []))
             progressed = true
         }

@@ -50,7 +50,7 @@ struct ExportCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
-        if jobId.isEmpty || jobId.contains(where: { $0 == "/" || $0.isWhitespace }) { throw ValidationError("'\(jobId)' is not a job id") }
+        if let problem = JobID.problem(jobId) { throw ValidationError("\(jobId.debugDescription): \(problem)") }
         if output == "-" { throw ValidationError("--output must be a file: an export to stdout could not carry on after a stop") }
     }
 

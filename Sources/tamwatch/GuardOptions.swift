@@ -19,7 +19,9 @@ struct GuardOptions: ParsableArguments {
     var noResults = false
 
     func validate() throws {
-        if let maxCredits, maxCredits < 1 { throw ValidationError("--max-credits must be a whole number of at least 1") }
+        if let maxCredits, !(1...CreditBudget.largestBudget).contains(maxCredits) {
+            throw ValidationError("--max-credits must be a whole number from 1 to \(CreditBudget.largestBudget)")
+        }
         if let guardAction, CreditBudget.Action(rawValue: guardAction) == nil {
             throw ValidationError("--guard-action '\(guardAction)' is not pause, cancel or notify")
         }

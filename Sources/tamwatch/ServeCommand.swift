@@ -22,8 +22,11 @@ struct ServeCommand: AsyncParsableCommand {
             stream at /api/v1/events, Prometheus metrics at /metrics, the page at /, and /-/healthy \
             and /-/ready. Watches live in the state file and resume after a restart.
 
-            Every route but /-/* needs a bearer token when serve.tokens is set; listening beyond \
-            this machine (not 127.x or ::1) without a token is refused. SIGTERM or SIGINT stops it \
+            Every route but /-/* needs a bearer token when serve.tokens is set (a read token may \
+            only look; `tamwatch token` makes one); listening beyond this machine (not 127.x or \
+            ::1) without a token is refused. Requests must name this service in Host (an address, \
+            localhost, or serve.external_url's host), and a change from a browser must come from \
+            its own page or serve.allowed_origins, as JSON. SIGTERM or SIGINT stops it \
             cleanly: event stream clients are told, polling stops, deliveries in flight get \
             --drain-timeout, and it exits 0.
             """
@@ -64,6 +67,11 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var noListen = false
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp("How long a connection may stay without a whole request head (its first or next).", visibility: .hidden))
+    var idleTimeout: String = "15s"
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -71,7 +79,8 @@ struct ServeCommand: AsyncParsableCommand {
         if DurationText.parse(drainTimeout) == nil && drainTimeout != "0" {
             throw ValidationError("--drain-timeout '\(drainTimeout)' is not a duration (e.g. 0s, 10s, 1m)")
         }
-        for (flag, value) in [("--lease-ttl", leaseTTL), ("--claim-grace", claimGrace)] where DurationText.parse(value) == nil {
+        for (flag, value) in [("--lease-ttl", leaseTTL), ("--claim-grace", claimGrace), ("--idle-timeout", idleTimeout)]
+        where DurationText.parse(value) == nil {
             throw ValidationError("\(flag) '\(value)' is not a duration (e.g. 30s, 1m)")
         }
         if DurationText.parse(ssePing).map({ $0 >= .milliseconds(10) }) != true {
@@ -87,9 +96,10 @@ struct ServeCommand: AsyncParsableCommand {
         if !address.isLoopback && config.serve.tokens.isEmpty {
             printError(
                 "tamwatch: serve on \(address) would answer anyone who can reach it; set serve.tokens "
-                    + "(e.g. tokens: [\"${TAMWATCH_TOKEN}\"]) or listen on 127.0.0.1")
+                    + "(`tamwatch token` makes one) or listen on 127.0.0.1")
             throw Exit.configuration
         }
+        for note in config.deprecations { printError("tamwatch: warning: \(note)") }
         let key = try apiKey(config)
         // A state file has one writer (a lock beside it); a database is shared by replicas, each
         // holding the watches it polls under a lease.
@@ -129,6 +139,11 @@ struct ServeCommand: AsyncParsableCommand {
         watcher.deliveriesQueued = { dispatcher.wake() }
 
         var serveOptions = ServeOptions(listen: address, tokens: config.serve.tokens)
+        serveOptions.externalURL = config.serve.externalURL
+        serveOptions.allowedOrigins = config.serve.allowedOrigins
+        serveOptions.maxConnections = config.serve.maxConnections
+        serveOptions.maxWatches = config.serve.maxWatches
+        serveOptions.idleTimeout = DurationText.parse(idleTimeout) ?? .seconds(15)
         serveOptions.drainTimeout = DurationText.parse(drainTimeout) ?? .zero
         serveOptions.pingInterval = DurationText.parse(ssePing) ?? .seconds(15)
         serveOptions.streamBuffer = max(1, sseBuffer)

@@ -55,8 +55,8 @@ struct WatchCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
-        if jobIds.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
-            throw ValidationError("a job id must not be empty")
+        for id in jobIds {
+            if let problem = JobID.problem(id) { throw ValidationError("\(id.debugDescription): \(problem)") }
         }
         _ = try parseLabels(label)
     }

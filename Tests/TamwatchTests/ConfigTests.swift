@@ -108,13 +108,107 @@ struct ConfigTests {
         #expect(short.key == "state.retention" && short.message.contains("too short (at least 1h)"), "\(short)")
     }
 
+    @Test("serve.tokens: named entries with a scope, the token or its SHA-256; the old bare list still read, as write, and deprecated")
+    func scopedTokens() throws {
+        let digest = String(repeating: "ab", count: 32)
+        let config = try parse(
+            """
+            serve:
+              tokens:
+                - { name: ci, scope: write, token: "${T}" }
+                - { name: team-page, scope: read, sha256: \(digest) }
+            """, env: ["T": "0123456789abcdef0123"])
+        #expect(
+            config.serve.tokens == [
+                ServeToken(name: "ci", scope: .write, secret: .plain("0123456789abcdef0123")),
+                ServeToken(name: "team-page", scope: .read, secret: .sha256(Array(repeating: 0xab, count: 32))),
+            ])
+        #expect(config.deprecations.isEmpty)
+        let old = try parse("serve:\n  tokens: [\"0123456789abcdef0123\"]\n")
+        #expect(old.serve.tokens.map(\.scope) == [.write])
+        #expect(
+            old.deprecations.count == 1 && old.deprecations[0].contains("conf/tamwatch.yaml:2")
+                && !old.deprecations[0].contains("0123456789"))
+        let cases: [(String, String, String)] = [
+            ("- { name: a, scope: admin, token: 0123456789abcdef0123 }", "serve.tokens[0].scope", "not read or write"),
+            ("- { name: a, scope: read, sha256: abc }", "serve.tokens[0].sha256", "64 hexadecimal"),
+            ("- { name: a, scope: read }", "serve.tokens[0]", "give token or sha256"),
+            ("- { name: a, token: 0123456789abcdef0123 }", "serve.tokens[0].scope", "is required"),
+            ("- { name: a, scope: read, token: short-secret }", "serve.tokens[0].token", "shorter than 16"),
+            ("- { name: a, scope: read, token: 0123456789abcdef0123, role: x }", "serve.tokens[0].role", "unknown key"),
+        ]
+        for (entry, key, message) in cases {
+            let e = try #require(error("serve:\n  tokens:\n    \(entry)\n"), "\(entry)")
+            #expect(e.key == key && e.line == 3 && e.message.contains(message), "\(entry): \(e)")
+            #expect(!e.description.contains("short-secret") && !e.description.contains("0123456789abcdef0123"))
+        }
+        let twice = try #require(
+            error(
+                "serve:\n  tokens:\n    - { name: a, scope: read, sha256: \(digest) }\n    - { name: a, scope: write, sha256: \(digest) }\n"
+            ))
+        #expect(twice.key == "serve.tokens[1].name" && twice.message.contains("names two tokens"))
+    }
+
+    @Test("serve: external_url, allowed_origins, max_connections, max_watches")
+    func serveLimits() throws {
+        let serve = try parse(
+            """
+            serve:
+              external_url: https://tamwatch.example.com/
+              allowed_origins: [https://ops.example.com, "http://10.0.0.5:8080"]
+              max_connections: 500
+              max_watches: 2000
+            """
+        ).serve
+        #expect(serve.externalURL == "https://tamwatch.example.com/" && serve.maxConnections == 500 && serve.maxWatches == 2000)
+        #expect(serve.allowedOrigins == ["https://ops.example.com", "http://10.0.0.5:8080"])
+        #expect(try #require(error("serve:\n  external_url: tamwatch.example.com\n")).key == "serve.external_url")
+        #expect(try #require(error("serve:\n  allowed_origins: [\"*\"]\n")).key == "serve.allowed_origins")
+    }
+
+    /// Every number a config holds, fed the values that break arithmetic: each is refused with its
+    /// key, or read within its bounds; nothing traps.
+    @Test("numbers at the edges: Int.max, -1, 0, 1e400, 2^53+1 in every numeric key")
+    func numbersAtTheEdges() throws {
+        let values = ["9223372036854775807", "-1", "0", "1e400", "9007199254740993", "nan", "18446744073709551616"]
+        let fields: [(String, (String) -> String, (TamwatchConfig) -> Bool)] = [
+            ("guard.max_credits", { "guard: { max_credits: \($0) }" }, { ($0.guard.maxCredits ?? 1) <= CreditBudget.largestBudget }),
+            ("guard.warn_at", { "guard: { warn_at: \($0) }" }, { (0...1).contains($0.guard.warnAt) }),
+            ("guard.min_balance", { "guard: { min_balance: \($0) }" }, { ($0.guard.minBalance ?? 0).isFinite }),
+            ("results.top", { "results: { top: \($0) }" }, { (0...100).contains($0.results.top) }),
+            ("serve.max_connections", { "serve: { max_connections: \($0) }" }, { ($0.serve.maxConnections ?? 1) <= 1_000_000 }),
+            ("serve.max_watches", { "serve: { max_watches: \($0) }" }, { $0.serve.maxWatches <= 10_000_000 }),
+            ("watch.milestone_every", { "watch: { milestone_every: \($0) }" }, { _ in true }),
+            ("watch.milestones", { "watch: { milestones: [\($0)] }" }, { _ in true }),
+            ("watch.stall_after", { "watch: { stall_after: \($0)s }" }, { ($0.watch.stallAfter ?? .zero) < .seconds(2_000_000_000) }),
+            ("api.poll_interval", { "api: { poll_interval: \($0)ms }" }, { $0.api.pollInterval < .seconds(2_000_000_000) }),
+            (
+                "channels.ops.concurrency", { "channels: { ops: { type: webhook, url: \"https://h.example/x\", concurrency: \($0) } }" },
+                { ($0.channels.first?.concurrency ?? 1) <= 1_000_000_000 }
+            ),
+        ]
+        for (key, yaml, bounded) in fields {
+            for value in values {
+                do {
+                    let config = try parse(yaml(value) + "\n")
+                    #expect(bounded(config), "\(key) = \(value) read out of bounds")
+                } catch {
+                    let e = try #require(error.errors.first)
+                    #expect(e.key.hasPrefix(key) && e.line == 1, "\(key) = \(value): \(e)")
+                }
+            }
+        }
+        let huge = try #require(error("guard: { max_credits: 1000000001 }\n"))
+        #expect(huge.key == "guard.max_credits" && huge.message.contains("at most 1000000000"))
+    }
+
     @Test("serve: listen and tokens; a bad address or a short token names line and key, never the token")
     func serve() throws {
         let defaults = try parse("api: { key: k }\n").serve
         #expect(defaults.listen == ListenAddress(host: "127.0.0.1", port: 9477) && defaults.listen.isLoopback && defaults.tokens.isEmpty)
         let set = try parse("serve:\n  listen: \"[::1]:8080\"\n  tokens: [\"${T}\"]\n", env: ["T": "0123456789abcdef0123"]).serve
         #expect(set.listen == ListenAddress(host: "::1", port: 8080) && set.listen.isLoopback)
-        #expect(set.tokens == ["0123456789abcdef0123"])
+        #expect(set.tokens == [ServeToken(name: "token-1", scope: .write, secret: .plain("0123456789abcdef0123"))])
         #expect(try parse("serve:\n  listen: :9000\n").serve.listen == ListenAddress(host: "0.0.0.0", port: 9000))
         #expect(try parse("serve:\n  listen: :9000\n").serve.listen.isLoopback == false)
         let bad = try #require(error("serve:\n  listen: localhost\n"))

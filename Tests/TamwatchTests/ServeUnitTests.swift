@@ -17,24 +17,120 @@ struct ServeUnitTests {
             body: .init(buffer: ByteBuffer()))
     }
 
-    @Test("a token in the header, the session cookie, or the query where allowed; nothing else")
-    func auth() {
+    func auth(_ tokens: [ServeToken]) -> Auth { Auth(tokens: tokens) }
+
+    @Test("tokens: the header (any case of Bearer), a signed session, the query only where allowed; scopes; digests")
+    func auth() throws {
         let token = "0123456789abcdef-token"
-        let auth = Auth(tokens: ["another-token-of-some-length", token])
-        #expect(auth.allows(request("/api/v1/watches", headers: [.authorization: "Bearer \(token)"]), queryToken: false))
-        #expect(!auth.allows(request("/api/v1/watches", headers: [.authorization: "Bearer \(token)x"]), queryToken: false))
-        #expect(!auth.allows(request("/api/v1/watches", headers: [.authorization: "bearer \(token)"]), queryToken: false))
-        #expect(!auth.allows(request("/api/v1/watches", headers: [.authorization: "Basic \(token)"]), queryToken: false))
-        #expect(!auth.allows(request("/api/v1/watches"), queryToken: true))
-        let session = Auth.session(for: token)
-        #expect(session.count == 64 && !session.contains(token))
-        #expect(auth.allows(request("/", headers: [.cookie: "theme=dark; \(Auth.cookieName)=\(session)"]), queryToken: false))
+        let reader = "a-read-only-token-for-the-team"
+        let auth = Auth(tokens: [
+            ServeToken(name: "other", scope: .write, secret: .plain("another-token-of-some-length")),
+            ServeToken(name: "ci", scope: .write, secret: .plain(token)),
+            // Given as its SHA-256, as `tamwatch token` prints it.
+            ServeToken(name: "team", scope: .read, secret: .sha256(Auth.digest(reader))),
+        ])
+        let watches = "/api/v1/watches"
+        #expect(auth.principal(request(watches, headers: [.authorization: "Bearer \(token)"]))?.name == "ci")
+        #expect(auth.principal(request(watches, headers: [.authorization: "bearer \(token)"]))?.name == "ci", "the scheme's case")
+        #expect(auth.principal(request(watches, headers: [.authorization: "BEARER  \(token)"]))?.scope == .write)
+        #expect(auth.principal(request(watches, headers: [.authorization: "Bearer \(reader)"]))?.scope == .read)
+        for bad in ["Bearer \(token)x", "Bearer \(token.dropLast())", "Basic \(token)", "Bearer", "Bearer "] {
+            #expect(auth.principal(request(watches, headers: [.authorization: bad])) == nil, "\(bad)")
+        }
+        #expect(auth.principal(request(watches)) == nil)
+        #expect(auth.principal(request("/?access_token=\(token)"), queryToken: true)?.name == "ci")
+        #expect(auth.principal(request("/api/v1/events?access_token=\(token)")) == nil, "the query only where allowed")
+
+        // A session: signed, expiring, bound to the token; its CSRF token differs from it.
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let entry = try #require(auth.entry(token: token))
+        let session = auth.newSession(for: entry, now: now)
+        #expect(!session.contains(token) && !session.contains(Auth.hex(entry.digest)))
+        let cookie: HTTPFields = [.cookie: "theme=dark; \(Auth.cookieName)=\(session)"]
+        let viaCookie = try #require(auth.principal(request("/", headers: cookie), now: now.addingTimeInterval(60)))
+        #expect(viaCookie.name == "ci" && viaCookie.scope == .write && viaCookie.session == session)
+        #expect(auth.principal(request("/", headers: cookie), now: now.addingTimeInterval(auth.sessionLifetime + 1)) == nil, "expired")
+        var forged = Array(session)
+        forged[forged.count - 3] = forged[forged.count - 3] == "A" ? "B" : "A"
+        #expect(auth.principal(request("/", headers: [.cookie: "\(Auth.cookieName)=\(String(forged))"]), now: now) == nil, "tampered")
+        let upgraded = session.replacingOccurrences(of: ".write.", with: ".read.")
+        #expect(auth.principal(request("/", headers: [.cookie: "\(Auth.cookieName)=\(upgraded)"]), now: now) == nil)
         #expect(
-            !auth.allows(request("/", headers: [.cookie: "\(Auth.cookieName)=\(token)"]), queryToken: false), "the token is not a session")
-        #expect(auth.allows(request("/api/v1/events?access_token=\(token)"), queryToken: true))
-        #expect(!auth.allows(request("/api/v1/watches?access_token=\(token)"), queryToken: false), "the query only where allowed")
-        #expect(Auth(tokens: []).allows(request("/metrics"), queryToken: false), "no tokens configured: open")
+            Auth(tokens: [ServeToken(name: "ci", scope: .write, secret: .plain(token))]).session(session, now: now) == nil,
+            "another start's key")
+        #expect(
+            auth.principal(request("/", headers: [.cookie: "\(Auth.cookieName)=\(token)"]), now: now) == nil, "the token is not a session")
+        let csrf = auth.csrf(for: session)
+        #expect(csrf.count == 64 && auth.csrfMatches(csrf, session: session) && !auth.csrfMatches(nil, session: session))
+        #expect(!auth.csrfMatches(auth.csrf(for: auth.newSession(for: entry, now: now)), session: session))
+        #expect(auth.setCookie(session).contains("HttpOnly; SameSite=Strict") && !auth.setCookie(session).contains("Secure"))
+        #expect(Auth(tokens: [], secureCookie: true).setCookie("x").hasSuffix("; Secure"))
+        #expect(!Auth(tokens: []).required)
         #expect(Auth.unauthorized.headers[.wwwAuthenticate] == "Bearer")
+    }
+
+    func policyRequest(_ method: HTTPRequest.Method, host: String = "127.0.0.1:9477", headers: HTTPFields = [:]) -> Request {
+        Request(
+            head: HTTPRequest(method: method, scheme: "http", authority: host, path: "/api/v1/builds", headerFields: headers),
+            body: .init(buffer: ByteBuffer()))
+    }
+
+    @Test("Host names this service; a change comes from its own origin or an allowed one, as JSON")
+    func policy() throws {
+        let policy = RequestPolicy(
+            listen: ListenAddress(host: "127.0.0.1", port: 9477), externalURL: "https://tamwatch.example.com/",
+            allowedOrigins: ["https://ops.example.com"])
+        for host in ["127.0.0.1:9477", "localhost:9477", "[::1]:9477", "10.1.2.3", "tamwatch.example.com", "TAMWATCH.example.com:443"] {
+            #expect(throws: Never.self, "\(host)") { try policy.checkHost(policyRequest(.get, host: host)) }
+        }
+        for host in ["rebind.evil.example:9477", "127.evil.example", "localhost.evil.example"] {
+            #expect(throws: Problem.self, "\(host)") { try policy.checkHost(policyRequest(.get, host: host)) }
+        }
+        let json: HTTPFields = [.contentType: "application/json; charset=utf-8", .contentLength: "2"]
+        #expect(throws: Never.self) { try policy.checkChange(policyRequest(.post, headers: json)) }
+        #expect(throws: Never.self) { try policy.checkChange(policyRequest(.post)) }
+        var same = json
+        same[.origin] = "http://127.0.0.1:9477"
+        same[HTTPField.Name("Sec-Fetch-Site")!] = "same-origin"
+        #expect(throws: Never.self) { try policy.checkChange(policyRequest(.post, headers: same)) }
+        for origin in ["https://ops.example.com", "https://tamwatch.example.com:443"] {
+            var allowed = json
+            allowed[.origin] = origin
+            allowed[HTTPField.Name("Sec-Fetch-Site")!] = "cross-site"
+            #expect(throws: Never.self, "\(origin)") { try policy.checkChange(policyRequest(.post, headers: allowed)) }
+        }
+        for origin in ["http://evil.example", "null", "http://127.0.0.1:9478", "https://127.0.0.1:9477.evil.example"] {
+            var foreign = json
+            foreign[.origin] = origin
+            #expect(throws: Problem.self, "\(origin)") { try policy.checkChange(policyRequest(.post, headers: foreign)) }
+        }
+        #expect(throws: Problem.self) {
+            try policy.checkChange(policyRequest(.delete, headers: [HTTPField.Name("Sec-Fetch-Site")!: "cross-site"]))
+        }
+        for type in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"] {
+            #expect(throws: Problem.self, "\(type)") {
+                try policy.checkChange(policyRequest(.post, headers: [.contentType: type, .contentLength: "10"]))
+            }
+        }
+        #expect(throws: Problem.self, "a body without a type") {
+            try policy.checkChange(policyRequest(.post, headers: [.contentLength: "10"]))
+        }
+    }
+
+    @Test("loopback is parsed, not prefixed; web origins are normalised")
+    func addresses() {
+        for host in ["127.0.0.1", "127.255.0.9", "localhost", "::1", "0:0:0:0:0:0:0:1"] {
+            #expect(ListenAddress.isLoopback(host), "\(host)")
+        }
+        for host in ["127.evil.tld", "128.0.0.1", "0.0.0.0", "::", "::2", "localhost.evil", "1270.0.0.1"] {
+            #expect(!ListenAddress.isLoopback(host), "\(host)")
+        }
+        #expect(WebOrigin("HTTPS://Example.com:443/path")?.description == "https://example.com")
+        #expect(WebOrigin("http://10.0.0.5:9477")?.description == "http://10.0.0.5:9477")
+        #expect(WebOrigin("http://[::1]:80")?.description == "http://[::1]")
+        for bad in ["example.com", "ftp://example.com", "http://", "http://a:99999", "http://user@host", "null"] {
+            #expect(WebOrigin(bad) == nil, "\(bad)")
+        }
     }
 
     @Test("cursors round-trip and refuse what this server did not give out")

@@ -14,6 +14,10 @@ public struct CreditBudget: Sendable, Equatable, Codable {
         case notify
     }
 
+    /// The largest budget a config, the CLI or the API may set: far above any build (a build
+    /// spends one credit per company), and far below where arithmetic on it could overflow.
+    public static let largestBudget = 1_000_000_000
+
     public var maxCredits: Int
     /// The share of `maxCredits` at which the warning goes out, in 0...1.
     public var warnAt: Double
@@ -25,8 +29,22 @@ public struct CreditBudget: Sendable, Equatable, Codable {
         self.action = action
     }
 
-    /// The spend at which the warning goes out.
-    public var warnThreshold: Int { Int((Double(maxCredits) * warnAt).rounded(.up)) }
+    /// The spend at which the warning goes out. Saturating: a budget stored before budgets were
+    /// bounded (up to `Int.max`) or an odd share never traps.
+    public var warnThreshold: Int {
+        let share = warnAt.isFinite ? min(max(warnAt, 0), 1) : 1
+        let spend = (Double(maxCredits) * share).rounded(.up)
+        if spend >= Double(Int.max) { return Int.max }
+        if spend <= Double(Int.min) { return Int.min }
+        return Int(spend)
+    }
+
+    /// The credits left after `processed` were spent (never below 0; saturating).
+    public func left(after processed: Int) -> Int {
+        let (left, overflow) = maxCredits.subtractingReportingOverflow(processed)
+        if overflow { return processed < 0 ? Int.max : 0 }
+        return max(0, left)
+    }
 
     enum CodingKeys: String, CodingKey {
         case maxCredits = "max_credits", warnAt = "warn_at", action
