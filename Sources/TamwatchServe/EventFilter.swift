@@ -6,9 +6,13 @@ struct EventFilter: Sendable {
     var types: [String] = []
     var labels: [(key: String, value: String)] = []
 
-    /// Clients with equal keys get the same events: their frames are built once per batch.
+    /// Clients with equal keys get the same events: their frames are built once per batch. The
+    /// parts are kept apart by JSON's own quoting, so no label value can pass for two labels.
     var key: String {
-        (jobId ?? "") + "\u{1}" + types.joined(separator: ",") + "\u{1}" + labels.map { "\($0.key)=\($0.value)" }.joined(separator: "&")
+        JSONValue.array([
+            jobId.map(JSONValue.string) ?? .null, .array(types.map(JSONValue.string)),
+            .array(labels.map { .array([.string($0.key), .string($0.value)]) }),
+        ]).serialized()
     }
 
     func matches(_ event: Event) -> Bool {

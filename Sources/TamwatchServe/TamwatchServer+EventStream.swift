@@ -76,6 +76,15 @@ extension TamwatchServer {
     {
         try await box.write(ByteBuffer(string: "retry: 3000\n\n"))
         var last = after ?? sub.seenUpTo
+        if let after, after > sub.seenUpTo, try await after > store.lastEventCursor() {
+            // A cursor this store never gave out (its state was lost or replaced): the client is
+            // told to start over, from the newest event there is, instead of waiting forever.
+            let reset = JSONValue.object([
+                ("reason", .string("unknown cursor")), ("last_event_id", .int(after)), ("cursor", .int(sub.seenUpTo)),
+            ])
+            try await box.write(ByteBuffer(string: "id: \(sub.seenUpTo)\nevent: reset\ndata: \(reset.serialized())\n\n"))
+            last = sub.seenUpTo
+        }
         // The gap: committed after `after` but before this client subscribed.
         if let after, after < sub.seenUpTo {
             var cursor = after

@@ -157,6 +157,35 @@ struct ServeUnitTests {
         #expect(!labelled.matches(event(.progress, labels: ["team": "growth"])))
         #expect(EventFilter(types: ["job.*"]).key != EventFilter(types: ["job.terminal"]).key)
         #expect(EventFilter(jobId: "a", labels: [("k", "v")]).key == EventFilter(jobId: "a", labels: [("k", "v")]).key)
+        // One label whose value holds `&` and `=` is not two labels.
+        #expect(EventFilter(labels: [("a", "b&c=d")]).key != EventFilter(labels: [("a", "b"), ("c", "d")]).key)
+        #expect(EventFilter(types: ["a,b"]).key != EventFilter(types: ["a", "b"]).key)
+    }
+
+    @Test("a credit budget's arithmetic never traps, whatever was stored")
+    func budgetArithmetic() {
+        for share in [1.0, 0.8, 0.0, .infinity, .nan, -1] {
+            for max in [Int.max, Int.min, 1, 0, -1, CreditBudget.largestBudget] {
+                let budget = CreditBudget(maxCredits: max, warnAt: share)
+                _ = budget.warnThreshold
+                for processed in [0, 1, Int.max, Int.min, -1] { #expect(budget.left(after: processed) >= 0) }
+            }
+        }
+        #expect(CreditBudget(maxCredits: Int.max, warnAt: 1).warnThreshold == Int.max)
+        #expect(CreditBudget(maxCredits: 1000, warnAt: 0.8).warnThreshold == 800)
+        #expect(CreditBudget(maxCredits: 1000).left(after: 250) == 750)
+        #expect(CreditBudget(maxCredits: 1000).left(after: 2000) == 0)
+    }
+
+    @Test("one job-id rule: unreserved characters, 1 to 128, not only dots")
+    func jobIds() {
+        for good in ["8a8e2c1f-1b2c-4d5e-9f00-112233445566", "a", "job_1.2~x", String(repeating: "z", count: 128), "..a"] {
+            #expect(JobID.problem(good) == nil, "\(good)")
+        }
+        for bad in ["", ".", "..", "...", "a/b", "a\u{0}b", "a b", "a%2Fb", "a?b", "a#b", "ü", String(repeating: "z", count: 129), "a\nb"] {
+            #expect(JobID.problem(bad) != nil, "\(bad.debugDescription)")
+        }
+        #expect(JobID.problem("a\u{0}b")?.contains("U+0") == true, "a control character is named, not printed")
     }
 
     @Test("readiness: starting until everything runs, stopping from the first moment of a shutdown")
