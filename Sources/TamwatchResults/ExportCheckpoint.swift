@@ -1,4 +1,5 @@
 import Foundation
+import TamwatchModel
 
 /// Where an export stopped: the next page to read and how much of the file is whole. Written
 /// after every page (to a temporary file, then renamed), so a crash or Ctrl-C at any moment
@@ -20,9 +21,10 @@ struct ExportCheckpoint: Codable, Equatable {
         return try? JSONDecoder().decode(ExportCheckpoint.self, from: data)
     }
 
+    /// Through a temporary file created exclusively beside it (never through a planted link).
     func write(_ path: String) throws {
-        let temporary = path + ".tmp"
-        try JSONEncoder().encode(self).write(to: URL(fileURLWithPath: temporary))
-        guard rename(temporary, path) == 0 else { throw ExportError.file(path, String(cString: strerror(errno))) }
+        do { try PrivateFile.replace(path, with: try JSONEncoder().encode(self)) } catch {
+            throw ExportError.file(path, error.localizedDescription)
+        }
     }
 }

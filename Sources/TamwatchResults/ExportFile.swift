@@ -27,8 +27,7 @@ struct ExportFile {
         let domainsPath = Exporter.domainsPath(path)
         do {
             if let saved = ExportCheckpoint.read(checkpointPath), saved.jobId == jobId, saved.format == format.rawValue,
-                fm.fileExists(atPath: path), let output = FileHandle(forUpdatingAtPath: path),
-                let domains = FileHandle(forUpdatingAtPath: domainsPath)
+                let output = try PrivateFile.openExisting(path), let domains = try PrivateFile.openExisting(domainsPath)
             {
                 // Whatever was written after the checkpoint (a page cut short) goes.
                 try output.truncate(atOffset: UInt64(saved.bytes))
@@ -43,12 +42,12 @@ struct ExportFile {
                 }
                 return file
             }
-            if fm.fileExists(atPath: path) && !force { throw ExportError.exists(path) }
+            if (fm.fileExists(atPath: path) || (try? fm.destinationOfSymbolicLink(atPath: path)) != nil) && !force {
+                throw ExportError.exists(path)
+            }
             let header = Data(format.header.utf8)
-            guard fm.createFile(atPath: path, contents: header), fm.createFile(atPath: domainsPath, contents: Data()),
-                let output = FileHandle(forUpdatingAtPath: path), let domains = FileHandle(forUpdatingAtPath: domainsPath)
-            else { throw ExportError.file(path, "cannot be written") }
-            try output.seekToEnd()
+            let output = try PrivateFile.create(path, with: header)
+            let domains = try PrivateFile.create(domainsPath, with: Data())
             let checkpoint = ExportCheckpoint(
                 jobId: jobId, format: format.rawValue, nextCursor: nil, pages: 0, rows: 0, bytes: Int64(header.count))
             try checkpoint.write(checkpointPath)

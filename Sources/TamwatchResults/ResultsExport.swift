@@ -29,7 +29,7 @@ public struct ResultsExport: Sendable {
         let path = path(jobId: jobId)
         let log = exporter.logger
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try PrivateFile.makeFolder(directory)
         } catch {
             log.error("job \(jobId): cannot create the results folder \(directory): \(error.localizedDescription)")
             return .object([("error", .string("cannot create \(directory): \(error.localizedDescription)"))])

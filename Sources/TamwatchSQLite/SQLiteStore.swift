@@ -35,7 +35,7 @@ public final class SQLiteStore: EventLog, Outbox, Sendable {
             try Self.checkIsTamwatch(path)
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
             if !readOnly, !folder.isEmpty, !FileManager.default.fileExists(atPath: folder) {
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                try PrivateFile.makeFolder(folder)
             }
             pool = try DatabasePool(path: path, configuration: config)
             if readOnly {

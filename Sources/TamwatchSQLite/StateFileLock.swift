@@ -32,9 +32,9 @@ public final class StateFileLock: Sendable {
         let path = statePath + ".lock"
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
         if !folder.isEmpty, !FileManager.default.fileExists(atPath: folder) {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try PrivateFile.makeFolder(folder)
         }
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else {
             throw StoreError(path: statePath, message: "cannot open its lock file \(path): \(String(cString: strerror(errno)))")
         }

@@ -27,6 +27,7 @@ struct Tamwatch: AsyncParsableCommand {
     /// transfers run with NOSIGNAL), and a closed stdout must be an error to handle, not a kill.
     static func main() async {
         StandardStream.ignoreBrokenPipes()
+        PrivateFile.restrictCreationMode()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -153,4 +153,49 @@ struct ExportTests {
         #expect(parsed.count - 1 == now.snapshot.processed, "every row that exists so far")
         #expect(parsed.count > 1)
     }
+
+    @Test(
+        "files: a planted link at the output or its checkpoint is replaced, never written through; lists and state are 0600, folders 0700")
+    func plantedLinks() async throws {
+        let sim = try await SimulatorProcess.start()
+        defer { sim.child.stop() }
+        let job = try await Self.completedBuild(sim)
+        let dir = temporaryDirectory()
+        let victim = dir.appendingPathComponent("victim.txt")
+        try "precious".write(to: victim, atomically: true, encoding: .utf8)
+        let file = dir.appendingPathComponent("list.csv")
+        try FileManager.default.createSymbolicLink(atPath: file.path, withDestinationPath: victim.path)
+        try FileManager.default.createSymbolicLink(atPath: Exporter.checkpointPath(file.path), withDestinationPath: victim.path)
+
+        let refused = try Self.export(job, sim: sim, ["--output", file.path])
+        #expect(try await refused.exitCode() != 0 && refused.stderr.contains("already exists"), "\(refused.stderr)")
+        let forced = try Self.export(job, sim: sim, ["--output", file.path, "--force"])
+        #expect(try await forced.exitCode() == 0, "\(forced.stderr)")
+        #expect(try String(contentsOf: victim, encoding: .utf8) == "precious")
+        let attributes = try FileManager.default.attributesOfItem(atPath: file.path)
+        #expect(attributes[.type] as? FileAttributeType == .typeRegular)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        #expect(try await Self.csv(file).count > 1)
+
+        // A watch's state file, its lock, and the results folder with its list: the owner's only.
+        let results = dir.appendingPathComponent("lists")
+        let config = dir.appendingPathComponent("tamwatch.yaml")
+        try "state: { path: state/tamwatch.sqlite }\nresults: { dir: \(results.path) }\n".write(
+            to: config, atomically: true, encoding: .utf8)
+        let other = try await sim.submit(nil)
+        let watch = try ChildProcess(
+            ["watch", other, "--config", config.path, "--api-url", sim.url, "--poll-interval", "50ms", "--no-progress"],
+            environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key])
+        #expect(try await watch.exitCode() == 0, "\(watch.stderr)")
+        func mode(_ path: String) throws -> Int? { try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int }
+        #expect(try mode(dir.appendingPathComponent("state").path) == 0o700)
+        #expect(try mode(dir.appendingPathComponent("state/tamwatch.sqlite").path) == 0o600)
+        #expect(try mode(results.path) == 0o700)
+        let lists = try FileManager.default.contentsOfDirectory(atPath: results.path)
+        #expect(!lists.isEmpty)
+        for name in lists { #expect(try mode(results.appendingPathComponent(name).path) == 0o600, "\(name)") }
+        for name in try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("state").path) {
+            #expect(try mode(dir.appendingPathComponent("state/\(name)").path) == 0o600, "\(name)")
+        }
+    }
 }
