@@ -34,7 +34,16 @@ extension PostgresStore: Pruning {
                 if !ids.isEmpty { try await db.rows("DELETE FROM attempts WHERE delivery_id = ANY(\(ids))") }
                 if status == "sent" { counts.sent = ids.count } else { counts.dead = ids.count }
             }
-            for (kind, n) in [("events", counts.events), ("sent", counts.sent), ("dead", counts.dead)] {
+            if let before = request.watchesEndedBefore?.timeIntervalSince1970 {
+                counts.watches = try await db.rows(
+                    """
+                    DELETE FROM watches WHERE job_id IN (
+                        SELECT job_id FROM watches WHERE NOT active AND COALESCE(finished_at, stopped_at) < \(before) LIMIT \(limit))
+                    RETURNING job_id
+                    """
+                ).count
+            }
+            for (kind, n) in [("events", counts.events), ("sent", counts.sent), ("dead", counts.dead), ("watches", counts.watches)] {
                 try await db.rows(
                     """
                     INSERT INTO pruned (kind, count, last_at) VALUES (\(kind), \(n), \(at))
@@ -53,6 +62,7 @@ extension PostgresStore: Pruning {
                 switch kind {
                 case "events": counts.events = n
                 case "sent": counts.sent = n
+                case "watches": counts.watches = n
                 default: counts.dead = n
                 }
                 if let at {

@@ -32,7 +32,15 @@ extension SQLiteStore: Pruning {
                 }
                 if status == "sent" { counts.sent = ids.count } else { counts.dead = ids.count }
             }
-            for (kind, n) in [("events", counts.events), ("sent", counts.sent), ("dead", counts.dead)] {
+            if let before = request.watchesEndedBefore {
+                try db.execute(
+                    sql: """
+                        DELETE FROM watches WHERE rowid IN (
+                            SELECT rowid FROM watches WHERE active = 0 AND COALESCE(finished_at, stopped_at) < ? LIMIT ?)
+                        """, arguments: [before.timeIntervalSince1970, limit])
+                counts.watches = db.changesCount
+            }
+            for (kind, n) in [("events", counts.events), ("sent", counts.sent), ("dead", counts.dead), ("watches", counts.watches)] {
                 try db.execute(
                     sql: """
                         INSERT INTO pruned (kind, count, last_at) VALUES (?, ?, ?)
@@ -51,6 +59,7 @@ extension SQLiteStore: Pruning {
                 switch row["kind"] as String {
                 case "events": counts.events = n
                 case "sent": counts.sent = n
+                case "watches": counts.watches = n
                 default: counts.dead = n
                 }
                 if let at: Double = row["last_at"] {

@@ -62,8 +62,10 @@ extension SQLiteStore: WatchRegistry {
             arguments.append(status)
         }
         for (key, value) in query.labels {
-            conditions.append("json_extract(w.labels, ?) = ?")
-            arguments.append("$.\"\(key.replacingOccurrences(of: "\"", with: ""))\"")
+            // By key and value as they are: no JSON path is built from the key, so any character
+            // in it (a quote, a dot) matches itself.
+            conditions.append("EXISTS (SELECT 1 FROM json_each(w.labels) l WHERE l.key = ? AND l.value = ?)")
+            arguments.append(key)
             arguments.append(value)
         }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")

@@ -48,7 +48,7 @@ enum StatusPage {
         th, td { text-align:left; padding:6px 8px; border-bottom:1px solid var(--line); vertical-align:top; white-space:nowrap; }
         th { color:var(--muted); font-weight:500; font-size:12px; }
         tr.watch { cursor:pointer; } tr.watch:hover { background:var(--bg); } tr.watch.selected { background:#eff8ff; }
-        .status { font-weight:600; } .status.completed { color:var(--ok); } .status.failed, .status.cancelled { color:var(--bad); }
+        .status { font-weight:600; } .status.completed { color:var(--ok); } .status.failed, .status.cancelled, .status.errored { color:var(--bad); }
         .status.running { color:var(--run); } .status.paused, .status.pausing { color:var(--warn); }
         .bar { display:inline-flex; gap:2px; vertical-align:middle; margin-right:6px; }
         .bar i { width:10px; height:10px; border-radius:2px; background:var(--line); display:inline-block; }
@@ -120,7 +120,8 @@ enum StatusPage {
           const tr = el("tr", null, "watch"); tr.dataset.job = w.job_id;
           if (w.job_id === selected) tr.classList.add("selected");
           tr.appendChild(el("td", w.job_id.slice(0, 8), "job"));
-          const st = el("td", w.status + (w.active ? "" : w.error ? " (not watched)" : w.stopped_at ? " (stopped)" : ""), "status " + w.status);
+          const errored = !w.active && w.error;
+          const st = el("td", errored ? "errored" : w.status + (w.active ? "" : w.stopped_at ? " (stopped)" : ""), "status " + (errored ? "errored" : w.status));
           tr.appendChild(st);
           const b = el("td"); b.appendChild(bands(w.bands_done, w.bands_total)); tr.appendChild(b);
           tr.appendChild(el("td", w.processed === null ? "-" : Number(w.processed).toLocaleString(), "processed"));

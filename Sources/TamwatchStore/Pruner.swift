@@ -24,6 +24,7 @@ public struct Pruner: Sendable {
             if counts.events < batch { left.eventsOfJobsFinishedBefore = nil }
             if counts.sent < batch { left.sentBefore = nil }
             if counts.dead < batch { left.deadBefore = nil }
+            if counts.watches < batch { left.watchesEndedBefore = nil }
             await Task.yield()
         }
         return total

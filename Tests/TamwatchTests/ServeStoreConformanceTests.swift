@@ -63,6 +63,31 @@ struct ServeStoreConformanceTests {
         try await store.checkWritable()
     }
 
+    @Test(
+        "active watches are counted; ended ones go with the retention, active ones stay; a label key with quotes and dots matches itself",
+        arguments: StoreKind.allCases)
+    func watchBounds(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        for i in 0..<5 {
+            _ = try await store.register(
+                jobId: "b\(i)", labels: [#"a"b"#: "c", "x.y": "z\(i)"], maxCredits: nil, guardAction: nil, at: Self.t0)
+        }
+        #expect(try await store.activeWatchCount() == 5)
+        _ = try await store.stopWatch(jobId: "b0", at: Self.t0)
+        try await store.finishWatch(jobId: "b1", error: nil, at: Self.t0 + 10)
+        try await store.finishWatch(jobId: "b2", error: "404 from OpenFunnel", at: Self.t0 + 7200)
+        #expect(try await store.activeWatchCount() == 2)
+        #expect(try await store.watches(WatchQuery(labels: [(#"a"b"#, "c")])).count == 5)
+        #expect(try await store.watches(WatchQuery(labels: [("ab", "c")])).isEmpty)
+        #expect(try await store.watches(WatchQuery(labels: [("x.y", "z3")])).map(\.jobId) == ["b3"])
+
+        let now = Self.t0.addingTimeInterval(3600 + 60)
+        let counts = try await Pruner(store: store, batch: 1).prune(.retention(.seconds(3600), now: now), now: now)
+        #expect(counts.watches == 2, "\(counts)")
+        #expect(Set(try await store.watches(WatchQuery()).map(\.jobId)) == ["b2", "b3", "b4"], "the recent end and the active ones stay")
+        #expect(try await store.pruned().watches == 2)
+    }
+
     @Test("watches list newest first; a cursor walk sees each once; filters on status, labels and active", arguments: StoreKind.allCases)
     func watchQueries(kind: StoreKind) async throws {
         let store = try await kind.make()
