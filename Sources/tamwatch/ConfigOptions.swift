@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Synchronization
 import TamwatchConfig
+import TamwatchModel
 import TamwatchStore
 
 /// `--config` and `--state`, shared by watch, deliveries and replay.
@@ -10,18 +11,32 @@ struct ConfigOptions: ParsableArguments {
     @Option(name: .long, help: "The YAML configuration file (default: $TAMWATCH_CONFIG, else ./tamwatch.yaml if present).")
     var config: String?
 
-    @Option(name: .long, help: "Override state.path (the SQLite state file), or state.url with a postgres:// URL.")
+    @Option(
+        name: .long,
+        help:
+            "Override state.path (the SQLite state file), or state.url with a postgres:// URL (default: $TAMWATCH_STATE_URL; a password here is visible in ps)."
+    )
     var state: String?
 
     /// The configuration with `--state` applied (exit 78 on errors). Only the commands that
     /// work on a PostgreSQL state pass `database`; the others refuse one, saying so.
     func load(database: Bool = false) throws -> TamwatchConfig {
         var loaded = try loadConfig(config)
-        if let state {
+        let environment = ProcessInfo.processInfo.environment["TAMWATCH_STATE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        if let state = state ?? environment {
+            let flag = self.state == nil ? "TAMWATCH_STATE_URL" : "--state"
             if PostgresLocation.isURL(state) {
                 do throws(PostgresURLError) { loaded.stateDatabase = try PostgresLocation(url: state) } catch {
-                    printError("tamwatch: --state: \(error)")
+                    printError("tamwatch: \(flag): \(error)")
                     throw Exit.configuration
+                }
+                if let password = loaded.stateDatabase?.password {
+                    Redaction.install(Redaction.current.adding([password]))
+                    if self.state != nil {
+                        printError(
+                            "tamwatch: warning: the password in --state can be read by every user of this machine (ps, /proc); "
+                                + "set TAMWATCH_STATE_URL or state.url: ${VAR} instead")
+                    }
                 }
             } else {
                 loaded.statePath = state

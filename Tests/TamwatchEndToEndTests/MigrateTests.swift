@@ -18,7 +18,12 @@ struct MigrateTests {
             #expect(try await run.exitCode() == 0, "\(run.stderr)")
             #expect(run.stdoutLines == ["\(masked): schema version 3"])
             outputs += run.stdoutLines + [run.stderr]
+            // A password in argv is there for every user to read: said, without the password.
+            #expect(run.stderr.contains("can be read by every user of this machine (ps, /proc); set TAMWATCH_STATE_URL"), "\(run.stderr)")
         }
+        let viaEnvironment = try ChildProcess(["migrate"], environment: ["TAMWATCH_STATE_URL": url])
+        #expect(try await viaEnvironment.exitCode() == 0, "\(viaEnvironment.stderr)")
+        #expect(viaEnvironment.stdoutLines == ["\(masked): schema version 3"] && viaEnvironment.stderr.isEmpty, "\(viaEnvironment.stderr)")
 
         let dir = temporaryDirectory()
         let config = dir.appendingPathComponent("tamwatch.yaml")

@@ -18,6 +18,9 @@ public struct Redactor: Sendable {
 
     public var isEmpty: Bool { secrets.isEmpty }
 
+    /// This redactor and `more` secrets besides.
+    public func adding(_ more: [String]) -> Redactor { Redactor(secrets: secrets + more) }
+
     /// The values masked (tests extend the process-wide redactor with them).
     var secretsForTests: [String] { secrets }
 
