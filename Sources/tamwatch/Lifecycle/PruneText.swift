@@ -13,6 +13,7 @@ enum PruneText {
         if c.events > 0 { parts.append("\(EventText.count(c.events)) events of finished jobs") }
         if c.sent > 0 { parts.append("\(EventText.count(c.sent)) sent deliveries") }
         if c.dead > 0 { parts.append("\(EventText.count(c.dead)) dead deliveries") }
+        if c.watches > 0 { parts.append("\(EventText.count(c.watches)) ended watches") }
         if parts.isEmpty { return "nothing" }
         return parts.count == 1 ? parts[0] : parts.dropLast().joined(separator: ", ") + " and " + parts[parts.count - 1]
     }
@@ -23,7 +24,7 @@ enum PruneText {
         var line = "pruned from this state file so far: \(counts(c))"
         if let at = c.lastAt { line += " (last \(Timestamp.format(at)))" }
         line +=
-            retention.map { "; state.retention keeps finished jobs' events and sent deliveries for \(DurationText.format($0))" }
+            retention.map { "; state.retention keeps finished jobs' events, sent deliveries and ended watches for \(DurationText.format($0))" }
             ?? "; state.retention is off"
         return line
     }
