@@ -71,6 +71,10 @@ extension PostgresStore: WatchRegistry {
         }
     }
 
+    public func forgetWatch(jobId: String) async throws(StoreError) -> Bool {
+        try await transaction { db in try await !db.rows("DELETE FROM watches WHERE job_id = \(jobId) RETURNING job_id").isEmpty }
+    }
+
     public func activeWatchCount() async throws(StoreError) -> Int {
         try await transaction { db in
             try await db.rows("SELECT count(*)::int8 FROM watches WHERE active").first.map { Int(try $0.decode(Int64.self)) } ?? 0

@@ -75,6 +75,13 @@ extension SQLiteStore: WatchRegistry {
         }
     }
 
+    public func forgetWatch(jobId: String) async throws(StoreError) -> Bool {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM watches WHERE job_id = ?", arguments: [jobId])
+            return db.changesCount > 0
+        }
+    }
+
     public func activeWatchCount() async throws(StoreError) -> Int {
         try await read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM watches WHERE active = 1") ?? 0 }
     }

@@ -1,18 +1,18 @@
 import Foundation
 
-/// Cursors are opaque to clients: a row position, encoded so nobody builds one by hand.
+/// A list's position as clients see it: `c` and the row's position in base 36 (`c2n9c`), so
+/// that OpenAPI can say exactly what one looks like (`^c[0-9a-z]{1,12}$`) while clients still
+/// take it as it comes, from `next_cursor`.
 enum Cursor {
-    static func encode(_ n: Int64) -> String {
-        Data("c\(n)".utf8).base64EncodedString().replacingOccurrences(of: "=", with: "").replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-    }
+    static let pattern = "^c[0-9a-z]{1,12}$"
 
+    static func encode(_ n: Int64) -> String { "c" + String(n, radix: 36) }
+
+    /// Every text that matches `pattern` decodes (twelve base-36 digits fit in an Int64).
     static func decode(_ text: String) -> Int64? {
-        var b64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while b64.count % 4 != 0 { b64 += "=" }
-        guard let data = Data(base64Encoded: b64), let s = String(data: data, encoding: .utf8), s.hasPrefix("c"),
-            let n = Int64(s.dropFirst()), n >= 0
+        guard text.hasPrefix("c"), (2...13).contains(text.utf8.count),
+            text.utf8.dropFirst().allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x7A).contains($0) })
         else { return nil }
-        return n
+        return Int64(text.dropFirst(), radix: 36)
     }
 }

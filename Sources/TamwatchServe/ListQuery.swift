@@ -14,10 +14,13 @@ struct ListQuery {
 
     /// `cursor`: the opaque `next_cursor` of the page before.
     func cursor() throws -> Int64? {
-        guard let text = request.uri.queryParameters.get("cursor"), !text.isEmpty else { return nil }
+        guard let text = request.uri.queryParameters.get("cursor") else { return nil }
         guard let n = Cursor.decode(text) else { throw Problem.badRequest("cursor", "not a cursor this server gave out") }
         return n
     }
+
+    /// A parameter as given, empty included (a number or a choice that is empty is wrong, not absent).
+    func given(_ name: String) -> String? { request.uri.queryParameters.get(name) }
 
     func string(_ name: String) -> String? {
         guard let text = request.uri.queryParameters.get(name), !text.isEmpty else { return nil }
@@ -35,7 +38,7 @@ struct ListQuery {
     }
 
     func bool(_ name: String) throws -> Bool? {
-        guard let text = string(name) else { return nil }
+        guard let text = given(name) else { return nil }
         switch text {
         case "true", "1": return true
         case "false", "0": return false

@@ -5,10 +5,27 @@ extension OpenAPIDocument {
           securitySchemes:
             bearer: { type: http, scheme: bearer }
           parameters:
-            job_id: { name: job_id, in: path, required: true, schema: { type: string } }
+            job_id: { name: job_id, in: path, required: true, schema: { $ref: '#/components/schemas/JobID' } }
             limit: { name: limit, in: query, schema: { type: integer, minimum: 1, maximum: 500, default: 50 } }
-            cursor: { name: cursor, in: query, description: The next_cursor of the page before, schema: { type: string } }
+            cursor: { name: cursor, in: query, description: The next_cursor of the page before, schema: { type: string, pattern: '^c[0-9a-z]{1,12}$' } }
+            label:
+              name: label
+              in: query
+              description: "key=value; repeat for several (all must match)"
+              schema: { type: array, items: { type: string, pattern: '^[^=]+=' } }
+              style: form
+              explode: true
           responses:
+            Watched:
+              description: The watch
+              headers:
+                Location: { description: The watch's address, schema: { type: string } }
+              content: { application/json: { schema: { $ref: '#/components/schemas/Watch' } } }
+              links:
+                getWatch: { operationId: getWatch, parameters: { job_id: '$response.body#/job_id' } }
+                watchEvents: { operationId: watchEvents, parameters: { job_id: '$response.body#/job_id' } }
+                stopWatch: { operationId: stopWatch, parameters: { job_id: '$response.body#/job_id' } }
+                deleteWatch: { operationId: deleteWatch, parameters: { job_id: '$response.body#/job_id' } }
             Action:
               description: OpenFunnel's answer
               content:
@@ -23,6 +40,17 @@ extension OpenAPIDocument {
                 application/problem+json:
                   schema: { $ref: '#/components/schemas/Problem' }
           schemas:
+            JobID:
+              type: string
+              description: "1 to 128 of A-Z a-z 0-9 - . _ ~, not only dots"
+              minLength: 1
+              maxLength: 128
+              pattern: '^[A-Za-z0-9._~-]*[A-Za-z0-9_~-][A-Za-z0-9._~-]*$'
+            Labels:
+              type: object
+              description: One line of text each; a key is not empty and has no '='
+              propertyNames: { type: string, minLength: 1, pattern: '^[^=\u0000-\u001f\u007f-\u009f]+$' }
+              additionalProperties: { type: string, pattern: '^[^\u0000-\u001f\u007f-\u009f]*$' }
             Problem:
               type: object
               required: [type, title, status]
@@ -39,18 +67,18 @@ extension OpenAPIDocument {
               required: [job_id]
               additionalProperties: false
               properties:
-                job_id: { type: string, minLength: 1, maxLength: 200 }
-                labels: { type: object, additionalProperties: { type: string } }
-                max_credits: { type: integer, minimum: 1 }
+                job_id: { $ref: '#/components/schemas/JobID' }
+                labels: { $ref: '#/components/schemas/Labels' }
+                max_credits: { type: integer, minimum: 1, maximum: 1000000000 }
                 guard_action: { type: string, enum: [pause, cancel, notify] }
             BuildRequest:
               type: object
               required: [query]
               additionalProperties: false
               properties:
-                query: { type: string, minLength: 1 }
-                labels: { type: object, additionalProperties: { type: string } }
-                max_credits: { type: integer, minimum: 1 }
+                query: { type: string, minLength: 1, maxLength: 500, pattern: '^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$' }
+                labels: { $ref: '#/components/schemas/Labels' }
+                max_credits: { type: integer, minimum: 1, maximum: 1000000000 }
                 guard_action: { type: string, enum: [pause, cancel, notify] }
             Watch:
               type: object

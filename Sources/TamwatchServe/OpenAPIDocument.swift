@@ -12,8 +12,11 @@ public enum OpenAPIDocument {
           summary: Watch OpenFunnel TAM builds, follow their events, and see their deliveries.
           description: |
             Every route except /-/healthy and /-/ready needs `Authorization: Bearer TOKEN` when
-            serve.tokens is set. Lists are cursor-paged: pass a page's `next_cursor` as `cursor`.
-            Errors are application/problem+json (RFC 9457).
+            serve.tokens is set; a token with the read scope may only GET. Lists are cursor-paged:
+            pass a page's `next_cursor` as `cursor`. Errors are application/problem+json (RFC 9457).
+            Every route may also answer 421 when `Host` does not name this service; a change (POST,
+            DELETE) 403 when a browser sends it from another site's page, and 415 when its body is
+            not application/json.
         servers:
           - url: /
         security:
@@ -28,18 +31,24 @@ public enum OpenAPIDocument {
                 content:
                   application/json:
                     schema: { $ref: '#/components/schemas/WatchRequest' }
+              description: |
+                OpenFunnel is asked for the job first (3 s at most): a job it does not know is a 404.
               responses:
-                '201': { description: Now watched, content: { application/json: { schema: { $ref: '#/components/schemas/Watch' } } } }
-                '200': { description: Already watched, content: { application/json: { schema: { $ref: '#/components/schemas/Watch' } } } }
+                '201': { $ref: '#/components/responses/Watched' }
+                '200': { $ref: '#/components/responses/Watched' }
                 '400': { $ref: '#/components/responses/Problem' }
                 '401': { $ref: '#/components/responses/Problem' }
+                '403': { $ref: '#/components/responses/Problem' }
+                '404': { $ref: '#/components/responses/Problem' }
+                '415': { $ref: '#/components/responses/Problem' }
                 '422': { $ref: '#/components/responses/Problem' }
+                '429': { $ref: '#/components/responses/Problem' }
             get:
               operationId: listWatches
               summary: List watches, newest first
               parameters:
                 - { name: status, in: query, schema: { type: string } }
-                - { name: label, in: query, description: "key=value; repeat for several (all must match)", schema: { type: array, items: { type: string } }, style: form, explode: true }
+                - { $ref: '#/components/parameters/label' }
                 - { name: active, in: query, schema: { type: boolean } }
                 - { $ref: '#/components/parameters/limit' }
                 - { $ref: '#/components/parameters/cursor' }
@@ -66,10 +75,13 @@ public enum OpenAPIDocument {
                   application/json:
                     schema: { $ref: '#/components/schemas/BuildRequest' }
               responses:
-                '201': { description: Submitted and watched, content: { application/json: { schema: { $ref: '#/components/schemas/Watch' } } } }
+                '201': { $ref: '#/components/responses/Watched' }
                 '400': { $ref: '#/components/responses/Problem' }
                 '401': { $ref: '#/components/responses/Problem' }
+                '403': { $ref: '#/components/responses/Problem' }
+                '415': { $ref: '#/components/responses/Problem' }
                 '422': { $ref: '#/components/responses/Problem' }
+                '429': { $ref: '#/components/responses/Problem' }
                 '502': { $ref: '#/components/responses/Problem' }
           /api/v1/watches/{job_id}:
             parameters:
@@ -82,11 +94,24 @@ public enum OpenAPIDocument {
                 '401': { $ref: '#/components/responses/Problem' }
                 '404': { $ref: '#/components/responses/Problem' }
             delete:
+              operationId: deleteWatch
+              summary: Stop watching and forget the watch (404 from then on)
+              description: The job's events and deliveries stay until state.retention prunes them.
+              responses:
+                '204': { description: Deleted }
+                '401': { $ref: '#/components/responses/Problem' }
+                '403': { $ref: '#/components/responses/Problem' }
+                '404': { $ref: '#/components/responses/Problem' }
+          /api/v1/watches/{job_id}/stop:
+            parameters:
+              - { $ref: '#/components/parameters/job_id' }
+            post:
               operationId: stopWatch
-              summary: Stop watching (the history is kept)
+              summary: Stop watching (the watch and its history stay; registering it again resumes it)
               responses:
                 '200': { description: The stopped watch, content: { application/json: { schema: { $ref: '#/components/schemas/Watch' } } } }
                 '401': { $ref: '#/components/responses/Problem' }
+                '403': { $ref: '#/components/responses/Problem' }
                 '404': { $ref: '#/components/responses/Problem' }
           /api/v1/watches/{job_id}/cancel:
             parameters:
@@ -97,6 +122,7 @@ public enum OpenAPIDocument {
               responses:
                 '202': { $ref: '#/components/responses/Action' }
                 '401': { $ref: '#/components/responses/Problem' }
+                '403': { $ref: '#/components/responses/Problem' }
                 '404': { $ref: '#/components/responses/Problem' }
                 '409': { $ref: '#/components/responses/Problem' }
                 '502': { $ref: '#/components/responses/Problem' }
@@ -109,6 +135,7 @@ public enum OpenAPIDocument {
               responses:
                 '202': { $ref: '#/components/responses/Action' }
                 '401': { $ref: '#/components/responses/Problem' }
+                '403': { $ref: '#/components/responses/Problem' }
                 '404': { $ref: '#/components/responses/Problem' }
                 '409': { $ref: '#/components/responses/Problem' }
                 '502': { $ref: '#/components/responses/Problem' }
@@ -121,6 +148,7 @@ public enum OpenAPIDocument {
               responses:
                 '202': { $ref: '#/components/responses/Action' }
                 '401': { $ref: '#/components/responses/Problem' }
+                '403': { $ref: '#/components/responses/Problem' }
                 '404': { $ref: '#/components/responses/Problem' }
                 '409': { $ref: '#/components/responses/Problem' }
                 '502': { $ref: '#/components/responses/Problem' }
@@ -131,7 +159,7 @@ public enum OpenAPIDocument {
               operationId: watchEvents
               summary: The watch's events, oldest first
               parameters:
-                - { name: after, in: query, description: Only events after this sequence number, schema: { type: integer, minimum: 0 } }
+                - { name: after, in: query, description: Only events after this sequence number, schema: { type: integer, minimum: 0, maximum: 9223372036854775807 } }
                 - { $ref: '#/components/parameters/limit' }
                 - { $ref: '#/components/parameters/cursor' }
               responses:
@@ -155,14 +183,15 @@ public enum OpenAPIDocument {
               description: |
                 `retry: 3000` first, then per event `id` (a cursor), `event` (the type) and `data`
                 (the event on one line); `: ping` every 15 s; `event: shutdown` before a graceful
-                stop. Resume with the `Last-Event-ID` header or `since`. A browser may pass
-                `access_token` in the query.
+                stop. Resume with the `Last-Event-ID` header or `since`; a cursor ahead of every
+                event the store has gets `event: reset` (its `id` the newest cursor) instead of
+                silence.
               parameters:
-                - { name: job_id, in: query, schema: { type: string } }
+                - { name: job_id, in: query, schema: { $ref: '#/components/schemas/JobID' } }
                 - { name: type, in: query, description: "An event type or a glob such as job.*; repeat or comma-separate", schema: { type: array, items: { type: string } }, style: form, explode: true }
-                - { name: label, in: query, schema: { type: array, items: { type: string } }, style: form, explode: true }
-                - { name: since, in: query, schema: { type: integer, minimum: 0 } }
-                - { name: Last-Event-ID, in: header, schema: { type: integer, minimum: 0 } }
+                - { $ref: '#/components/parameters/label' }
+                - { name: since, in: query, schema: { type: integer, minimum: 0, maximum: 9223372036854775807 } }
+                - { name: Last-Event-ID, in: header, schema: { type: integer, minimum: 0, maximum: 9223372036854775807 } }
               responses:
                 '200': { description: The stream, content: { text/event-stream: { schema: { type: string } } } }
                 '400': { $ref: '#/components/responses/Problem' }
@@ -209,6 +238,7 @@ public enum OpenAPIDocument {
               responses:
                 '202': { description: Queued, content: { application/json: { schema: { $ref: '#/components/schemas/Delivery' } } } }
                 '401': { $ref: '#/components/responses/Problem' }
+                '403': { $ref: '#/components/responses/Problem' }
                 '404': { $ref: '#/components/responses/Problem' }
                 '409': { $ref: '#/components/responses/Problem' }
           /api/v1/channels:
@@ -233,6 +263,7 @@ public enum OpenAPIDocument {
               summary: This document
               responses:
                 '200': { description: OpenAPI 3.1, content: { application/yaml: { schema: { type: string } } } }
+                '401': { $ref: '#/components/responses/Problem' }
           /metrics:
             get:
               operationId: metrics
@@ -267,7 +298,9 @@ public enum OpenAPIDocument {
           /:
             get:
               operationId: statusPage
-              summary: The live status page (`?access_token=` sets a session cookie)
+              summary: "The live status page (`?access_token=` starts a session, a signed cookie)"
+              parameters:
+                - { name: access_token, in: query, schema: { type: string } }
               responses:
                 '200': { description: HTML, content: { text/html: { schema: { type: string } } } }
                 '303': { description: Session cookie set; redirects to / }

@@ -48,7 +48,19 @@ struct ServeMiddleware<Context: RequestContext>: RouterMiddleware {
             if let error = error as? HTTPError {
                 // Hummingbird's own errors (no route, a bad body) as problems too.
                 var problem = Problem(error.status, error.status.reasonPhrase, detail: error.body)
-                if error.status == .notFound { problem.detail = "no route for \(request.method.rawValue) \(path)" }
+                if error.status == .notFound {
+                    let allowed = Endpoint.methods(for: path)
+                    if allowed.isEmpty {
+                        problem.detail = "no route for \(request.method.rawValue) \(path)"
+                    } else {
+                        // The path exists; the method does not.
+                        let names = Set(allowed.map(\.rawValue)).sorted()
+                        problem = Problem(
+                            .methodNotAllowed, "Method Not Allowed", detail: "\(request.method.rawValue) is not allowed on \(path)")
+                        problem.headers[.allow] = names.joined(separator: ", ")
+                        status = 405
+                    }
+                }
                 if error.status == .methodNotAllowed { problem.detail = "\(request.method.rawValue) is not allowed on \(path)" }
                 throw problem
             }

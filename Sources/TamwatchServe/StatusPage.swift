@@ -211,7 +211,7 @@ enum StatusPage {
         }
         $("stop").onclick = async () => {
           if (!selected) return;
-          try { const w = await api("/api/v1/watches/" + encodeURIComponent(selected), { method: "DELETE" }); watches.set(w.job_id, w); renderWatches(); }
+          try { const w = await api("/api/v1/watches/" + encodeURIComponent(selected) + "/stop", { method: "POST" }); watches.set(w.job_id, w); renderWatches(); }
           catch (e) { alert(e.message); }
         };
         let channelTimer = null, detailTimer = null;

@@ -9,7 +9,7 @@ extension TamwatchServer {
         let q = ListQuery(request: request)
         let limit = try q.limit()
         var status: StoredDelivery.Status?
-        if let text = q.string("status") {
+        if let text = q.given("status") {
             guard let s = StoredDelivery.Status(rawValue: text) else {
                 throw Problem.badRequest("status", "expected pending, sent or dead")
             }

@@ -20,8 +20,9 @@ extension TamwatchServer {
             throw Problem.badRequest("type", "'\(bad)' is not an event type or a glob like job.*")
         }
         var after: Int64?
-        let lastEventID = request.headers[HTTPField.Name("Last-Event-ID")!] ?? q.string("since")
-        if let text = lastEventID, !text.isEmpty {
+        let header = request.headers[HTTPField.Name("Last-Event-ID")!].flatMap { $0.isEmpty ? nil : $0 }
+        let lastEventID = header ?? q.given("since")
+        if let text = lastEventID {
             guard let n = Int64(text), n >= 0 else {
                 throw Problem.badRequest("Last-Event-ID", "expected an event cursor (a whole number)")
             }

@@ -34,6 +34,7 @@ extension TamwatchServer {
         case .listWatches: return try await listWatches(request)
         case .getWatch: return try await getWatch(context)
         case .stopWatch: return try await stopWatch(context)
+        case .deleteWatch: return try await deleteWatch(context)
         case .cancel: return try await act(.cancel, context)
         case .pause: return try await act(.pause, context)
         case .resume: return try await act(.resume, context)

@@ -25,6 +25,17 @@ extension TamwatchServer {
                     errors.append(.init(key, "expected a non-empty string"))
                     continue
                 }
+                if required == "query" {
+                    // One line of text, counted as OpenAPI counts it (code points).
+                    if text.unicodeScalars.count > 500 {
+                        errors.append(.init(key, "at most 500 characters"))
+                        continue
+                    }
+                    if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                        errors.append(.init(key, "a query must not contain control characters (newlines, tabs, escapes)"))
+                        continue
+                    }
+                }
                 if required == "job_id", let problem = JobID.problem(text) {
                     errors.append(.init(key, problem))
                     continue
@@ -122,7 +133,9 @@ extension TamwatchServer {
         }
         var message = "OpenFunnel has no build with this id"
         if jobId.count <= 8 { message += " (the status page shows the first 8 characters of an id; use the whole id)" }
-        throw Problem.invalid([.init("job_id", message)])
+        var problem = Problem.notFound("job_id: \(message)")
+        problem.errors = [.init("job_id", message)]
+        throw problem
     }
 
     /// A watch's own credit budget (`max_credits`, `guard_action`) on the configured guard.
@@ -205,6 +218,17 @@ extension TamwatchServer {
         return JSONBody.response(WatchJSON.watch(watch, lastPolledAt: board.lastPolledAt(jobId)))
     }
 
+    /// `DELETE`: stops watching and forgets the watch (404 from then on); the job's events and
+    /// deliveries stay until `state.retention` prunes them.
+    func deleteWatch(_ context: some RequestContext) async throws -> Response {
+        let jobId = try Self.pathJobId(context)
+        guard try await store.forgetWatch(jobId: jobId) else { throw Problem.notFound("job \(jobId) is not watched here") }
+        control.stop(jobId: jobId)
+        board.forget(jobId)
+        logger.info("deleted the watch of job \(jobId) (through the API)")
+        return Response(status: .noContent)
+    }
+
     func act(_ action: JobAction, _ context: some RequestContext) async throws -> Response {
         let watch = try await existingWatch(context)
         let answer: JobActionResponse
@@ -228,7 +252,7 @@ extension TamwatchServer {
         let q = ListQuery(request: request)
         let limit = try q.limit()
         var after = 0
-        if let text = q.string("after") {
+        if let text = q.given("after") {
             guard let n = Int(text), n >= 0 else { throw Problem.badRequest("after", "expected a sequence number (0 or more)") }
             after = n
         }

@@ -45,6 +45,8 @@ final class WatchBoard: Sendable {
         }
     }
 
+    func forget(_ jobId: String) { _ = entries.withLock { $0.removeValue(forKey: jobId) } }
+
     func lastPolledAt(_ jobId: String) -> Date? { entries.withLock { $0[jobId]?.lastPolledAt } }
 
     /// Whether a watched build has not ended yet.

@@ -12,6 +12,9 @@ public protocol WatchRegistry: Sendable {
     /// Stops following a job (its history stays); nil when it was never watched.
     func stopWatch(jobId: String, at now: Date) async throws(StoreError) -> WatchRecord?
 
+    /// Removes a watch (stopping it); false when there was none. The job's events stay.
+    func forgetWatch(jobId: String) async throws(StoreError) -> Bool
+
     /// The job ended, or cannot be watched (`error`): the watch is no longer active.
     func finishWatch(jobId: String, error: String?, at now: Date) async throws(StoreError)
 

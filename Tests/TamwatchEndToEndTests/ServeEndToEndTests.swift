@@ -202,6 +202,9 @@ struct ServeEndToEndTests {
         try await problem("GET", "/api/v1/events?type=job.nothing", 400, field: "type")
         try await problem("GET", "/api/v1/watches/nope", 404, field: "nope")
         try await problem("DELETE", "/api/v1/watches/nope", 404, field: "nope")
+        try await problem("POST", "/api/v1/watches/nope/stop", 404, field: "nope")
+        try await problem("TRACE", "/api/v1/watches", 405, field: "TRACE is not allowed")
+        try await problem("PUT", "/-/healthy", 405, field: "PUT is not allowed")
         try await problem("POST", "/api/v1/watches/nope/cancel", 404, field: "nope")
         try await problem("GET", "/api/v1/watches/nope/events", 404, field: "nope")
         try await problem("GET", "/api/v1/deliveries/dlv_nope", 404, field: "dlv_nope")
@@ -247,7 +250,7 @@ struct ServeEndToEndTests {
         #expect(completedItems.allSatisfy { $0["status"]?.stringValue == "completed" })
 
         // Stop: 200 and no longer active; the history stays.
-        let stopped = try await serve.call("DELETE", "/api/v1/watches/\(walk[0])", transport: http)
+        let stopped = try await serve.call("POST", "/api/v1/watches/\(walk[0])/stop", transport: http)
         #expect(stopped.status == 200)
         #expect(stopped.json?["active"]?.boolValue == false)
         #expect(stopped.json?["stopped_at"]?.stringValue != nil)

@@ -132,9 +132,10 @@ struct ServeHardeningTests {
         }
         let other = try await sim.submit(nil)
         let prefix = try await serve.call("POST", "/api/v1/watches", body: #"{"job_id": "\#(other.prefix(8))"}"#, transport: http)
-        #expect(prefix.status == 422 && prefix.text.contains("use the whole id"), "\(prefix.text)")
+        #expect(prefix.status == 404 && prefix.text.contains("use the whole id"), "\(prefix.text)")
+        #expect(prefix.json?["errors"]?[0]?["field"]?.stringValue == "job_id")
         let unknown = try await serve.call("POST", "/api/v1/watches", body: #"{"job_id": "no-such-build-anywhere"}"#, transport: http)
-        #expect(unknown.status == 422 && unknown.text.contains("OpenFunnel has no build"), "\(unknown.text)")
+        #expect(unknown.status == 404 && unknown.text.contains("OpenFunnel has no build"), "\(unknown.text)")
 
         // serve.max_watches: 2 active at once; the next is a 429 that says why, before any credit is spent.
         let running = try await sim.submit(nil)
@@ -143,7 +144,7 @@ struct ServeHardeningTests {
         let full = try await serve.call("POST", "/api/v1/watches", body: #"{"job_id": "\#(third)"}"#, transport: http)
         #expect(full.status == 429 && full.text.contains("serve.max_watches") && full.header("retry-after") != nil, "\(full.text)")
         #expect(try await serve.call("POST", "/api/v1/builds", body: #"{"query": "x"}"#, transport: http).status == 429)
-        #expect(try await serve.call("DELETE", "/api/v1/watches/\(running)", transport: http).status == 200)
+        #expect(try await serve.call("POST", "/api/v1/watches/\(running)/stop", transport: http).status == 200)
         #expect(try await serve.call("POST", "/api/v1/watches", body: #"{"job_id": "\#(third)"}"#, transport: http).status == 201)
     }
 
@@ -202,7 +203,8 @@ struct ServeHardeningTests {
         // Ready: the reason, if any, only for a caller with a token.
         #expect(try await call("GET", "/-/ready").json?["status"]?.stringValue == "ok")
         serve.token = ServeProcess.token
-        #expect(try await serve.call("DELETE", "/api/v1/watches/\(job)", transport: http).status == 200)
+        #expect(try await serve.call("DELETE", "/api/v1/watches/\(job)", transport: http).status == 204)
+        #expect(try await serve.call("GET", "/api/v1/watches/\(job)", transport: http).status == 404, "deleted: gone")
     }
 
     @Test("the old list of bare tokens still works, as write, with a warning that names the file and line")

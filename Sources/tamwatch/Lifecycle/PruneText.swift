@@ -24,7 +24,9 @@ enum PruneText {
         var line = "pruned from this state file so far: \(counts(c))"
         if let at = c.lastAt { line += " (last \(Timestamp.format(at)))" }
         line +=
-            retention.map { "; state.retention keeps finished jobs' events, sent deliveries and ended watches for \(DurationText.format($0))" }
+            retention.map {
+                "; state.retention keeps finished jobs' events, sent deliveries and ended watches for \(DurationText.format($0))"
+            }
             ?? "; state.retention is off"
         return line
     }
