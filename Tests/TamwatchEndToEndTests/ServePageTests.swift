@@ -68,4 +68,48 @@ struct ServePageTests {
             try FileManager.default.copyItem(at: shot, to: kept)
         }
     }
+
+    @Test(
+        "headless Chromium: a page of another origin, with the victim logged in, changes nothing and reads nothing; a rebound name is refused; the page's own stop works"
+    )
+    func foreignPageInChromium() async throws {
+        let dir = temporaryDirectory()
+        let sim = try await SimulatorProcess.start(step: "100ms")
+        defer { sim.child.stop() }
+        let config = try ServeEndToEndTests.writeConfig(in: dir, receiver: "http://127.0.0.1:9/hook", tokens: true)
+        var serve = try await ServeProcess.start(
+            config: config, sim: sim, extra: ["--poll-interval", "150ms"], environment: ["E2E_SERVE_TOKEN": ServeProcess.token])
+        defer { serve.child.stop() }
+        serve.token = ServeProcess.token
+        let http = CurlTransport()
+        defer { http.shutdown() }
+        let job = try await sim.submit(nil)
+        #expect(try await serve.call("POST", "/api/v1/watches", body: #"{"job_id": "\#(job)"}"#, transport: http).status == 201)
+
+        let browser = try ChildProcess(
+            [
+                "python3", Self.root.appendingPathComponent("Tests/browser/foreign_page.py").path, "--url", serve.url, "--token",
+                ServeProcess.token, "--job", job,
+            ], executable: "/usr/bin/env")
+        #expect(try await browser.exitCode(timeout: .seconds(150)) == 0, "\(browser.stderr)")
+        let seen = try JSONValue.parse(try #require(browser.stdoutLines.last, "no result: \(browser.stderr)"))
+        let attempts = seen["attempts"]
+        // Requests the browser sent (no-cors, a form) reached the service and were refused there;
+        // the others never left the browser (a preflight without CORS headers, an unreadable answer).
+        #expect(attempts?["json_post"]?.stringValue?.hasPrefix("blocked") == true, "\(seen)")
+        #expect(attempts?["delete"]?.stringValue?.hasPrefix("blocked") == true, "\(seen)")
+        #expect(attempts?["read"]?.stringValue?.hasPrefix("blocked") == true, "\(seen)")
+        #expect(seen["rebinding"]?.stringValue?.contains("421") == true, "\(seen)")
+        #expect(seen["rebinding"]?.stringValue?.contains(job) == false)
+        #expect(seen["stopped_on_page"]?.boolValue == true)
+
+        // Nothing the foreign page tried happened: one watch, the one registered here, stopped
+        // only by the page's own button; no build was submitted.
+        let watches = try await serve.call("GET", "/api/v1/watches", transport: http)
+        #expect(watches.json?["data"]?.arrayItems.compactMap { $0["job_id"]?.stringValue } == [job], "\(watches.text)")
+        #expect(watches.json?["data"]?[0]?["active"]?.boolValue == false)
+        let log = serve.child.stderr
+        #expect(!log.contains("submitted a build"), "\(log.suffix(1000))")
+        #expect(!log.contains("deleted the watch"))
+    }
 }
