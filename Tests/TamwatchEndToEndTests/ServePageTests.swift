@@ -11,6 +11,15 @@ struct ServePageTests {
     /// Screenshots are kept here after a run (the README's comes from it).
     static let artifacts = root.appendingPathComponent(".build/test-artifacts")
 
+    /// A serve with a write token (which the returned client sends), polling every 150 ms.
+    static func serve(in dir: URL, sim: SimulatorProcess, receiver: String) async throws -> ServeProcess {
+        let config = try ServeEndToEndTests.writeConfig(in: dir, receiver: receiver, tokens: true)
+        var serve = try await ServeProcess.start(
+            config: config, sim: sim, extra: ["--poll-interval", "150ms"], environment: ["E2E_SERVE_TOKEN": ServeProcess.token])
+        serve.token = ServeProcess.token
+        return serve
+    }
+
     @Test("headless Chromium: the page follows a build live (bars, status), replays a delivery to the receiver, fits a phone")
     func statusPageInChromium() async throws {
         let dir = temporaryDirectory()
@@ -18,11 +27,8 @@ struct ServePageTests {
         defer { sim.child.stop() }
         let receiver = try await PythonReceiver.start(secret: DeliveryEndToEndTests.secret, in: dir)
         defer { receiver.child.stop() }
-        let config = try ServeEndToEndTests.writeConfig(in: dir, receiver: receiver.url, tokens: true)
-        var serve = try await ServeProcess.start(
-            config: config, sim: sim, extra: ["--poll-interval", "150ms"], environment: ["E2E_SERVE_TOKEN": ServeProcess.token])
+        let serve = try await Self.serve(in: dir, sim: sim, receiver: receiver.url)
         defer { serve.child.stop() }
-        serve.token = ServeProcess.token
         let http = CurlTransport()
         defer { http.shutdown() }
 
@@ -76,11 +82,8 @@ struct ServePageTests {
         let dir = temporaryDirectory()
         let sim = try await SimulatorProcess.start(step: "100ms")
         defer { sim.child.stop() }
-        let config = try ServeEndToEndTests.writeConfig(in: dir, receiver: "http://127.0.0.1:9/hook", tokens: true)
-        var serve = try await ServeProcess.start(
-            config: config, sim: sim, extra: ["--poll-interval", "150ms"], environment: ["E2E_SERVE_TOKEN": ServeProcess.token])
+        let serve = try await Self.serve(in: dir, sim: sim, receiver: "http://127.0.0.1:9/hook")
         defer { serve.child.stop() }
-        serve.token = ServeProcess.token
         let http = CurlTransport()
         defer { http.shutdown() }
         let job = try await sim.submit(nil)

@@ -12,14 +12,10 @@ Prints one JSON line: what each attempt saw, for the Swift test to check against
 import argparse
 import http.server
 import json
-import os
-import shutil
 import sys
-import tempfile
 import threading
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
+import chromium
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -87,15 +83,7 @@ evil = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Evil)
 threading.Thread(target=evil.serve_forever, daemon=True).start()
 evil_url = "http://127.0.0.1:%d/" % evil.server_address[1]
 
-scratch = tempfile.mkdtemp(prefix="tamwatch-browser-")
-os.environ["TMPDIR"] = scratch
-options = webdriver.ChromeOptions()
-options.binary_location = "/usr/bin/chromium"
-for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900",
-             "--user-data-dir=" + os.path.join(scratch, "profile"),
-             "--host-resolver-rules=MAP rebind.evil.example 127.0.0.1"):
-    options.add_argument(flag)
-driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+driver, scratch = chromium.start("--host-resolver-rules=MAP rebind.evil.example 127.0.0.1")
 seen = {}
 try:
     wait = WebDriverWait(driver, 30, poll_frequency=0.05)
@@ -122,8 +110,7 @@ try:
         "const c = document.querySelector(arguments[0]); return c ? c.textContent : ''", row + " .status") or ""))
     seen["stopped_on_page"] = True
 finally:
-    driver.quit()
+    chromium.stop(driver, scratch)
     evil.shutdown()
-    shutil.rmtree(scratch, ignore_errors=True)
 print(json.dumps(seen))
 sys.stdout.flush()

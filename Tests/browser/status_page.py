@@ -7,14 +7,10 @@ Prints one JSON line: what it saw, for the Swift test to check against the recei
 """
 import argparse
 import json
-import os
-import shutil
 import sys
-import tempfile
 import urllib.request
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
+import chromium
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -34,16 +30,7 @@ def api(method, path, body=None):
         return json.load(response)
 
 
-# Chromium's profile and its own temporary files go in one folder, removed at the end: the
-# tests leave nothing behind.
-scratch = tempfile.mkdtemp(prefix="tamwatch-browser-")
-os.environ["TMPDIR"] = scratch
-options = webdriver.ChromeOptions()
-options.binary_location = "/usr/bin/chromium"
-for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900",
-             "--user-data-dir=" + os.path.join(scratch, "profile")):
-    options.add_argument(flag)
-driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+driver, scratch = chromium.start()
 seen = {}
 try:
     wait = WebDriverWait(driver, 30, poll_frequency=0.05)
@@ -100,7 +87,6 @@ try:
         "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
     driver.save_screenshot(args.phone_screenshot)
 finally:
-    driver.quit()
-    shutil.rmtree(scratch, ignore_errors=True)
+    chromium.stop(driver, scratch)
 print(json.dumps(seen))
 sys.stdout.flush()
