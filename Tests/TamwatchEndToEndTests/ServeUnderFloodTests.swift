@@ -4,7 +4,7 @@ import TamwatchTesting
 import Testing
 
 /// A flood of connections against `tamwatch serve`, timed. `scripts/test` runs this suite on its
-/// own after the others (`--filter ServeUnderFloodTests`): the answer time it holds the service to
+/// own before the others (`--filter ServeUnderFloodTests`): the answer time it holds the service to
 /// is the service's, not that of forty other suites sharing two cores.
 @Suite("tamwatch serve under a flood of connections (run alone)", .serialized)
 struct ServeUnderFloodTests {
