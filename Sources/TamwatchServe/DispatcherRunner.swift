@@ -11,7 +11,7 @@ struct DispatcherRunner: Service {
     func run() async throws {
         let dispatcher = server.dispatcher
         let readiness = server.readiness
-        let drain = server.options.drainTimeout
+        let drain = server.options.shutdownGrace
         let logger = server.logger
         let server = self.server
         await withTaskGroup(of: Void.self) { group in

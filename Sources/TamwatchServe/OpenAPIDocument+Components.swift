@@ -48,9 +48,10 @@ extension OpenAPIDocument {
               pattern: '^[A-Za-z0-9._~-]*[A-Za-z0-9_~-][A-Za-z0-9._~-]*$'
             Labels:
               type: object
-              description: One line of text each; a key is not empty and has no '='
-              propertyNames: { type: string, minLength: 1, pattern: '^[^=\u0000-\u001f\u007f-\u009f]+$' }
-              additionalProperties: { type: string, pattern: '^[^\u0000-\u001f\u007f-\u009f]*$' }
+              description: "One line of plain text each (no control characters, no bidirectional overrides); a key is not empty and has no '='"
+              maxProperties: 32
+              propertyNames: { type: string, minLength: 1, maxLength: 64, pattern: '^[^=\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]+$' }
+              additionalProperties: { type: string, maxLength: 256, pattern: '^[^\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*$' }
             Problem:
               type: object
               required: [type, title, status]
@@ -132,6 +133,8 @@ extension OpenAPIDocument {
                 sent_at: { type: [string, 'null'], format: date-time }
                 last_status: { type: [integer, 'null'] }
                 last_error: { type: [string, 'null'] }
+                folded: { type: integer, description: Events folded into this one by the rule's throttle }
+                render_error: { type: [string, 'null'], description: Why the template could not render it (a fallback was sent) }
                 attempts:
                   type: array
                   items:

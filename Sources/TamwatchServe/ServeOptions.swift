@@ -21,7 +21,7 @@ public struct ServeOptions: Sendable {
     /// Active watches at once; registering one more answers 429.
     public var maxWatches = 10_000
     /// How long deliveries in flight get to finish when the service stops.
-    public var drainTimeout: Duration = .seconds(10)
+    public var shutdownGrace: Duration = .seconds(10)
     /// How often an idle event stream gets a `: ping` comment.
     public var pingInterval: Duration = .seconds(15)
     /// How many events an event stream client may fall behind before it is dropped.

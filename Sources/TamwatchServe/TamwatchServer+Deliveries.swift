@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import TamwatchDelivery
 import TamwatchModel
 import TamwatchStore
 
@@ -19,27 +20,32 @@ extension TamwatchServer {
             status: status, jobId: q.string("job_id"), channel: q.string("channel"), before: try q.cursor(), limit: limit + 1)
         let page = Array(rows.prefix(limit))
         let next = rows.count > limit ? page.last.map { Cursor.encode($0.cursor) } : nil
-        return JSONBody.page(page.map { WatchJSON.delivery($0.delivery) }, next: next)
+        return JSONBody.page(page.map { $0.delivery.json() }, next: next)
     }
 
     func getDelivery(_ context: some RequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         guard let delivery = try await store.delivery(id: id) else { throw Problem.notFound("no delivery \(id)") }
-        return JSONBody.response(WatchJSON.delivery(delivery, attempts: try await store.attempts(deliveryId: id)))
+        return JSONBody.response(delivery.json(attempts: try await store.attempts(deliveryId: id)))
     }
 
-    /// Queues a delivery again from the start of its retry schedule, under the same
-    /// `webhook-id`: 202. One being sent right now is a 409.
+    /// Queues a delivery again as `Replay` says (its channel enabled again if it was disabled):
+    /// 202. One being sent right now is a 409; one whose channel is no longer configured, a 409.
     func replay(_ context: some RequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        guard try await store.delivery(id: id) != nil else { throw Problem.notFound("no delivery \(id)") }
-        let queued = try await store.requeue(ids: [id], at: clock.now(), batch: nil)
+        guard let found = try await store.delivery(id: id) else { throw Problem.notFound("no delivery \(id)") }
+        let queued: [String]
+        do {
+            queued = try await Replay.queue([found], configured: Set(options.channels.map(\.name)), store: store, at: clock.now())
+        } catch let error as Replay.NotConfigured {
+            throw Problem(.conflict, "Conflict", detail: error.description)
+        }
         guard !queued.isEmpty else {
             throw Problem(.conflict, "Conflict", detail: "delivery \(id) is being sent right now; try again when it settles")
         }
         dispatcher.wake()
         logger.info("delivery \(id) queued again (replay through the API)")
         guard let delivery = try await store.delivery(id: id) else { throw Problem.notFound("no delivery \(id)") }
-        return JSONBody.response(WatchJSON.delivery(delivery), status: .accepted)
+        return JSONBody.response(delivery.json(), status: .accepted)
     }
 }

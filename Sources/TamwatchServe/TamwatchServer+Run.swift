@@ -11,7 +11,7 @@ extension TamwatchServer {
     /// Runs until a graceful shutdown (SIGTERM or SIGINT among `signals`, or the task's
     /// cancellation). Stopping goes in this order: the event stream says `shutdown`, the
     /// listener stops accepting and finishes the requests in flight, the watcher stops polling
-    /// (a commit in flight completes), and deliveries in flight get `drainTimeout` to finish.
+    /// (a commit in flight completes), and deliveries in flight get `shutdownGrace` to finish.
     /// `onListening` gets the bound port. A failure of the state store stops the service and
     /// is thrown.
     public func run(
@@ -54,7 +54,7 @@ extension TamwatchServer {
         var logger = Logger(label: "tamwatch.lifecycle")
         logger.logLevel = .warning
         var config = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: signals, logger: logger)
-        config.maximumGracefulShutdownDuration = options.drainTimeout + .seconds(15)
+        config.maximumGracefulShutdownDuration = options.shutdownGrace + .seconds(15)
         config.maximumCancellationDuration = .seconds(10)
         if !resume.isEmpty { self.logger.info("resuming \(resume.count) active watch(es)") }
         try await ServiceGroup(configuration: config).run()

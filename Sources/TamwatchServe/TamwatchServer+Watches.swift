@@ -46,17 +46,15 @@ extension TamwatchServer {
                     errors.append(.init(key, "expected an object of string values"))
                     continue
                 }
+                if pairs.count > Label.maxCount { errors.append(.init(key, "at most \(Label.maxCount) labels")) }
                 for (k, v) in pairs {
                     guard let s = v.stringValue else {
                         errors.append(.init("labels.\(k)", "expected a string"))
                         continue
                     }
-                    if k.isEmpty || k.contains("=") { errors.append(.init("labels.\(k)", "a label key must be non-empty, without '='")) }
-                    // A label is one line of text: a control character could smuggle a header or an
-                    // SMTP command into a delivery.
-                    if (k + s).unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-                        errors.append(.init("labels.\(k)", "a label must not contain control characters (newlines, tabs, escapes)"))
-                    }
+                    // The rule `--label` follows too: a control character could smuggle a header
+                    // or an SMTP command into a delivery.
+                    if let problem = Label.problem(key: k, value: s) { errors.append(.init("labels.\(k)", problem)) }
                     fields.labels[k] = s
                 }
             case "max_credits":

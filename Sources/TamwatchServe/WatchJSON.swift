@@ -28,38 +28,4 @@ enum WatchJSON {
             ("guard_action", JSONBody.string(w.guardAction)),
         ])
     }
-
-    static func delivery(_ d: StoredDelivery, attempts: [AttemptLogEntry]? = nil) -> JSONValue {
-        var members: [(String, JSONValue)] = [
-            ("id", .string(d.id)),
-            ("event_id", .string(d.delivery.eventId)),
-            ("job_id", .string(d.delivery.jobId)),
-            ("event_type", .string(d.delivery.eventType.rawValue)),
-            ("channel", .string(d.delivery.channel)),
-            ("rule", .string(d.delivery.rule)),
-            ("status", .string(d.status.rawValue)),
-            ("attempt_count", .int(Int64(d.attempts))),
-            ("created_at", JSONBody.date(d.delivery.createdAt)),
-            ("next_at", d.status == .pending ? JSONBody.date(d.nextAt) : .null),
-            ("last_attempt_at", JSONBody.date(d.lastAttemptAt)),
-            ("sent_at", JSONBody.date(d.sentAt)),
-            ("last_status", JSONBody.int(d.lastStatus)),
-            ("last_error", JSONBody.string(d.lastError)),
-        ]
-        if let attempts {
-            members.append(
-                (
-                    "attempts",
-                    .array(
-                        attempts.map { a in
-                            .object([
-                                ("at", JSONBody.date(a.at)), ("status_code", JSONBody.int(a.statusCode)),
-                                ("duration_ms", JSONBody.int(a.durationMs)), ("error", JSONBody.string(a.error)),
-                                ("response_excerpt", JSONBody.string(a.responseExcerpt)),
-                            ])
-                        })
-                ))
-        }
-        return .object(members)
-    }
 }

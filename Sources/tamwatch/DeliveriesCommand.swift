@@ -34,7 +34,7 @@ struct DeliveriesCommand: AsyncParsableCommand {
         switch output {
         case .ndjson:
             var out = ""
-            for d in list { DeliveryText.json(d).write(into: &out); out += "\n" }
+            for d in list { d.json().write(into: &out); out += "\n" }
             StandardStream.output.write(out)
         case .text:
             if list.isEmpty {

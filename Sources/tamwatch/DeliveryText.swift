@@ -7,21 +7,6 @@ import TamwatchStore
 
 /// How deliveries are shown by `deliveries` and `replay`.
 enum DeliveryText {
-    static func json(_ d: StoredDelivery) -> JSONValue {
-        let x = d.delivery
-        return .object([
-            ("id", .string(x.id)), ("status", .string(d.status.rawValue)), ("channel", .string(x.channel)),
-            ("rule", .string(x.rule)), ("event_id", .string(x.eventId)), ("event_type", .string(x.eventType.rawValue)),
-            ("job_id", .string(x.jobId)), ("attempts", .int(Int64(d.attempts))),
-            ("created_at", .string(Timestamp.format(x.createdAt))),
-            ("last_attempt_at", d.lastAttemptAt.map { .string(Timestamp.format($0)) } ?? .null),
-            ("next_attempt_at", d.status == .pending ? .string(Timestamp.format(d.nextAt)) : .null),
-            ("sent_at", d.sentAt.map { .string(Timestamp.format($0)) } ?? .null),
-            ("last_status", .optional(d.lastStatus)), ("last_error", .optional(d.lastError)),
-            ("folded", .int(Int64(x.folded))), ("render_error", .optional(x.renderError)),
-        ])
-    }
-
     /// Each configured channel's kind, so an answer is labelled SMTP or HTTP as it was.
     static func kinds(_ config: TamwatchConfig) -> [String: ChannelType] {
         Dictionary(config.channels.map { ($0.name, $0.type) }, uniquingKeysWith: { a, _ in a })

@@ -99,6 +99,9 @@ struct DemoCommand: AsyncParsableCommand {
             client: client, store: store, sink: console, settings: WatchSettings(config: config),
             logger: Logger(label: "tamwatch.watch"))
         watcher.rules = delivery.setup.engine
+        // As watch and serve do: the receiver's secret is masked wherever text is redacted.
+        Redaction.install(Redaction.current.adding(Redactor(config: config).secretValues))
+        watcher.redactor = Redaction.current
         let dispatcher = delivery.dispatcher
         watcher.deliveriesQueued = { dispatcher.wake() }
         let watching = watcher

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TamwatchConsole
+import TamwatchDelivery
 import TamwatchHTTP
 import TamwatchModel
 import TamwatchStore
@@ -76,18 +77,15 @@ struct ReplayCommand: AsyncParsableCommand {
             if let note = PruneText.note(try await store.pruned(), retention: config.retention) { printError(note) }
             return
         }
-        let configured = Set(config.channels.map(\.name))
-        let missing = Set(chosen.map(\.delivery.channel)).subtracting(configured)
-        if !missing.isEmpty {
-            printError(
-                "tamwatch: channel \(missing.sorted().joined(separator: ", ")) is not in the configuration \(config.file ?? "(none)"); "
-                    + "replay needs the channel's URL and secret")
-            throw Exit.configuration
-        }
-        try await store.enable(channels: Array(Set(chosen.map(\.delivery.channel))))
         // One batch: the dispatcher sends, the drain waits for and the report lists exactly these.
         let batch = "replay-" + UUID().uuidString.lowercased()
-        let ids = try await store.requeue(ids: chosen.map(\.id), at: Date(), batch: batch)
+        let ids: [String]
+        do {
+            ids = try await Replay.queue(chosen, configured: Set(config.channels.map(\.name)), store: store, at: Date(), batch: batch)
+        } catch let error as Replay.NotConfigured {
+            printError("tamwatch: \(error) (configuration: \(config.file ?? "none"))")
+            throw Exit.configuration
+        }
         if ids.count < chosen.count {
             printError("tamwatch: \(chosen.count - ids.count) of them are being sent by another tamwatch right now; left to it")
         }

@@ -28,7 +28,7 @@ struct ServeCommand: AsyncParsableCommand {
             localhost, or serve.external_url's host), and a change from a browser must come from \
             its own page or serve.allowed_origins, as JSON. SIGTERM or SIGINT stops it \
             cleanly: event stream clients are told, polling stops, deliveries in flight get \
-            --drain-timeout, and it exits 0.
+            --shutdown-grace, and it exits 0.
             """
     )
 
@@ -47,8 +47,14 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var lockOptions: LockOptions
 
-    @Option(name: .long, help: "How long deliveries in flight get to finish when the service stops.")
-    var drainTimeout: String = "10s"
+    @Option(name: .long, help: "How long requests and deliveries in flight get to finish when the service stops.")
+    var shutdownGrace: String = "10s"
+
+    /// The old name of --shutdown-grace (watch and replay's --drain-timeout waits for deliveries).
+    @Option(name: .long, help: ArgumentHelp("Deprecated: --shutdown-grace.", visibility: .hidden))
+    var drainTimeout: String?
+
+    var grace: String { drainTimeout ?? shutdownGrace }
 
     @Option(
         name: .long, help: ArgumentHelp("How long a replica's hold on a watch lasts unrenewed (PostgreSQL state).", visibility: .hidden))
@@ -76,8 +82,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     func validate() throws {
         if let listen, ListenAddress(listen) == nil { throw ValidationError("--listen \(ListenAddress.problem(listen))") }
-        if DurationText.parse(drainTimeout) == nil && drainTimeout != "0" {
-            throw ValidationError("--drain-timeout '\(drainTimeout)' is not a duration (e.g. 0s, 10s, 1m)")
+        if DurationText.parse(grace) == nil && grace != "0" {
+            throw ValidationError("--shutdown-grace '\(grace)' is not a duration (e.g. 0s, 10s, 1m)")
         }
         for (flag, value) in [("--lease-ttl", leaseTTL), ("--claim-grace", claimGrace), ("--idle-timeout", idleTimeout)]
         where DurationText.parse(value) == nil {
@@ -144,7 +150,8 @@ struct ServeCommand: AsyncParsableCommand {
         serveOptions.maxConnections = config.serve.maxConnections
         serveOptions.maxWatches = config.serve.maxWatches
         serveOptions.idleTimeout = DurationText.parse(idleTimeout) ?? .seconds(15)
-        serveOptions.drainTimeout = DurationText.parse(drainTimeout) ?? .zero
+        if drainTimeout != nil { printError("tamwatch: warning: serve's --drain-timeout is now --shutdown-grace; the old name goes soon") }
+        serveOptions.shutdownGrace = DurationText.parse(grace) ?? .zero
         serveOptions.pingInterval = DurationText.parse(ssePing) ?? .seconds(15)
         serveOptions.streamBuffer = max(1, sseBuffer)
         serveOptions.channels = config.channels.map(ChannelInfo.init)

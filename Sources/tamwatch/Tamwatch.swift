@@ -79,11 +79,11 @@ func parseLabels(_ raw: [String]) throws -> [String: String] {
         guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
             throw ValidationError("--label takes key=value, got '\(TerminalText.safe(item))'")
         }
-        if item.unicodeScalars.contains(where: TerminalText.isControl) {
-            throw ValidationError("--label '\(TerminalText.safe(item))' holds a control character; a label is one line of plain text")
-        }
-        labels[String(item[..<eq])] = String(item[item.index(after: eq)...])
+        let (key, value) = (String(item[..<eq]), String(item[item.index(after: eq)...]))
+        if let problem = Label.problem(key: key, value: value) { throw ValidationError("--label '\(TerminalText.safe(item))': \(problem)") }
+        labels[key] = value
     }
+    if labels.count > Label.maxCount { throw ValidationError("at most \(Label.maxCount) labels") }
     return labels
 }
 /// The API key: the config's, else `OPENFUNNEL_API_KEY`. Never printed.

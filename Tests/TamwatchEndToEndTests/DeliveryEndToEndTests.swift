@@ -135,7 +135,9 @@ struct DeliveryEndToEndTests {
         let rows = list.stdoutLines.compactMap { try? JSONValue.parse($0) }
         #expect(rows.count == events.count)
         #expect(
-            rows.allSatisfy { $0["status"]?.stringValue == "sent" && $0["last_status"]?.intValue == 200 && $0["attempts"]?.intValue == 1 })
+            rows.allSatisfy {
+                $0["status"]?.stringValue == "sent" && $0["last_status"]?.intValue == 200 && $0["attempt_count"]?.intValue == 1
+            })
     }
 
     @Test("receiver outages, 429 storms and dropped connections: every event still arrives, same id every time")
@@ -321,7 +323,7 @@ struct DeliveryEndToEndTests {
         #expect(try await pending.exitCode() == 0)
         let rows = pending.stdoutLines.compactMap { try? JSONValue.parse($0) }
         #expect(rows.count == Self.eventIDs(watch.stdoutLines).count)
-        #expect(rows.allSatisfy { $0["attempts"]?.intValue == 2 && $0["last_status"]?.intValue == 503 })
+        #expect(rows.allSatisfy { $0["attempt_count"]?.intValue == 2 && $0["last_status"]?.intValue == 503 })
     }
 }
 

@@ -317,3 +317,70 @@ extension JSONValue {
         return []
     }
 }
+
+@Suite("replay: one rule through both doors", .serialized)
+struct ReplayDoorsTests {
+    /// A receiver that answers 410 Gone (the channel is disabled, every later delivery dead-
+    /// lettered), then 200.
+    static func goneThenBack(_ dir: URL) async throws -> PythonReceiver {
+        try await PythonReceiver.start(secret: DeliveryEndToEndTests.secret, in: dir, plan: "410", then: "200")
+    }
+
+    @Test("through the API: a disabled channel's dead delivery replayed is sent (the channel enabled again)")
+    func throughTheAPI() async throws {
+        let dir = temporaryDirectory()
+        let sim = try await SimulatorProcess.start()
+        defer { sim.child.stop() }
+        let receiver = try await Self.goneThenBack(dir)
+        defer { receiver.child.stop() }
+        let serve = try await ServeProcess.start(config: try ServeEndToEndTests.writeConfig(in: dir, receiver: receiver.url), sim: sim)
+        defer { serve.child.stop() }
+        let http = CurlTransport()
+        defer { http.shutdown() }
+        let job = try await sim.submit(nil)
+        #expect(try await serve.call("POST", "/api/v1/watches", body: #"{"job_id": "\#(job)"}"#, transport: http).status == 201)
+        let dead = try await serve.until("/api/v1/deliveries?status=dead&limit=500", transport: http) {
+            ($0.json?["data"]?.arrayItems.count ?? 0) >= 2
+        }
+        let channels = try await serve.call("GET", "/api/v1/channels", transport: http)
+        #expect(channels.json?["data"]?[0]?["disabled"]?.boolValue == true, "\(channels.text)")
+        let id = try #require(dead.json?["data"]?.arrayItems.last?["id"]?.stringValue)
+
+        let replayed = try await serve.call("POST", "/api/v1/deliveries/\(id)/replay", transport: http)
+        #expect(replayed.status == 202, "\(replayed.text)")
+        let sent = try await serve.until("/api/v1/deliveries/\(id)", transport: http) { $0.json?["status"]?.stringValue != "pending" }
+        #expect(sent.json?["status"]?.stringValue == "sent", "\(sent.text)")
+        #expect(try await serve.call("GET", "/api/v1/channels", transport: http).json?["data"]?[0]?["disabled"]?.boolValue == false)
+    }
+
+    @Test("through the CLI: the same rule; a delivery's NDJSON has the API's field names")
+    func throughTheCLI() async throws {
+        let dir = temporaryDirectory()
+        let sim = try await SimulatorProcess.start()
+        defer { sim.child.stop() }
+        let receiver = try await Self.goneThenBack(dir)
+        defer { receiver.child.stop() }
+        let config = try ServeEndToEndTests.writeConfig(in: dir, receiver: receiver.url)
+        let env = ["OPENFUNNEL_API_KEY": SimulatorProcess.key, "E2E_WEBHOOK_SECRET": DeliveryEndToEndTests.secret]
+        let job = try await sim.submit(nil)
+        let watch = try ChildProcess(
+            ["watch", job, "--config", config, "--api-url", sim.url, "--poll-interval", "50ms", "--no-progress"], environment: env)
+        _ = try await watch.exitCode()
+        let list = try ChildProcess(["deliveries", "--config", config, "--status", "dead", "--output", "ndjson"], environment: env)
+        #expect(try await list.exitCode() == 0, "\(list.stderr)")
+        let rows = list.stdoutLines.compactMap { try? JSONValue.parse($0) }
+        #expect(rows.count >= 2)
+        let api = ["id", "event_id", "job_id", "event_type", "channel", "rule", "status", "attempt_count", "created_at", "next_at"]
+        #expect(rows.allSatisfy { row in api.allSatisfy { row[$0] != nil } }, "\(list.stdoutLines.first ?? "")")
+        let id = try #require(rows.last?["id"]?.stringValue)
+
+        let replay = try ChildProcess(["replay", id, "--config", config], environment: env)
+        #expect(try await replay.exitCode() == 0, "\(replay.stderr)")
+        let after = try ChildProcess(["deliveries", "--config", config, "--output", "ndjson"], environment: env)
+        #expect(try await after.exitCode() == 0)
+        let replayed = after.stdoutLines.compactMap { try? JSONValue.parse($0) }.first { $0["id"]?.stringValue == id }
+        #expect(
+            replayed?["status"]?.stringValue == "sent" && (replayed?["attempt_count"]?.intValue ?? 0) >= 1,
+            "\(String(describing: replayed))")
+    }
+}

@@ -127,6 +127,10 @@ struct ServeHardeningTests {
             let answer = try await serve.call("POST", "/api/v1/watches", body: #"{"job_id": "\#(bad)"}"#, transport: http)
             #expect(answer.status == 422 && answer.json?["errors"]?[0]?["field"]?.stringValue == "job_id", "\(bad): \(answer.text)")
         }
+        // Labels: the rule --label follows (a bidirectional override is refused at both doors).
+        let bidi = try await serve.call(
+            "POST", "/api/v1/watches", body: #"{"job_id": "\#(job)", "labels": {"owner": "ana\u202egro"}}"#, transport: http)
+        #expect(bidi.status == 422 && bidi.json?["errors"]?[0]?["field"]?.stringValue == "labels.owner", "\(bidi.text)")
         for path in ["/api/v1/watches/a%00b", "/api/v1/watches/%2E%2E", "/api/v1/watches/a%20b/events"] {
             #expect(try await serve.call("GET", path, transport: http).status == 404, "\(path)")
         }

@@ -103,7 +103,7 @@ struct ServeLifecycleTests {
         let config = try ServeEndToEndTests.writeConfig(in: dir, receiver: receiver.url)
         let http = CurlTransport()
         defer { http.shutdown() }
-        var serve = try await ServeProcess.start(config: config, sim: sim, extra: ["--poll-interval", "150ms", "--drain-timeout", "3s"])
+        var serve = try await ServeProcess.start(config: config, sim: sim, extra: ["--poll-interval", "150ms", "--shutdown-grace", "3s"])
         let created = try await serve.call("POST", "/api/v1/builds", body: #"{"query": "q"}"#, transport: http)
         let jobId = try #require(created.json?["job_id"]?.stringValue)
         let stream = try serve.sse()

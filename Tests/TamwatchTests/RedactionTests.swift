@@ -113,7 +113,7 @@ struct RedactionTests {
             }
             func log(event: LogEvent) { sink(event.message.description) }
         }
-        Redaction.install(Redactor(secrets: Redaction.current.secretsForTests + ["of_logged_key_55"]))
+        Redaction.install(Redaction.current.adding(["of_logged_key_55"]))
         let logger = Logger(label: "t") { _ in SafeLogHandler(wrapping: Capture { text in captured.withLock { $0.append(text) } }) }
         logger.error("refused of_logged_key_55 \u{1B}[2Jcleared\nforged line")
         #expect(captured.withLock { $0 } == [#"refused [redacted] \e[2Jcleared\nforged line"#])

@@ -198,6 +198,18 @@ struct ServeUnitTests {
         #expect(JobID.problem("a\u{0}b")?.contains("U+0") == true, "a control character is named, not printed")
     }
 
+    @Test("one label rule for --label and the API: no '=', control characters or bidi overrides in it; bounded")
+    func labels() {
+        #expect(Label.problem(key: "owner", value: "ana@example.com") == nil)
+        #expect(Label.problem(key: "ü-key", value: "") == nil)
+        for (key, value) in [
+            ("", "v"), ("a=b", "v"), ("k", "line\nbreak"), ("k", "tab\there"), ("k", "\u{1b}[31m"), ("k", "a\u{202e}b"),
+            ("k\u{2066}", "v"), ("k", "\u{85}"), (String(repeating: "k", count: 65), "v"), ("k", String(repeating: "v", count: 257)),
+        ] {
+            #expect(Label.problem(key: key, value: value) != nil, "\(key.debugDescription)=\(value.debugDescription)")
+        }
+    }
+
     @Test("readiness: starting until everything runs, stopping from the first moment of a shutdown")
     func readiness() {
         let r = Readiness()

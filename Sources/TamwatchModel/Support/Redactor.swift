@@ -21,8 +21,8 @@ public struct Redactor: Sendable {
     /// This redactor and `more` secrets besides.
     public func adding(_ more: [String]) -> Redactor { Redactor(secrets: secrets + more) }
 
-    /// The values masked (tests extend the process-wide redactor with them).
-    var secretsForTests: [String] { secrets }
+    /// The values it masks, to add to another redactor.
+    public var secretValues: [String] { secrets }
 
     public func redact(_ text: String) -> String {
         guard !secrets.isEmpty else { return text }

@@ -14,9 +14,6 @@ extension Matcher {
     /// How long one `=~` or `!~` may run on one value before it is stopped.
     public static let regexTimeLimit: Duration = .milliseconds(50)
 
-    /// True when the event (as its JSON envelope) satisfies this condition.
-    public func evaluate(on envelope: JSONValue) -> Bool { verdict(on: envelope) == .holds }
-
     /// Whether the event (as its JSON envelope) satisfies this condition.
     ///
     /// Numbers compare as numbers when both sides are numbers (`1000` = `1000.0`); otherwise as

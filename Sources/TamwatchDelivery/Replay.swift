@@ -1,0 +1,29 @@
+import Foundation
+import TamwatchStore
+
+/// Replaying deliveries: the one rule for `tamwatch replay` and `POST
+/// /api/v1/deliveries/{id}/replay`. Each is queued again from the start of its retry schedule,
+/// under the same `webhook-id`. A replay is a person saying the receiver is ready again, so a
+/// channel that was disabled (a 410 Gone, say) is enabled again for it; otherwise the dispatcher
+/// would dead-letter the replay at once. A delivery whose channel is no longer configured cannot
+/// be sent (its URL and secret are gone) and is refused.
+public enum Replay {
+    public struct NotConfigured: Error, Equatable, CustomStringConvertible {
+        public var channels: [String]
+        public var description: String {
+            "channel \(channels.joined(separator: ", ")) is not in the configuration; replay needs the channel's URL and secret"
+        }
+    }
+
+    /// Queues `deliveries` again; returns the ids queued (one being sent right now, by this or
+    /// another process, is left to that send).
+    public static func queue(
+        _ deliveries: [StoredDelivery], configured: Set<String>, store: any Outbox, at now: Date, batch: String? = nil
+    ) async throws -> [String] {
+        let channels = Set(deliveries.map(\.delivery.channel))
+        let missing = channels.subtracting(configured)
+        guard missing.isEmpty else { throw NotConfigured(channels: missing.sorted()) }
+        try await store.enable(channels: channels.sorted())
+        return try await store.requeue(ids: deliveries.map(\.id), at: now, batch: batch)
+    }
+}
