@@ -97,6 +97,15 @@ let package = Package(
                 "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchStore", "TamwatchRules", log,
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
+        // The application around the pipeline: a configuration reload applied to a running
+        // watcher and dispatcher, and the service that reloads on SIGHUP.
+        .target(
+            name: "TamwatchApp",
+            dependencies: [
+                "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchWatch", "TamwatchDelivery", log,
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]),
         // What a person at a terminal sees: event lines, progress, logs with secrets masked.
         .target(name: "TamwatchConsole", dependencies: ["TamwatchModel", "TamwatchRules", "TamwatchWatch", log]),
         // Hummingbird servers run in the background of a process (the simulator, the receiver).
@@ -119,7 +128,7 @@ let package = Package(
             name: "TamwatchServe",
             dependencies: [
                 "TamwatchModel", "TamwatchConfig", "TamwatchOpenFunnel", "TamwatchStore", "TamwatchWatch", "TamwatchDelivery",
-                hummingbird, httpTypes, nioCore, log,
+                "TamwatchApp", hummingbird, httpTypes, nioCore, log,
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -131,7 +140,7 @@ let package = Package(
             dependencies: [
                 "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchOpenFunnel", "TamwatchStore", "TamwatchRules",
                 "TamwatchSQLite", "TamwatchWatch", "TamwatchDelivery", "TamwatchConsole", "TamwatchSimulator",
-                "TamwatchReceiver", "TamwatchHTTPServer", "TamwatchServe", "TamwatchResults", "TamwatchPostgres",
+                "TamwatchReceiver", "TamwatchHTTPServer", "TamwatchServe", "TamwatchResults", "TamwatchPostgres", "TamwatchApp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), log,
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -152,7 +161,7 @@ let package = Package(
             dependencies: [
                 "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchOpenFunnel", "TamwatchStore", "TamwatchRules",
                 "TamwatchSQLite", "TamwatchWatch", "TamwatchDelivery", "TamwatchConsole", "TamwatchSimulator",
-                "TamwatchReceiver", "TamwatchHTTPServer", "TamwatchServe", "TamwatchTesting", "TamwatchPostgres",
+                "TamwatchReceiver", "TamwatchHTTPServer", "TamwatchServe", "TamwatchTesting", "TamwatchPostgres", "TamwatchApp",
                 .product(name: "GRDB", package: "GRDB.swift"), hummingbird, httpTypes,
             ]
         ),

@@ -38,6 +38,13 @@ extension Dispatcher {
         /// next moment something can be sent.
         mutating func step(_ group: inout DiscardingTaskGroup) async throws(StoreError) {
             let records = takeFinished()
+            for name in dispatcher.takeEnabled() { disabled[name] = nil }
+            // Claimed ahead for a channel a reload removed: given back, then dead-lettered below.
+            let channels = dispatcher.channels
+            for (name, queued) in ready where channels[name] == nil {
+                releasing += queued.map(\.id)
+                ready[name] = nil
+            }
             if !releasing.isEmpty {
                 try await store.releaseClaims(ids: releasing, owner: dispatcher.lease.owner)
                 releasing.removeAll()
@@ -60,8 +67,8 @@ extension Dispatcher {
             // How many each channel may start now; a disabled channel's new deliveries go dead.
             var wanted: [(channel: String, limit: Int)] = []
             var limits: [String: ChannelLimits] = [:]
-            var deadLetter: [(channel: String, reason: String)] = []
-            for (name, channel) in dispatcher.channels.sorted(by: { $0.key < $1.key }) where !dispatcher.isQuiescing {
+            var deadLetter: [(channel: String, reason: String)] = dispatcher.retired.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+            for (name, channel) in channels.sorted(by: { $0.key < $1.key }) where !dispatcher.isQuiescing {
                 let config = channel.config
                 if let off = disabled[name] {
                     if off.fingerprint == config.fingerprint {
@@ -104,6 +111,10 @@ extension Dispatcher {
                 records: records, claims: wanted, deadLetter: deadLetter, renew: renew, now: now,
                 lease: dispatcher.lease, batch: dispatcher.batch, limits: limits)
             var drained = exchange.deadLettered > 0 || records.contains { $0.result == .dead }
+            // A removed channel whose queue is empty and that has nothing in flight is done with.
+            if exchange.deadLettered == 0 {
+                dispatcher.forgetRetired(deadLetter.map(\.channel).filter { channels[$0] == nil && inFlight[$0, default: 0] == 0 })
+            }
             for (name, limit) in wanted {
                 let claimed = exchange.claimed[name] ?? []
                 if claimed.count < limit { drained = true }
@@ -230,7 +241,8 @@ extension Dispatcher {
                 var free = config.effectiveConcurrency - inFlight[name, default: 0]
                 // A shared store took the rate limit's tokens when it handed out the claims.
                 if let limit = config.effectiveRateLimit, !store.sharesChannelLimits {
-                    var bucket = buckets[name] ?? TokenBucket(limit: limit, now: uptime)
+                    // A reload that changed the limit starts a bucket of the new one.
+                    var bucket = buckets[name].flatMap { $0.limit == limit ? $0 : nil } ?? TokenBucket(limit: limit, now: uptime)
                     bucket.refill(now: uptime)
                     buckets[name] = bucket
                     if free > 0, bucket.whole < min(free, queued.count) {

@@ -13,7 +13,13 @@ import TamwatchStore
 /// each has finished and been recorded (or its claim given back).
 public final class Dispatcher: Sendable {
     public let store: any Outbox
-    let channels: [String: any DeliveryChannel]
+    /// The channels it sends to by name; a reload replaces them (`replace(channels:)`).
+    var channels: [String: any DeliveryChannel] { configured.withLock { $0.channels } }
+    /// Channels a reload took away, with why: what they still have queued is dead-lettered.
+    var retired: [String: String] { configured.withLock { $0.retired } }
+    private let configured: Mutex<(channels: [String: any DeliveryChannel], retired: [String: String])>
+    /// Channels enabled again in the store (a replay) since the loop last looked.
+    private let enabledAgain = Mutex<Set<String>>([])
     let clock: any WatchClock
     let logger: Logger
     let jitter: @Sendable () -> Double
@@ -70,7 +76,7 @@ public final class Dispatcher: Sendable {
         let longest = channels.map(\.config.effectiveTimeout).max() ?? .seconds(30)
         lease = ClaimLease(owner: owner, duration: longest.seconds + max(1, claimGrace.seconds))
         self.store = store
-        self.channels = Dictionary(channels.map { ($0.config.name, $0) }, uniquingKeysWith: { first, _ in first })
+        configured = Mutex((Dictionary(channels.map { ($0.config.name, $0) }, uniquingKeysWith: { first, _ in first }), [:]))
         self.clock = clock
         self.logger = logger
         self.jitter = jitter
@@ -78,6 +84,37 @@ public final class Dispatcher: Sendable {
 
     /// The channels this dispatcher can send to.
     public var channelNames: [String] { channels.keys.sorted() }
+
+    /// Tells the running loop that these channels were enabled again in the store (it keeps the
+    /// disabled ones in memory, and would dead-letter their deliveries until told).
+    public func enabled(channels: [String]) {
+        enabledAgain.withLock { $0.formUnion(channels) }
+        wake()
+    }
+
+    func takeEnabled() -> Set<String> {
+        enabledAgain.withLock { set in
+            defer { set.removeAll() }; return set
+        }
+    }
+
+    func forgetRetired(_ names: [String]) {
+        guard !names.isEmpty else { return }
+        configured.withLock { c in for name in names { c.retired[name] = nil } }
+    }
+
+    /// A reload's channels: from the next turn on, a pending delivery is sent with its channel's
+    /// new URL, secret and limits (attempts in flight finish as they started), and what a removed
+    /// channel still has queued is dead-lettered with that reason.
+    public func replace(channels new: [any DeliveryChannel]) {
+        let byName = Dictionary(new.map { ($0.config.name, $0) }, uniquingKeysWith: { first, _ in first })
+        configured.withLock { c in
+            for name in c.channels.keys where byName[name] == nil { c.retired[name] = "channel removed from the configuration" }
+            for name in byName.keys { c.retired[name] = nil }
+            c.channels = byName
+        }
+        wake()
+    }
 
     /// Deliveries were queued: look for due work now.
     public func wake() { signal.signal() }

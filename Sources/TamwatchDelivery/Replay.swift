@@ -18,12 +18,15 @@ public enum Replay {
     /// Queues `deliveries` again; returns the ids queued (one being sent right now, by this or
     /// another process, is left to that send).
     public static func queue(
-        _ deliveries: [StoredDelivery], configured: Set<String>, store: any Outbox, at now: Date, batch: String? = nil
+        _ deliveries: [StoredDelivery], configured: Set<String>, store: any Outbox, at now: Date, batch: String? = nil,
+        dispatcher: Dispatcher? = nil
     ) async throws -> [String] {
         let channels = Set(deliveries.map(\.delivery.channel))
         let missing = channels.subtracting(configured)
         guard missing.isEmpty else { throw NotConfigured(channels: missing.sorted()) }
         try await store.enable(channels: channels.sorted())
+        // A running dispatcher remembers which channels are disabled: it is told first.
+        dispatcher?.enabled(channels: channels.sorted())
         return try await store.requeue(ids: deliveries.map(\.id), at: now, batch: batch)
     }
 }

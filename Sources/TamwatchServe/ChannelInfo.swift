@@ -1,3 +1,4 @@
+import Synchronization
 import TamwatchConfig
 
 /// A channel without its secrets.
@@ -20,4 +21,14 @@ public struct ChannelInfo: Sendable {
         if let at = rest.lastIndex(of: "@") { rest = rest[rest.index(after: at)...] }
         self.init(name: config.name, type: config.type.rawValue, host: String(rest))
     }
+}
+
+/// The configured channels as the API shows them; a reload replaces them.
+public final class ChannelDirectory: Sendable {
+    private let list: Mutex<[ChannelInfo]>
+
+    public init(_ channels: [ChannelInfo] = []) { list = Mutex(channels) }
+
+    public var all: [ChannelInfo] { list.withLock { $0 } }
+    public func replace(_ channels: [ChannelInfo]) { list.withLock { $0 = channels } }
 }

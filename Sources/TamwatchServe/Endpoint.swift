@@ -4,12 +4,12 @@ import HTTPTypes
 public enum Endpoint: CaseIterable, Sendable {
     case healthy, healthyHead, ready, readyHead, metrics, page, openapi
     case registerWatch, submitBuild, listWatches, getWatch, stopWatch, deleteWatch, cancel, pause, resume, watchEvents
-    case events, listDeliveries, getDelivery, replay, channels
+    case events, listDeliveries, getDelivery, replay, channels, reload
 
     public var method: HTTPRequest.Method {
         switch self {
         case .healthyHead, .readyHead: return .head
-        case .registerWatch, .submitBuild, .stopWatch, .cancel, .pause, .resume, .replay: return .post
+        case .registerWatch, .submitBuild, .stopWatch, .cancel, .pause, .resume, .replay, .reload: return .post
         case .deleteWatch: return .delete
         default: return .get
         }
@@ -35,6 +35,7 @@ public enum Endpoint: CaseIterable, Sendable {
         case .getDelivery: return "/api/v1/deliveries/{id}"
         case .replay: return "/api/v1/deliveries/{id}/replay"
         case .channels: return "/api/v1/channels"
+        case .reload: return "/-/reload"
         }
     }
 

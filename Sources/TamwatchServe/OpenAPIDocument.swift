@@ -295,6 +295,30 @@ public enum OpenAPIDocument {
               responses:
                 '200': { description: Ready }
                 '503': { description: Starting or stopping }
+          /-/reload:
+            post:
+              operationId: reload
+              summary: Read the configuration file again and apply it (as SIGHUP does)
+              description: |
+                Rules, templates, channels, the guard and the watch defaults are applied; keys read only at
+                start (the listen address, the state, tokens, the API's address and key) are listed in
+                needs_restart and not applied. A file with problems changes nothing: 422 with each one.
+              responses:
+                '200':
+                  description: Applied
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        required: [status, changed, needs_restart]
+                        properties:
+                          status: { type: string, enum: [ok] }
+                          changed: { type: array, items: { type: string } }
+                          needs_restart: { type: array, items: { type: string } }
+                '401': { $ref: '#/components/responses/Problem' }
+                '403': { $ref: '#/components/responses/Problem' }
+                '409': { $ref: '#/components/responses/Problem' }
+                '422': { $ref: '#/components/responses/Problem' }
           /:
             get:
               operationId: statusPage

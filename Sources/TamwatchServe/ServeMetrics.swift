@@ -29,6 +29,9 @@ public final class ServeMetrics: Sendable {
     private let oldestPending: Gauge
     private let credits: FloatingPointCounter
     let sseClients: Gauge
+    private let reloadSuccessful: Gauge
+    private let reloadSuccessAt: Gauge
+    private let configHash: Gauge
     private let watches = Mutex<[String: Gauge]>([:])
     /// With replicas: the shared watches as the last lease turn counted them (made at the first).
     private let sharedGauges = Mutex<[String: Gauge]>([:])
@@ -79,8 +82,20 @@ public final class ServeMetrics: Sendable {
         credits = FloatingPointCounter(label: "tamwatch_credits_consumed_total", factory: factory)
         sseClients = Gauge(label: "tamwatch_sse_clients", factory: factory)
         sseClients.record(0)
+        reloadSuccessful = Gauge(label: "tamwatch_config_last_reload_successful", factory: factory)
+        reloadSuccessAt = Gauge(label: "tamwatch_config_last_reload_success_timestamp_seconds", factory: factory)
+        configHash = Gauge(label: "tamwatch_config_hash", factory: factory)
         oldestPending.record(0)
         for status in Self.knownStatuses { watchGauge(status).record(0) }
+    }
+
+    /// The configuration in force: loaded at start, or by a reload (`succeeded` false keeps the
+    /// last success's time and hash). The hash is the file's FNV-1a, its top 53 bits as a number.
+    public func configLoaded(succeeded: Bool, at: Date, hash: UInt64) {
+        reloadSuccessful.record(succeeded ? 1 : 0)
+        guard succeeded else { return }
+        reloadSuccessAt.record(at.timeIntervalSince1970)
+        configHash.record(Double(hash >> 11))
     }
 
     func polled(_ result: PollResult, _ duration: Duration) {

@@ -23,11 +23,13 @@ struct ServeMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         do {
             let change = Self.isChange(request.method)
-            if !path.hasPrefix("/-/") {
+            // The probes are open to anyone by any name; a reload is not a probe.
+            let open = path.hasPrefix("/-/") && path != Endpoint.reload.path
+            if !open {
                 try policy.checkHost(request)
             }
             if change { try policy.checkChange(request) }
-            if !path.hasPrefix("/-/"), auth.required {
+            if !open, auth.required {
                 // A token in the address only where a browser starts its session.
                 let queryToken = request.method == .get && path == "/"
                 guard let principal = auth.principal(request, queryToken: queryToken) else { throw Auth.unauthorized }

@@ -1,3 +1,4 @@
+import TamwatchApp
 import TamwatchConfig
 import TamwatchStore
 
@@ -27,7 +28,10 @@ public struct ServeOptions: Sendable {
     /// How many events an event stream client may fall behind before it is dropped.
     public var streamBuffer = 1000
     /// The configured channels as the API shows them: name, type and host, never the URL.
-    public var channels: [ChannelInfo] = []
+    public var channels = ChannelDirectory()
+    /// Reads the configuration again (`POST /-/reload`; SIGHUP goes to it directly); nil: the
+    /// service runs without a configuration file, and a reload is refused.
+    public var reloader: Reloader?
     /// `guard.min_balance`: the account's balance is read once a minute while builds are
     /// watched, for `account.credits_low`.
     public var minBalance: Double?

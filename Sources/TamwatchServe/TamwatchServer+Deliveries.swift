@@ -36,7 +36,8 @@ extension TamwatchServer {
         guard let found = try await store.delivery(id: id) else { throw Problem.notFound("no delivery \(id)") }
         let queued: [String]
         do {
-            queued = try await Replay.queue([found], configured: Set(options.channels.map(\.name)), store: store, at: clock.now())
+            queued = try await Replay.queue(
+                [found], configured: Set(options.channels.all.map(\.name)), store: store, at: clock.now(), dispatcher: dispatcher)
         } catch let error as Replay.NotConfigured {
             throw Problem(.conflict, "Conflict", detail: error.description)
         }

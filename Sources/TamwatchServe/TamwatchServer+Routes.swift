@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import TamwatchConfig
 import TamwatchModel
 import TamwatchStore
 
@@ -44,6 +45,7 @@ extension TamwatchServer {
         case .getDelivery: return try await getDelivery(context)
         case .replay: return try await replay(context)
         case .channels: return try await channels()
+        case .reload: return try await reload()
         }
     }
 
@@ -96,10 +98,31 @@ extension TamwatchServer {
             body: .init(byteBuffer: ByteBuffer(string: StatusPage.html(csrf: csrf))))
     }
 
+    /// `POST /-/reload`: the configuration file read again and applied (see `Reloader`): 200 with
+    /// what changed and what needs a restart, or 422 with every problem, the running
+    /// configuration kept.
+    func reload() async throws -> Response {
+        guard let reloader = options.reloader else {
+            throw Problem(.conflict, "Conflict", detail: "serve runs without a configuration file (--config): there is nothing to reload")
+        }
+        do {
+            let report = try await reloader.reload()
+            return JSONBody.response(
+                .object([
+                    ("status", .string("ok")), ("changed", .array(report.changed.map(JSONValue.string))),
+                    ("needs_restart", .array(report.needsRestart.map(JSONValue.string))),
+                ]))
+        } catch {
+            throw Problem(
+                .unprocessableContent, "Configuration not reloaded", detail: "the running configuration is kept: \(error.description)",
+                errors: error.errors.map { .init($0.key.isEmpty ? "config" : $0.key, $0.description) })
+        }
+    }
+
     func channels() async throws -> Response {
         let summaries = Dictionary(try await store.channelSummaries(health: true).map { ($0.channel, $0) }, uniquingKeysWith: { a, _ in a })
         let disabled = try await store.disabledChannels()
-        let items: [JSONValue] = options.channels.map { c in
+        let items: [JSONValue] = options.channels.all.map { c in
             let s = summaries[c.name]
             return .object([
                 ("name", .string(c.name)), ("type", .string(c.type)), ("host", .string(c.host)),

@@ -15,7 +15,7 @@ extension TamwatchServer {
     /// `onListening` gets the bound port. A failure of the state store stops the service and
     /// is thrown.
     public func run(
-        signals: [UnixSignal] = [.sigterm, .sigint], retention: (any Service)? = nil,
+        signals: [UnixSignal] = [.sigterm, .sigint], retention: (any Service)? = nil, services extra: [any Service] = [],
         onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) async throws {
         // With replicas, the lease keeper hands out the active watches; alone, all resume here.
@@ -41,6 +41,7 @@ extension TamwatchServer {
                     failureTerminationBehavior: .gracefullyShutdownGroup))
         }
         if let retention { add(retention) }
+        for service in extra { add(service) }
         add(DispatcherRunner(server: self))
         if let shared = options.shared {
             // Before the watcher: it stops after it, and only then gives the leases back.

@@ -15,13 +15,21 @@ public struct Watcher: Sendable {
     public var client: OpenFunnelClient
     public var store: any EventLog
     public var sink: any EventSink
-    public var settings: WatchSettings
+    /// The rules and settings, shared by every copy of this watcher (a reload replaces them).
+    public let policy: WatchPolicy
+    public var settings: WatchSettings {
+        get { policy.settings }
+        nonmutating set { policy.set(settings: newValue) }
+    }
     public var clock: any WatchClock
     public var logger: Logger
     /// A draw in 0...1 for backoff jitter; injectable so tests are repeatable.
     public var jitter: @Sendable () -> Double
     /// Turns events into deliveries, queued in the same transaction as the events.
-    public var rules: RuleEngine?
+    public var rules: RuleEngine? {
+        get { policy.rules }
+        nonmutating set { policy.set(rules: newValue) }
+    }
     /// Called after deliveries were queued (wakes the dispatcher).
     public var deliveriesQueued: @Sendable () -> Void = {}
     /// Told how every poll went and how long it took (the service's metrics).
@@ -46,7 +54,7 @@ public struct Watcher: Sendable {
         self.client = client
         self.store = store
         self.sink = sink
-        self.settings = settings
+        policy = WatchPolicy(settings: settings)
         self.clock = clock
         self.logger = logger
         self.jitter = jitter

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import TamwatchApp
 import TamwatchConfig
 import TamwatchConsole
 import TamwatchHTTP
@@ -154,7 +155,6 @@ struct ServeCommand: AsyncParsableCommand {
         serveOptions.shutdownGrace = DurationText.parse(grace) ?? .zero
         serveOptions.pingInterval = DurationText.parse(ssePing) ?? .seconds(15)
         serveOptions.streamBuffer = max(1, sseBuffer)
-        serveOptions.channels = config.channels.map(ChannelInfo.init)
         serveOptions.minBalance = config.guard.minBalance
         if let postgres {
             let ttl = DurationText.parse(leaseTTL) ?? .seconds(30)
@@ -162,13 +162,26 @@ struct ServeCommand: AsyncParsableCommand {
                 postgres, owner: "\(ProcessInfo.processInfo.hostName)/\(getpid())/\(UUID().uuidString.prefix(8))", ttl: ttl, sweep: ttl / 6)
             if !noListen { serveOptions.changes = postgres }
         }
+        let channels = ChannelDirectory(config.channels.map(ChannelInfo.init))
+        serveOptions.channels = channels
+        // SIGHUP and POST /-/reload: rules, templates, channels, guard and watch defaults.
+        let overrides = api
+        let reloader = Reloader(
+            file: config.file, current: config, adjust: { overrides.apply(to: &$0) }, transport: transport, policy: watcher.policy,
+            dispatcher: dispatcher, logger: Logger(label: "tamwatch.reload")
+        ) { succeeded, at, hash, applied in
+            metrics.configLoaded(succeeded: succeeded, at: at, hash: hash)
+            if let applied { channels.replace(applied.channels.map(ChannelInfo.init)) }
+        }
+        if config.file != nil { serveOptions.reloader = reloader }
+        metrics.configLoaded(succeeded: true, at: Date(), hash: await reloader.hash)
         let retention = config.retention.map { RetentionService(store: store, keep: $0) }
         do {
             let server = try await TamwatchServer(
                 store: store, client: client, watcher: watcher, dispatcher: dispatcher, metrics: metrics, options: serveOptions)
             let host = address.host.contains(":") ? "[\(address.host)]" : address.host
             let statePath = config.stateDatabase.map(\.description) ?? config.statePath
-            try await server.run(retention: retention) { port in
+            try await server.run(retention: retention, services: config.file == nil ? [] : [ReloadOnHangup(reloader: reloader)]) { port in
                 StandardStream.output.write("http://\(host):\(port)\n")
                 printError("tamwatch serve: listening on http://\(host):\(port) (state: \(statePath))")
             }

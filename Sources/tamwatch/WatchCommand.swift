@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle
+import TamwatchApp
 import TamwatchConsole
 import TamwatchHTTP
 import TamwatchModel
@@ -20,7 +21,9 @@ struct WatchCommand: AsyncParsableCommand {
 
             Deliveries chosen by the config's rules are queued in the state file with the events and \
             sent as they fall due. Once every job has ended, watch waits up to --drain-timeout for \
-            them to settle; what is left stays queued for the next run.
+            them to settle; what is left stays queued for the next run. SIGHUP reads the config file \
+            again and applies its rules, templates, channels, guard and watch defaults (a broken file \
+            is reported and the running configuration kept).
 
             With results.dir configured, a completed build's list is exported there before watch \
             exits (job.results_ready); --no-results skips it. With a credit budget (guard.max_credits \
@@ -95,6 +98,15 @@ struct WatchCommand: AsyncParsableCommand {
         let watchConfig = config
         var services: [any Service] = [delivery.service]
         if let keep = config.retention { services.insert(RetentionService(store: store, keep: keep), at: 0) }
+        if let file = config.file {
+            // SIGHUP: rules, templates, channels, guard and watch defaults, read again.
+            let overrides = api
+            services.append(
+                ReloadOnHangup(
+                    reloader: Reloader(
+                        file: file, current: config, adjust: { overrides.apply(to: &$0) }, transport: transport,
+                        policy: watcher.policy, dispatcher: delivery.dispatcher)))
+        }
         let outcome = await CommandLifecycle.run(services: services, stop: stop) { () -> WatchRun in
             var run: WatchRun
             do throws(StoreError) {

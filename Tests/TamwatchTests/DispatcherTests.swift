@@ -439,4 +439,32 @@ struct DispatcherTests {
         _ = try await rig.outbox { $0.first { $0.id == id }?.status == .sent }
         #expect(rig.server.requests == 2)
     }
+
+    @Test("a reload's channels: a changed URL is used from the next attempt; a removed channel's queue is dead-lettered with why")
+    func replacedChannels() async throws {
+        let rig = try Rig(RawHTTPServer.status(200))
+        // Both channels first point at a port that refuses: their deliveries wait for a retry.
+        let refused = try RefusingPort()
+        let dispatcher = try rig.dispatcher([
+            rig.channel("kept", url: "http://127.0.0.1:\(refused.port)/x"), rig.channel("gone", url: "http://127.0.0.1:\(refused.port)/x"),
+        ])
+        try await rig.queue(2, to: "kept")
+        try await rig.queue(2, to: "gone", first: 10)
+        let task = Task { try await dispatcher.run() }
+        defer { task.cancel() }
+        _ = try await rig.outbox { all in all.count == 4 && all.allSatisfy { $0.attempts == 1 } }
+
+        // The reload: "kept" now points at the server that answers; "gone" is no more.
+        let kept = try WebhookChannel(config: rig.channel("kept"), transport: rig.transport)
+        dispatcher.replace(channels: [kept])
+        rig.clock.advance(.seconds(10))
+        let settled = try await rig.outbox { all in all.allSatisfy { $0.status != .pending } }
+        let byChannel = Dictionary(grouping: settled, by: \.delivery.channel)
+        #expect(byChannel["kept"]?.allSatisfy { $0.status == .sent } == true, "\(settled)")
+        #expect(
+            byChannel["gone"]?.allSatisfy {
+                $0.status == .dead && $0.lastError?.hasSuffix("channel removed from the configuration") == true
+            } == true, "\(byChannel["gone"] ?? [])")
+        #expect(dispatcher.channelNames == ["kept"])
+    }
 }

@@ -1,0 +1,172 @@
+import Foundation
+import Logging
+import TamwatchConfig
+import TamwatchDelivery
+import TamwatchHTTP
+import TamwatchModel
+import TamwatchWatch
+
+/// Reads the configuration file again and applies what can change while running: rules,
+/// templates, channels (a pending delivery goes out with its channel's new URL, secret and
+/// limits; a removed channel's queue is dead-lettered), the guard and the watch defaults.
+/// Every step that can fail (reading and checking the file, loading every template, building
+/// every channel) comes before anything is replaced, and the swap is one step each for the
+/// watcher and the dispatcher: a reload that fails leaves the running configuration whole.
+/// What needs a restart (the listen address, the state, tokens, the API's address and key) is
+/// reported and not applied.
+public actor Reloader {
+    /// What a reload did.
+    public struct Report: Sendable, Equatable {
+        /// What changed and was applied (`rules`, `channel ops: changed`, ...).
+        public var changed: [String]
+        /// Keys that changed but take effect only at the next start.
+        public var needsRestart: [String]
+        /// FNV-1a of the file's bytes, as `tamwatch_config_hash` shows it.
+        public var hash: UInt64
+    }
+
+    public let file: String?
+    private let environment: [String: String]
+    /// The command line's overrides (`--api-url`, `--poll-interval`), applied to every reading.
+    private let adjust: @Sendable (inout TamwatchConfig) -> Void
+    private let transport: any Transport
+    private let policy: WatchPolicy
+    private let dispatcher: Dispatcher?
+    private let logger: Logger
+    /// Told of every reload's outcome: whether it worked, when, and the file's hash.
+    private let observe: @Sendable (_ succeeded: Bool, _ at: Date, _ hash: UInt64, _ config: TamwatchConfig?) -> Void
+    public private(set) var current: TamwatchConfig
+    public private(set) var hash: UInt64
+
+    public init(
+        file: String?, current: TamwatchConfig, environment: [String: String] = ProcessInfo.processInfo.environment,
+        adjust: @escaping @Sendable (inout TamwatchConfig) -> Void = { _ in }, transport: any Transport, policy: WatchPolicy,
+        dispatcher: Dispatcher?, logger: Logger = Logger(label: "tamwatch.reload"),
+        observe: @escaping @Sendable (Bool, Date, UInt64, TamwatchConfig?) -> Void = { _, _, _, _ in }
+    ) {
+        self.file = file
+        self.current = current
+        self.environment = environment
+        self.adjust = adjust
+        self.transport = transport
+        self.policy = policy
+        self.dispatcher = dispatcher
+        self.logger = logger
+        self.observe = observe
+        hash = file.flatMap { FileManager.default.contents(atPath: $0) }.map(Self.fnv1a) ?? 0
+    }
+
+    /// Reads the file again and applies it; throws its problems (each with file, line and key),
+    /// the running configuration untouched.
+    public func reload() async throws(ConfigErrors) -> Report {
+        do {
+            let report = try await apply()
+            observe(true, Date(), report.hash, current)
+            var said = report.changed.isEmpty ? "nothing changed" : "applied: " + report.changed.joined(separator: "; ")
+            if !report.needsRestart.isEmpty { said += "; needs a restart, not applied: " + report.needsRestart.joined(separator: ", ") }
+            logger.notice("configuration reloaded from \(file ?? "?"): \(said)")
+            return report
+        } catch {
+            observe(false, Date(), hash, nil)
+            logger.error("configuration not reloaded (the running one is kept): \(error.errors.map(\.description).joined(separator: "; "))")
+            throw error
+        }
+    }
+
+    private func apply() async throws(ConfigErrors) -> Report {
+        guard let file else {
+            throw ConfigErrors([
+                ConfigError(file: "(none)", line: nil, key: "", message: "started without a configuration file: nothing to reload")
+            ])
+        }
+        guard let bytes = FileManager.default.contents(atPath: file) else {
+            throw ConfigErrors([ConfigError(file: file, line: nil, key: "", message: "cannot be read")])
+        }
+        var next = try ConfigLoader(environment: environment).load(path: file)
+        adjust(&next)
+        // Every fallible step before anything is replaced.
+        let setup = try DeliverySetup.load(next, transport: transport, environment: environment)
+        let report = Report(
+            changed: Self.changes(from: current, to: next), needsRestart: Self.restartOnly(from: current, to: next), hash: Self.fnv1a(bytes)
+        )
+
+        Redaction.install(Redaction.current.adding(Redactor(config: next).secretValues))
+        var settings = WatchSettings(config: next)
+        // A restart-only key keeps its running value (the poll schedule is not one of them).
+        settings.creditGuard.minBalance = current.guard.minBalance
+        policy.replace(rules: next.rules.isEmpty ? nil : setup.engine, settings: settings)
+        dispatcher?.replace(channels: setup.channels)
+        var kept = next
+        Self.keepRestartOnly(from: current, into: &kept)
+        current = kept
+        hash = report.hash
+        return report
+    }
+
+    /// What changed among the keys a reload applies.
+    static func changes(from old: TamwatchConfig, to new: TamwatchConfig) -> [String] {
+        var changed: [String] = []
+        if "\(old.rules)" != "\(new.rules)" { changed.append("rules") }
+        let before = Dictionary(old.channels.map { ($0.name, "\($0)") }, uniquingKeysWith: { a, _ in a })
+        let after = Dictionary(new.channels.map { ($0.name, "\($0)") }, uniquingKeysWith: { a, _ in a })
+        for name in Set(before.keys).union(after.keys).sorted() {
+            switch (before[name], after[name]) {
+            case (nil, _?): changed.append("channel \(name): added")
+            case (_?, nil): changed.append("channel \(name): removed (its queue dead-lettered)")
+            case (let a?, let b?) where a != b: changed.append("channel \(name): changed")
+            default: break
+            }
+        }
+        if old.templatesPath != new.templatesPath { changed.append("templates") }
+        if "\(old.guard.maxCredits as Int?)|\(old.guard.warnAt)|\(old.guard.action)"
+            != "\(new.guard.maxCredits as Int?)|\(new.guard.warnAt)|\(new.guard.action)"
+        {
+            changed.append("guard")
+        }
+        if "\(old.watch)" != "\(new.watch)" || old.api.pollInterval != new.api.pollInterval || old.results.top != new.results.top {
+            changed.append("watch defaults")
+        }
+        return changed
+    }
+
+    /// Keys that changed but are read only at start.
+    static func restartOnly(from old: TamwatchConfig, to new: TamwatchConfig) -> [String] {
+        var keys: [String] = []
+        if old.api.baseURL != new.api.baseURL { keys.append("api.base_url") }
+        if old.api.key != new.api.key { keys.append("api.key") }
+        if old.api.timeout != new.api.timeout { keys.append("api.timeout") }
+        if old.statePath != new.statePath || old.stateDatabase != new.stateDatabase { keys.append("state") }
+        if old.retention != new.retention { keys.append("state.retention") }
+        if old.results.dir != new.results.dir || old.results.format != new.results.format { keys.append("results") }
+        if old.guard.minBalance != new.guard.minBalance { keys.append("guard.min_balance") }
+        let (a, b) = (old.serve, new.serve)
+        if a.listen != b.listen { keys.append("serve.listen") }
+        if a.tokens != b.tokens { keys.append("serve.tokens") }
+        if a.externalURL != b.externalURL { keys.append("serve.external_url") }
+        if a.allowedOrigins != b.allowedOrigins { keys.append("serve.allowed_origins") }
+        if a.maxConnections != b.maxConnections { keys.append("serve.max_connections") }
+        if a.maxWatches != b.maxWatches { keys.append("serve.max_watches") }
+        return keys
+    }
+
+    /// The running values of the keys a reload does not apply, so that the next reload still
+    /// reports them until a restart.
+    static func keepRestartOnly(from old: TamwatchConfig, into new: inout TamwatchConfig) {
+        new.api.baseURL = old.api.baseURL
+        new.api.key = old.api.key
+        new.api.timeout = old.api.timeout
+        new.statePath = old.statePath
+        new.stateDatabase = old.stateDatabase
+        new.retention = old.retention
+        new.results.dir = old.results.dir
+        new.results.format = old.results.format
+        new.guard.minBalance = old.guard.minBalance
+        new.serve = old.serve
+    }
+
+    static func fnv1a(_ data: Data) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in data { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        return h
+    }
+}
