@@ -51,7 +51,7 @@ extension OpenAPIDocument {
               description: "One line of plain text each (no control characters, no bidirectional overrides); a key is not empty and has no '='"
               maxProperties: 32
               propertyNames: { type: string, minLength: 1, maxLength: 64, pattern: '^[^=\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]+$' }
-              additionalProperties: { type: string, maxLength: 256, pattern: '^[^\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*$' }
+              additionalProperties: { type: string, maxLength: 1024, pattern: '^[^\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*$' }
             Problem:
               type: object
               required: [type, title, status]

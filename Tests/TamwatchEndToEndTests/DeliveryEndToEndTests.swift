@@ -65,7 +65,7 @@ struct PythonReceiver {
     }
 }
 
-@Suite("Webhook delivery, end to end", .serialized)
+@Suite("Webhook delivery, end to end", .serialized, .timeLimit(.minutes(5)))
 struct DeliveryEndToEndTests {
     static let secret = "whsec_" + Data((0..<32).map { UInt8($0 * 7 % 256) }).base64EncodedString()
 
@@ -327,7 +327,7 @@ struct DeliveryEndToEndTests {
     }
 }
 
-@Suite("Signals and pipes", .serialized)
+@Suite("Signals and pipes", .serialized, .timeLimit(.minutes(5)))
 struct SignalsAndPipesTests {
     @Test("Ctrl-C or SIGTERM while deliveries settle: exit 130, \"interrupted\", never a cancellation error", arguments: [SIGTERM, SIGINT])
     func signalDuringDrain(_ signal: Int32) async throws {
@@ -378,7 +378,7 @@ struct SignalsAndPipesTests {
     }
 }
 
-@Suite("Templates from the command line")
+@Suite("Templates from the command line", .timeLimit(.minutes(5)))
 struct TemplateCommandLineTests {
     @Test("a rule's template is found in the shipped templates/ from any working directory, rendered, signed")
     func shippedTemplateFromAnyDirectory() async throws {
@@ -446,7 +446,7 @@ struct TemplateCommandLineTests {
     }
 }
 
-@Suite("Chat channels, end to end")
+@Suite("Chat channels, end to end", .timeLimit(.minutes(5)))
 struct ChatEndToEndTests {
     @Test("through watch: Slack's 429 with Retry-After pauses then delivers everything; channel_not_found disables the other channel")
     func slackThroughWatch() async throws {

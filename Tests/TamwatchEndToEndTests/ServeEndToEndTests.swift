@@ -5,7 +5,7 @@ import TamwatchServe
 import TamwatchTesting
 import Testing
 
-@Suite("tamwatch serve, end to end", .serialized)
+@Suite("tamwatch serve, end to end", .serialized, .timeLimit(.minutes(5)))
 struct ServeEndToEndTests {
     /// A config with one signed webhook channel for every event, and serve's tokens.
     static func writeConfig(in dir: URL, receiver: String, tokens: Bool = false) throws -> String {
@@ -273,26 +273,19 @@ struct ServeEndToEndTests {
         #expect(serve.child.stderr.contains("watching job"), "the log says what happened: \(serve.child.stderr)")
     }
 
+    /// The document itself (a constant) against the reference validator and the route table;
+    /// that serve answers with it is the schemathesis test's first step.
     @Test("openapi.yaml is valid OpenAPI 3.1 and describes exactly the routes the server has")
     func openAPIMatchesRoutes() async throws {
-        let dir = temporaryDirectory()
-        let sim = try await SimulatorProcess.start()
-        defer { sim.child.stop() }
-        let serve = try await ServeProcess.start(config: try Self.writeConfig(in: dir, receiver: "http://127.0.0.1:9/hook"), sim: sim)
-        defer { serve.child.stop() }
-        let http = CurlTransport()
-        defer { http.shutdown() }
-        let answer = try await serve.call("GET", "/api/v1/openapi.yaml", transport: http)
-        #expect(answer.status == 200)
-        #expect(answer.header("content-type")?.hasPrefix("application/yaml") == true)
-        let file = dir.appendingPathComponent("openapi.yaml")
-        try answer.text.write(to: file, atomically: true, encoding: .utf8)
+        let file = temporaryDirectory().appendingPathComponent("openapi.yaml")
+        try OpenAPIDocument.yaml.write(to: file, atomically: true, encoding: .utf8)
         let check = try ChildProcess(
             ["python3", ServePageTests.root.appendingPathComponent("Tests/browser/openapi_check.py").path, file.path],
             executable: "/usr/bin/env")
         #expect(try await check.exitCode() == 0, "\(check.stderr)")
         let documented = Set(check.stdoutLines.filter { !$0.isEmpty })
         let routes = Set(Endpoint.allCases.map { "\($0.method.rawValue) \($0.path)" })
+        #expect(!documented.isEmpty)
         #expect(documented == routes, "only documented: \(documented.subtracting(routes)); only routed: \(routes.subtracting(documented))")
     }
 
@@ -318,7 +311,7 @@ extension JSONValue {
     }
 }
 
-@Suite("replay: one rule through both doors", .serialized)
+@Suite("replay: one rule through both doors", .serialized, .timeLimit(.minutes(5)))
 struct ReplayDoorsTests {
     /// A receiver that answers 410 Gone (the channel is disabled, every later delivery dead-
     /// lettered), then 200.

@@ -10,7 +10,7 @@ import Testing
 
 /// The shipped templates of every chat kind, every event type, within each provider's limits;
 /// oversized content shortened visibly, never rejected; the providers' answers classified.
-@Suite("Chat channels")
+@Suite("Chat channels", .timeLimit(.minutes(5)))
 struct ChatChannelTests {
     static let shipped: TemplateSet = {
         guard let folder = ResourceLocator.directory("templates"), let set = try? TemplateSet.load(folders: [folder]) else {

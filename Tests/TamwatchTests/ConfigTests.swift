@@ -7,7 +7,7 @@ import Testing
 @testable import TamwatchModel
 @testable import TamwatchTesting
 
-@Suite("Configuration")
+@Suite("Configuration", .timeLimit(.minutes(5)))
 struct ConfigTests {
     let env = ["OPENFUNNEL_API_KEY": "of_test", "SLACK_URL": "https://hooks.slack.com/x", "EMPTY": ""]
 

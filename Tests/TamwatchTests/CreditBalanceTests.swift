@@ -6,7 +6,7 @@ import Testing
 @testable import TamwatchTesting
 @testable import TamwatchWatch
 
-@Suite("Credit balance")
+@Suite("Credit balance", .timeLimit(.minutes(5)))
 struct CreditBalanceTests {
     @Test("account.credits_low once when credits_left drops below the floor, again only after it recovered; job_id null")
     func creditsLowOnce() async throws {

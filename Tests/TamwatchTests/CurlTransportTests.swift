@@ -9,7 +9,7 @@ import Testing
 @testable import TamwatchSimulator
 @testable import TamwatchTesting
 
-@Suite("libcurl transport, over real loopback HTTP")
+@Suite("libcurl transport, over real loopback HTTP", .timeLimit(.minutes(5)))
 struct CurlTransportTests {
     /// The statuses of `count` concurrent credit-balance requests (-1 for a transport error).
     func balanceStatuses(_ transport: CurlTransport, _ sim: RunningServer, count: Int) async -> [Int] {

@@ -25,7 +25,7 @@ let documentedExample = """
     }
     """
 
-@Suite("Decoding poll responses")
+@Suite("Decoding poll responses", .timeLimit(.minutes(5)))
 struct DecodingTests {
     @Test("the documented example, verbatim")
     func documented() throws {
@@ -118,7 +118,7 @@ struct DecodingTests {
     }
 }
 
-@Suite("OpenFunnel error mapping")
+@Suite("OpenFunnel error mapping", .timeLimit(.minutes(5)))
 struct ErrorMappingTests {
     func interpret(_ status: Int, _ body: String = "", headers: [HTTPHeader] = []) -> OpenFunnelError? {
         do {
@@ -196,7 +196,7 @@ struct ErrorMappingTests {
     }
 }
 
-@Suite("Skipping the rows of a poll")
+@Suite("Skipping the rows of a poll", .timeLimit(.minutes(5)))
 struct SkippingTests {
     @Test("the snapshot read with rows skipped equals the full read")
     func sameSnapshot() throws {

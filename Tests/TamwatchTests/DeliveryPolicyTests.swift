@@ -5,7 +5,7 @@ import Testing
 @testable import TamwatchHTTP
 @testable import TamwatchModel
 
-@Suite("Delivery policy: status classes and retry schedule")
+@Suite("Delivery policy: status classes and retry schedule", .timeLimit(.minutes(5)))
 struct DeliveryPolicyTests {
     let classifier = HTTPStatusClassifier()
 

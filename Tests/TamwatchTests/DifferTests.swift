@@ -33,7 +33,7 @@ private func run(
 
 private func types(_ events: [Event]) -> [String] { events.map(\.type.rawValue) }
 
-@Suite("Differ")
+@Suite("Differ", .timeLimit(.minutes(5)))
 struct DifferTests {
     @Test("first observation is the baseline: status from null, no progress for earlier work")
     func baseline() {

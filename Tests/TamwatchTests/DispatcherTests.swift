@@ -12,7 +12,7 @@ import Testing
 
 /// The dispatcher against real loopback HTTP servers, a real SQLite outbox and a hand-moved clock:
 /// the dispatcher's timer is the only thing that sleeps, so time jumps straight to each retry.
-@Suite("Dispatcher and the webhook channel")
+@Suite("Dispatcher and the webhook channel", .timeLimit(.minutes(5)))
 struct DispatcherTests {
     static let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 

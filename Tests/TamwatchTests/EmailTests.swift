@@ -7,7 +7,7 @@ import Testing
 @testable import TamwatchModel
 @testable import TamwatchRules
 
-@Suite("Email addresses, headers and injection")
+@Suite("Email addresses, headers and injection", .timeLimit(.minutes(5)))
 struct EmailTests {
     @Test(
         "RFC 5322 mailboxes are accepted",

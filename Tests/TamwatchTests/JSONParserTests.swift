@@ -3,7 +3,7 @@ import Testing
 
 @testable import TamwatchModel
 
-@Suite("JSON parser")
+@Suite("JSON parser", .timeLimit(.minutes(5)))
 struct JSONParserTests {
     static func bytes(_ base64: String) -> [UInt8] { [UInt8](Data(base64Encoded: base64) ?? Data()) }
 

@@ -3,7 +3,7 @@ import Testing
 @testable import TamwatchModel
 @testable import TamwatchWatch
 
-@Suite("Poll schedule")
+@Suite("Poll schedule", .timeLimit(.minutes(5)))
 struct PollScheduleTests {
     let schedule = PollSchedule(interval: .seconds(10), maxInterval: .seconds(60))
 

@@ -8,7 +8,7 @@ import Testing
 
 /// Channels' limits held by the database across replicas: two stores on one database stand for
 /// two replicas, each claiming for its own dispatcher.
-@Suite("PostgreSQL: channel limits across replicas")
+@Suite("PostgreSQL: channel limits across replicas", .timeLimit(.minutes(5)))
 struct PostgresChannelLimitTests {
     static let t0 = StoreConformanceTests.t0
 

@@ -9,7 +9,7 @@ import Testing
 @testable import TamwatchTesting
 
 /// Shared watches on PostgreSQL: two stores on one database stand for two replicas.
-@Suite("PostgreSQL: watch leases and fenced commits")
+@Suite("PostgreSQL: watch leases and fenced commits", .timeLimit(.minutes(5)))
 struct PostgresLeaseTests {
     static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 

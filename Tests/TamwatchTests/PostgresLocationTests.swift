@@ -3,7 +3,7 @@ import Testing
 
 @testable import TamwatchConfig
 
-@Suite("PostgreSQL URLs")
+@Suite("PostgreSQL URLs", .timeLimit(.minutes(5)))
 struct PostgresLocationTests {
     @Test("host, port, user, password, database and sslmode; TLS required by default; the password masked")
     func parses() throws {

@@ -15,7 +15,7 @@ import Testing
 @testable import TamwatchTesting
 @testable import TamwatchWatch
 
-@Suite("Secrets stay out of everything tamwatch stores, logs, prints or sends")
+@Suite("Secrets stay out of everything tamwatch stores, logs, prints or sends", .timeLimit(.minutes(5)))
 struct RedactionTests {
     @Test("every configured secret is masked: the API key, signing secrets, SMTP passwords, header tokens, webhook URLs")
     func configSecrets() throws {

@@ -10,7 +10,7 @@ import Testing
 
 /// The reloader in-process: what it applies, what it only reports, and that a broken file
 /// leaves everything as it was.
-@Suite("Configuration reload")
+@Suite("Configuration reload", .timeLimit(.minutes(5)))
 struct ReloaderTests {
     static func yaml(poll: String, rule: String, channels: String, extra: String = "") -> String {
         """

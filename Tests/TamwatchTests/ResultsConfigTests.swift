@@ -4,7 +4,7 @@ import Testing
 @testable import TamwatchConfig
 @testable import TamwatchModel
 
-@Suite("Configuration: results and the credit guard")
+@Suite("Configuration: results and the credit guard", .timeLimit(.minutes(5)))
 struct ResultsConfigTests {
     let base = ConfigTests()
     func parse(_ text: String) throws(ConfigErrors) -> TamwatchConfig { try base.parse(text) }

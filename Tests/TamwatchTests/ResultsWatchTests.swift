@@ -6,7 +6,7 @@ import Testing
 @testable import TamwatchTesting
 @testable import TamwatchWatch
 
-@Suite("Results on completion")
+@Suite("Results on completion", .timeLimit(.minutes(5)))
 struct ResultsWatchTests {
     @Test("an export cut short (Ctrl-C) carries on at the next start: job.results_ready once, after job.terminal, never exported again")
     func exportCarriesOn() async throws {

@@ -23,7 +23,7 @@ func sampleEvent(
         labels: labels)
 }
 
-@Suite("Templates")
+@Suite("Templates", .timeLimit(.minutes(5)))
 struct TemplateTests {
     func set(_ files: [(String, String)]) throws -> TemplateSet {
         var set = TemplateSet()
@@ -194,7 +194,7 @@ struct TemplateTests {
     }
 }
 
-@Suite("Rule engine")
+@Suite("Rule engine", .timeLimit(.minutes(5)))
 struct RuleEngineTests {
     let channels = [
         ChannelConfig(name: "ops", type: .slack, url: "http://127.0.0.1:1/"),

@@ -5,7 +5,7 @@ import Testing
 @testable import TamwatchModel
 @testable import TamwatchRules
 
-@Suite("Rule matching")
+@Suite("Rule matching", .timeLimit(.minutes(5)))
 struct RuleMatchTests {
     let terminal = Event(
         id: "evt_1", type: .terminal, jobId: "j", sequence: 9, occurredAt: Date(timeIntervalSince1970: 0),

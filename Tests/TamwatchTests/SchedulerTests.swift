@@ -4,7 +4,7 @@ import Testing
 @testable import TamwatchModel
 @testable import TamwatchWatch
 
-@Suite("The watcher's scheduler: its queue and its inbox")
+@Suite("The watcher's scheduler: its queue and its inbox", .timeLimit(.minutes(5)))
 struct SchedulerTests {
     @Test("the wake queue gives jobs back earliest first, first come first served on ties, and only once due")
     func queueOrder() {

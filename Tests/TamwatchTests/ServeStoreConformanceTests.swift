@@ -7,7 +7,7 @@ import Testing
 @testable import TamwatchTesting
 
 /// What `tamwatch serve` relies on from a store: watches, the event feed, the delivery log.
-@Suite("Store conformance: watches, event feed, delivery log (every implementation)")
+@Suite("Store conformance: watches, event feed, delivery log (every implementation)", .timeLimit(.minutes(5)))
 struct ServeStoreConformanceTests {
     let base = StoreConformanceTests()
     static let t0 = StoreConformanceTests.t0

@@ -36,7 +36,7 @@ final class FlakyLeases: WatchLeases {
     }
 }
 
-@Suite("serve: shared watches")
+@Suite("serve: shared watches", .timeLimit(.minutes(5)))
 struct SharedWatchesTests {
     @Test(
         "the local trust window: leases not renewed for nearly their time are let go, a second early; a turn that reaches the database takes them again"

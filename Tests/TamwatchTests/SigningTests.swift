@@ -3,7 +3,7 @@ import Testing
 
 @testable import TamwatchDelivery
 
-@Suite("Signing")
+@Suite("Signing", .timeLimit(.minutes(5)))
 struct SigningTests {
     @Test("the Standard Webhooks reference vector")
     func referenceVector() throws {

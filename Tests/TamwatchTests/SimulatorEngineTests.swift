@@ -5,7 +5,7 @@ import Testing
 @testable import TamwatchSimulator
 @testable import TamwatchTesting
 
-@Suite("Simulator engine")
+@Suite("Simulator engine", .timeLimit(.minutes(5)))
 struct SimulatorEngineTests {
     let key = "sim-key"
 

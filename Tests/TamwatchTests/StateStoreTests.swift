@@ -7,7 +7,7 @@ import Testing
 @testable import TamwatchStore
 @testable import TamwatchTesting
 
-@Suite("State file: what it refuses, corruption, upgrades, one writer")
+@Suite("State file: what it refuses, corruption, upgrades, one writer", .timeLimit(.minutes(5)))
 struct StateStoreTests {
     func files(in folder: String) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()

@@ -30,7 +30,7 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible, Sendable {
 
 /// What the watcher, the dispatcher and the commands rely on from a store, through the
 /// `EventLog` and `Outbox` protocols alone.
-@Suite("Store conformance (every implementation)")
+@Suite("Store conformance (every implementation)", .timeLimit(.minutes(5)))
 struct StoreConformanceTests {
     static let job = "8a8e8a97-job-1"
     static let t0 = Date(timeIntervalSince1970: 1_800_000_000)

@@ -4,7 +4,7 @@ import Testing
 @testable import TamwatchModel
 @testable import TamwatchTesting
 
-@Suite("WakeSignal: the dispatcher's and drain's wake-up")
+@Suite("WakeSignal: the dispatcher's and drain's wake-up", .timeLimit(.minutes(5)))
 struct WakeSignalTests {
     @Test("a signal before the wait is kept (several count as one); a wait ends at its deadline or on the next signal")
     func signals() async {

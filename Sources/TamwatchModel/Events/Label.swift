@@ -1,10 +1,10 @@
 /// The one rule for a label (`--label key=value`, the API's `labels`): a key of 1 to 64
-/// characters without `=`, a value of at most 256, and neither holding a control character or
+/// characters without `=`, a value of at most 1,024, and neither holding a control character or
 /// a bidirectional override (a label is one line of plain text: it is shown on terminals and
 /// pages, and goes into chat messages, headers and mail). At most 32 labels a watch.
 public enum Label {
     public static let maxKeyLength = 64
-    public static let maxValueLength = 256
+    public static let maxValueLength = 1024
     public static let maxCount = 32
 
     /// Why `key` = `value` is not a label, or nil when it is one.
