@@ -97,12 +97,14 @@ let package = Package(
                 "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchStore", "TamwatchRules", log,
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
-        // The application around the pipeline: a configuration reload applied to a running
-        // watcher and dispatcher, and the service that reloads on SIGHUP.
+        // The application around the pipeline, assembled once for every command: the dispatcher,
+        // the watcher and its rules, the results export, and the reloader (SIGHUP) that replaces
+        // the configuration-scoped part while it runs.
         .target(
             name: "TamwatchApp",
             dependencies: [
-                "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchWatch", "TamwatchDelivery", log,
+                "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchOpenFunnel", "TamwatchStore", "TamwatchWatch",
+                "TamwatchDelivery", "TamwatchResults", log,
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]),

@@ -2,12 +2,15 @@ import ArgumentParser
 import Foundation
 import Logging
 import Synchronization
+import TamwatchApp
 import TamwatchConfig
 import TamwatchDelivery
 import TamwatchHTTP
 import TamwatchModel
+import TamwatchOpenFunnel
 import TamwatchSQLite
 import TamwatchStore
+import TamwatchWatch
 
 /// The rules, channels and dispatcher of one command run. The dispatcher runs as a service of
 /// the command's lifecycle (`service`).
@@ -17,9 +20,23 @@ final class DeliveryRuntime: Sendable {
     /// Set when the dispatcher stopped because the state store failed.
     let failure = Mutex<StoreError?>(nil)
 
-    private init(setup: DeliverySetup, dispatcher: Dispatcher) {
+    init(setup: DeliverySetup, dispatcher: Dispatcher) {
         self.setup = setup
         self.dispatcher = dispatcher
+    }
+
+    /// The command's application, assembled once (a problem is a configuration error, exit 78).
+    static func assemble(
+        config: TamwatchConfig, store: any EventLog & Outbox, transport: any Transport, client: OpenFunnelClient, sink: any EventSink,
+        options: Assembly.Options = Assembly.Options()
+    ) throws -> (Assembly, DeliveryRuntime) {
+        do {
+            let app = try Assembly.make(config: config, store: store, transport: transport, client: client, sink: sink, options: options)
+            return (app, DeliveryRuntime(setup: app.setup, dispatcher: app.dispatcher))
+        } catch {
+            printConfigErrors(error)
+            throw Exit.configuration
+        }
     }
 
     /// Loads templates and channels (a problem is a configuration error, exit 78).
@@ -31,16 +48,18 @@ final class DeliveryRuntime: Sendable {
         config: TamwatchConfig, store: any Outbox, transport: any Transport, exclusive: Bool,
         batch: String? = nil, claimGrace: Duration = .seconds(30), observe: @escaping @Sendable (AttemptReport) -> Void = { _ in }
     ) throws -> DeliveryRuntime {
-        let setup: DeliverySetup
-        do { setup = try DeliverySetup.load(config, transport: transport) } catch {
+        var options = Assembly.Options()
+        options.exclusive = exclusive
+        options.claimGrace = claimGrace
+        options.observe = observe
+        do {
+            let (setup, dispatcher) = try Assembly.dispatcher(
+                config: config, store: store, transport: transport, options: options, batch: batch)
+            return DeliveryRuntime(setup: setup, dispatcher: dispatcher)
+        } catch {
             printConfigErrors(error)
             throw Exit.configuration
         }
-        let dispatcher = Dispatcher(
-            store: store, channels: setup.channels, logger: Logger(label: "tamwatch.deliver"),
-            exclusive: exclusive, batch: batch, redactor: Redaction.current, lookEvery: exclusive ? nil : .seconds(1),
-            claimGrace: claimGrace, observe: observe)
-        return DeliveryRuntime(setup: setup, dispatcher: dispatcher)
     }
 
     /// Sends whatever the outbox holds that is due, from the lifecycle's start to its shutdown.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Synchronization
+import TamwatchApp
 import TamwatchConsole
 import TamwatchHTTP
 import TamwatchHTTPServer
@@ -94,17 +95,10 @@ struct DemoCommand: AsyncParsableCommand {
         let config = DemoReceiver.config(receiverURL: "\(running.baseURL)/tamwatch", secret: secret)
         printError("A local webhook receiver is listening on \(running.baseURL)/tamwatch; it checks every signature.\n")
 
-        let delivery = try DeliveryRuntime.make(config: config, store: store, transport: transport, exclusive: true)
-        var watcher = Watcher(
-            client: client, store: store, sink: console, settings: WatchSettings(config: config),
-            logger: Logger(label: "tamwatch.watch"))
-        watcher.rules = delivery.setup.engine
-        // As watch and serve do: the receiver's secret is masked wherever text is redacted.
-        Redaction.install(Redaction.current.adding(Redactor(config: config).secretValues))
-        watcher.redactor = Redaction.current
-        let dispatcher = delivery.dispatcher
-        watcher.deliveriesQueued = { dispatcher.wake() }
-        let watching = watcher
+        // Assembled as watch and serve are (the receiver's secret is masked like any other).
+        let (app, delivery) = try DeliveryRuntime.assemble(
+            config: config, store: store, transport: transport, client: client, sink: console)
+        let watching = app.watcher
         let finished = await CommandLifecycle.run(services: [delivery.service], stop: stop) { () -> WatchOutcome in
             let outcome = (try? await watching.watch(job: jobId, labels: ["owner": "demo@example.com"])) ?? .unwatchable(kind: "state")
             if !Task.isCancelled { _ = await delivery.drain(jobIds: [jobId], timeout: .seconds(10)) }

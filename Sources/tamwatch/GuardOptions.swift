@@ -3,7 +3,6 @@ import Logging
 import TamwatchConfig
 import TamwatchModel
 import TamwatchOpenFunnel
-import TamwatchResults
 import TamwatchStore
 import TamwatchWatch
 
@@ -33,16 +32,6 @@ struct GuardOptions: ParsableArguments {
         guard maxCredits != nil || guardAction != nil else { return nil }
         return config.guard.budget(maxCredits: maxCredits, action: guardAction.flatMap(CreditBudget.Action.init(rawValue:)))
     }
-}
-
-/// The parts of a watcher the config switches on besides rules: the results export.
-func configureResults(_ watcher: inout Watcher, config: TamwatchConfig, client: OpenFunnelClient) {
-    guard let dir = config.results.dir, let format = ResultFormat(rawValue: config.results.format) else { return }
-    var exporter = Exporter(client: client, clock: watcher.clock)
-    exporter.giveUpAfter = config.watch.giveUpAfter
-    exporter.logger = Logger(label: "tamwatch.results")
-    let export = ResultsExport(exporter: exporter, directory: dir, format: format)
-    watcher.exportResults = { await export($0) }
 }
 
 extension Watcher {

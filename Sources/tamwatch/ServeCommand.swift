@@ -133,17 +133,25 @@ struct ServeCommand: AsyncParsableCommand {
         let transport = CurlTransport()
         defer { transport.shutdown() }
         let metrics = ServeMetrics(channels: config.channels.map(\.name))
-        let delivery = try DeliveryRuntime.make(
-            config: config, store: store, transport: transport, exclusive: postgres == nil,
-            claimGrace: DurationText.parse(claimGrace) ?? .seconds(30), observe: { metrics.attempted($0) })
         let client = OpenFunnelClient(baseURL: config.api.baseURL, apiKey: key, transport: transport, timeout: config.api.timeout)
-        var watcher = Watcher(
-            client: client, store: store, sink: NoSink(), settings: WatchSettings(config: config), logger: Logger(label: "tamwatch.watch"))
-        if !config.rules.isEmpty { watcher.rules = delivery.setup.engine }
-        watcher.redactor = Redaction.current
-        configureResults(&watcher, config: config, client: client)
-        let dispatcher = delivery.dispatcher
-        watcher.deliveriesQueued = { dispatcher.wake() }
+        let channels = ChannelDirectory(config.channels.map(ChannelInfo.init))
+        var options = Assembly.Options()
+        options.exclusive = postgres == nil
+        options.claimGrace = DurationText.parse(claimGrace) ?? .seconds(30)
+        options.observe = { metrics.attempted($0) }
+        let overrides = api
+        options.adjust = { overrides.apply(to: &$0) }
+        // SIGHUP and POST /-/reload: rules, templates, channels, guard and watch defaults.
+        options.reloaded = { succeeded, at, hash, applied in
+            metrics.configLoaded(succeeded: succeeded, at: at, hash: hash)
+            if let applied { channels.replace(applied.channels.map(ChannelInfo.init)) }
+        }
+        // The server gives the watcher its own sink.
+        let (app, _) = try DeliveryRuntime.assemble(
+            config: config, store: store, transport: transport, client: client, sink: NoSink(), options: options)
+        let watcher = app.watcher
+        let dispatcher = app.dispatcher
+        let reloader = app.reloader
 
         var serveOptions = ServeOptions(listen: address, tokens: config.serve.tokens)
         serveOptions.externalURL = config.serve.externalURL
@@ -162,17 +170,7 @@ struct ServeCommand: AsyncParsableCommand {
                 postgres, owner: "\(ProcessInfo.processInfo.hostName)/\(getpid())/\(UUID().uuidString.prefix(8))", ttl: ttl, sweep: ttl / 6)
             if !noListen { serveOptions.changes = postgres }
         }
-        let channels = ChannelDirectory(config.channels.map(ChannelInfo.init))
         serveOptions.channels = channels
-        // SIGHUP and POST /-/reload: rules, templates, channels, guard and watch defaults.
-        let overrides = api
-        let reloader = Reloader(
-            file: config.file, current: config, adjust: { overrides.apply(to: &$0) }, transport: transport, policy: watcher.policy,
-            dispatcher: dispatcher, logger: Logger(label: "tamwatch.reload")
-        ) { succeeded, at, hash, applied in
-            metrics.configLoaded(succeeded: succeeded, at: at, hash: hash)
-            if let applied { channels.replace(applied.channels.map(ChannelInfo.init)) }
-        }
         if config.file != nil { serveOptions.reloader = reloader }
         metrics.configLoaded(succeeded: true, at: Date(), hash: await reloader.hash)
         let retention = config.retention.map { RetentionService(store: store, keep: $0) }

@@ -76,21 +76,18 @@ struct WatchCommand: AsyncParsableCommand {
         let store = try openStore(config.statePath)
         let transport = CurlTransport()
         defer { transport.shutdown() }
-        let delivery = try DeliveryRuntime.make(config: config, store: store, transport: transport, exclusive: true)
         let client = OpenFunnelClient(baseURL: config.api.baseURL, apiKey: key, transport: transport, timeout: config.api.timeout)
         // A closed stdout (`| head -1`) stops the watch as Ctrl-C would, state saved.
         let stop = WakeSignal()
         let console = Console(format: output, live: noProgress ? false : nil, onClosed: { stop.signal() })
-        var watcher = Watcher(
-            client: client, store: store, sink: console, settings: WatchSettings(config: config),
-            logger: Logger(label: "tamwatch.watch"))
-        if !config.rules.isEmpty { watcher.rules = delivery.setup.engine }
-        watcher.redactor = Redaction.current
-        if !creditGuard.noResults { configureResults(&watcher, config: config, client: client) }
+        var options = Assembly.Options()
+        options.results = !creditGuard.noResults
+        let overrides = api
+        options.adjust = { overrides.apply(to: &$0) }
+        let (app, delivery) = try DeliveryRuntime.assemble(
+            config: config, store: store, transport: transport, client: client, sink: console, options: options)
+        let watching = app.watcher
         let budget = creditGuard.budget(config)
-        let dispatcher = delivery.dispatcher
-        watcher.deliveriesQueued = { dispatcher.wake() }
-        let watching = watcher
 
         // Ctrl-C or SIGTERM stops the watch cleanly: state saved, the dispatcher stopped after it.
         let jobs = jobIds
@@ -98,15 +95,8 @@ struct WatchCommand: AsyncParsableCommand {
         let watchConfig = config
         var services: [any Service] = [delivery.service]
         if let keep = config.retention { services.insert(RetentionService(store: store, keep: keep), at: 0) }
-        if let file = config.file {
-            // SIGHUP: rules, templates, channels, guard and watch defaults, read again.
-            let overrides = api
-            services.append(
-                ReloadOnHangup(
-                    reloader: Reloader(
-                        file: file, current: config, adjust: { overrides.apply(to: &$0) }, transport: transport,
-                        policy: watcher.policy, dispatcher: delivery.dispatcher)))
-        }
+        // SIGHUP: rules, templates, channels, guard and watch defaults, read again.
+        if config.file != nil { services.append(ReloadOnHangup(reloader: app.reloader)) }
         let outcome = await CommandLifecycle.run(services: services, stop: stop) { () -> WatchRun in
             var run: WatchRun
             do throws(StoreError) {
