@@ -6,18 +6,21 @@ import TamwatchConfig
 /// What a browser may make the service do. A web page of another site can send requests to a
 /// service on this machine (`fetch`, a form) and, through DNS rebinding, read its answers; these
 /// checks stop both, while leaving clients that are not browsers (curl, scripts) as they are:
-/// - `Host` must name this service: an IP address, `localhost`, the listen host, or the host of
-///   `serve.external_url` (a rebinding page's requests carry its own name).
+/// - `Host` must name this service: an IP address, `localhost`, this machine's name, the listen
+///   host, or the host of `serve.external_url` (a rebinding page's requests carry its own name).
 /// - A change (any method but GET and HEAD) from a browser must come from this service's own
 ///   origin or one of `serve.allowed_origins` (`Origin`, `Sec-Fetch-Site`), and a body must be
 ///   `application/json` (a form or a `text/plain` fetch is refused before it reaches a handler).
 struct RequestPolicy: Sendable {
     let listenHost: String
+    /// This machine's own name (a rebinding page's requests carry the attacker's name, never it).
+    let machine: String
     let external: WebOrigin?
     let allowedOrigins: Set<String>
 
     init(listen: ListenAddress, externalURL: String?, allowedOrigins: [String]) {
         listenHost = listen.host.lowercased()
+        machine = ProcessInfo.processInfo.hostName.lowercased()
         external = externalURL.flatMap(WebOrigin.init)
         self.allowedOrigins = Set(allowedOrigins.compactMap { WebOrigin($0)?.description })
     }
@@ -35,7 +38,9 @@ struct RequestPolicy: Sendable {
     func checkHost(_ request: Request) throws {
         guard let authority = request.head.authority, !authority.isEmpty else { return }
         let host = Self.hostName(authority)
-        if host == "localhost" || host == listenHost || host == external?.host || ListenAddress.isAddress(host) { return }
+        if host == "localhost" || host == listenHost || host == machine || host == external?.host || ListenAddress.isAddress(host) {
+            return
+        }
         throw Problem(
             .misdirectedRequest, "Misdirected request",
             detail: "Host '\(authority.prefix(100))' is not this service's name; set serve.external_url to the address clients use")

@@ -85,7 +85,10 @@ struct ServeUnitTests {
         let policy = RequestPolicy(
             listen: ListenAddress(host: "127.0.0.1", port: 9477), externalURL: "https://tamwatch.example.com/",
             allowedOrigins: ["https://ops.example.com"])
-        for host in ["127.0.0.1:9477", "localhost:9477", "[::1]:9477", "10.1.2.3", "tamwatch.example.com", "TAMWATCH.example.com:443"] {
+        let machine = ProcessInfo.processInfo.hostName
+        for host in [
+            "127.0.0.1:9477", "localhost:9477", "[::1]:9477", "10.1.2.3", "tamwatch.example.com", "TAMWATCH.example.com:443", machine,
+        ] {
             #expect(throws: Never.self, "\(host)") { try policy.checkHost(policyRequest(.get, host: host)) }
         }
         for host in ["rebind.evil.example:9477", "127.evil.example", "localhost.evil.example"] {
