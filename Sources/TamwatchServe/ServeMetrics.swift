@@ -21,11 +21,15 @@ public final class ServeMetrics: Sendable {
     private let polls: [PollResult: Counter]
     private let pollDuration: Timer
     private let events: [EventType: Counter]
-    private let deliveries: [String: [String: Counter]]
-    private let attemptDuration: [String: Timer]
-    private let latency: [String: Timer]
-    private let pending: [String: Gauge]
-    private let dead: [String: Gauge]
+    /// Each channel's delivery metrics; a reload that adds a channel adds its set.
+    private struct ChannelMetrics {
+        let deliveries: [String: Counter]
+        let attemptDuration: Timer
+        let latency: Timer
+        let pending: Gauge
+        let dead: Gauge
+    }
+    private let perChannel = Mutex<[String: ChannelMetrics]>([:])
     private let oldestPending: Gauge
     private let credits: FloatingPointCounter
     let sseClients: Gauge
@@ -57,27 +61,6 @@ public final class ServeMetrics: Sendable {
             uniqueKeysWithValues: EventType.allCases.map {
                 ($0, Counter(label: "tamwatch_events_total", dimensions: [("type", $0.rawValue)], factory: factory))
             })
-        var deliveries: [String: [String: Counter]] = [:]
-        var attemptDuration: [String: Timer] = [:]
-        var latency: [String: Timer] = [:]
-        var pending: [String: Gauge] = [:]
-        var dead: [String: Gauge] = [:]
-        for channel in channels {
-            deliveries[channel] = Dictionary(
-                uniqueKeysWithValues: ["sent", "retry", "dead"].map {
-                    ($0, Counter(label: "tamwatch_deliveries_total", dimensions: [("channel", channel), ("result", $0)], factory: factory))
-                })
-            attemptDuration[channel] = Timer(
-                label: "tamwatch_delivery_attempt_duration_seconds", dimensions: [("channel", channel)], factory: factory)
-            latency[channel] = Timer(label: "tamwatch_delivery_latency_seconds", dimensions: [("channel", channel)], factory: factory)
-            pending[channel] = Gauge(label: "tamwatch_outbox_pending", dimensions: [("channel", channel)], factory: factory)
-            dead[channel] = Gauge(label: "tamwatch_outbox_dead", dimensions: [("channel", channel)], factory: factory)
-        }
-        self.deliveries = deliveries
-        self.attemptDuration = attemptDuration
-        self.latency = latency
-        self.pending = pending
-        self.dead = dead
         oldestPending = Gauge(label: "tamwatch_outbox_oldest_pending_age_seconds", factory: factory)
         credits = FloatingPointCounter(label: "tamwatch_credits_consumed_total", factory: factory)
         sseClients = Gauge(label: "tamwatch_sse_clients", factory: factory)
@@ -87,6 +70,27 @@ public final class ServeMetrics: Sendable {
         configHash = Gauge(label: "tamwatch_config_hash", factory: factory)
         oldestPending.record(0)
         for status in Self.knownStatuses { watchGauge(status).record(0) }
+        self.channels(channels)
+    }
+
+    /// The configured channels: each one's label sets exist from then on, at zero (a reload
+    /// calls it with the new list; a removed channel's series stay as they were).
+    public func channels(_ names: [String]) {
+        let factory = self.factory
+        perChannel.withLock { all in
+            for channel in names where all[channel] == nil {
+                let dims = [("channel", channel)]
+                all[channel] = ChannelMetrics(
+                    deliveries: Dictionary(
+                        uniqueKeysWithValues: ["sent", "retry", "dead"].map {
+                            ($0, Counter(label: "tamwatch_deliveries_total", dimensions: dims + [("result", $0)], factory: factory))
+                        }),
+                    attemptDuration: Timer(label: "tamwatch_delivery_attempt_duration_seconds", dimensions: dims, factory: factory),
+                    latency: Timer(label: "tamwatch_delivery_latency_seconds", dimensions: dims, factory: factory),
+                    pending: Gauge(label: "tamwatch_outbox_pending", dimensions: dims, factory: factory),
+                    dead: Gauge(label: "tamwatch_outbox_dead", dimensions: dims, factory: factory))
+            }
+        }
     }
 
     /// The configuration in force: loaded at start, or by a reload (`succeeded` false keeps the
@@ -116,10 +120,11 @@ public final class ServeMetrics: Sendable {
         case .retry: result = "retry"
         case .dead: result = "dead"
         }
-        deliveries[report.channel]?[result]?.increment()
-        attemptDuration[report.channel]?.recordNanoseconds(report.duration.nanoseconds)
+        guard let m = perChannel.withLock({ $0[report.channel] }) else { return }
+        m.deliveries[result]?.increment()
+        m.attemptDuration.recordNanoseconds(report.duration.nanoseconds)
         if case .sent = report.result {
-            latency[report.channel]?.recordNanoseconds(Int64(max(0, report.at.timeIntervalSince(report.queuedAt)) * 1e9))
+            m.latency.recordNanoseconds(Int64(max(0, report.at.timeIntervalSince(report.queuedAt)) * 1e9))
         }
     }
 
@@ -160,8 +165,10 @@ public final class ServeMetrics: Sendable {
         for (status, n) in watchCounts { watchGauge(status).record(n) }
         for status in Self.knownStatuses where watchCounts[status] == nil { watchGauge(status).record(0) }
         let byChannel = Dictionary(outbox.map { ($0.channel, $0) }, uniquingKeysWith: { a, _ in a })
-        for (channel, gauge) in pending { gauge.record(byChannel[channel]?.pending ?? 0) }
-        for (channel, gauge) in dead { gauge.record(byChannel[channel]?.dead ?? 0) }
+        for (channel, m) in perChannel.withLock({ $0 }) {
+            m.pending.record(byChannel[channel]?.pending ?? 0)
+            m.dead.record(byChannel[channel]?.dead ?? 0)
+        }
         let oldest = outbox.compactMap(\.oldestPendingAt).min()
         oldestPending.record(oldest.map { max(0, now.timeIntervalSince($0)) } ?? 0)
         return registry.emitToBuffer()

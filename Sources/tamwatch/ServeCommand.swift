@@ -144,7 +144,10 @@ struct ServeCommand: AsyncParsableCommand {
         // SIGHUP and POST /-/reload: rules, templates, channels, guard and watch defaults.
         options.reloaded = { succeeded, at, hash, applied in
             metrics.configLoaded(succeeded: succeeded, at: at, hash: hash)
-            if let applied { channels.replace(applied.channels.map(ChannelInfo.init)) }
+            if let applied {
+                channels.replace(applied.channels.map(ChannelInfo.init))
+                metrics.channels(applied.channels.map(\.name))
+            }
         }
         // The server gives the watcher its own sink.
         let (app, _) = try DeliveryRuntime.assemble(

@@ -7,12 +7,12 @@ import Testing
 /// `tamwatch serve` reading its configuration again while a build runs.
 @Suite("configuration reload, end to end", .serialized, .timeLimit(.minutes(5)))
 struct ReloadTests {
-    static func config(to channel: String, a: String, b: String, extra: String = "") -> String {
+    static func config(to channel: String, a: String, b: String, extra: String = "", third: Bool = false) -> String {
         """
         state: { path: state.sqlite }
         channels:
           first: { type: webhook, url: "\(a)", secret: "${E2E_WEBHOOK_SECRET}", retry: [100ms] }
-          second: { type: webhook, url: "\(b)", secret: "${E2E_WEBHOOK_SECRET}", retry: [100ms] }
+          second: { type: webhook, url: "\(b)", secret: "${E2E_WEBHOOK_SECRET}", retry: [100ms] }\(third ? "\n  third: { type: webhook, url: \"http://127.0.0.1:9/x\" }" : "")
         rules:
           - { name: everything, on: ["*"], to: [\(channel)] }
         \(extra)
@@ -48,14 +48,17 @@ struct ReloadTests {
         }
 
         // The rule now routes to the second channel; the first stays (what it has queued goes there).
-        try Self.config(to: "second", a: first.url, b: second.url, extra: "serve: { listen: \"127.0.0.1:1\" }").write(
+        try Self.config(to: "second", a: first.url, b: second.url, extra: "serve: { listen: \"127.0.0.1:1\" }", third: true).write(
             to: file, atomically: true, encoding: .utf8)
         let reloaded = try await serve.call("POST", "/-/reload", transport: http)
         #expect(reloaded.status == 200, "\(reloaded.text)")
-        #expect(reloaded.json?["changed"]?.arrayItems.compactMap(\.stringValue) == ["rules"], "\(reloaded.text)")
+        #expect(reloaded.json?["changed"]?.arrayItems.compactMap(\.stringValue) == ["rules", "channel third: added"], "\(reloaded.text)")
+        let listed = try await serve.call("GET", "/api/v1/channels", transport: http)
+        #expect(listed.json?["data"]?.arrayItems.compactMap { $0["name"]?.stringValue } == ["first", "second", "third"], "\(listed.text)")
         #expect(reloaded.json?["needs_restart"]?.arrayItems.compactMap(\.stringValue) == ["serve.listen"], "\(reloaded.text)")
         let after = try await serve.metrics(transport: http)
         #expect(after["tamwatch_config_last_reload_successful"] == 1 && after["tamwatch_config_hash"] != startHash)
+        #expect(after["tamwatch_deliveries_total{channel=\"third\",result=\"sent\"}"] == 0, "the new channel's series exist")
 
         // A broken file: 422 naming file, line and key; the metric says so; the routing stays.
         let good = Self.config(to: "second", a: first.url, b: second.url)
