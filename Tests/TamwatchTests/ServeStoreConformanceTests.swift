@@ -86,6 +86,12 @@ struct ServeStoreConformanceTests {
         #expect(counts.watches == 2, "\(counts)")
         #expect(Set(try await store.watches(WatchQuery()).map(\.jobId)) == ["b2", "b3", "b4"], "the recent end and the active ones stay")
         #expect(try await store.pruned().watches == 2)
+
+        // Forgetting a watch: gone (the job's events are not the watch's to take); once only.
+        #expect(try await store.forgetWatch(jobId: "b3"))
+        #expect(try await store.watch("b3") == nil)
+        #expect(try await store.forgetWatch(jobId: "b3") == false)
+        #expect(try await store.activeWatchCount() == 1)
     }
 
     @Test("watches list newest first; a cursor walk sees each once; filters on status, labels and active", arguments: StoreKind.allCases)
