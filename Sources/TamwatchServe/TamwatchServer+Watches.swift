@@ -101,8 +101,8 @@ extension TamwatchServer {
     }
 
     /// Polls a job once before it is watched, for a few seconds at most: a job OpenFunnel does
-    /// not know is refused (422) with what its id looked like; an API that does not answer in
-    /// time, or fails, leaves the watch to the watcher, which retries.
+    /// not know is refused (404, naming `job_id`; a short id is told to use the whole one); an
+    /// API that does not answer in time, or fails, leaves the watch to the watcher, which retries.
     func probe(_ jobId: String) async throws {
         enum Outcome: Sendable { case known, failed(OpenFunnelError), slow }
         let client = self.client
