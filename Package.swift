@@ -103,8 +103,8 @@ let package = Package(
         .target(
             name: "TamwatchApp",
             dependencies: [
-                "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchOpenFunnel", "TamwatchStore", "TamwatchWatch",
-                "TamwatchDelivery", "TamwatchResults", log,
+                "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchOpenFunnel", "TamwatchStore", "TamwatchRules",
+                "TamwatchWatch", "TamwatchDelivery", "TamwatchResults", log,
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]),
@@ -165,6 +165,7 @@ let package = Package(
                 "TamwatchSQLite", "TamwatchWatch", "TamwatchDelivery", "TamwatchConsole", "TamwatchSimulator",
                 "TamwatchReceiver", "TamwatchHTTPServer", "TamwatchServe", "TamwatchTesting", "TamwatchPostgres", "TamwatchApp",
                 .product(name: "GRDB", package: "GRDB.swift"), hummingbird, httpTypes,
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(

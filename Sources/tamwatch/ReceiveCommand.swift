@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Synchronization
+import TamwatchApp
 import TamwatchConsole
 import TamwatchModel
 import TamwatchReceiver

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import TamwatchApp
 import TamwatchConsole
 import TamwatchModel
 import TamwatchSimulator

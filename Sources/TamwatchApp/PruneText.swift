@@ -6,9 +6,9 @@ import TamwatchRules
 import TamwatchStore
 
 /// How pruning is told to people.
-enum PruneText {
+public enum PruneText {
     /// `1,204 events of finished jobs, 3,000 sent deliveries and 12 dead deliveries`
-    static func counts(_ c: PruneCounts) -> String {
+    public static func counts(_ c: PruneCounts) -> String {
         var parts: [String] = []
         if c.events > 0 { parts.append("\(EventText.count(c.events)) events of finished jobs") }
         if c.sent > 0 { parts.append("\(EventText.count(c.sent)) sent deliveries") }
@@ -19,7 +19,7 @@ enum PruneText {
     }
 
     /// What `deliveries` and `replay` add when the state file was pruned: nothing otherwise.
-    static func note(_ c: PruneCounts, retention: Duration?) -> String? {
+    public static func note(_ c: PruneCounts, retention: Duration?) -> String? {
         guard c.total > 0 else { return nil }
         var line = "pruned from this state file so far: \(counts(c))"
         if let at = c.lastAt { line += " (last \(Timestamp.format(at)))" }

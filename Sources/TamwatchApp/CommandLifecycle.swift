@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -8,9 +9,9 @@ import TamwatchModel
 /// which cancels the work; `stop` does the same from inside (stdout closed). When the work
 /// returns, the services are shut down gracefully, in reverse order, and awaited: nothing the
 /// command started outlives it.
-enum CommandLifecycle {
+public enum CommandLifecycle {
     /// The work's result; nil only if the group failed before the work ran.
-    static func run<T: Sendable>(
+    public static func run<T: Sendable>(
         services: [any Service] = [], stop: WakeSignal = WakeSignal(),
         _ work: @escaping @Sendable () async -> T
     ) async -> T? {
@@ -30,7 +31,11 @@ enum CommandLifecycle {
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: configurations, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        do { try await group.run() } catch { printError("tamwatch: \(error)") }
+        do { try await group.run() } catch {
+            // As every command says what went wrong: on stderr, secrets masked, one safe line.
+            let line = TerminalText.safe(Redaction.redact("tamwatch: \(error)"))
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
         return result.withLock { $0 }
     }
 

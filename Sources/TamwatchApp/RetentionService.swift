@@ -6,13 +6,19 @@ import TamwatchStore
 
 /// Keeps the state file from growing forever: prunes what `state.retention` lets go when the
 /// command starts, then every hour while it runs.
-struct RetentionService: Service {
+public struct RetentionService: Service {
     let store: any Pruning
     let keep: Duration
     var clock: any WatchClock = SystemClock()
     let logger = Logger(label: "tamwatch.retention")
 
-    func run() async throws {
+    public init(store: any Pruning, keep: Duration, clock: any WatchClock = SystemClock()) {
+        self.store = store
+        self.keep = keep
+        self.clock = clock
+    }
+
+    public func run() async throws {
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
