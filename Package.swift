@@ -3,7 +3,7 @@ import PackageDescription
 
 // Modules follow the data's way: the API's answers become events, events become deliveries,
 // deliveries leave through libcurl. Each module depends only on those before it, so the
-// compiler keeps the architecture (see README, "How it is built").
+// compiler keeps the architecture (see docs/architecture.md).
 let log = Target.Dependency.product(name: "Logging", package: "swift-log")
 let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
 let httpTypes = Target.Dependency.product(name: "HTTPTypes", package: "swift-http-types")

@@ -18,7 +18,7 @@ public enum WatchOutcome: Sendable, Equatable {
         }
     }
 
-    /// The exit status of `tamwatch watch` for this outcome (README, "Using it").
+    /// The exit status of `tamwatch watch` for this outcome (docs/using.md).
     public var exitCode: Int32 {
         switch self {
         case .completed: return 0

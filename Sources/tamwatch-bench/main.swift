@@ -7,7 +7,7 @@ import TamwatchOpenFunnel
 import TamwatchSQLite
 import TamwatchWatch
 
-// tamwatch-bench: speed and memory figures for the README. Run in release mode:
+// tamwatch-bench: speed and memory figures for docs/benchmarks.md. Run in release mode:
 //   swift run -c release tamwatch-bench differ
 //   swift run -c release tamwatch-bench watch-load [--jobs 1000] [--interval 1s] [--seconds 30] [--rows 150]
 //   swift run -c release tamwatch-bench route [--rounds 200]

@@ -3,7 +3,7 @@ import Foundation
 import Logging
 import Synchronization
 
-/// Exit statuses (README, "Using it").
+/// Exit statuses (docs/using.md).
 enum Exit {
     static let configuration = ExitCode(78)
     static let usage = ExitCode(64)

@@ -8,7 +8,7 @@ import Testing
 struct ServePageTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let script = root.appendingPathComponent("Tests/browser/status_page.py").path
-    /// Screenshots are kept here after a run (the README's comes from it).
+    /// Screenshots are kept here after a run (docs/status-page.png comes from it).
     static let artifacts = root.appendingPathComponent(".build/test-artifacts")
 
     /// A serve with a write token (which the returned client sends), polling every 150 ms.

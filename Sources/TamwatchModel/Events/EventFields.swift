@@ -9,7 +9,7 @@ public enum EventFields {
         "credits_consumed",
     ]
 
-    /// The `data` members of each event type (README, "Events").
+    /// The `data` members of each event type (docs/events.md).
     public static func data(_ type: EventType) -> [String] {
         switch type {
         case .statusChanged: return ["from", "to"]

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The kinds of event tamwatch emits (README, "Events").
+/// The kinds of event tamwatch emits (docs/events.md).
 public enum EventType: String, Sendable, CaseIterable {
     case statusChanged = "job.status_changed"
     case bandCompleted = "job.band_completed"
