@@ -53,7 +53,7 @@ public actor Reloader {
         self.dispatcher = dispatcher
         self.logger = logger
         self.observe = observe
-        hash = file.flatMap { FileManager.default.contents(atPath: $0) }.map(Self.fnv1a) ?? 0
+        hash = file.flatMap { FileManager.default.contents(atPath: $0) }.map { StableHash.fnv1a64($0) } ?? 0
     }
 
     /// Reads the file again and applies it; throws its problems (each with file, line and key),
@@ -87,7 +87,8 @@ public actor Reloader {
         // Every fallible step before anything is replaced.
         let setup = try DeliverySetup.load(next, transport: transport, environment: environment)
         let report = Report(
-            changed: Self.changes(from: current, to: next), needsRestart: Self.restartOnly(from: current, to: next), hash: Self.fnv1a(bytes)
+            changed: Self.changes(from: current, to: next), needsRestart: Self.restartOnly(from: current, to: next),
+            hash: StableHash.fnv1a64(bytes)
         )
 
         Redaction.install(Redaction.current.adding(Redactor(config: next).secretValues))
@@ -162,11 +163,5 @@ public actor Reloader {
         new.results.format = old.results.format
         new.guard.minBalance = old.guard.minBalance
         new.serve = old.serve
-    }
-
-    static func fnv1a(_ data: Data) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in data { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-        return h
     }
 }

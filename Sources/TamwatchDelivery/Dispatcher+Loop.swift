@@ -27,8 +27,13 @@ extension Dispatcher {
         /// When the loop next looks without being woken (a retry or rate limit falls due), as an uptime.
         var wakeAt: Duration?
         var lastRenewal: Duration?
+        /// The dispatcher's channels as this turn sees them (a reload replaces them between turns).
+        var channels: [String: any DeliveryChannel]
 
-        init(dispatcher: Dispatcher) { self.dispatcher = dispatcher }
+        init(dispatcher: Dispatcher) {
+            self.dispatcher = dispatcher
+            channels = dispatcher.channels
+        }
 
         var store: any Outbox { dispatcher.store }
 
@@ -37,10 +42,10 @@ extension Dispatcher {
         /// round ahead of each channel's concurrency; starts what fits, and sets the time for the
         /// next moment something can be sent.
         mutating func step(_ group: inout DiscardingTaskGroup) async throws(StoreError) {
+            channels = dispatcher.channels
             let records = takeFinished()
             for name in dispatcher.takeEnabled() { disabled[name] = nil }
             // Claimed ahead for a channel a reload removed: given back, then dead-lettered below.
-            let channels = dispatcher.channels
             for (name, queued) in ready where channels[name] == nil {
                 releasing += queued.map(\.id)
                 ready[name] = nil
@@ -144,7 +149,7 @@ extension Dispatcher {
                 running.remove(d.id)
                 inFlight[d.delivery.channel, default: 1] -= 1
                 dispatcher.adjustInFlight(-1)
-                let channel = dispatcher.channels[d.delivery.channel]
+                let channel = channels[d.delivery.channel]
                 var record = self.record(f)
                 if case .retry(_, let retryAfter) = f.outcome.outcome, let status = f.outcome.httpStatus, status == 429 || status == 503 {
                     // A channel that says "slow down" (429, 503) is paused as a whole, not one
@@ -199,7 +204,7 @@ extension Dispatcher {
 
         /// What a finished attempt comes to, on its channel's retry schedule.
         func record(_ f: Finished) -> AttemptRecord {
-            let schedule = dispatcher.channels[f.delivery.delivery.channel]?.config.retrySchedule ?? .webhookDefault
+            let schedule = channels[f.delivery.delivery.channel]?.config.retrySchedule ?? .webhookDefault
             var record = Self.record(f, schedule: schedule, draw: dispatcher.jitter())
             record.error = dispatcher.redactor.redact(record.error)
             record.durationMs = Int((f.duration.seconds * 1000).rounded())
@@ -235,7 +240,7 @@ extension Dispatcher {
             let uptime = dispatcher.clock.uptime()
             var nextToken: Duration?
             for (name, queued) in ready where !queued.isEmpty && !dispatcher.isQuiescing {
-                guard let channel = dispatcher.channels[name], disabled[name] == nil else { continue }
+                guard let channel = channels[name], disabled[name] == nil else { continue }
                 if let until = blockedUntil[name], until > uptime { continue }
                 let config = channel.config
                 var free = config.effectiveConcurrency - inFlight[name, default: 0]

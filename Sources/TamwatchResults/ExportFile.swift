@@ -95,9 +95,5 @@ struct ExportFile {
     }
 
     /// 64-bit FNV-1a: the set of domains costs 8 bytes a row, whatever their length.
-    static func hash(_ text: String) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-        return h
-    }
+    static func hash(_ text: String) -> UInt64 { StableHash.fnv1a64(text.utf8) }
 }

@@ -144,9 +144,3 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         id = nil
     }
 }
-
-extension TimeAmount {
-    init(_ duration: Duration) {
-        self = .nanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
-    }
-}

@@ -39,6 +39,16 @@ public enum Endpoint: CaseIterable, Sendable {
         }
     }
 
+    /// The probes: open to anyone, by any name (no token, no `Host` check).
+    public var isProbe: Bool {
+        switch self {
+        case .healthy, .healthyHead, .ready, .readyHead: return true
+        default: return false
+        }
+    }
+
+    static let probePaths = Set(allCases.filter(\.isProbe).map(\.path))
+
     /// Whether a concrete path matches this route's pattern.
     func matches(path: String) -> Bool {
         let pattern = self.path.split(separator: "/", omittingEmptySubsequences: false)

@@ -2,8 +2,9 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// Every request's checks, in order: its `Host` (not for `/-/*`, which probes reach by any
-/// name), a change's origin and body type, then the token (everything but `/-/*`) and its
+/// Every request's checks, in order: its `Host` (not for the probes, `/-/healthy` and
+/// `/-/ready`, reached by any name), a change's origin and body type, then the token (everything
+/// but the probes) and its
 /// scope: a read token may GET and HEAD; a change through the page's session also needs the
 /// session's CSRF token. Counts and times every request by its route pattern.
 struct ServeMiddleware<Context: RequestContext>: RouterMiddleware {
@@ -23,8 +24,7 @@ struct ServeMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         do {
             let change = Self.isChange(request.method)
-            // The probes are open to anyone by any name; a reload is not a probe.
-            let open = path.hasPrefix("/-/") && path != Endpoint.reload.path
+            let open = Endpoint.probePaths.contains(path)
             if !open {
                 try policy.checkHost(request)
             }

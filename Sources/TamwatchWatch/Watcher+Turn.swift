@@ -82,6 +82,8 @@ extension Watcher {
     private func poll(_ job: inout JobWatch) async throws(StoreError) -> WatchOutcome? {
         if Task.isCancelled { return .interrupted }
         let jobId = job.jobId
+        // Read once: one poll sees one configuration, and takes the policy's lock once.
+        let settings = self.settings
         let delay: Duration
         do {
             var warnings: [String] = []

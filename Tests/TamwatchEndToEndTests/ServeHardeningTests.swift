@@ -118,7 +118,9 @@ struct ServeHardeningTests {
         #expect(largest.status == 201, "\(largest.text)")
         let counting = try await serve.until("/api/v1/watches/\(job)", transport: http) { ($0.json?["processed"]?.intValue ?? 0) > 0 }
         #expect(counting.json?["max_credits"]?.intValue == 1_000_000_000)
-        try await Task.sleep(for: .milliseconds(300))
+        // Another counted poll after that one, and the process still answers.
+        let first = counting.json?["last_polled_at"]?.stringValue
+        _ = try await serve.until("/api/v1/watches/\(job)", transport: http) { $0.json?["last_polled_at"]?.stringValue != first }
         #expect(try await serve.call("GET", "/-/healthy", transport: http).status == 200)
 
         // Job ids: one rule, named in the answer.

@@ -5,6 +5,7 @@ import Testing
 @testable import TamwatchApp
 @testable import TamwatchConfig
 @testable import TamwatchHTTP
+@testable import TamwatchModel
 @testable import TamwatchTesting
 @testable import TamwatchWatch
 
@@ -48,7 +49,7 @@ struct ReloaderTests {
         #expect(report.changed == ["rules", "channel b: added", "watch defaults"], "\(report)")
         #expect(report.needsRestart == ["serve.listen"])
         let bytes = try Data(contentsOf: URL(fileURLWithPath: file))
-        #expect(report.hash != startHash && report.hash == Reloader.fnv1a(bytes))
+        #expect(report.hash != startHash && report.hash == StableHash.fnv1a64(bytes))
         #expect(policy.settings.schedule.interval == .seconds(2) && policy.rules != nil)
         #expect(await reloader.current.serve.listen == ListenAddress(host: "127.0.0.1", port: 9477), "the running value is kept")
         #expect(try await reloader.reload().needsRestart == ["serve.listen"], "and reported again until a restart")

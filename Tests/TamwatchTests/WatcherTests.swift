@@ -118,7 +118,7 @@ struct WatcherTests {
     func throttleFlushWhileQuiet() async throws {
         let h = try await Harness(scenario: "paused")
         defer { Task { await h.sim.stop() } }
-        var watcher = h.watcher
+        let watcher = h.watcher
         let channel = ChannelConfig(name: "ops", type: .webhook, url: "http://127.0.0.1:1/")
         watcher.rules = RuleEngine(
             rules: [RuleConfig(name: "p", on: ["job.progress"], to: ["ops"], throttle: .seconds(1))],
