@@ -26,6 +26,8 @@ let package = Package(
         // Already in Hummingbird's graph; named for HTTPField.Name and Channel.localAddress.
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        // Already in Hummingbird's graph; named for the HTTP parts serve's connection guard reads.
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         // HMAC-SHA256 for webhook signatures; already in Hummingbird's graph.
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         // Signals, cancellation and graceful shutdown for every command; already in Hummingbird's graph.
@@ -52,17 +54,16 @@ let package = Package(
         // Every request and mail leaves through one libcurl multi handle.
         .target(name: "TamwatchHTTP", dependencies: ["CCurl", "CCurlShims", "TamwatchModel"]),
         // The YAML configuration, read and checked with file, line and key.
-        .target(name: "TamwatchConfig", dependencies: ["TamwatchModel", "TamwatchHTTP", "Yams"]),
+        .target(name: "TamwatchConfig", dependencies: ["TamwatchModel", "Yams"]),
         // The OpenFunnel API client.
-        .target(name: "TamwatchOpenFunnel", dependencies: ["TamwatchModel", "TamwatchHTTP", log]),
+        .target(name: "TamwatchOpenFunnel", dependencies: ["TamwatchModel", "TamwatchHTTP"]),
         // What the state store offers (protocols and records); SQLite implements it.
         .target(name: "TamwatchStore", dependencies: ["TamwatchModel"]),
         // Rules, templates and the chat providers' message formats: events to rendered messages.
         .target(
             name: "TamwatchRules",
             dependencies: [
-                "TamwatchModel", "TamwatchHTTP", "TamwatchConfig",
-                .product(name: "Mustache", package: "swift-mustache"),
+                "TamwatchModel", "TamwatchConfig", .product(name: "Mustache", package: "swift-mustache"),
             ]),
         // The SQLite (GRDB) state file.
         .target(
@@ -74,28 +75,28 @@ let package = Package(
         .target(
             name: "TamwatchWatch",
             dependencies: [
-                "TamwatchModel", "TamwatchConfig", "TamwatchOpenFunnel", "TamwatchStore", "TamwatchRules", log,
+                "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchOpenFunnel", "TamwatchStore", log,
             ]),
         // A build's whole list, page by page, to CSV or NDJSON, resumably.
         .target(
             name: "TamwatchResults",
             dependencies: [
-                "TamwatchModel", "TamwatchHTTP", "TamwatchOpenFunnel", "TamwatchWatch", log,
-                .product(name: "Crypto", package: "swift-crypto"),
+                "TamwatchModel", "TamwatchOpenFunnel", log, .product(name: "Crypto", package: "swift-crypto"),
             ]),
         // The same store on PostgreSQL (postgres-nio), shared by `serve` replicas.
         .target(
             name: "TamwatchPostgres",
             dependencies: [
-                "TamwatchModel", "TamwatchStore", "TamwatchConfig", log,
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                "TamwatchModel", "TamwatchStore", log, .product(name: "PostgresNIO", package: "postgres-nio"),
             ]),
-        // The dispatcher, the signer and the channels: queued deliveries to the receivers.
+        // Standard Webhooks signatures: the signer the webhook channel uses, the verifier receivers use.
+        .target(
+            name: "TamwatchSigning", dependencies: ["TamwatchModel", .product(name: "Crypto", package: "swift-crypto")]),
+        // The dispatcher and the channels: queued deliveries to the receivers.
         .target(
             name: "TamwatchDelivery",
             dependencies: [
-                "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchStore", "TamwatchRules", log,
-                .product(name: "Crypto", package: "swift-crypto"),
+                "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchStore", "TamwatchRules", "TamwatchSigning", log,
             ]),
         // The application around the pipeline, assembled once for every command: the dispatcher,
         // the watcher and its rules, the results export, and the reloader (SIGHUP) that replaces
@@ -122,7 +123,7 @@ let package = Package(
         .target(
             name: "TamwatchReceiver",
             dependencies: [
-                "TamwatchModel", "TamwatchDelivery", "TamwatchHTTPServer", hummingbird, httpTypes, nioCore, log,
+                "TamwatchModel", "TamwatchSigning", "TamwatchHTTPServer", hummingbird, httpTypes, nioCore, log,
             ]),
         // `tamwatch serve`: the HTTP API, the event stream, metrics and the status page over the
         // watcher and the dispatcher.
@@ -131,6 +132,7 @@ let package = Package(
             dependencies: [
                 "TamwatchModel", "TamwatchConfig", "TamwatchOpenFunnel", "TamwatchStore", "TamwatchWatch", "TamwatchDelivery",
                 "TamwatchApp", hummingbird, httpTypes, nioCore, log,
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -151,8 +153,8 @@ let package = Package(
             name: "tamwatch-bench",
             dependencies: [
                 "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchOpenFunnel", "TamwatchStore", "TamwatchRules",
-                "TamwatchSQLite", "TamwatchWatch", "TamwatchDelivery", "TamwatchSimulator", "TamwatchReceiver",
-                "TamwatchHTTPServer", "TamwatchTesting", "TamwatchPostgres", log,
+                "TamwatchSQLite", "TamwatchWatch", "TamwatchDelivery", "TamwatchReceiver", "TamwatchTesting", "TamwatchPostgres",
+                log,
             ]
         ),
         // Shared by both test targets: a hand-moved clock, temporary folders, raw servers, child processes.
@@ -163,7 +165,7 @@ let package = Package(
             dependencies: [
                 "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchOpenFunnel", "TamwatchStore", "TamwatchRules",
                 "TamwatchSQLite", "TamwatchWatch", "TamwatchDelivery", "TamwatchConsole", "TamwatchSimulator",
-                "TamwatchReceiver", "TamwatchHTTPServer", "TamwatchServe", "TamwatchTesting", "TamwatchPostgres", "TamwatchApp",
+                "TamwatchHTTPServer", "TamwatchServe", "TamwatchTesting", "TamwatchPostgres", "TamwatchApp", "TamwatchSigning", log,
                 .product(name: "GRDB", package: "GRDB.swift"), hummingbird, httpTypes,
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -171,8 +173,8 @@ let package = Package(
         .testTarget(
             name: "TamwatchEndToEndTests",
             dependencies: [
-                "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchOpenFunnel", "TamwatchSQLite", "TamwatchServe",
-                "TamwatchResults", "TamwatchTesting", "tamwatch",
+                "TamwatchModel", "TamwatchHTTP", "TamwatchOpenFunnel", "TamwatchRules", "TamwatchSQLite", "TamwatchServe",
+                "TamwatchResults", "TamwatchTesting", "tamwatch", .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
     ],

@@ -62,7 +62,7 @@ public struct Assembly: Sendable {
         let (setup, dispatcher) = try Self.dispatcher(config: config, store: store, transport: transport, options: options)
         var watcher = Watcher(
             client: client, store: store, sink: sink, settings: WatchSettings(config: config), logger: Logger(label: "tamwatch.watch"))
-        if !config.rules.isEmpty { watcher.rules = setup.engine }
+        if !config.rules.isEmpty { watcher.router = setup.engine }
         watcher.redactor = Redaction.current
         watcher.deliveriesQueued = { dispatcher.wake() }
         if options.results, let dir = config.results.dir, let format = ResultFormat(rawValue: config.results.format) {

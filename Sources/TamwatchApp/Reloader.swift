@@ -95,7 +95,7 @@ public actor Reloader {
         var settings = WatchSettings(config: next)
         // A restart-only key keeps its running value (the poll schedule is not one of them).
         settings.creditGuard.minBalance = current.guard.minBalance
-        policy.replace(rules: next.rules.isEmpty ? nil : setup.engine, settings: settings)
+        policy.replace(router: next.rules.isEmpty ? nil : setup.engine, settings: settings)
         dispatcher?.replace(channels: setup.channels)
         var kept = next
         Self.keepRestartOnly(from: current, into: &kept)

@@ -1,5 +1,4 @@
 import Foundation
-import TamwatchHTTP
 import TamwatchModel
 import Yams
 

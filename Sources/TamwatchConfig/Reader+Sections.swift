@@ -1,4 +1,5 @@
 import Foundation
+import TamwatchModel
 import Yams
 
 extension Reader {

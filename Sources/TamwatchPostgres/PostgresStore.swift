@@ -2,7 +2,6 @@ import Foundation
 import Logging
 import PostgresNIO
 import Synchronization
-import TamwatchConfig
 import TamwatchModel
 import TamwatchStore
 

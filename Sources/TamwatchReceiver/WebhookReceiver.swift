@@ -4,8 +4,8 @@ import Hummingbird
 import Logging
 import NIOCore
 import Synchronization
-import TamwatchDelivery
 import TamwatchHTTPServer
+import TamwatchSigning
 
 /// A local webhook receiver: checks Standard Webhooks signatures when given a secret, answers
 /// 204 to good deliveries and 401 to bad signatures, and reports each arrival. `demo` and

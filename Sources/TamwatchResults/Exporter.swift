@@ -2,7 +2,6 @@ import Foundation
 import Logging
 import TamwatchModel
 import TamwatchOpenFunnel
-import TamwatchWatch
 
 /// Walks every page of a build with `cursor`/`next_cursor` and streams its rows to a file (CSV
 /// or NDJSON), a page at a time: the list is never held in memory. After each page it writes a

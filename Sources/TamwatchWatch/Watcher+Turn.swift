@@ -55,9 +55,9 @@ extension Watcher {
     /// Queues the held-back events whose throttle windows have closed; sets when to look again.
     private func flush(_ job: inout JobWatch) async throws(StoreError) {
         job.flushAt = nil
-        guard let rules, let state = job.state else { return }
-        while let due = rules.nextFlush(job.throttle), due <= clock.now().addingTimeInterval(coalescing.seconds) {
-            let flushed = rules.flush(job.throttle, now: max(clock.now(), due))
+        guard let router, let state = job.state else { return }
+        while let due = router.nextFlush(job.throttle), due <= clock.now().addingTimeInterval(coalescing.seconds) {
+            let flushed = router.flush(job.throttle, now: max(clock.now(), due))
             guard !flushed.deliveries.isEmpty else { return }
             for error in flushed.errors { logger.error("job \(job.jobId): \(error)") }
             _ = try await store.commit(
@@ -71,7 +71,7 @@ extension Watcher {
 
     /// When the next throttle window holding an event closes, if that comes before the next poll.
     private func flushTime(_ job: JobWatch) -> Duration? {
-        guard let rules, job.state != nil, let due = rules.nextFlush(job.throttle) else { return nil }
+        guard let router, job.state != nil, let due = router.nextFlush(job.throttle) else { return nil }
         let untilDue = Duration.milliseconds(Int64((due.timeIntervalSince(clock.now()) * 1000).rounded(.up)))
         let at = clock.uptime() + max(.zero, untilDue)
         return at < job.pollAt ? at : nil
@@ -170,8 +170,8 @@ extension Watcher {
         var deliveries: [Delivery] = []
         var flushed: [Delivery] = []
         var newThrottle: ThrottleState?
-        if let rules, !result.events.isEmpty {
-            let routed = rules.route(result.events, throttle: throttle)
+        if let router, !result.events.isEmpty {
+            let routed = router.route(result.events, throttle: throttle)
             deliveries = routed.deliveries
             flushed = routed.flushed
             newThrottle = routed.throttle

@@ -2,7 +2,6 @@ import Foundation
 import Logging
 import TamwatchModel
 import TamwatchOpenFunnel
-import TamwatchRules
 import TamwatchStore
 
 /// Polls many jobs at once over one transport, each on its own schedule, and turns what it
@@ -15,7 +14,7 @@ public struct Watcher: Sendable {
     public var client: OpenFunnelClient
     public var store: any EventLog
     public var sink: any EventSink
-    /// The rules and settings, shared by every copy of this watcher (a reload replaces them).
+    /// The router and settings, shared by every copy of this watcher (a reload replaces them).
     public let policy: WatchPolicy
     public var settings: WatchSettings {
         get { policy.settings }
@@ -26,9 +25,9 @@ public struct Watcher: Sendable {
     /// A draw in 0...1 for backoff jitter; injectable so tests are repeatable.
     public var jitter: @Sendable () -> Double
     /// Turns events into deliveries, queued in the same transaction as the events.
-    public var rules: RuleEngine? {
-        get { policy.rules }
-        nonmutating set { policy.set(rules: newValue) }
+    public var router: (any EventRouter)? {
+        get { policy.router }
+        nonmutating set { policy.set(router: newValue) }
     }
     /// Called after deliveries were queued (wakes the dispatcher).
     public var deliveriesQueued: @Sendable () -> Void = {}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TamwatchApp
 import TamwatchConfig
 import TamwatchDelivery
 import TamwatchHTTP

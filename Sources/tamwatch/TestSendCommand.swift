@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TamwatchApp
 import TamwatchDelivery
 import TamwatchHTTP
 import TamwatchModel

@@ -7,6 +7,7 @@ import Testing
 @testable import TamwatchHTTP
 @testable import TamwatchModel
 @testable import TamwatchSQLite
+@testable import TamwatchSigning
 @testable import TamwatchStore
 @testable import TamwatchTesting
 

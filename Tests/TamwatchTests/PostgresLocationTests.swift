@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import TamwatchConfig
+@testable import TamwatchModel
 
 @Suite("PostgreSQL URLs", .timeLimit(.minutes(5)))
 struct PostgresLocationTests {

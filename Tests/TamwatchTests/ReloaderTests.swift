@@ -50,7 +50,7 @@ struct ReloaderTests {
         #expect(report.needsRestart == ["serve.listen"])
         let bytes = try Data(contentsOf: URL(fileURLWithPath: file))
         #expect(report.hash != startHash && report.hash == StableHash.fnv1a64(bytes))
-        #expect(policy.settings.schedule.interval == .seconds(2) && policy.rules != nil)
+        #expect(policy.settings.schedule.interval == .seconds(2) && policy.router != nil)
         #expect(await reloader.current.serve.listen == ListenAddress(host: "127.0.0.1", port: 9477), "the running value is kept")
         #expect(try await reloader.reload().needsRestart == ["serve.listen"], "and reported again until a restart")
 

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TamwatchDelivery
+@testable import TamwatchSigning
 
 @Suite("Signing", .timeLimit(.minutes(5)))
 struct SigningTests {

@@ -120,7 +120,7 @@ struct WatcherTests {
         defer { Task { await h.sim.stop() } }
         let watcher = h.watcher
         let channel = ChannelConfig(name: "ops", type: .webhook, url: "http://127.0.0.1:1/")
-        watcher.rules = RuleEngine(
+        watcher.router = RuleEngine(
             rules: [RuleConfig(name: "p", on: ["job.progress"], to: ["ops"], throttle: .seconds(1))],
             channels: [channel], renderer: Renderer(templates: TemplateSet()))
         let id = try await h.submit()

@@ -3,7 +3,7 @@ import TamwatchConfig
 import TamwatchModel
 
 /// Rules × events → deliveries. Pure: no I/O and no clock (an event's own time drives throttles).
-public struct RuleEngine: Sendable {
+public struct RuleEngine: EventRouter {
     public var rules: [RuleConfig]
     public var channels: [String: ChannelConfig]
     public var renderer: Renderer
@@ -14,15 +14,7 @@ public struct RuleEngine: Sendable {
         self.renderer = renderer
     }
 
-    public struct Result: Sendable {
-        public var deliveries: [Delivery]
-        public var throttle: ThrottleState
-        /// Template failures (each already replaced by a fallback message) and `where`
-        /// conditions stopped at their time limit, for the log.
-        public var errors: [String]
-        /// Held-back progress that a final event released: deliveries of events stored earlier.
-        public var flushed: [Delivery] = []
-    }
+    public typealias Result = Routing
 
     /// Routes one job's events, in order. Each (event, channel) pair gets at most one delivery:
     /// the first rule (in config order) that selects it wins.

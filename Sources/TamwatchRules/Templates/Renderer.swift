@@ -1,6 +1,5 @@
 import Foundation
 import TamwatchConfig
-import TamwatchHTTP
 import TamwatchModel
 
 /// Renders an event for one channel through the templates. Pure: the same inputs give the same bytes.

@@ -2,6 +2,7 @@ import Foundation
 import TamwatchConfig
 import TamwatchHTTP
 import TamwatchModel
+import TamwatchSigning
 
 /// `type: webhook`: POST of the event (or a rule's template) with Standard Webhooks headers.
 /// `webhook-id` is the event id (the same on every retry); `webhook-timestamp` is this attempt's.

@@ -1,5 +1,6 @@
 import Foundation
 import TamwatchConfig
+import TamwatchDelivery
 import TamwatchHTTP
 import TamwatchModel
 import TamwatchRules

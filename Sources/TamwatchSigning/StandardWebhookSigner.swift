@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import TamwatchConfig
 import TamwatchModel
 
 /// Signs webhook deliveries the Standard Webhooks way: `webhook-signature` is `v1,` + base64 of
