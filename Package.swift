@@ -138,7 +138,9 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ]),
+            ],
+            // Compiled into the binary, so an installed tamwatch needs no files beside it.
+            resources: [.embedInCode("Resources/status-page.html"), .embedInCode("Resources/openapi.yaml")]),
         .executableTarget(
             name: "tamwatch",
             dependencies: [
