@@ -125,13 +125,24 @@ let package = Package(
             dependencies: [
                 "TamwatchModel", "TamwatchSigning", "TamwatchHTTPServer", hummingbird, httpTypes, nioCore, log,
             ]),
+        // The event stream's fan-out: committed events from the store's feed to each client's
+        // bounded buffer, frames built once per filter. No HTTP in it.
+        .target(name: "TamwatchHub", dependencies: ["TamwatchModel", "TamwatchStore", log, nioCore]),
+        // Several `serve` replicas on one store: the watch leases each holds, evened out, and the
+        // other replicas' changes heard. No HTTP in it.
+        .target(
+            name: "TamwatchReplicas",
+            dependencies: [
+                "TamwatchModel", "TamwatchStore", "TamwatchWatch", log,
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
         // `tamwatch serve`: the HTTP API, the event stream, metrics and the status page over the
         // watcher and the dispatcher.
         .target(
             name: "TamwatchServe",
             dependencies: [
                 "TamwatchModel", "TamwatchConfig", "TamwatchOpenFunnel", "TamwatchStore", "TamwatchWatch", "TamwatchDelivery",
-                "TamwatchApp", hummingbird, httpTypes, nioCore, log,
+                "TamwatchApp", "TamwatchHub", "TamwatchReplicas", hummingbird, httpTypes, nioCore, log,
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -167,7 +178,9 @@ let package = Package(
             dependencies: [
                 "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchOpenFunnel", "TamwatchStore", "TamwatchRules",
                 "TamwatchSQLite", "TamwatchWatch", "TamwatchDelivery", "TamwatchConsole", "TamwatchSimulator",
-                "TamwatchHTTPServer", "TamwatchServe", "TamwatchTesting", "TamwatchPostgres", "TamwatchApp", "TamwatchSigning", log,
+                "TamwatchHTTPServer", "TamwatchServe", "TamwatchTesting", "TamwatchPostgres", "TamwatchApp", "TamwatchSigning",
+                "TamwatchHub",
+                "TamwatchReplicas", log,
                 .product(name: "GRDB", package: "GRDB.swift"), hummingbird, httpTypes,
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

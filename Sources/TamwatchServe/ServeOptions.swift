@@ -1,5 +1,6 @@
 import TamwatchApp
 import TamwatchConfig
+import TamwatchReplicas
 import TamwatchStore
 
 /// How `tamwatch serve` runs.

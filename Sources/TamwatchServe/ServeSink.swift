@@ -1,4 +1,5 @@
 import Foundation
+import TamwatchHub
 import TamwatchModel
 import TamwatchWatch
 

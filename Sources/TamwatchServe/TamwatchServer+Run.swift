@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 import TamwatchModel
+import TamwatchReplicas
 import TamwatchStore
 import TamwatchWatch
 import UnixSignals
@@ -45,8 +46,21 @@ extension TamwatchServer {
         add(DispatcherRunner(server: self))
         if let shared = options.shared {
             // Before the watcher: it stops after it, and only then gives the leases back.
-            add(LeaseKeeper(server: self, shared: shared))
-            add(ChangeListener(server: self, changes: options.changes, shared: shared))
+            let (hub, metrics, dispatcher) = (hub, metrics, dispatcher)
+            add(
+                LeaseKeeper(
+                    shared: shared, control: control, clock: clock, logger: self.logger,
+                    budget: { [self] in budget(maxCredits: $0.maxCredits, guardAction: $0.guardAction) },
+                    turned: { census, held in
+                        metrics.leases(census, held: held)
+                        // Another replica's events reach this one's event stream (if a change was missed).
+                        hub.notify()
+                    }))
+            add(
+                ChangeListener(
+                    changes: options.changes,
+                    wakes: .init(outbox: { dispatcher.wake() }, feed: { hub.notify() }, release: { shared.wakeUp.signal() }),
+                    clock: clock, logger: self.logger))
         }
         add(WatcherRunner(server: self, resume: resume.map { WatchRequest(jobId: $0.jobId, labels: $0.labels, budget: budget($0)) }))
         add(app)

@@ -3,6 +3,7 @@ import Logging
 import Synchronization
 import TamwatchConfig
 import TamwatchDelivery
+import TamwatchHub
 import TamwatchModel
 import TamwatchOpenFunnel
 import TamwatchStore

@@ -4,6 +4,7 @@ import Hummingbird
 import Testing
 
 @testable import TamwatchConfig
+@testable import TamwatchHub
 @testable import TamwatchModel
 @testable import TamwatchServe
 

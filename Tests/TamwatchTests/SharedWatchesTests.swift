@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 
+@testable import TamwatchReplicas
 @testable import TamwatchServe
 @testable import TamwatchStore
 

@@ -1,6 +1,7 @@
-import Foundation
+import Logging
 import ServiceLifecycle
 import Synchronization
+import TamwatchModel
 import TamwatchStore
 
 /// With a shared store: hears what the other replicas commit, and wakes what should look now:
@@ -8,18 +9,42 @@ import TamwatchStore
 /// stored), the lease keeper (watches given back). Each of those also looks on its own every
 /// so often, so a connection lost delays them, never loses anything; on reconnecting all look.
 /// Without a listener (`--no-listen`), the event streams look every second.
-struct ChangeListener: Service {
-    let server: TamwatchServer
-    let changes: (any StoreChanges)?
-    let shared: SharedWatches?
+public struct ChangeListener: Service {
+    /// What each kind of change wakes.
+    public struct Wakes: Sendable {
+        public var outbox: @Sendable () -> Void
+        public var feed: @Sendable () -> Void
+        public var release: @Sendable () -> Void
 
-    func run() async throws {
-        let server = self.server
-        let shared = self.shared
+        public init(
+            outbox: @escaping @Sendable () -> Void, feed: @escaping @Sendable () -> Void, release: @escaping @Sendable () -> Void
+        ) {
+            self.outbox = outbox
+            self.feed = feed
+            self.release = release
+        }
+    }
+
+    let changes: (any StoreChanges)?
+    let wakes: Wakes
+    let clock: any WatchClock
+    let logger: Logger
+
+    public init(changes: (any StoreChanges)?, wakes: Wakes, clock: any WatchClock, logger: Logger) {
+        self.changes = changes
+        self.wakes = wakes
+        self.clock = clock
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let wakes = self.wakes
+        let clock = self.clock
+        let logger = self.logger
         let down = Mutex<Bool>(false)
         guard let changes else {
             await cancelWhenGracefulShutdown {
-                while (try? await server.clock.sleep(for: .seconds(1))) != nil { server.hub.notify() }
+                while (try? await clock.sleep(for: .seconds(1))) != nil { wakes.feed() }
             }
             return
         }
@@ -27,9 +52,9 @@ struct ChangeListener: Service {
             await changes.listen(
                 onChange: { change in
                     switch change {
-                    case .outbox: server.dispatcher.wake()
-                    case .feed: server.hub.notify()
-                    case .release: shared?.wakeUp.signal()
+                    case .outbox: wakes.outbox()
+                    case .feed: wakes.feed()
+                    case .release: wakes.release()
                     }
                 },
                 onState: { up, why in
@@ -38,9 +63,9 @@ struct ChangeListener: Service {
                         return d
                     }
                     if up, was {
-                        server.logger.notice("listening for the other replicas' changes again")
+                        logger.notice("listening for the other replicas' changes again")
                     } else if !up, !was {
-                        server.logger.warning(
+                        logger.warning(
                             "lost the connection that hears the other replicas' changes (\(why ?? "?")); reconnecting, and looking every second meanwhile"
                         )
                     }

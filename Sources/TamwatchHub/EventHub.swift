@@ -12,8 +12,8 @@ import TamwatchStore
 /// reads the gap from the store. Events read together go to a client as one item of frames,
 /// built once for every client with the same filter. A client more than `bufferLimit` events
 /// behind is dropped, never buffered without bound; it resumes with `Last-Event-ID`.
-final class EventHub: Sendable {
-    enum Item: Sendable {
+public final class EventHub: Sendable {
+    public enum Item: Sendable {
         /// Events committed together, as the stream's frames: one write for the client, and the
         /// same bytes for every client with the same filter. `first` and `last` are the cursors
         /// of the first and last frame.
@@ -22,35 +22,35 @@ final class EventHub: Sendable {
         case shutdown
     }
 
-    struct Frames: Sendable {
-        var bytes: ByteBuffer
-        var cursors: [Int64]
+    public struct Frames: Sendable {
+        public var bytes: ByteBuffer
+        public var cursors: [Int64]
         /// Each frame on its own, for a client that has seen some of them already.
-        var each: [ByteBuffer]
+        public var each: [ByteBuffer]
     }
 
     /// One event as the stream sends it.
-    static func frame(cursor: Int64, event: Event) -> ByteBuffer {
+    public static func frame(cursor: Int64, event: Event) -> ByteBuffer {
         ByteBuffer(string: "id: \(cursor)\nevent: \(event.type.rawValue)\ndata: \(event.json.serialized())\n\n")
     }
 
-    struct Subscription: Sendable {
-        let id: UInt64
-        let stream: AsyncStream<Item>
+    public struct Subscription: Sendable {
+        public let id: UInt64
+        public let stream: AsyncStream<Item>
         /// Every event up to this cursor was committed before the subscription: read it from
         /// the store; every later one comes through the stream.
-        let seenUpTo: Int64
+        public let seenUpTo: Int64
         /// Signalled when the client is dropped (it stopped reading) or went away: a write
         /// blocked on it is then cancelled.
-        let gone: WakeSignal
+        public let gone: WakeSignal
         /// Events handed to the client and not yet written; the writer takes off what it wrote.
-        let backlog: Backlog
+        public let backlog: Backlog
     }
 
     /// How many events a client has been handed and not yet written.
-    final class Backlog: Sendable {
+    public final class Backlog: Sendable {
         let events = Atomic<Int>(0)
-        func written(_ n: Int) { events.subtract(n, ordering: .relaxed) }
+        public func written(_ n: Int) { events.subtract(n, ordering: .relaxed) }
     }
 
     private struct Client {
@@ -70,11 +70,11 @@ final class EventHub: Sendable {
     private let feed: any EventFeed
     private let state = Mutex(State())
     private let committed = WakeSignal()
-    let bufferLimit: Int
+    public let bufferLimit: Int
     let logger: Logger
     let clientsChanged: @Sendable (Int) -> Void
 
-    init(
+    public init(
         feed: any EventFeed, startCursor: Int64, bufferLimit: Int = 1000, logger: Logger,
         clientsChanged: @escaping @Sendable (Int) -> Void
     ) {
@@ -89,11 +89,11 @@ final class EventHub: Sendable {
     var batchSize: Int { max(1, min(500, bufferLimit / 2)) }
 
     /// Events were committed: read them from the store and send them on.
-    func notify() { committed.signal() }
+    public func notify() { committed.signal() }
 
-    var clientCount: Int { state.withLock { $0.clients.count } }
+    public var clientCount: Int { state.withLock { $0.clients.count } }
 
-    func subscribe(_ filter: EventFilter) -> Subscription {
+    public func subscribe(_ filter: EventFilter) -> Subscription {
         // Bounded by the backlog in events, not by the stream's count of items.
         let (stream, continuation) = AsyncStream<Item>.makeStream(bufferingPolicy: .unbounded)
         let gone = WakeSignal()
@@ -112,7 +112,7 @@ final class EventHub: Sendable {
         return sub
     }
 
-    func unsubscribe(_ id: UInt64) {
+    public func unsubscribe(_ id: UInt64) {
         let (client, count) = state.withLock { s in (s.clients.removeValue(forKey: id), s.clients.count) }
         client?.continuation.finish()
         client?.gone.signal()
@@ -120,7 +120,7 @@ final class EventHub: Sendable {
     }
 
     /// Tails the feed until cancelled.
-    func run(pingEvery: Duration, clock: any WatchClock) async {
+    public func run(pingEvery: Duration, clock: any WatchClock) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 while !Task.isCancelled {
@@ -204,7 +204,7 @@ final class EventHub: Sendable {
     }
 
     /// Tells every client the server is stopping, and refuses new ones.
-    func shutdown() {
+    public func shutdown() {
         let clients = state.withLock { s -> [Client] in
             s.shutDown = true
             defer { s.clients.removeAll() }

@@ -1,0 +1,80 @@
+import Logging
+import ServiceLifecycle
+import TamwatchModel
+import TamwatchStore
+import TamwatchWatch
+
+/// With a shared store: keeps this replica's watches (`SharedWatches`) renewed and at its fair
+/// share, starting and stopping them in the watcher; on a graceful stop, after the watcher has
+/// stopped, gives them all back so that the other replicas take them at once.
+public struct LeaseKeeper: Service {
+    let shared: SharedWatches
+    let control: WatchControl
+    let clock: any WatchClock
+    let logger: Logger
+    /// The credit budget a watch taken here runs with.
+    let budget: @Sendable (HeldWatch) -> CreditBudget?
+    /// After each turn: the census and how many watches this replica holds.
+    let turned: @Sendable (LeaseCensus, _ held: Int) -> Void
+
+    public init(
+        shared: SharedWatches, control: WatchControl, clock: any WatchClock, logger: Logger,
+        budget: @escaping @Sendable (HeldWatch) -> CreditBudget?, turned: @escaping @Sendable (LeaseCensus, Int) -> Void
+    ) {
+        self.shared = shared
+        self.control = control
+        self.clock = clock
+        self.logger = logger
+        self.budget = budget
+        self.turned = turned
+    }
+
+    public func run() async throws {
+        let keeper = self
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do throws(StoreError) {
+                    try await keeper.turn()
+                } catch {
+                    // Stopping mid-turn is no failure: the leases are given back below.
+                    if Task.isCancelled { break }
+                    keeper.renewalFailed(error)
+                }
+                await keeper.shared.wakeUp.wait(until: keeper.clock.uptime() + keeper.shared.sweep, clock: keeper.clock)
+            }
+        }
+        do {
+            let n = try await shared.release()
+            if n > 0 { logger.info("gave \(n) watch(es) back to the other replicas") }
+        } catch {
+            logger.error("the watch leases could not be given back (they run out by themselves): \(error)")
+        }
+    }
+
+    private func turn() async throws(StoreError) {
+        let (gained, lost, shed, census) = try await shared.turn(now: clock.uptime())
+        for id in lost {
+            logger.info("job \(id): another replica holds its watch now; stopped polling it here")
+            control.stop(jobId: id)
+        }
+        // More than this replica's share: stopped here, then handed over.
+        for id in shed { control.stop(jobId: id) }
+        if !shed.isEmpty {
+            try await shared.giveBack(shed)
+            logger.info("handed \(shed.count) watch(es) to other replicas (more than this one's share)")
+        }
+        for w in gained { control.add(jobId: w.jobId, labels: w.labels, budget: budget(w)) }
+        turned(census, shared.count)
+    }
+
+    private func renewalFailed(_ error: StoreError) {
+        logger.error("the watch leases could not be renewed: \(error); trying again")
+        let lapsed = shared.lapsed(now: clock.uptime())
+        for id in lapsed { control.stop(jobId: id) }
+        if !lapsed.isEmpty {
+            logger.warning(
+                "stopped polling \(lapsed.count) watch(es): their leases run out before they can be renewed; another replica takes them, or this one again once the database answers"
+            )
+        }
+    }
+}
