@@ -75,6 +75,7 @@ public final class ChildProcess: Sendable {
             throw ChildError.spawn("\(executable): \(String(cString: strerror(spawned)))")
         }
         pid = child
+        LiveChildren.add(child)
         let (stdoutFD, stderrFD, spawnedPID) = (out[0], err[0], child)
         Thread { [self] in self.read(stdoutFD, isStdout: true) }.start()
         Thread { [self] in self.read(stderrFD, isStdout: false) }.start()
@@ -83,6 +84,7 @@ public final class ChildProcess: Sendable {
             while waitpid(spawnedPID, &status, 0) < 0, errno == EINTR {}
             let code = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
             self.update { $0.status = code }
+            LiveChildren.remove(spawnedPID)
             self.exited.signal()
         }.start()
     }
@@ -170,7 +172,7 @@ public final class ChildProcess: Sendable {
     /// Waits for the process to exit and all it wrote to be read; kills it past the timeout.
     public func exitCode(timeout: Duration = .seconds(120)) async throws -> Int32 {
         guard await wait(timeout: timeout, { $0.finished }) else {
-            stop()
+            await stop()
             throw ChildError.timeout(stderr)
         }
         return state.withLock { $0.status ?? -1 }
@@ -182,19 +184,59 @@ public final class ChildProcess: Sendable {
         _ = try await exitCode()
     }
 
-    /// SIGTERM to its process group, then SIGKILL if it is still there after two seconds; returns
-    /// once it has exited (a short wait: it runs in `defer` blocks, which cannot await).
+    /// SIGTERM to its process group, then SIGKILL if it is still there after two seconds. For
+    /// `defer`, which cannot await: it returns at once, and a thread of its own (not one of the
+    /// concurrency pool's) sees the process out. Whatever is still running when the test
+    /// process exits is killed then.
     public func stop() {
-        if state.withLock({ $0.status }) == nil {
-            kill(-pid, SIGTERM)
+        guard !hasExited else {
+            kill(-pid, SIGKILL)  // whatever it started in its group goes with it
+            return
+        }
+        kill(-pid, SIGTERM)
+        let (pid, exited) = (self.pid, self.exited)
+        Thread {
             if exited.wait(timeout: .now() + 2) == .timedOut {
                 kill(-pid, SIGKILL)
                 _ = exited.wait(timeout: .now() + 10)
-            } else {
-                exited.signal()  // leave it signalled for anyone else who waits
             }
+            exited.signal()  // leave it signalled for anyone else who waits
+            kill(-pid, SIGKILL)
+        }.start()
+    }
+
+    /// As `stop()`, and returns once the process has exited and its output is read (suspending,
+    /// not blocking a thread): for a test that looks at what it left.
+    public func stop() async {
+        guard !hasExited else {
+            kill(-pid, SIGKILL)
+            return
         }
-        // Whatever it started in its group goes with it.
+        kill(-pid, SIGTERM)
+        if await !wait(timeout: .seconds(2), { $0.finished }) {
+            kill(-pid, SIGKILL)
+            _ = await wait(timeout: .seconds(10), { $0.finished })
+        }
         kill(-pid, SIGKILL)
+    }
+
+    private var hasExited: Bool { state.withLock { $0.status != nil } }
+}
+
+/// Every child still running when the test process exits is killed with its group: a test
+/// leaves no process behind, even one whose `stop()` had not finished.
+enum LiveChildren {
+    private static let groups = Mutex<Set<Int32>>([])
+    private static let installed = Atomic<Bool>(false)
+
+    static func add(_ pid: Int32) {
+        groups.withLock { _ = $0.insert(pid) }
+        if !installed.exchange(true, ordering: .relaxed) { atexit { LiveChildren.killAll() } }
+    }
+
+    static func remove(_ pid: Int32) { groups.withLock { _ = $0.remove(pid) } }
+
+    static func killAll() {
+        for pid in groups.withLock({ $0 }) { kill(-pid, SIGKILL) }
     }
 }

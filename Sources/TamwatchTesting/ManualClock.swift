@@ -14,6 +14,8 @@ public final class ManualClock: WatchClock, Sendable {
     public let autoAdvance: Bool
     private let sleepers = Mutex<[(until: Duration, id: UInt64, continuation: CheckedContinuation<Void, any Error>)]>([])
     private let nextSleeper = Mutex<UInt64>(0)
+    /// Signalled by every sleep that begins: what `sleeping` waits on.
+    private let changes = Changes()
 
     public init(_ start: Date = Date(timeIntervalSince1970: 1_800_000_000), wallJumpPerSleep: TimeInterval = 0, autoAdvance: Bool = true) {
         current = Mutex((start, .seconds(1000)))
@@ -47,6 +49,7 @@ public final class ManualClock: WatchClock, Sendable {
                         list.append((deadline, id, c))
                         return false
                     }
+                    changes.signal()
                     if ready { c.resume() }
                 }
             } onCancel: {
@@ -60,11 +63,29 @@ public final class ManualClock: WatchClock, Sendable {
         }
         if duration > .zero { advance(duration) }
         if wallJumpPerSleep != 0 { jumpWall(by: wallJumpPerSleep) }
+        changes.signal()
         await Task.yield()
     }
 
-    /// Real time passes: both clocks move, and sleepers whose time has come wake up.
-    public func advance(_ d: Duration) {
+    /// Returns once `n` sleeps have begun on this clock (counting from its start): the task
+    /// under test has done everything up to its next wait. Woken by each sleep, never polled.
+    public func sleeping(_ n: Int, timeout: Duration = .seconds(20)) async throws {
+        try await eventually("\(n) sleeps on the clock (\(sleeps.count) so far)", on: changes, timeout: timeout) { sleeps.count >= n }
+    }
+
+    /// Time passes and what falls due runs: the sleepers due by then wake, and this returns
+    /// once each has run to its next sleep on this clock (a woken task that ends instead never
+    /// sleeps again: move time with the synchronous `advance` then, and await the task).
+    public func run(_ d: Duration, timeout: Duration = .seconds(20)) async throws {
+        let before = sleeps.count
+        let woken = advance(d)
+        try await sleeping(before + woken, timeout: timeout)
+    }
+
+    /// Real time passes: both clocks move, and sleepers whose time has come wake up; returns
+    /// how many woke.
+    @discardableResult
+    public func advance(_ d: Duration) -> Int {
         let now = current.withLock { c -> Duration in
             c.wall = c.wall.addingTimeInterval(d.seconds)
             c.uptime += d
@@ -76,6 +97,7 @@ public final class ManualClock: WatchClock, Sendable {
             return ready
         }
         due.forEach { $0.resume() }
+        return due.count
     }
 
     /// Someone sets the wall clock: only it moves.

@@ -20,9 +20,13 @@ public final class RawHTTPServer: Sendable {
     private let held = Mutex<[Int32]>([])
     private let captured = Mutex<[String]>([])
     private let active = Mutex((now: 0, most: 0))
+    /// Signalled by every request received and every answer sent: what tests wait on (several
+    /// servers may share one).
+    public let changes: Changes
 
-    public init(_ behaviour: Behaviour) throws {
+    public init(_ behaviour: Behaviour, changes: Changes = Changes()) throws {
         self.behaviour = behaviour
+        self.changes = changes
         let (fd, port) = try bindLoopback()
         guard listen(fd, 64) == 0 else { Glibc.close(fd); throw POSIXError(.EADDRINUSE) }
         self.fd = fd
@@ -79,6 +83,7 @@ public final class RawHTTPServer: Sendable {
             guard text.utf8.count - text.utf8.distance(from: text.startIndex, to: end.upperBound) >= length else { continue }
             let number = requestCount.add(1, ordering: .relaxed).oldValue
             captured.withLock { $0.append(text) }
+            changes.signal()
             request.removeAll()
             var behaviour = self.behaviour
             if case .script(let pick) = behaviour { behaviour = pick(number) }
@@ -94,6 +99,7 @@ public final class RawHTTPServer: Sendable {
             case .respond(let raw):
                 let bytes = Array(raw.utf8)
                 _ = bytes.withUnsafeBytes { write(client, $0.baseAddress, bytes.count) }
+                changes.signal()
             case .silent:
                 held.withLock { $0.append(client) }
                 return

@@ -26,6 +26,7 @@ struct CrashRecoveryTests {
         print("CrashRecoveryTests.sigkill: TAMWATCH_TEST_SEED=\(seed)")
         var random = SplitMix64(seed: seed)
         var runs: [[Event]] = []
+        var stderrs: [String] = []
         for killAfterLines in [3, 9] {
             let child = try watch()
             try await child.waitFor { $0.count >= killAfterLines }
@@ -33,11 +34,12 @@ struct CrashRecoveryTests {
             try await Task.sleep(for: .milliseconds(Int.random(in: 0...80, using: &random)))
             try await child.sigkill()
             runs.append(child.stdoutLines.compactMap { try? JSONValue.parse($0) }.compactMap(Event.init(json:)))
+            stderrs.append(child.stderr)
         }
         let last = try watch()
         #expect(try await last.exitCode() == 0, "stderr: \(last.stderr)")
         runs.append(last.stdoutLines.compactMap { try? JSONValue.parse($0) }.compactMap(Event.init(json:)))
-        #expect(runs[0].count >= 3 && runs[1].count >= 1)
+        #expect(runs[0].count >= 3 && runs[1].count >= 1, "seed \(seed); the killed runs' stderr: \(stderrs)")
 
         // Within one run no id repeats.
         for run in runs { #expect(Set(run.map(\.id)).count == run.count) }

@@ -20,9 +20,7 @@ struct ReplicaDeliveryTests {
         let transport = CurlTransport()
         defer { transport.shutdown() }
         let job = try #require(try await world.builds(1, through: [a], transport: transport).first)
-        let deadline = ContinuousClock.now + .seconds(30)
-        while try receiver.entries().isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        let first = try #require(try receiver.entries().first, "the first delivery reached the receiver")
+        let first = try #require(try await receiver.entries(timeout: .seconds(30)) { !$0.isEmpty }.first)
         try await a.child.sigkill()
 
         let b = try await replica()
@@ -114,12 +112,7 @@ struct ReplicaDeliveryTests {
         let jobs = try await world.builds(4, through: servers, transport: transport)
         #expect(try await ReplicaTests.completed(4, via: servers[1], transport: transport))
         let expected = try await ReplicaTests.storedEvents(jobs, via: servers[1], transport: transport).count
-        var entries: [PythonReceiver.Entry] = []
-        let deadline = ContinuousClock.now + .seconds(90)
-        while entries.count < expected, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(200))
-            entries = try receiver.entries()
-        }
+        let entries = try await receiver.entries(timeout: .seconds(90)) { $0.count >= expected }
         #expect(entries.count == expected && Set(entries.compactMap(\.id)).count == expected, "each delivery once")
         let times = entries.map(\.at).sorted()
         guard let firstAt = times.first, let lastAt = times.last else { return }

@@ -16,7 +16,7 @@ struct ReplicaWorld {
             let receiver = try await PythonReceiver.start(secret: DeliveryEndToEndTests.secret, in: temporaryDirectory(), plan: plan)
             return ReplicaWorld(sim: sim, receiver: receiver)
         } catch {
-            sim.child.stop()
+            await sim.child.stop()
             throw error
         }
     }

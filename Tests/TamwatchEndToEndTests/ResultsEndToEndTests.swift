@@ -115,7 +115,7 @@ struct ResultsEndToEndTests {
         defer { watch.stop() }
         // A paused build is watched on (slowly): stop once it is paused.
         try await watch.waitFor { lines in lines.contains { $0.contains(#""to":"paused""#) } }
-        watch.stop()
+        await watch.stop()
         _ = try await watch.exitCode()
         let events = try Self.events(watch)
         try Self.checkGuard(events, warnAt: 2500, max: 5000, action: "pause", answered: "pausing")

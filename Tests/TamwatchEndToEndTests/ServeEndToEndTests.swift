@@ -267,7 +267,7 @@ struct ServeEndToEndTests {
         for path in ["/api/v1/deliveries?limit=500", "/metrics", "/api/v1/openapi.yaml", "/api/v1/watches/\(job)/events?limit=500"] {
             texts.append(try await serve.call("GET", path, transport: http).text)
         }
-        serve.child.stop()
+        await serve.child.stop()
         texts.append(serve.child.stderr)
         for secret in secrets { #expect(texts.allSatisfy { !$0.contains(secret) }, "a secret leaked") }
         #expect(serve.child.stderr.contains("watching job"), "the log says what happened: \(serve.child.stderr)")

