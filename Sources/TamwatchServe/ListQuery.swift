@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import TamwatchModel
 
 /// A list's paging and filters from the query string, each refused with a 400 naming it.
 struct ListQuery {

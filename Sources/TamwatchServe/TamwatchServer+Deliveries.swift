@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import TamwatchApp
 import TamwatchDelivery
 import TamwatchModel
 import TamwatchStore
@@ -16,11 +17,9 @@ extension TamwatchServer {
             }
             status = s
         }
-        let rows = try await store.deliveryPage(
-            status: status, jobId: q.string("job_id"), channel: q.string("channel"), before: try q.cursor(), limit: limit + 1)
-        let page = Array(rows.prefix(limit))
-        let next = rows.count > limit ? page.last.map { Cursor.encode($0.cursor) } : nil
-        return JSONBody.page(page.map { $0.delivery.json() }, next: next)
+        let page = try await DeliveryListing.page(
+            store, status: status, jobId: q.string("job_id"), channel: q.string("channel"), before: try q.cursor(), limit: limit)
+        return JSONBody.page(page.deliveries.map { $0.json() }, next: page.next)
     }
 
     func getDelivery(_ context: some RequestContext) async throws -> Response {

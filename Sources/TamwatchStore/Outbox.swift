@@ -42,7 +42,8 @@ public protocol Outbox: Sendable {
 
     func enable(channels: [String]) async throws(StoreError)
 
-    /// The newest deliveries first, filtered by any of status, job and channel.
+    /// The oldest deliveries first, filtered by any of status, job and channel (what a replay
+    /// selects; a listing pages through `DeliveryLog.deliveryPage`, newest first).
     func deliveries(status: StoredDelivery.Status?, jobId: String?, channel: String?, limit: Int) async throws(StoreError)
         -> [StoredDelivery]
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TamwatchApp
 import TamwatchConsole
+import TamwatchModel
 import TamwatchStore
 
 struct DeliveriesCommand: AsyncParsableCommand {
@@ -25,13 +26,28 @@ struct DeliveriesCommand: AsyncParsableCommand {
     @Option(name: .long, help: "text (a table) or ndjson (one JSON object per delivery).")
     var output: Console.Format = .text
 
-    @Option(name: .long, help: "At most this many, oldest first.")
-    var limit: Int = 1000
+    @Option(name: .long, help: "At most this many (1 to \(DeliveryListing.maxLimit)), newest first.")
+    var limit: Int = 100
+
+    @Option(name: .long, help: "Only those older than this cursor (the one the page before ends with).")
+    var before: String?
+
+    func validate() throws {
+        guard (1...DeliveryListing.maxLimit).contains(limit) else {
+            throw ValidationError("--limit must be from 1 to \(DeliveryListing.maxLimit) (got \(limit))")
+        }
+        if let before, Cursor.decode(before) == nil {
+            throw ValidationError("--before '\(before)' is not a cursor (they look like c2n9c: the one a page ends with)")
+        }
+    }
 
     func run() async throws {
         let config = try options.load()
         let store = try options.existingStore(config, readOnly: true)
-        let list = try await store.deliveries(status: status, jobId: job, channel: channel, limit: max(1, limit))
+        let page = try await DeliveryListing.page(
+            store, status: status, jobId: job, channel: channel, before: before.flatMap(Cursor.decode), limit: limit)
+        let list = page.deliveries
+        if let next = page.next { printError("older deliveries: add --before \(next)") }
         switch output {
         case .ndjson:
             var out = ""

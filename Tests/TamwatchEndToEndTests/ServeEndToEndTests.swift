@@ -326,12 +326,14 @@ struct ReplayDoorsTests {
         defer { sim.child.stop() }
         let receiver = try await Self.goneThenBack(dir)
         defer { receiver.child.stop() }
-        let serve = try await ServeProcess.start(config: try ServeEndToEndTests.writeConfig(in: dir, receiver: receiver.url), sim: sim)
+        let config = try ServeEndToEndTests.writeConfig(in: dir, receiver: receiver.url)
+        let serve = try await ServeProcess.start(config: config, sim: sim)
         defer { serve.child.stop() }
         let http = CurlTransport()
         defer { http.shutdown() }
         let job = try await sim.submit(nil)
         #expect(try await serve.call("POST", "/api/v1/watches", body: #"{"job_id": "\#(job)"}"#, transport: http).status == 201)
+        _ = try await serve.until("/api/v1/watches/\(job)", transport: http) { $0.json?["active"]?.boolValue == false }
         let dead = try await serve.until("/api/v1/deliveries?status=dead&limit=500", transport: http) {
             ($0.json?["data"]?.arrayItems.count ?? 0) >= 2
         }
@@ -344,6 +346,21 @@ struct ReplayDoorsTests {
         let sent = try await serve.until("/api/v1/deliveries/\(id)", transport: http) { $0.json?["status"]?.stringValue != "pending" }
         #expect(sent.json?["status"]?.stringValue == "sent", "\(sent.text)")
         #expect(try await serve.call("GET", "/api/v1/channels", transport: http).json?["data"]?[0]?["disabled"]?.boolValue == false)
+
+        // One listing for both doors: the same page (newest first, the same fields) and the same
+        // cursor to the next one, from the CLI on the same state file.
+        let env = ["OPENFUNNEL_API_KEY": SimulatorProcess.key, "E2E_WEBHOOK_SECRET": DeliveryEndToEndTests.secret]
+        let page = try await serve.call("GET", "/api/v1/deliveries?limit=3", transport: http)
+        let listed = try ChildProcess(["deliveries", "--config", config, "--limit", "3", "--output", "ndjson"], environment: env)
+        #expect(try await listed.exitCode() == 0, "\(listed.stderr)")
+        let next = try #require(page.json?["next_cursor"]?.stringValue, "\(page.text)")
+        #expect(listed.stdoutLines.compactMap { try? JSONValue.parse($0) } == page.json?["data"]?.arrayItems, "\(listed.stdoutLines)")
+        #expect(listed.stderr.contains("--before \(next)"), "\(listed.stderr)")
+        let older = try await serve.call("GET", "/api/v1/deliveries?limit=3&cursor=\(next)", transport: http)
+        let cli = try ChildProcess(
+            ["deliveries", "--config", config, "--limit", "3", "--before", next, "--output", "ndjson"], environment: env)
+        #expect(try await cli.exitCode() == 0, "\(cli.stderr)")
+        #expect(cli.stdoutLines.compactMap { try? JSONValue.parse($0) } == older.json?["data"]?.arrayItems)
     }
 
     @Test("through the CLI: the same rule; a delivery's NDJSON has the API's field names")
