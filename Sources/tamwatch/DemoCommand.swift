@@ -96,17 +96,14 @@ struct DemoCommand: AsyncParsableCommand {
         printError("A local webhook receiver is listening on \(running.baseURL)/tamwatch; it checks every signature.\n")
 
         // Assembled as watch and serve are (the receiver's secret is masked like any other).
-        let (app, delivery) = try DeliveryRuntime.assemble(
-            config: config, store: store, transport: transport, client: client, sink: console)
-        let watching = app.watcher
-        let finished = await CommandLifecycle.run(services: [delivery.service], stop: stop) { () -> WatchOutcome in
-            let outcome = (try? await watching.watch(job: jobId, labels: ["owner": "demo@example.com"])) ?? .unwatchable(kind: "state")
-            if !Task.isCancelled { _ = await delivery.drain(jobIds: [jobId], timeout: .seconds(10)) }
-            return outcome
+        let app = try assemble(config: config, store: store, transport: transport, client: client, sink: console)
+        let dispatching = DispatcherService(app.dispatcher)
+        let finished = await CommandLifecycle.run(services: [dispatching], stop: stop) {
+            await app.watch(jobs: [jobId], labels: ["owner": "demo@example.com"], budget: nil, drainTimeout: .seconds(10))
         }
-        let outcome = finished ?? .interrupted
+        let outcome = finished.map { $0.outcomes[jobId] ?? ($0.error != nil ? .unwatchable(kind: "state") : .interrupted) } ?? .interrupted
         await running.stop()
-        delivery.reportFailure()
+        reportFailure(dispatching)
         await console.finish()
         if console.stdoutClosed {
             printError("tamwatch demo: stdout was closed (its reader went away); stopped.")

@@ -1,10 +1,6 @@
 import ArgumentParser
-import Logging
 import TamwatchConfig
 import TamwatchModel
-import TamwatchOpenFunnel
-import TamwatchStore
-import TamwatchWatch
 
 /// `--max-credits`, `--guard-action` and `--no-results` on watch.
 struct GuardOptions: ParsableArguments {
@@ -31,21 +27,5 @@ struct GuardOptions: ParsableArguments {
     func budget(_ config: TamwatchConfig) -> CreditBudget? {
         guard maxCredits != nil || guardAction != nil else { return nil }
         return config.guard.budget(maxCredits: maxCredits, action: guardAction.flatMap(CreditBudget.Action.init(rawValue:)))
-    }
-}
-
-extension Watcher {
-    /// Watches the jobs to their ends while, with `guard.min_balance`, reading the account's
-    /// balance once a minute.
-    func watchWithBalance(jobs: [String], labels: [String: String], budget: CreditBudget?, config: TamwatchConfig)
-        async throws(StoreError) -> [String: WatchOutcome]
-    {
-        guard let floor = config.guard.minBalance else { return try await watch(jobs: jobs, labels: labels, budget: budget) }
-        let balance = Task { try await watchBalance(threshold: floor) }
-        defer { balance.cancel() }
-        let outcomes = try await watch(jobs: jobs, labels: labels, budget: budget)
-        balance.cancel()
-        if case .failure(let error as StoreError) = await balance.result { throw error }
-        return outcomes
     }
 }

@@ -95,13 +95,17 @@ struct ReplayCommand: AsyncParsableCommand {
         let transport = CurlTransport()
         defer { transport.shutdown() }
         // Only the deliveries named here go out: pending ones of other jobs wait for their own time.
-        let delivery = try DeliveryRuntime.make(config: config, store: store, transport: transport, exclusive: true, batch: batch)
+        let dispatcher = try assembleDispatcher(config: config, store: store, transport: transport, batch: batch)
+        let dispatching = DispatcherService(dispatcher)
         let timeout = drain.timeout
         let left =
-            await CommandLifecycle.run(services: [delivery.service]) {
-                await delivery.drain(jobIds: nil, batch: batch, timeout: timeout)
+            await CommandLifecycle.run(services: [dispatching]) { () -> PendingSummary? in
+                do { return try await dispatcher.drain(jobIds: nil, batch: batch, timeout: timeout) } catch {
+                    if !Task.isCancelled { printError("tamwatch: \(error)") }
+                    return nil
+                }
             } ?? nil
-        delivery.reportFailure()
+        reportFailure(dispatching)
 
         let after = try await store.deliveries(batch: batch)
         StandardStream.output.write(DeliveryText.report(after, now: Date(), kinds: DeliveryText.kinds(config)))

@@ -150,8 +150,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         // The server gives the watcher its own sink.
-        let (app, _) = try DeliveryRuntime.assemble(
-            config: config, store: store, transport: transport, client: client, sink: NoSink(), options: options)
+        let app = try assemble(config: config, store: store, transport: transport, client: client, sink: NoSink(), options: options)
         let watcher = app.watcher
         let dispatcher = app.dispatcher
         let reloader = app.reloader

@@ -84,37 +84,22 @@ struct WatchCommand: AsyncParsableCommand {
         options.results = !creditGuard.noResults
         let overrides = api
         options.adjust = { overrides.apply(to: &$0) }
-        let (app, delivery) = try DeliveryRuntime.assemble(
-            config: config, store: store, transport: transport, client: client, sink: console, options: options)
-        let watching = app.watcher
+        let app = try assemble(config: config, store: store, transport: transport, client: client, sink: console, options: options)
         let budget = creditGuard.budget(config)
 
         // Ctrl-C or SIGTERM stops the watch cleanly: state saved, the dispatcher stopped after it.
         let jobs = jobIds
         let timeout = drain.timeout
-        let watchConfig = config
-        var services: [any Service] = [delivery.service]
+        let dispatching = DispatcherService(app.dispatcher)
+        var services: [any Service] = [dispatching]
         if let keep = config.retention { services.insert(RetentionService(store: store, keep: keep), at: 0) }
         // SIGHUP: rules, templates, channels, guard and watch defaults, read again.
         if config.file != nil { services.append(ReloadOnHangup(reloader: app.reloader)) }
-        let outcome = await CommandLifecycle.run(services: services, stop: stop) { () -> WatchRun in
-            var run: WatchRun
-            do throws(StoreError) {
-                run = WatchRun(
-                    outcomes: try await watching.watchWithBalance(jobs: jobs, labels: labels, budget: budget, config: watchConfig),
-                    error: nil)
-            } catch {
-                return WatchRun(outcomes: [:], error: error)
-            }
-            if !Task.isCancelled, !watchConfig.rules.isEmpty {
-                run.leftover = await delivery.drain(jobIds: jobs, timeout: timeout)
-            }
-            // Ctrl-C or SIGTERM while deliveries settle still means interrupted.
-            run.interrupted = Task.isCancelled
-            return run
+        let outcome = await CommandLifecycle.run(services: services, stop: stop) {
+            await app.watch(jobs: jobs, labels: labels, budget: budget, drainTimeout: timeout)
         }
-        let run = outcome ?? WatchRun(outcomes: [:], error: nil, interrupted: true)
-        delivery.reportFailure()
+        let run = outcome ?? WatchRun(interrupted: true)
+        reportFailure(dispatching)
         await console.finish()
         if let left = run.leftover, !run.interrupted { reportLeftovers(left, timeout: timeout, statePath: config.statePath) }
 

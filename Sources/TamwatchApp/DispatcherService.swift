@@ -1,16 +1,22 @@
-import Logging
 import ServiceLifecycle
 import Synchronization
+import TamwatchDelivery
 import TamwatchStore
 
 /// The dispatcher as a service: sends until a graceful shutdown, then records what finished and
 /// gives back the claims of attempts cut short. A failure of the state store is kept for the
 /// command to report.
-struct DispatcherService: Service {
-    let runtime: DeliveryRuntime
+public final class DispatcherService: Service, Sendable {
+    public let dispatcher: Dispatcher
+    private let failed = Mutex<StoreError?>(nil)
 
-    func run() async throws {
-        let dispatcher = runtime.dispatcher
+    public init(_ dispatcher: Dispatcher) { self.dispatcher = dispatcher }
+
+    /// Why the dispatcher stopped early, if the state store made it.
+    public var failure: StoreError? { failed.withLock { $0 } }
+
+    public func run() async throws {
+        let dispatcher = self.dispatcher
         let failure = await cancelWhenGracefulShutdown { () async -> StoreError? in
             do throws(StoreError) {
                 try await dispatcher.run()
@@ -19,6 +25,6 @@ struct DispatcherService: Service {
                 return error
             }
         }
-        runtime.failure.withLock { $0 = failure }
+        failed.withLock { $0 = failure }
     }
 }
