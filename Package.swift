@@ -170,21 +170,54 @@ let package = Package(
                 log,
             ]
         ),
-        // Shared by both test targets: a hand-moved clock, temporary folders, raw servers, child processes.
-        .target(name: "TamwatchTesting", dependencies: ["TamwatchModel", "TamwatchWatch"]),
+        // Shared by the test targets: a hand-moved clock, waiting on changes, temporary folders, raw
+        // servers, child processes.
+        .target(name: "TamwatchTesting", dependencies: ["TamwatchModel", "TamwatchWatch", "TamwatchHTTPServer"]),
+        // One test target per module, named after it; the end-to-end tests run the built binary.
+        .testTarget(name: "TamwatchModelTests", dependencies: ["TamwatchModel", "TamwatchTesting", "TamwatchWatch"]),
         .testTarget(
-            name: "TamwatchTests",
-            // GRDB: the store tests look at (and damage) state files below the store's API.
+            name: "TamwatchHTTPTests",
             dependencies: [
-                "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchOpenFunnel", "TamwatchStore", "TamwatchRules",
-                "TamwatchSQLite", "TamwatchWatch", "TamwatchDelivery", "TamwatchConsole", "TamwatchSimulator",
-                "TamwatchHTTPServer", "TamwatchServe", "TamwatchTesting", "TamwatchPostgres", "TamwatchApp", "TamwatchSigning",
-                "TamwatchHub",
-                "TamwatchReplicas", log,
-                .product(name: "GRDB", package: "GRDB.swift"), hummingbird, httpTypes,
+                "TamwatchDelivery", "TamwatchHTTP", "TamwatchHTTPServer", "TamwatchModel", "TamwatchOpenFunnel", "TamwatchSimulator",
+                "TamwatchTesting",
+            ]),
+        .testTarget(
+            name: "TamwatchConfigTests",
+            dependencies: ["TamwatchApp", "TamwatchConfig", "TamwatchDelivery", "TamwatchHTTP", "TamwatchModel", "TamwatchTesting"]),
+        .testTarget(name: "TamwatchOpenFunnelTests", dependencies: ["TamwatchHTTP", "TamwatchModel", "TamwatchOpenFunnel"]),
+        .testTarget(name: "TamwatchRulesTests", dependencies: ["TamwatchConfig", "TamwatchModel", "TamwatchRules", "TamwatchTesting"]),
+        .testTarget(
+            name: "TamwatchStoreTests",
+            dependencies: [
+                "TamwatchConfig", "TamwatchModel", "TamwatchPostgres", "TamwatchSQLite", "TamwatchStore", "TamwatchTesting",
+                .product(name: "GRDB", package: "GRDB.swift"), log,
+            ]),
+        .testTarget(
+            name: "TamwatchWatchTests",
+            dependencies: [
+                "TamwatchConfig", "TamwatchHTTP", "TamwatchHTTPServer", "TamwatchModel", "TamwatchOpenFunnel", "TamwatchRules",
+                "TamwatchSQLite", "TamwatchSimulator", "TamwatchTesting", "TamwatchWatch", log,
+            ]),
+        .testTarget(name: "TamwatchSigningTests", dependencies: ["TamwatchDelivery", "TamwatchSigning"]),
+        .testTarget(
+            name: "TamwatchDeliveryTests",
+            dependencies: [
+                "TamwatchConfig", "TamwatchConsole", "TamwatchDelivery", "TamwatchHTTP", "TamwatchModel", "TamwatchOpenFunnel",
+                "TamwatchRules", "TamwatchSQLite", "TamwatchSigning", "TamwatchStore", "TamwatchTesting", "TamwatchWatch",
+                .product(name: "GRDB", package: "GRDB.swift"), log,
+            ]),
+        .testTarget(
+            name: "TamwatchAppTests",
+            dependencies: [
+                "TamwatchApp", "TamwatchConfig", "TamwatchHTTP", "TamwatchModel", "TamwatchOpenFunnel", "TamwatchSQLite",
+                "TamwatchSimulator", "TamwatchTesting", "TamwatchWatch",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
-        ),
+            ]),
+        .testTarget(name: "TamwatchSimulatorTests", dependencies: ["TamwatchModel", "TamwatchSimulator", "TamwatchTesting"]),
+        .testTarget(name: "TamwatchReplicasTests", dependencies: ["TamwatchReplicas", "TamwatchServe", "TamwatchStore"]),
+        .testTarget(
+            name: "TamwatchServeTests",
+            dependencies: ["TamwatchConfig", "TamwatchHub", "TamwatchModel", "TamwatchServe", httpTypes, hummingbird]),
         .testTarget(
             name: "TamwatchEndToEndTests",
             dependencies: [

@@ -273,7 +273,3 @@ struct CurlTransportTests {
         #expect(OpenFunnelError.transport(.responseTooLarge("x")).isTransient)
     }
 }
-
-extension RunningServer: AsyncClosing {
-    public func close() async { await stop() }
-}

@@ -6,6 +6,7 @@ import Testing
 @testable import TamwatchHTTP
 @testable import TamwatchModel
 @testable import TamwatchRules
+@testable import TamwatchTesting
 
 @Suite("Email addresses, headers and injection", .timeLimit(.minutes(5)))
 struct EmailTests {

@@ -27,7 +27,7 @@ struct AssemblyTests {
             api: { key: k, base_url: "\(sim.baseURL)", poll_interval: 50ms }
             state: { path: "\(temporaryPath("state.sqlite"))" }
             channels:
-              hook: { type: webhook, url: "http://127.0.0.1:\(receiver.port)/hook", secret: \(DispatcherTests.secret) }
+              hook: { type: webhook, url: "http://127.0.0.1:\(receiver.port)/hook", secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw }
             rules:
               - { name: everything, on: ["*"], to: [hook] }
             """.write(toFile: file, atomically: true, encoding: .utf8)
