@@ -59,11 +59,22 @@ let package = Package(
         .target(name: "TamwatchOpenFunnel", dependencies: ["TamwatchModel", "TamwatchHTTP"]),
         // What the state store offers (protocols and records); SQLite implements it.
         .target(name: "TamwatchStore", dependencies: ["TamwatchModel"]),
-        // Rules, templates and the chat providers' message formats: events to rendered messages.
+        // Standard Webhooks signatures: the signer the webhook channel uses, the verifier receivers use.
+        .target(
+            name: "TamwatchSigning", dependencies: ["TamwatchModel", .product(name: "Crypto", package: "swift-crypto")]),
+        // Every channel kind, one folder each (Slack/, Discord/, Webhook/, Email/, ...): its message
+        // format and limits, its templates' escaping, how it is sent and how its answers read.
+        .target(
+            name: "TamwatchChannels",
+            dependencies: [
+                "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchSigning",
+                .product(name: "Mustache", package: "swift-mustache"),
+            ]),
+        // Rules and templates: events to rendered messages.
         .target(
             name: "TamwatchRules",
             dependencies: [
-                "TamwatchModel", "TamwatchConfig", .product(name: "Mustache", package: "swift-mustache"),
+                "TamwatchModel", "TamwatchConfig", "TamwatchChannels", .product(name: "Mustache", package: "swift-mustache"),
             ]),
         // The SQLite (GRDB) state file.
         .target(
@@ -89,14 +100,11 @@ let package = Package(
             dependencies: [
                 "TamwatchModel", "TamwatchStore", log, .product(name: "PostgresNIO", package: "postgres-nio"),
             ]),
-        // Standard Webhooks signatures: the signer the webhook channel uses, the verifier receivers use.
-        .target(
-            name: "TamwatchSigning", dependencies: ["TamwatchModel", .product(name: "Crypto", package: "swift-crypto")]),
-        // The dispatcher and the channels: queued deliveries to the receivers.
+        // The dispatcher: queued deliveries to the receivers, through the channels.
         .target(
             name: "TamwatchDelivery",
             dependencies: [
-                "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchStore", "TamwatchRules", "TamwatchSigning", log,
+                "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchStore", "TamwatchChannels", log,
             ]),
         // The application around the pipeline, assembled once for every command: the dispatcher,
         // the watcher and its rules, the results export, and the reloader (SIGHUP) that replaces
@@ -105,7 +113,7 @@ let package = Package(
             name: "TamwatchApp",
             dependencies: [
                 "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchOpenFunnel", "TamwatchStore", "TamwatchRules",
-                "TamwatchWatch", "TamwatchDelivery", "TamwatchResults", log,
+                "TamwatchWatch", "TamwatchDelivery", "TamwatchResults", "TamwatchChannels", log,
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]),
@@ -167,6 +175,7 @@ let package = Package(
             dependencies: [
                 "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchOpenFunnel", "TamwatchStore", "TamwatchRules",
                 "TamwatchSQLite", "TamwatchWatch", "TamwatchDelivery", "TamwatchReceiver", "TamwatchTesting", "TamwatchPostgres",
+                "TamwatchChannels",
                 log,
             ]
         ),
@@ -178,13 +187,20 @@ let package = Package(
         .testTarget(
             name: "TamwatchHTTPTests",
             dependencies: [
-                "TamwatchDelivery", "TamwatchHTTP", "TamwatchHTTPServer", "TamwatchModel", "TamwatchOpenFunnel", "TamwatchSimulator",
-                "TamwatchTesting",
+                "TamwatchChannels", "TamwatchDelivery", "TamwatchHTTP", "TamwatchHTTPServer", "TamwatchModel", "TamwatchOpenFunnel",
+                "TamwatchSimulator", "TamwatchTesting",
             ]),
         .testTarget(
             name: "TamwatchConfigTests",
             dependencies: ["TamwatchApp", "TamwatchConfig", "TamwatchDelivery", "TamwatchHTTP", "TamwatchModel", "TamwatchTesting"]),
         .testTarget(name: "TamwatchOpenFunnelTests", dependencies: ["TamwatchHTTP", "TamwatchModel", "TamwatchOpenFunnel"]),
+        .testTarget(name: "TamwatchSigningTests", dependencies: ["TamwatchSigning"]),
+        .testTarget(
+            name: "TamwatchChannelsTests",
+            dependencies: [
+                "TamwatchChannels", "TamwatchConfig", "TamwatchDelivery", "TamwatchHTTP", "TamwatchModel", "TamwatchRules",
+                "TamwatchTesting",
+            ]),
         .testTarget(name: "TamwatchRulesTests", dependencies: ["TamwatchConfig", "TamwatchModel", "TamwatchRules", "TamwatchTesting"]),
         .testTarget(
             name: "TamwatchStoreTests",
@@ -198,13 +214,12 @@ let package = Package(
                 "TamwatchConfig", "TamwatchHTTP", "TamwatchHTTPServer", "TamwatchModel", "TamwatchOpenFunnel", "TamwatchRules",
                 "TamwatchSQLite", "TamwatchSimulator", "TamwatchTesting", "TamwatchWatch", log,
             ]),
-        .testTarget(name: "TamwatchSigningTests", dependencies: ["TamwatchDelivery", "TamwatchSigning"]),
         .testTarget(
             name: "TamwatchDeliveryTests",
             dependencies: [
-                "TamwatchConfig", "TamwatchConsole", "TamwatchDelivery", "TamwatchHTTP", "TamwatchModel", "TamwatchOpenFunnel",
-                "TamwatchRules", "TamwatchSQLite", "TamwatchSigning", "TamwatchStore", "TamwatchTesting", "TamwatchWatch",
-                .product(name: "GRDB", package: "GRDB.swift"), log,
+                "TamwatchChannels", "TamwatchConfig", "TamwatchConsole", "TamwatchDelivery", "TamwatchHTTP", "TamwatchModel",
+                "TamwatchOpenFunnel", "TamwatchRules", "TamwatchSQLite", "TamwatchSigning", "TamwatchStore", "TamwatchTesting",
+                "TamwatchWatch", .product(name: "GRDB", package: "GRDB.swift"), log,
             ]),
         .testTarget(
             name: "TamwatchAppTests",
@@ -214,7 +229,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         .testTarget(name: "TamwatchSimulatorTests", dependencies: ["TamwatchModel", "TamwatchSimulator", "TamwatchTesting"]),
-        .testTarget(name: "TamwatchReplicasTests", dependencies: ["TamwatchReplicas", "TamwatchServe", "TamwatchStore"]),
+        .testTarget(name: "TamwatchReplicasTests", dependencies: ["TamwatchReplicas", "TamwatchStore"]),
         .testTarget(
             name: "TamwatchServeTests",
             dependencies: ["TamwatchConfig", "TamwatchHub", "TamwatchModel", "TamwatchServe", httpTypes, hummingbird]),

@@ -1,4 +1,5 @@
 import Foundation
+import TamwatchChannels
 import TamwatchConfig
 import TamwatchDelivery
 import TamwatchHTTP

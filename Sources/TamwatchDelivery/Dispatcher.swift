@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Synchronization
+import TamwatchChannels
 import TamwatchModel
 import TamwatchStore
 

@@ -10,6 +10,21 @@ public final class RawHTTPServer: Sendable {
         case hangUp  // read the request, close the connection
         case script(@Sendable (Int) -> Behaviour)  // per request number (0, 1, ...)
         indirect case after(milliseconds: Int, Behaviour)  // wait (real time: this is the far side), then behave
+        indirect case gated(Gate, Behaviour)  // hold the answer until the test opens the gate, then behave
+    }
+
+    /// Holds a server's answers until the test opens it (once; every held answer goes then).
+    public final class Gate: Sendable {
+        private let group = DispatchGroup()
+        private let isOpen = Atomic<Bool>(false)
+
+        public init() { group.enter() }
+
+        public func open() {
+            if !isOpen.exchange(true, ordering: .sequentiallyConsistent) { group.leave() }
+        }
+
+        func wait() { group.wait() }
     }
 
     public let port: Int
@@ -95,6 +110,10 @@ public final class RawHTTPServer: Sendable {
                 active.withLock { $0.now -= 1 }
                 behaviour = then
             }
+            if case .gated(let gate, let then) = behaviour {
+                gate.wait()
+                behaviour = then
+            }
             switch behaviour {
             case .respond(let raw):
                 let bytes = Array(raw.utf8)
@@ -103,7 +122,7 @@ public final class RawHTTPServer: Sendable {
             case .silent:
                 held.withLock { $0.append(client) }
                 return
-            case .hangUp, .script, .after:
+            case .hangUp, .script, .after, .gated:
                 Glibc.close(client)
                 return
             }

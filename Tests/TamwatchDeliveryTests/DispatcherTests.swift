@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Testing
 
+@testable import TamwatchChannels
 @testable import TamwatchConfig
 @testable import TamwatchDelivery
 @testable import TamwatchHTTP
@@ -341,9 +342,14 @@ struct DispatcherTests {
 
     @Test("a claim is renewed while its attempt runs, and an attempt under a lost claim is not recorded")
     func renewal() async throws {
-        let rig = try Rig(.after(milliseconds: 400, RawHTTPServer.status(200)))
+        // The answer waits until the renewal was seen: the attempt is still running when the
+        // dispatcher looks, however slow the machine.
+        let gate = RawHTTPServer.Gate()
+        defer { gate.open() }
+        let rig = try Rig(.gated(gate, RawHTTPServer.status(200)))
         let queued = try await rig.queue(1)
-        let dispatcher = try rig.dispatcher([rig.channel()])
+        // A 30 s timeout: libcurl's, in real time, far longer than the test needs the answer held.
+        let dispatcher = try rig.dispatcher([rig.channel { $0.timeout = .seconds(30) }])
         let task = Task { try await dispatcher.run() }
         defer { task.cancel() }
         // claim_until is not in what the outbox observation reads: these two waits observe it.
@@ -352,8 +358,8 @@ struct DispatcherTests {
             try Double.fetchOne(db, sql: "SELECT claim_until FROM deliveries WHERE id = ?", arguments: [id])
         }
         let claimedUntil = try #require(try await first("the delivery is claimed", of: claimUntil) { $0 != nil })
-        // A third of the lease (5 s timeout + 30 s) later, the attempt is still running: renewed.
-        rig.clock.advance(.seconds(12))
+        // A third of the lease (30 s timeout + 30 s) later, the attempt is still running: renewed.
+        rig.clock.advance(.seconds(21))
         dispatcher.wake()
         let renewed = try #require(
             try await first(
@@ -362,8 +368,9 @@ struct DispatcherTests {
                     try Double.fetchOne(db, sql: "SELECT claim_until FROM deliveries WHERE id = ?", arguments: [id])
                 }
             ) { ($0 ?? 0) > claimedUntil })
-        #expect(renewed >= claimedUntil + 12)
+        #expect(renewed >= claimedUntil + 21)
 
+        gate.open()
         // A record made under someone else's claim changes nothing: the owner's own record stands.
         let stranger = AttemptRecord(id: queued[0].id, result: .dead, at: rig.clock.now(), failures: 1, httpStatus: 500, error: "x")
         try await rig.store.record([stranger], owner: "not-the-owner")

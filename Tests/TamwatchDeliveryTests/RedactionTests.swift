@@ -3,6 +3,7 @@ import Logging
 import Synchronization
 import Testing
 
+@testable import TamwatchChannels
 @testable import TamwatchConfig
 @testable import TamwatchConsole
 @testable import TamwatchDelivery
@@ -86,7 +87,7 @@ struct RedactionTests {
             jobId: event.jobId, state: WatchState(lastProgressAt: clock.now()), labels: [:], events: [event],
             deliveries: [d], at: clock.now())
         let dispatcher = Dispatcher(
-            store: store, channels: [ChatChannel<Teams>(config: config, transport: transport)], clock: clock,
+            store: store, channels: [ChatChannel(provider: Teams.self, config: config, transport: transport)], clock: clock,
             jitter: { 0.5 }, redactor: Redactor(secrets: ["tok_teams_secret_1"]))
         let task = Task { try await dispatcher.run() }
         defer { task.cancel() }

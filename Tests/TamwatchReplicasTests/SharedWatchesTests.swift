@@ -3,7 +3,6 @@ import Synchronization
 import Testing
 
 @testable import TamwatchReplicas
-@testable import TamwatchServe
 @testable import TamwatchStore
 
 /// A lease store that can be cut off: renewals fail while `reachable` is false.

@@ -1,7 +1,6 @@
 import Foundation
 import Testing
 
-@testable import TamwatchDelivery
 @testable import TamwatchSigning
 
 @Suite("Signing", .timeLimit(.minutes(5)))

@@ -1,5 +1,6 @@
 import Foundation
 import Mustache
+import TamwatchModel
 
 /// Escapes a value for the inside of a JSON string literal.
 struct JSONStringContentType: MustacheContentType {

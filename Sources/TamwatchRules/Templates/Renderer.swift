@@ -1,4 +1,5 @@
 import Foundation
+import TamwatchChannels
 import TamwatchConfig
 import TamwatchModel
 
@@ -60,7 +61,7 @@ public struct Renderer: Sendable {
             do {
                 let parsed = try JSONValue.parse(body)
                 // Within the provider's limits; compact and byte-stable: what is signed is what is sent.
-                return Output(message: RenderedMessage(body: ChatFormats.fit(parsed, kind: channel.type).serialized()), error: nil)
+                return Output(message: RenderedMessage(body: Channels.fit(parsed, kind: channel.type).serialized()), error: nil)
             } catch {
                 return Output(
                     message: Self.fallback(event, kind: channel.type, folded: folded),
@@ -102,39 +103,9 @@ public struct Renderer: Sendable {
         if folded > 0 { text += " (+\(folded) more held back by the rule's throttle)" }
         switch kind {
         case .webhook: return RenderedMessage(body: event.json.serialized())
-        case .discord:
-            return RenderedMessage(
-                body: JSONValue.object([("content", .string(text)), ("allowed_mentions", Discord.noMentions)]).serialized())
         case .email: return RenderedMessage(body: text + "\n", contentType: "text/plain", subject: headline(event))
-        case .teams:
-            let card: JSONValue = .object([
-                ("type", .string("message")),
-                (
-                    "attachments",
-                    .array([
-                        .object([
-                            ("contentType", .string("application/vnd.microsoft.card.adaptive")),
-                            (
-                                "content",
-                                .object([
-                                    ("type", .string("AdaptiveCard")), ("version", .string("1.4")),
-                                    (
-                                        "body",
-                                        .array([.object([("type", .string("TextBlock")), ("text", .string(text)), ("wrap", .bool(true))])])
-                                    ),
-                                ])
-                            ),
-                        ])
-                    ])
-                ),
-            ])
-            return RenderedMessage(body: card.serialized())
-        case .slack:
-            return RenderedMessage(body: JSONValue.object([("text", .string(Slack.escape(text)))]).serialized())
-        case .mattermost:
-            return RenderedMessage(body: JSONValue.object([("text", .string(Mattermost.escape(text)))]).serialized())
-        case .googlechat:
-            return RenderedMessage(body: JSONValue.object([("text", .string(GoogleChat.escape(text)))]).serialized())
+        case .slack, .mattermost, .discord, .teams, .googlechat:
+            return RenderedMessage(body: (Channels.chatProvider(kind)?.plain(text) ?? .object([("text", .string(text))])).serialized())
         }
     }
 

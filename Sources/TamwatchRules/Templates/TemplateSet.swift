@@ -1,16 +1,9 @@
 import Foundation
 import Mustache
+import TamwatchChannels
 import TamwatchConfig
 import TamwatchModel
 
-extension String {
-    /// The text as it goes between the quotes of a JSON string.
-    static func jsonStringBody(_ text: String) -> String {
-        var quoted = ""
-        JSONValue.string(text).write(into: &quoted)
-        return String(quoted.dropFirst().dropLast())
-    }
-}
 /// Every template tamwatch can use: the user's folder first, then the shipped `templates/`.
 ///
 /// Files are `templates/<channel kind>/<name>.<ext>` where name is an event type, `default`
@@ -174,7 +167,5 @@ public struct TemplateSet: Sendable {
 /// swift-mustache keeps content types in a global table; ours are registered once.
 let registerContentTypes: Void = {
     MustacheContentTypes.register(JSONStringContentType(), named: "JSON")
-    MustacheContentTypes.register(SlackJSONContentType(), named: "SLACK_JSON")
-    MustacheContentTypes.register(MattermostJSONContentType(), named: "MATTERMOST_JSON")
-    MustacheContentTypes.register(GoogleChatJSONContentType(), named: "GOOGLECHAT_JSON")
+    for (name, type) in Channels.contentTypes { MustacheContentTypes.register(type, named: name) }
 }()

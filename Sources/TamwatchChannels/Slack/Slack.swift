@@ -4,7 +4,7 @@ import TamwatchModel
 /// Slack incoming webhooks: `text` (the notification) plus Block Kit `blocks`.
 /// Limits (docs.slack.dev): 50 blocks, section text 3,000, header 150, 10 fields of 2,000,
 /// 10 context elements, top-level text 40,000. About one message per second per webhook.
-public enum Slack: ChatFormat {
+public enum Slack: Sendable {
     static let maxBlocks = 50, sectionText = 3000, headerText = 150, maxFields = 10, fieldText = 2000
     static let contextElements = 10, topText = 40_000
 

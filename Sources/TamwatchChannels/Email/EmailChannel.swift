@@ -2,7 +2,6 @@ import Foundation
 import TamwatchConfig
 import TamwatchHTTP
 import TamwatchModel
-import TamwatchRules
 
 /// `type: email`: SMTP through libcurl. `smtp://` requires STARTTLS unless `starttls: off`;
 /// `smtps://` is TLS from the first byte. AUTH with `username` and `password` when the server
@@ -34,7 +33,7 @@ public struct EmailChannel: DeliveryChannel {
             HTTPHeader("To", MailHeader.foldList(recipients.map(\.description), headerName: "To")),
             HTTPHeader(
                 "Subject",
-                MailHeader.encodedWord(m.subject ?? "TAM build \(EventText.shortID(delivery.jobId)): \(delivery.eventType.rawValue)")),
+                MailHeader.encodedWord(m.subject ?? "TAM build \(delivery.jobId.prefix(8)): \(delivery.eventType.rawValue)")),
         ]
         var mail = MailMessage(
             from: from?.address ?? "tamwatch@localhost", recipients: recipients.map(\.address), headers: headers,

@@ -3,7 +3,7 @@ import TamwatchModel
 
 /// Mattermost incoming webhooks: Slack-compatible `text` (Markdown) and `attachments`; no Block
 /// Kit. Text up to 16,383 characters. Success is 200 `ok`.
-public enum Mattermost: ChatFormat {
+public enum Mattermost: Sendable {
     static let maxText = 16_383
 
     /// Slack's escaping, and `@channel`, `@here` and `@all` broken by a zero-width space, so a

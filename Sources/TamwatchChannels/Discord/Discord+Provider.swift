@@ -1,9 +1,15 @@
 import Foundation
+import TamwatchConfig
 import TamwatchHTTP
 import TamwatchModel
-import TamwatchRules
 
 extension Discord: ChatProvider {
+    public static let kind = ChannelType.discord
+
+    public static func plain(_ text: String) -> JSONValue {
+        .object([("content", .string(text)), ("allowed_mentions", noMentions)])
+    }
+
     public static func url(_ configured: String) -> String {
         guard !configured.contains("wait=") else { return configured }
         return configured + (configured.contains("?") ? "&" : "?") + "wait=true"

@@ -1,8 +1,17 @@
 import Foundation
+import Mustache
+import TamwatchConfig
 import TamwatchHTTP
-import TamwatchRules
+import TamwatchModel
 
 extension Slack: ChatProvider {
+    public static let kind = ChannelType.slack
+    public static let contentType: (name: String, type: any MustacheContentType)? = ("SLACK_JSON", SlackJSONContentType())
+
+    public static func plain(_ text: String) -> JSONValue {
+        .object([("text", .string(escape(text)))])
+    }
+
     /// 200 `ok` is success. `no_service` and `channel_not_found` (404) and `channel_is_archived`
     /// (410) disable the channel; other 4xx (`invalid_payload`, `action_prohibited`) are dead;
     /// 429 waits for `Retry-After`; 5xx retries.

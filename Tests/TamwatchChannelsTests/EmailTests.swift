@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+@testable import TamwatchChannels
 @testable import TamwatchConfig
 @testable import TamwatchDelivery
 @testable import TamwatchHTTP

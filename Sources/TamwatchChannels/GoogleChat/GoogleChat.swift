@@ -3,7 +3,7 @@ import TamwatchModel
 
 /// Google Chat incoming webhooks: `text` and/or `cardsV2`, at most 32,000 bytes per message,
 /// about one message per second per space (60 writes a minute, shared).
-public enum GoogleChat: ChatFormat {
+public enum GoogleChat: Sendable {
     static let maxBytes = 32_000
 
     /// `<users/all>` (and any `<users/…>` mention) broken by a zero-width space, so a value can

@@ -3,7 +3,7 @@ import TamwatchModel
 
 /// Microsoft Teams Workflows webhooks: an Adaptive Card message. Success is any 2xx (Workflows
 /// answers 202). About 28 KB at most: longer cards have their longest texts shortened.
-public enum Teams: ChatFormat {
+public enum Teams: Sendable {
     static let maxBytes = 27 * 1024
 
     public static func fit(_ payload: JSONValue) -> JSONValue {

@@ -1,5 +1,6 @@
 import Foundation
 import Mustache
+import TamwatchModel
 
 /// Google Chat's escaping (`<users/all>`), then JSON's.
 struct GoogleChatJSONContentType: MustacheContentType {

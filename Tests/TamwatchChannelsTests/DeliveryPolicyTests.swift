@@ -1,5 +1,6 @@
 import Testing
 
+@testable import TamwatchChannels
 @testable import TamwatchConfig
 @testable import TamwatchDelivery
 @testable import TamwatchHTTP

@@ -1,5 +1,6 @@
 import Foundation
 import Mustache
+import TamwatchModel
 
 /// Escapes a value for mrkdwn (`&`, `<`, `>` only), then for the inside of a JSON string.
 struct SlackJSONContentType: MustacheContentType {

@@ -4,7 +4,7 @@ import TamwatchModel
 /// Discord webhooks, posted with `?wait=true` so a message that fails to save is an error, not a
 /// silent 204. Limits: `content` 2,000; 10 embeds; title 256, description 4,096, 25 fields (name
 /// 256, value 1,024), footer 2,048, author 256; 6,000 characters across all embeds.
-public enum Discord: ChatFormat {
+public enum Discord: Sendable {
     static let content = 2000, maxEmbeds = 10, title = 256, description = 4096, maxFields = 25
     static let fieldName = 256, fieldValue = 1024, footer = 2048, author = 256, embedsTotal = 6000
 

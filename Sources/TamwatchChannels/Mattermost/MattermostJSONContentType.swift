@@ -1,5 +1,6 @@
 import Foundation
 import Mustache
+import TamwatchModel
 
 /// Mattermost's escaping (mrkdwn characters, channel-wide mentions), then JSON's.
 struct MattermostJSONContentType: MustacheContentType {
