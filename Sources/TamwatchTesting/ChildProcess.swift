@@ -76,6 +76,7 @@ public final class ChildProcess: Sendable {
         }
         pid = child
         LiveChildren.add(child)
+        defer { ChildScope.current?.add(self) }
         let (stdoutFD, stderrFD, spawnedPID) = (out[0], err[0], child)
         Thread { [self] in self.read(stdoutFD, isStdout: true) }.start()
         Thread { [self] in self.read(stderrFD, isStdout: false) }.start()

@@ -4,7 +4,7 @@ import TamwatchTesting
 import Testing
 
 /// SIGKILL in the middle of a build, then a restart on the same state file.
-@Suite("Crash recovery, end to end", .serialized, .timeLimit(.minutes(5)))
+@Suite("Crash recovery, end to end", .serialized, .timeLimit(.minutes(5)), .reapsChildren)
 struct CrashRecoveryTests {
     /// A simulator with one normal build, and a way to start `tamwatch watch` on it, always on the same state file.
     static func normalBuild() async throws -> (SimulatorProcess, () throws -> ChildProcess) {

@@ -76,7 +76,7 @@ struct PythonReceiver {
     }
 }
 
-@Suite("Webhook delivery, end to end", .serialized, .timeLimit(.minutes(5)))
+@Suite("Webhook delivery, end to end", .serialized, .timeLimit(.minutes(5)), .reapsChildren)
 struct DeliveryEndToEndTests {
     static let secret = "whsec_" + Data((0..<32).map { UInt8($0 * 7 % 256) }).base64EncodedString()
 
@@ -334,7 +334,7 @@ struct DeliveryEndToEndTests {
     }
 }
 
-@Suite("Signals and pipes", .serialized, .timeLimit(.minutes(5)))
+@Suite("Signals and pipes", .serialized, .timeLimit(.minutes(5)), .reapsChildren)
 struct SignalsAndPipesTests {
     @Test("Ctrl-C or SIGTERM while deliveries settle: exit 130, \"interrupted\", never a cancellation error", arguments: [SIGTERM, SIGINT])
     func signalDuringDrain(_ signal: Int32) async throws {
@@ -385,7 +385,7 @@ struct SignalsAndPipesTests {
     }
 }
 
-@Suite("Templates from the command line", .timeLimit(.minutes(5)))
+@Suite("Templates from the command line", .timeLimit(.minutes(5)), .reapsChildren)
 struct TemplateCommandLineTests {
     @Test("a rule's template is found in the shipped templates/ from any working directory, rendered, signed")
     func shippedTemplateFromAnyDirectory() async throws {
@@ -453,7 +453,7 @@ struct TemplateCommandLineTests {
     }
 }
 
-@Suite("Chat channels, end to end", .timeLimit(.minutes(5)))
+@Suite("Chat channels, end to end", .timeLimit(.minutes(5)), .reapsChildren)
 struct ChatEndToEndTests {
     @Test("through watch: Slack's 429 with Retry-After pauses then delivers everything; channel_not_found disables the other channel")
     func slackThroughWatch() async throws {

@@ -37,7 +37,7 @@ struct SMTPServerProcess {
     }
 }
 
-@Suite("Email over SMTP, end to end", .serialized, .timeLimit(.minutes(5)))
+@Suite("Email over SMTP, end to end", .serialized, .timeLimit(.minutes(5)), .reapsChildren)
 struct EmailEndToEndTests {
     /// A config with one email channel; `extra` adds keys to it.
     static func config(in dir: URL, url: String, extra: String = "") throws -> String {

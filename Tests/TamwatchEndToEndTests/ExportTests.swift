@@ -6,7 +6,7 @@ import TamwatchResults
 import TamwatchTesting
 import Testing
 
-@Suite("tamwatch export, end to end", .serialized, .timeLimit(.minutes(5)))
+@Suite("tamwatch export, end to end", .serialized, .timeLimit(.minutes(5)), .reapsChildren)
 struct ExportTests {
     static let csvReader = ServePageTests.root.appendingPathComponent("Tests/tools/csv_rows.py").path
 

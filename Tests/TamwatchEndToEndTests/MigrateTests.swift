@@ -2,7 +2,7 @@ import Foundation
 import TamwatchTesting
 import Testing
 
-@Suite("tamwatch migrate, end to end", .timeLimit(.minutes(5)))
+@Suite("tamwatch migrate, end to end", .timeLimit(.minutes(5)), .reapsChildren)
 struct MigrateTests {
     @Test(
         "migrate applies the schema once and prints its version; a state URL's password is never shown; other commands refuse a database state"

@@ -4,7 +4,7 @@ import TamwatchTesting
 import Testing
 
 /// `check`, `render` and `test-send` as an operator runs them.
-@Suite("check, render, test-send", .timeLimit(.minutes(5)))
+@Suite("check, render, test-send", .timeLimit(.minutes(5)), .reapsChildren)
 struct OperatorToolsTests {
     static let exampleEnv = [
         "OPENFUNNEL_API_KEY": "of_test", "SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T/B/X",

@@ -5,7 +5,7 @@ import TamwatchTesting
 import Testing
 
 /// `tamwatch serve` reading its configuration again while a build runs.
-@Suite("configuration reload, end to end", .serialized, .timeLimit(.minutes(5)))
+@Suite("configuration reload, end to end", .serialized, .timeLimit(.minutes(5)), .reapsChildren)
 struct ReloadTests {
     static func config(to channel: String, a: String, b: String, extra: String = "", third: Bool = false) -> String {
         """

@@ -5,7 +5,7 @@ import TamwatchTesting
 import Testing
 
 /// The shared outbox and the replicas' wake-ups, with real `serve` processes on one database.
-@Suite("serve replicas: the shared outbox and wake-ups", .serialized, .timeLimit(.minutes(5)))
+@Suite("serve replicas: the shared outbox and wake-ups", .serialized, .timeLimit(.minutes(5)), .reapsChildren)
 struct ReplicaDeliveryTests {
     @Test("a replica killed while sending a delivery: another sends it once more, under the same webhook-id, once its claim runs out")
     func killedMidSend() async throws {

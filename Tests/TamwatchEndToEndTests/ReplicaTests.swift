@@ -4,7 +4,7 @@ import TamwatchModel
 import TamwatchTesting
 import Testing
 
-@Suite("serve replicas on one PostgreSQL", .serialized, .timeLimit(.minutes(5)))
+@Suite("serve replicas on one PostgreSQL", .serialized, .timeLimit(.minutes(5)), .reapsChildren)
 struct ReplicaTests {
     /// Starts replicas of `tamwatch serve` on one new database (its URL first), the simulator's
     /// builds, every event to a verifying webhook receiver (`channel`: more of its settings;

@@ -5,7 +5,7 @@ import TamwatchModel
 import TamwatchTesting
 import Testing
 
-@Suite("Results and the credit guard, end to end", .serialized, .timeLimit(.minutes(5)))
+@Suite("Results and the credit guard, end to end", .serialized, .timeLimit(.minutes(5)), .reapsChildren)
 struct ResultsEndToEndTests {
     static func events(_ watch: ChildProcess) throws -> [JSONValue] {
         try watch.stdoutLines.filter { $0.hasPrefix("{") }.map { try JSONValue.parse($0) }

@@ -5,7 +5,7 @@ import TamwatchServe
 import TamwatchTesting
 import Testing
 
-@Suite("tamwatch serve, end to end", .serialized, .timeLimit(.minutes(5)))
+@Suite("tamwatch serve, end to end", .serialized, .timeLimit(.minutes(5)), .reapsChildren)
 struct ServeEndToEndTests {
     /// A config with one signed webhook channel for every event, and serve's tokens.
     static func writeConfig(in dir: URL, receiver: String, tokens: Bool = false) throws -> String {
@@ -311,7 +311,7 @@ extension JSONValue {
     }
 }
 
-@Suite("replay: one rule through both doors", .serialized, .timeLimit(.minutes(5)))
+@Suite("replay: one rule through both doors", .serialized, .timeLimit(.minutes(5)), .reapsChildren)
 struct ReplayDoorsTests {
     /// A receiver that answers 410 Gone (the channel is disabled, every later delivery dead-
     /// lettered), then 200.

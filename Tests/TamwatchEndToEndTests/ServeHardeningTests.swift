@@ -6,7 +6,7 @@ import TamwatchTesting
 import Testing
 
 /// `tamwatch serve` as a hostile client, a hostile web page and a careless one would use it.
-@Suite("tamwatch serve under attack", .serialized, .timeLimit(.minutes(5)))
+@Suite("tamwatch serve under attack", .serialized, .timeLimit(.minutes(5)), .reapsChildren)
 struct ServeHardeningTests {
     static func config(in dir: URL, serve: String) throws -> String {
         let path = dir.appendingPathComponent("tamwatch.yaml").path

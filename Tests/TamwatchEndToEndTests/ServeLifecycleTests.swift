@@ -5,7 +5,7 @@ import TamwatchSQLite
 import TamwatchTesting
 import Testing
 
-@Suite("tamwatch serve: resuming, crashes, shutdown, slow clients", .serialized, .timeLimit(.minutes(5)))
+@Suite("tamwatch serve: resuming, crashes, shutdown, slow clients", .serialized, .timeLimit(.minutes(5)), .reapsChildren)
 struct ServeLifecycleTests {
     @Test("a stream client that drops and resumes with Last-Event-ID gets the rest exactly once, the gap included")
     func resumeWithLastEventID() async throws {

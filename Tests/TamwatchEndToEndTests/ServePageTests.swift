@@ -4,7 +4,7 @@ import TamwatchModel
 import TamwatchTesting
 import Testing
 
-@Suite("tamwatch serve: the status page in a real browser", .serialized, .timeLimit(.minutes(5)))
+@Suite("tamwatch serve: the status page in a real browser", .serialized, .timeLimit(.minutes(5)), .reapsChildren)
 struct ServePageTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let script = root.appendingPathComponent("Tests/browser/status_page.py").path

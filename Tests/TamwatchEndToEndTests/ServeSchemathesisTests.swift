@@ -7,7 +7,7 @@ import Testing
 /// register, then get, stop, delete), a fixed seed and a bounded number of examples, on a real
 /// `tamwatch serve` with a write token in front of the simulator. The event stream is left out:
 /// it never ends, so a tester cannot read a whole answer; its own tests cover it.
-@Suite("tamwatch serve: the API as its OpenAPI document says (schemathesis)", .serialized, .timeLimit(.minutes(5)))
+@Suite("tamwatch serve: the API as its OpenAPI document says (schemathesis)", .serialized, .timeLimit(.minutes(5)), .reapsChildren)
 struct ServeSchemathesisTests {
     @Test("schemathesis --checks all, seed 1: no failure")
     func conformance() async throws {

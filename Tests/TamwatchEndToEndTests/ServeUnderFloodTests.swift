@@ -6,7 +6,7 @@ import Testing
 /// A flood of connections against `tamwatch serve`, timed. `scripts/test` runs this suite on its
 /// own before the others (`--filter ServeUnderFloodTests`): the answer time it holds the service to
 /// is the service's, not that of forty other suites sharing two cores.
-@Suite("tamwatch serve under a flood of connections (run alone)", .serialized, .timeLimit(.minutes(5)))
+@Suite("tamwatch serve under a flood of connections (run alone)", .serialized, .timeLimit(.minutes(5)), .reapsChildren)
 struct ServeUnderFloodTests {
     @Test("silent and slowloris connections past the descriptor limit: /-/healthy answers within a second throughout")
     func connectionFlood() async throws {

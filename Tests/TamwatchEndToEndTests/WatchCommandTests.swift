@@ -5,7 +5,7 @@ import Testing
 
 /// `tamwatch watch` as a user runs it: a real process, real HTTP through libcurl to a real
 /// simulator process, a real SQLite file. Exact events and exit codes.
-@Suite("tamwatch watch, end to end", .serialized, .timeLimit(.minutes(5)))
+@Suite("tamwatch watch, end to end", .serialized, .timeLimit(.minutes(5)), .reapsChildren)
 struct WatchCommandTests {
     /// Runs `tamwatch watch` to its end; returns the exit status and the NDJSON events.
     func watch(_ jobs: [String], sim: SimulatorProcess, state: URL? = nil, extra: [String] = []) async throws -> (
