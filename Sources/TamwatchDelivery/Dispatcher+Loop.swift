@@ -71,51 +71,35 @@ extension Dispatcher {
             if let firstToken { earliest(firstToken) }
 
             // How many each channel may start now; a disabled channel's new deliveries go dead.
-            var wanted: [(channel: String, limit: Int)] = []
-            var limits: [String: ChannelLimits] = [:]
-            var deadLetter: [(channel: String, reason: String)] = dispatcher.retired.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-            for (name, channel) in channels.sorted(by: { $0.key < $1.key }) where !dispatcher.isQuiescing {
-                let config = channel.config
-                if let off = disabled[name] {
-                    if off.fingerprint == config.fingerprint {
-                        deadLetter.append((name, "channel disabled: \(off.reason)"))
-                        continue
-                    }
-                    // The URL changed since the channel was disabled: try it again.
-                    try await store.enable(channels: [name])
-                    disabled[name] = nil
-                    dispatcher.logger.notice("channel \(name): its URL changed since it was disabled; sending to it again")
-                }
-                if let until = blockedUntil[name] {
-                    if until > uptime { earliest(until); continue }
-                    blockedUntil[name] = nil
-                }
-                // Enough for the free slots and one more round of them, less what is claimed already.
-                let concurrency = config.effectiveConcurrency
-                let want = concurrency - inFlight[name, default: 0] + concurrency - ready[name, default: []].count
-                guard want > 0 else { continue }
-                wanted.append((name, want))
-                if store.sharesChannelLimits {
-                    // Held by the store across every replica (which then never claims past them).
-                    let rate = config.effectiveRateLimit
-                    limits[name] = ChannelLimits(concurrency: concurrency, rateCount: rate?.count, ratePer: rate?.per.seconds)
-                }
+            let plan = TurnPlan(
+                TurnPlan.State(
+                    channels: channels.mapValues(\.config), disabled: disabled, blockedUntil: blockedUntil, inFlight: inFlight,
+                    ready: ready.mapValues(\.count), retired: dispatcher.retired, quiescing: dispatcher.isQuiescing,
+                    sharedLimits: store.sharesChannelLimits, uptime: uptime))
+            for name in plan.reenable {
+                try await store.enable(channels: [name])
+                disabled[name] = nil
+                dispatcher.logger.notice("channel \(name): its URL changed since it was disabled; sending to it again")
             }
+            for name in plan.unblocked { blockedUntil[name] = nil }
+            if let pauseEnds = plan.wakeAt { earliest(pauseEnds) }
+            let wanted = plan.wanted.map { (channel: $0.channel, limit: $0.limit) }
+            let deadLetter = plan.deadLetter.map { (channel: $0.channel, reason: $0.reason) }
 
-            // Claims on deliveries still being sent are renewed, in this turn's transaction, once a
-            // third of the lease has gone. No timer is needed for it: the lease outlives the
-            // longest attempt by half a minute, and attempts that finish bring turns anyway.
+            // Claims on deliveries still being sent are renewed in this turn's transaction.
             var renew: [String] = []
             let holding = !running.isEmpty || ready.values.contains { !$0.isEmpty }
             if !holding {
                 lastRenewal = nil
-            } else if let last = lastRenewal, uptime - last >= .milliseconds(Int64(dispatcher.lease.duration * 1000 / 3)) {
+            } else if TurnPlan.renews(
+                holding: holding, lastRenewal: lastRenewal, uptime: uptime, lease: .milliseconds(Int64(dispatcher.lease.duration * 1000)))
+            {
                 renew = Array(running) + ready.values.flatMap { $0.map(\.id) }
                 lastRenewal = uptime
             }
             let exchange = try await store.exchange(
                 records: records, claims: wanted, deadLetter: deadLetter, renew: renew, now: now,
-                lease: dispatcher.lease, batch: dispatcher.batch, limits: limits)
+                lease: dispatcher.lease, batch: dispatcher.batch, limits: plan.limits)
             var drained = exchange.deadLettered > 0 || records.contains { $0.result == .dead }
             // A removed channel whose queue is empty and that has nothing in flight is done with.
             if exchange.deadLettered == 0 {
