@@ -5,12 +5,13 @@ import TamwatchStore
 /// Tells a running watcher (`Watcher.run(control:)`) to start or stop watching jobs, and hears
 /// how each watch ended. `tamwatch serve` registers builds through it while polls go on.
 public final class WatchControl: Sendable {
-    private struct State {
-        var adds: [WatchRequest] = []
-        var stops: [String] = []
+    /// One request, kept in the order it came: "add, then stop" and "stop, then add" differ.
+    enum Change: Sendable {
+        case add(WatchRequest)
+        case stop(String)
     }
 
-    private let state = Mutex(State())
+    private let changes = Mutex<[Change]>([])
     /// The scheduler sleeps on this; a change wakes it.
     let wake = WakeSignal()
     /// A job's watch ended: terminal, unwatchable, stopped (`.interrupted`), or its state
@@ -23,23 +24,21 @@ public final class WatchControl: Sendable {
 
     /// Watches the job (again, if it was stopped); a job already watched is left as it is.
     public func add(jobId: String, labels: [String: String] = [:], budget: CreditBudget? = nil) {
-        state.withLock { $0.adds.append(WatchRequest(jobId: jobId, labels: labels, budget: budget)) }
+        changes.withLock { $0.append(.add(WatchRequest(jobId: jobId, labels: labels, budget: budget))) }
         wake.signal()
     }
 
     /// Stops polling the job; its last commit, if one is in flight, finishes first.
     public func stop(jobId: String) {
-        state.withLock { $0.stops.append(jobId) }
+        changes.withLock { $0.append(.stop(jobId)) }
         wake.signal()
     }
 
-    func take() -> (adds: [WatchRequest], stops: [String]) {
-        state.withLock { s in
-            defer {
-                s.adds.removeAll()
-                s.stops.removeAll()
-            }
-            return (s.adds, s.stops)
+    /// The changes since the last look, in order.
+    func take() -> [Change] {
+        changes.withLock { c in
+            defer { c.removeAll() }
+            return c
         }
     }
 }

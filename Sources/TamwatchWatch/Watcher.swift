@@ -99,27 +99,10 @@ public struct Watcher: Sendable {
         let wake = control?.wake ?? WakeSignal()
         var outcomes: [String: WatchOutcome] = [:]
         var failure: StoreError?
-        var ended: [(String, Result<WatchOutcome, StoreError>)] = []
 
-        await withDiscardingTaskGroup { group in
-            var idle: [JobWatch?] = []
-            var slots: [String: Int] = [:]
-            var freeSlots: [Int] = []
-            var queue = WakeQueue()
-            var starting = initial
-            var startIndex = 0
-            var known = Set(initial.map(\.jobId))
-            var stopping = Set<String>()
-            var running = 0
-
-            func end(_ id: String, _ result: Result<WatchOutcome, StoreError>) {
-                known.remove(id)
-                stopping.remove(id)
-                if let slot = slots.removeValue(forKey: id) { freeSlots.append(slot) }
-                if control != nil {
-                    ended.append((id, result))
-                    return
-                }
+        var schedule = WatchSchedule(initial: initial, maxConcurrent: maxConcurrentPolls, open: control != nil)
+        func record(_ ended: [(jobId: String, result: Result<WatchOutcome, StoreError>)]) {
+            for (id, result) in ended {
                 switch result {
                 case .success(let outcome): outcomes[id] = outcome
                 case .failure(let error):
@@ -127,80 +110,38 @@ public struct Watcher: Sendable {
                     outcomes[id] = nil
                 }
             }
+        }
 
-            func settle(_ step: JobStep) {
-                switch step {
-                case .next(let job):
-                    if stopping.contains(job.jobId) { return end(job.jobId, .success(.interrupted)) }
-                    let slot = slots[job.jobId] ?? freeSlots.popLast() ?? idle.count
-                    if slot == idle.count { idle.append(nil) }
-                    slots[job.jobId] = slot
-                    idle[slot] = job
-                    queue.insert(slot, at: job.wakeAt)
-                case .done(let id, let outcome): end(id, .success(outcome))
-                case .failed(let id, let error): end(id, .failure(error))
-                }
-            }
-
+        await withDiscardingTaskGroup { group in
             while !Task.isCancelled {
+                if let control { schedule.take(control.take()) }
+                for step in finished.take() { schedule.finished(step) }
+                let ended = schedule.takeEnded()
                 if let control {
-                    let (adds, stops) = control.take()
-                    for id in stops where known.contains(id) { stopping.insert(id) }
-                    for request in adds {
-                        if stopping.remove(request.jobId) != nil { continue }
-                        if known.insert(request.jobId).inserted { starting.append(request) }
-                    }
-                    if startIndex > 1024 && startIndex * 2 > starting.count {
-                        starting.removeFirst(startIndex)
-                        startIndex = 0
-                    }
-                }
-                for step in finished.take() {
-                    running -= 1
-                    settle(step)
-                }
-                if !ended.isEmpty, let control {
                     for (id, result) in ended { await control.ended(id, result) }
-                    ended.removeAll()
+                } else {
+                    record(ended)
                 }
                 // Start what is due, new jobs first, within the cap; jobs due within the next few
                 // milliseconds go now too, so that many jobs cost one wake-up, not one each.
                 let now = clock.uptime() + coalescing
-                while running < maxConcurrentPolls {
-                    if startIndex < starting.count {
-                        let request = starting[startIndex]
-                        startIndex += 1
-                        if stopping.contains(request.jobId) {
-                            end(request.jobId, .success(.interrupted))
-                            continue
-                        }
-                        running += 1
-                        group.addTask {
-                            if finished.put(await self.begin(request)) { wake.signal() }
-                        }
-                    } else if let slot = queue.popDue(now) {
-                        guard let job = idle[slot] else { continue }
-                        idle[slot] = nil
-                        if stopping.contains(job.jobId) {
-                            end(job.jobId, .success(.interrupted))
-                            continue
-                        }
-                        running += 1
-                        group.addTask {
-                            if finished.put(await self.turn(job)) { wake.signal() }
-                        }
-                    } else {
-                        break
+                while let start = schedule.next(dueBy: now) {
+                    switch start {
+                    case .begin(let request):
+                        group.addTask { if finished.put(await self.begin(request)) { wake.signal() } }
+                    case .turn(let job):
+                        group.addTask { if finished.put(await self.turn(job)) { wake.signal() } }
                     }
                 }
-                if !ended.isEmpty { continue }
-                if control == nil && running == 0 && queue.isEmpty && startIndex >= starting.count { break }
-                let nextDue = running < maxConcurrentPolls ? queue.next : nil
+                if schedule.hasEnded { continue }
+                if schedule.isDone { break }
+                let nextDue = schedule.nextDue
                 guard finished.arm(nextDue) else { continue }
                 await wake.wait(until: nextDue, clock: clock)
             }
             group.cancelAll()
         }
+        if control == nil { record(schedule.takeEnded()) }
         // Cut short: whatever was in flight or waiting is interrupted, its state saved.
         for step in finished.take() {
             switch step {
