@@ -212,7 +212,7 @@ let package = Package(
             name: "TamwatchWatchTests",
             dependencies: [
                 "TamwatchConfig", "TamwatchHTTP", "TamwatchHTTPServer", "TamwatchModel", "TamwatchOpenFunnel", "TamwatchRules",
-                "TamwatchSQLite", "TamwatchSimulator", "TamwatchTesting", "TamwatchWatch", log,
+                "TamwatchSQLite", "TamwatchSimulator", "TamwatchStore", "TamwatchTesting", "TamwatchWatch", log,
             ]),
         .testTarget(
             name: "TamwatchDeliveryTests",
@@ -232,7 +232,11 @@ let package = Package(
         .testTarget(name: "TamwatchReplicasTests", dependencies: ["TamwatchReplicas", "TamwatchStore"]),
         .testTarget(
             name: "TamwatchServeTests",
-            dependencies: ["TamwatchConfig", "TamwatchHub", "TamwatchModel", "TamwatchServe", httpTypes, hummingbird]),
+            dependencies: [
+                "TamwatchConfig", "TamwatchDelivery", "TamwatchHTTP", "TamwatchHub", "TamwatchModel", "TamwatchOpenFunnel",
+                "TamwatchSQLite", "TamwatchServe", "TamwatchSimulator", "TamwatchTesting", "TamwatchWatch", httpTypes, hummingbird,
+                .product(name: "HummingbirdTesting", package: "hummingbird"), log,
+            ]),
         .testTarget(
             name: "TamwatchEndToEndTests",
             dependencies: [
