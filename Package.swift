@@ -149,7 +149,8 @@ let package = Package(
         .target(
             name: "TamwatchServe",
             dependencies: [
-                "TamwatchModel", "TamwatchConfig", "TamwatchOpenFunnel", "TamwatchStore", "TamwatchWatch", "TamwatchDelivery",
+                "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchOpenFunnel", "TamwatchStore", "TamwatchWatch",
+                "TamwatchDelivery",
                 "TamwatchApp", "TamwatchHub", "TamwatchReplicas", hummingbird, httpTypes, nioCore, log,
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

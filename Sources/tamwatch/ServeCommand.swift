@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Logging
-import TamwatchApp
 import TamwatchConfig
 import TamwatchConsole
 import TamwatchHTTP
@@ -11,7 +10,6 @@ import TamwatchPostgres
 import TamwatchSQLite
 import TamwatchServe
 import TamwatchStore
-import TamwatchWatch
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -132,70 +130,42 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let transport = CurlTransport()
         defer { transport.shutdown() }
-        let metrics = ServeMetrics(channels: config.channels.map(\.name))
         let client = OpenFunnelClient(baseURL: config.api.baseURL, apiKey: key, transport: transport, timeout: config.api.timeout)
-        let channels = ChannelDirectory(config.channels.map(ChannelInfo.init))
-        var options = Assembly.Options()
-        options.exclusive = postgres == nil
-        options.claimGrace = DurationText.parse(claimGrace) ?? .seconds(30)
-        options.observe = { metrics.attempted($0) }
-        let overrides = api
-        options.adjust = { overrides.apply(to: &$0) }
-        // SIGHUP and POST /-/reload: rules, templates, channels, guard and watch defaults.
-        options.reloaded = { succeeded, at, hash, applied in
-            metrics.configLoaded(succeeded: succeeded, at: at, hash: hash)
-            if let applied {
-                channels.replace(applied.channels.map(ChannelInfo.init))
-                metrics.channels(applied.channels.map(\.name))
-            }
-        }
-        // The server gives the watcher its own sink.
-        let app = try assemble(config: config, store: store, transport: transport, client: client, sink: NoSink(), options: options)
-        let watcher = app.watcher
-        let dispatcher = app.dispatcher
-        let reloader = app.reloader
-
-        var serveOptions = ServeOptions(listen: address, tokens: config.serve.tokens)
-        serveOptions.externalURL = config.serve.externalURL
-        serveOptions.allowedOrigins = config.serve.allowedOrigins
-        serveOptions.maxConnections = config.serve.maxConnections
-        serveOptions.maxWatches = config.serve.maxWatches
-        serveOptions.idleTimeout = DurationText.parse(idleTimeout) ?? .seconds(15)
         if drainTimeout != nil { printError("tamwatch: warning: serve's --drain-timeout is now --shutdown-grace; the old name goes soon") }
-        serveOptions.shutdownGrace = DurationText.parse(grace) ?? .zero
-        serveOptions.pingInterval = DurationText.parse(ssePing) ?? .seconds(15)
-        serveOptions.streamBuffer = max(1, sseBuffer)
-        serveOptions.minBalance = config.guard.minBalance
-        if let postgres {
-            let ttl = DurationText.parse(leaseTTL) ?? .seconds(30)
-            serveOptions.share(
-                postgres, owner: "\(ProcessInfo.processInfo.hostName)/\(getpid())/\(UUID().uuidString.prefix(8))", ttl: ttl, sweep: ttl / 6)
-            if !noListen { serveOptions.changes = postgres }
-        }
-        serveOptions.channels = channels
-        if config.file != nil { serveOptions.reloader = reloader }
-        metrics.configLoaded(succeeded: true, at: Date(), hash: await reloader.hash)
-        let retention = config.retention.map { RetentionService(store: store, keep: $0) }
+        var flags = ServeSetup.Flags()
+        flags.listen = address
+        flags.shutdownGrace = DurationText.parse(grace) ?? .zero
+        flags.idleTimeout = DurationText.parse(idleTimeout) ?? .seconds(15)
+        flags.pingInterval = DurationText.parse(ssePing) ?? .seconds(15)
+        flags.streamBuffer = sseBuffer
+        flags.leaseTTL = DurationText.parse(leaseTTL) ?? .seconds(30)
+        flags.claimGrace = DurationText.parse(claimGrace) ?? .seconds(30)
+        flags.listenForChanges = !noListen
+        let overrides = api
+        flags.adjust = { overrides.apply(to: &$0) }
         do {
-            let server = try await TamwatchServer(
-                store: store, client: client, watcher: watcher, dispatcher: dispatcher, metrics: metrics, options: serveOptions)
+            let setup: ServeSetup
+            do {
+                setup = try await ServeSetup.make(
+                    config: config, store: store, shared: postgres, client: client, transport: transport, flags: flags)
+            } catch let error as ConfigErrors {
+                printConfigErrors(error)
+                throw Exit.configuration
+            }
             let host = address.host.contains(":") ? "[\(address.host)]" : address.host
             let statePath = config.stateDatabase.map(\.description) ?? config.statePath
-            try await server.run(retention: retention, services: config.file == nil ? [] : [ReloadOnHangup(reloader: reloader)]) { port in
+            try await setup.run { port in
                 StandardStream.output.write("http://\(host):\(port)\n")
                 printError("tamwatch serve: listening on http://\(host):\(port) (state: \(statePath))")
             }
         } catch let error as StoreError {
             printError("tamwatch: \(error)")
             throw ExitCode(error.exitCode)
+        } catch let exit as ExitCode {
+            throw exit
         } catch {
             printError("tamwatch: serve stopped: \(error)")
             throw ExitCode(1)
         }
     }
-}
-
-/// The server gives the watcher its own sink.
-private struct NoSink: EventSink {
-    func emit(_ events: [Event]) async -> Bool { true }
 }
