@@ -234,9 +234,9 @@ let package = Package(
         .testTarget(
             name: "TamwatchServeTests",
             dependencies: [
-                "TamwatchConfig", "TamwatchDelivery", "TamwatchHTTP", "TamwatchHub", "TamwatchModel", "TamwatchOpenFunnel",
-                "TamwatchSQLite", "TamwatchServe", "TamwatchSimulator", "TamwatchTesting", "TamwatchWatch", httpTypes, hummingbird,
-                .product(name: "HummingbirdTesting", package: "hummingbird"), log,
+                "TamwatchConfig", "TamwatchHTTP", "TamwatchHub", "TamwatchModel", "TamwatchOpenFunnel", "TamwatchSQLite", "TamwatchServe",
+                "TamwatchSimulator", "TamwatchTesting", httpTypes, hummingbird,
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),
         .testTarget(
             name: "TamwatchEndToEndTests",

@@ -1,12 +1,9 @@
 import Foundation
-import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import Logging
 import Testing
 
 @testable import TamwatchConfig
-@testable import TamwatchDelivery
 @testable import TamwatchHTTP
 @testable import TamwatchModel
 @testable import TamwatchOpenFunnel
@@ -14,7 +11,6 @@ import Testing
 @testable import TamwatchServe
 @testable import TamwatchSimulator
 @testable import TamwatchTesting
-@testable import TamwatchWatch
 
 /// The API's behaviours in-process, through the router (HummingbirdTesting's router mode): no
 /// socket, no process; OpenFunnel is the simulator over loopback. The connection-level and
@@ -24,33 +20,30 @@ struct APIRouterTests {
     static let writer = "router-write-token-0123456789abcdef"
     static let reader = "router-read-token-0123456789abcdef"
 
-    /// A server on a fresh state file, its router given to `body` with an OpenFunnel client
-    /// to submit builds with.
+    /// The service as `tamwatch serve` assembles it (`ServeSetup`, from a configuration file),
+    /// on a fresh state file; its router is given to `body` with an OpenFunnel client to submit
+    /// builds with.
     func withAPI(_ body: @escaping @Sendable (any TestClientProtocol, OpenFunnelClient) async throws -> Void) async throws {
         let engine = SimulatorEngine(apiKey: "k", pace: .perPoll(.seconds(5)))
         try await with(try await SimulatorServer(engine: engine).start()) { sim async throws in
+            let file = temporaryPath("tamwatch.yaml")
+            try """
+            api: { key: k, base_url: "\(sim.baseURL)" }
+            state: { path: "\(temporaryPath("state.sqlite"))" }
+            serve:
+              tokens:
+                - { name: ci, scope: write, token: \(Self.writer) }
+                - { name: viewer, scope: read, token: \(Self.reader) }
+              max_watches: 2
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+            let config = try ConfigLoader(environment: [:]).load(path: file)
             let transport = CurlTransport()
             defer { transport.shutdown() }
-            let store = try SQLiteStore(path: temporaryPath("state.sqlite"))
-            let client = OpenFunnelClient(baseURL: sim.baseURL, apiKey: "k", transport: transport)
-            var logger = Logger(label: "test")
-            logger.logLevel = .critical
-            let settings = WatchSettings(
-                schedule: PollSchedule(interval: .seconds(1), maxInterval: .seconds(5)), diff: DiffSettings(),
-                notFoundGrace: .seconds(30), giveUpAfter: .seconds(120))
-            let watcher = Watcher(client: client, store: store, sink: CollectingSink(), settings: settings, logger: logger)
-            let dispatcher = Dispatcher(store: store, channels: [], logger: logger)
-            var options = ServeOptions(
-                listen: ListenAddress(host: "127.0.0.1", port: 9477),
-                tokens: [
-                    ServeToken(name: "ci", scope: .write, secret: .plain(Self.writer)),
-                    ServeToken(name: "viewer", scope: .read, secret: .plain(Self.reader)),
-                ])
-            options.maxWatches = 2
-            let server = try await TamwatchServer(
-                store: store, client: client, watcher: watcher, dispatcher: dispatcher, metrics: ServeMetrics(channels: []),
-                options: options, logger: logger)
-            try await Application(router: server.buildRouter()).test(.router) { api in try await body(api, client) }
+            let store = try SQLiteStore(path: config.statePath)
+            let client = OpenFunnelClient(baseURL: config.api.baseURL, apiKey: "k", transport: transport)
+            let setup = try await ServeSetup.make(
+                config: config, store: store, shared: nil, client: client, transport: transport, flags: ServeSetup.Flags())
+            try await Application(router: setup.server.buildRouter()).test(.router) { api in try await body(api, client) }
         }
     }
 
