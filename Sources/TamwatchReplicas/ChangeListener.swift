@@ -41,7 +41,8 @@ public struct ChangeListener: Service {
         let wakes = self.wakes
         let clock = self.clock
         let logger = self.logger
-        let down = Mutex<Bool>(false)
+        // Down since the last report; heard from at least once.
+        let state = Mutex<(down: Bool, heard: Bool)>((false, false))
         guard let changes else {
             await cancelWhenGracefulShutdown {
                 while (try? await clock.sleep(for: .seconds(1))) != nil { wakes.feed() }
@@ -58,12 +59,14 @@ public struct ChangeListener: Service {
                     }
                 },
                 onState: { up, why in
-                    let was = down.withLock { d in
-                        defer { d = !up }
-                        return d
+                    let (was, heard) = state.withLock { s in
+                        defer { s = (!up, s.heard || up) }
+                        return s
                     }
                     if up, was {
                         logger.notice("listening for the other replicas' changes again")
+                    } else if up, !heard {
+                        logger.info("listening for the other replicas' changes")
                     } else if !up, !was {
                         logger.warning(
                             "lost the connection that hears the other replicas' changes (\(why ?? "?")); reconnecting, and looking every second meanwhile"

@@ -32,9 +32,16 @@ public struct LeaseKeeper: Service {
     public func run() async throws {
         let keeper = self
         await cancelWhenGracefulShutdown {
+            // What the log last said this replica holds: said again only when it changes.
+            var reported: Holding?
             while !Task.isCancelled {
                 do throws(StoreError) {
-                    try await keeper.turn()
+                    let holding = try await keeper.turn()
+                    if holding != reported {
+                        keeper.logger.info(
+                            "holding \(holding.held) of \(holding.active) active watch(es); \(holding.live) replica(s) live")
+                        reported = holding
+                    }
                 } catch {
                     // Stopping mid-turn is no failure: the leases are given back below.
                     if Task.isCancelled { break }
@@ -51,7 +58,15 @@ public struct LeaseKeeper: Service {
         }
     }
 
-    private func turn() async throws(StoreError) {
+    /// What a turn leaves this replica with.
+    struct Holding: Equatable {
+        var held: Int
+        var active: Int
+        var live: Int
+    }
+
+    /// One turn; what it reports (the metrics) is up to date when it returns.
+    private func turn() async throws(StoreError) -> Holding {
         let (gained, lost, shed, census) = try await shared.turn(now: clock.uptime())
         for id in lost {
             logger.info("job \(id): another replica holds its watch now; stopped polling it here")
@@ -65,6 +80,7 @@ public struct LeaseKeeper: Service {
         }
         for w in gained { control.add(jobId: w.jobId, labels: w.labels, budget: budget(w)) }
         turned(census, shared.count)
+        return Holding(held: shared.count, active: census.activeWatches, live: census.liveOwners)
     }
 
     private func renewalFailed(_ error: StoreError) {

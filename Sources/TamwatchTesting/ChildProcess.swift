@@ -12,6 +12,9 @@ import Synchronization
 public final class ChildProcess: Sendable {
     public let pid: Int32
     private let state = Mutex(State())
+    /// Signalled on every line, every bit of stderr and the exit: several processes may share
+    /// one, for a test that waits on all of them (`eventually`).
+    public let changes: Changes
     private let exited = DispatchSemaphore(value: 0)
 
     private struct State {
@@ -35,8 +38,9 @@ public final class ChildProcess: Sendable {
 
     public init(
         _ arguments: [String], environment: [String: String] = [:], executable: String = ChildProcess.binary,
-        directory: URL? = nil
+        directory: URL? = nil, changes: Changes = Changes()
     ) throws {
+        self.changes = changes
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "OPENFUNNEL_API_KEY")
         env.removeValue(forKey: "TAMWATCH_CONFIG")
@@ -126,6 +130,7 @@ public final class ChildProcess: Sendable {
             return done.map(\.continuation)
         }
         ready.forEach { $0.resume() }
+        changes.signal()
     }
 
     public var stdoutLines: [String] { state.withLock { $0.lines } }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TamwatchHTTP
 import TamwatchModel
 import TamwatchTesting
@@ -11,7 +12,7 @@ struct ReplicaTests {
     /// `rules`: how many rules send every event to it); leases of 2 s, polls every 200 ms, a
     /// dead replica's claims taken back 2 s after the channel's timeout.
     static func replicas(
-        sim: SimulatorProcess, receiver: PythonReceiver, channel: String = "", rules: Int = 1
+        sim: SimulatorProcess, receiver: PythonReceiver, channel: String = "", rules: Int = 1, changes: Changes = Changes()
     ) throws -> (url: String, start: @Sendable () async throws -> ServeProcess) {
         let url = try PostgresServer.database()
         let config = temporaryDirectory().appendingPathComponent("tamwatch.yaml")
@@ -27,7 +28,7 @@ struct ReplicaTests {
             {
                 try await ServeProcess.start(
                     config: config.path, sim: sim, extra: ["--lease-ttl", "2s", "--poll-interval", "200ms", "--claim-grace", "2s"],
-                    environment: ["DB_URL": url])
+                    environment: ["DB_URL": url], changes: changes)
             }
         )
     }
@@ -86,7 +87,10 @@ struct ReplicaTests {
         let world = try await ReplicaWorld.start(step: "1s")
         defer { world.stop() }
         let (sim, receiver) = (world.sim, world.receiver)
-        let (url, replica) = try Self.replicas(sim: sim, receiver: receiver)
+        // Every replica's output wakes the waits below: a lease keeper says what it holds
+        // whenever that changes, after its metrics say so.
+        let heard = Changes()
+        let (url, replica) = try Self.replicas(sim: sim, receiver: receiver, changes: heard)
         var servers: [ServeProcess] = []
         defer { servers.forEach { $0.child.stop() } }
         for _ in 0..<3 { servers.append(try await replica()) }
@@ -95,32 +99,30 @@ struct ReplicaTests {
 
         // Registered through every replica in turn: any of them answers for all.
         let jobs = try await world.builds(30, through: servers, transport: transport)
-        // Every replica holds and polls its share (10 of 30) before one of them dies.
-        let deadline = ContinuousClock.now + .seconds(30)
-        var seen: [[String: Double]] = []
-        while ContinuousClock.now < deadline {
-            seen = []
-            for s in servers { seen.append(try await s.metrics(transport: transport)) }
-            let polled = seen.allSatisfy { m in m.contains { $0.key.hasPrefix("tamwatch_polls_total") && $0.value > 0 } }
-            // (Each gauge is as of the replica's last lease turn.)
-            let even = seen.allSatisfy {
+        // Every replica holds its share (10 of 30) before one of them dies.
+        let fleet = servers
+        let seen = Mutex<[[String: Double]]>([])
+        try? await eventually("the watches spread evenly", on: heard, timeout: .seconds(30)) {
+            var now: [[String: Double]] = []
+            for s in fleet { now.append(try await s.metrics(transport: transport)) }
+            seen.withLock { $0 = now }
+            return now.allSatisfy {
                 $0["tamwatch_watches_held"] == 10 && $0["tamwatch_replicas_live"] == 3 && $0["tamwatch_shared_watches_active"] == 30
             }
-            if polled && even { break }
-            try await Task.sleep(for: .milliseconds(100))
         }
+        let spread = seen.withLock { $0 }
         #expect(
-            seen.map { $0["tamwatch_watches_held"] } == [10, 10, 10] && seen.allSatisfy { $0["tamwatch_shared_watches_active"] == 30 },
-            "the watches were spread evenly: \(seen.map { ($0["tamwatch_watches_held"] ?? -1, $0["tamwatch_replicas_live"] ?? -1) })")
+            spread.map { $0["tamwatch_watches_held"] } == [10, 10, 10] && spread.allSatisfy { $0["tamwatch_shared_watches_active"] == 30 },
+            "the watches were spread evenly: \(spread.map { ($0["tamwatch_watches_held"] ?? -1, $0["tamwatch_replicas_live"] ?? -1) })")
         let victim = servers[0].child.pid
         try await servers[0].child.sigkill()
         let survivor = servers[1]
-        // Its active watches are the survivors' once its leases (2 s) and its place in the census run out.
-        let killed = ContinuousClock.now
+        // Its active watches are the survivors' once its leases (2 s) and its place in the census
+        // run out; each survivor says so as it takes them.
         func orphans() throws -> Int {
             Int(try PostgresServer.query(url, "SELECT COUNT(*) FROM watches WHERE active AND owner LIKE '%/\(victim)/%'").first ?? "") ?? -1
         }
-        while try orphans() > 0, ContinuousClock.now - killed < .seconds(20) { try await Task.sleep(for: .milliseconds(50)) }
+        try? await eventually("the survivors took every watch over", on: heard, timeout: .seconds(20)) { try orphans() == 0 }
         // (How soon is a benchmark's question: `tamwatch-bench replicas-takeover` measures it.)
         #expect(try orphans() == 0, "taken over within 20 s")
 

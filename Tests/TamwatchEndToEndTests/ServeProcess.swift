@@ -13,16 +13,18 @@ struct ServeProcess {
 
     static let token = "e2e-serve-token-0123456789abcdef"
 
-    /// `config` is the YAML file; the API is the simulator's.
+    /// `config` is the YAML file; the API is the simulator's. `changes` hears everything the
+    /// process writes (shared by replicas, for a test that waits on all of them).
     static func start(
-        config: String, sim: SimulatorProcess, extra: [String] = [], environment: [String: String] = [:], token: String? = nil
+        config: String, sim: SimulatorProcess, extra: [String] = [], environment: [String: String] = [:], token: String? = nil,
+        changes: Changes = Changes()
     ) async throws -> ServeProcess {
         let child = try ChildProcess(
             ["serve", "--listen", "127.0.0.1:0", "--config", config, "--api-url", sim.url]
                 + (extra.contains("--poll-interval") ? [] : ["--poll-interval", "50ms"]) + extra,
             environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key, "E2E_WEBHOOK_SECRET": DeliveryEndToEndTests.secret].merging(
                 environment
-            ) { _, new in new })
+            ) { _, new in new }, changes: changes)
         try await child.waitFor(timeout: .seconds(30)) { $0.contains { $0.hasPrefix("http://") } }
         let line = try #require(child.stdoutLines.first { $0.hasPrefix("http://") }, "serve did not start: \(child.stderr)")
         let port = try #require(line.split(separator: ":").last.flatMap { Int($0) })
