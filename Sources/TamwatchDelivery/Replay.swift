@@ -29,4 +29,30 @@ public enum Replay {
         dispatcher?.enabled(channels: channels.sorted())
         return try await store.requeue(ids: deliveries.map(\.id), at: now, batch: batch)
     }
+
+    /// Why a named delivery could not be chosen.
+    public struct NoMatch: Error, Equatable, CustomStringConvertible {
+        public var prefix: String
+        /// More than one delivery has this prefix (else none has).
+        public var ambiguous: Bool
+        public var description: String {
+            "\(ambiguous ? "more than one delivery" : "no delivery") matches '\(prefix)' (see tamwatch deliveries)"
+        }
+    }
+
+    /// The deliveries a replay names: each id (any unique prefix of one), or every dead or
+    /// pending one (of a job, of a channel), oldest first.
+    public static func select(
+        ids: [String], dead: Bool, pending: Bool, jobId: String?, channel: String?, store: any Outbox
+    ) async throws -> [StoredDelivery] {
+        var chosen: [StoredDelivery] = []
+        for id in ids {
+            let found = try await store.deliveries(idPrefix: id)
+            guard found.count == 1, let d = found.first else { throw NoMatch(prefix: id, ambiguous: !found.isEmpty) }
+            chosen.append(d)
+        }
+        if dead { chosen += try await store.deliveries(status: .dead, jobId: jobId, channel: channel, limit: Int.max) }
+        if pending { chosen += try await store.deliveries(status: .pending, jobId: jobId, channel: channel, limit: Int.max) }
+        return chosen
+    }
 }

@@ -60,19 +60,14 @@ struct ReplayCommand: AsyncParsableCommand {
         defer { withExtendedLifetime(lock) {} }
         let store = try options.existingStore(config)
 
-        var chosen: [StoredDelivery] = []
-        for id in ids {
-            let found = try await store.deliveries(idPrefix: id)
-            guard found.count == 1, let d = found.first else {
-                printError(
-                    "tamwatch: \(found.isEmpty ? "no delivery" : "more than one delivery") matches '\(id)' (see tamwatch deliveries)")
-                if found.isEmpty, let note = PruneText.note(try await store.pruned(), retention: config.retention) { printError(note) }
-                throw ExitCode(1)
-            }
-            chosen.append(d)
+        let chosen: [StoredDelivery]
+        do {
+            chosen = try await Replay.select(ids: ids, dead: dead, pending: pending, jobId: job, channel: channel, store: store)
+        } catch let error as Replay.NoMatch {
+            printError("tamwatch: \(error)")
+            if !error.ambiguous, let note = PruneText.note(try await store.pruned(), retention: config.retention) { printError(note) }
+            throw ExitCode(1)
         }
-        if dead { chosen += try await store.deliveries(status: .dead, jobId: job, channel: channel, limit: Int.max) }
-        if pending { chosen += try await store.deliveries(status: .pending, jobId: job, channel: channel, limit: Int.max) }
         guard !chosen.isEmpty else {
             printError("tamwatch: nothing to replay")
             if let note = PruneText.note(try await store.pruned(), retention: config.retention) { printError(note) }

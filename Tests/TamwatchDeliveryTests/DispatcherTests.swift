@@ -425,6 +425,25 @@ struct DispatcherTests {
         #expect(left.nextAt.map { $0.timeIntervalSince(rig.clock.now()) > 3000 } == true, "\(String(describing: left.nextAt))")
     }
 
+    @Test("replay's selection: a unique id prefix, an ambiguous or unknown one refused and said which, every dead one of a job")
+    func replaySelection() async throws {
+        let rig = try Rig(RawHTTPServer.status(200))
+        let queued = try await rig.queue(3)
+        let one = try await Replay.select(
+            ids: [String(queued[1].id.prefix(10))], dead: false, pending: false, jobId: nil, channel: nil, store: rig.store)
+        #expect(one.map(\.id) == [queued[1].id])
+        await #expect(throws: Replay.NoMatch(prefix: "", ambiguous: true)) {
+            try await Replay.select(ids: [""], dead: false, pending: false, jobId: nil, channel: nil, store: rig.store)
+        }
+        await #expect(throws: Replay.NoMatch(prefix: "nothing-like-it", ambiguous: false)) {
+            try await Replay.select(ids: ["nothing-like-it"], dead: false, pending: false, jobId: nil, channel: nil, store: rig.store)
+        }
+        let pending = try await Replay.select(
+            ids: [], dead: false, pending: true, jobId: queued[0].jobId, channel: "hook", store: rig.store)
+        #expect(pending.map(\.id) == queued.map(\.id), "oldest first")
+        #expect(try await Replay.select(ids: [], dead: true, pending: false, jobId: nil, channel: nil, store: rig.store).isEmpty)
+    }
+
     @Test("a row this version cannot read is dead-lettered with the reason, not left falling due")
     func unreadableRow() async throws {
         let rig = try Rig(RawHTTPServer.status(200))
