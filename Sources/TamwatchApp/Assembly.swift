@@ -16,7 +16,6 @@ import TamwatchWatch
 /// configuration-scoped part while it runs.
 public struct Assembly: Sendable {
     public let config: TamwatchConfig
-    public let setup: DeliverySetup
     public let dispatcher: Dispatcher
     public let watcher: Watcher
     public let reloader: Reloader
@@ -42,13 +41,15 @@ public struct Assembly: Sendable {
     /// The dispatcher alone (for `replay`: no watcher, and `batch` sends one replay's deliveries).
     public static func dispatcher(
         config: TamwatchConfig, store: any Outbox, transport: any Transport, options: Options = Options(), batch: String? = nil
-    ) throws(ConfigErrors) -> (DeliverySetup, Dispatcher) {
-        let setup = try DeliverySetup.load(config, transport: transport)
-        let dispatcher = Dispatcher(
+    ) throws(ConfigErrors) -> Dispatcher {
+        dispatcher(setup: try DeliverySetup.load(config, transport: transport), store: store, options: options, batch: batch)
+    }
+
+    private static func dispatcher(setup: DeliverySetup, store: any Outbox, options: Options, batch: String? = nil) -> Dispatcher {
+        Dispatcher(
             store: store, channels: setup.channels, logger: Logger(label: "tamwatch.deliver"),
             exclusive: options.exclusive, batch: batch, redactor: Redaction.current, lookEvery: options.exclusive ? nil : .seconds(1),
             claimGrace: options.claimGrace, observe: options.observe)
-        return (setup, dispatcher)
     }
 
     /// Everything, from `config`; `client` is the OpenFunnel API the watcher polls.
@@ -59,7 +60,8 @@ public struct Assembly: Sendable {
         // The configuration's own secrets are masked wherever text is redacted (the demo's
         // made-up receiver secret too).
         Redaction.install(Redaction.current.adding(Redactor(config: config).secretValues))
-        let (setup, dispatcher) = try Self.dispatcher(config: config, store: store, transport: transport, options: options)
+        let setup = try DeliverySetup.load(config, transport: transport)
+        let dispatcher = Self.dispatcher(setup: setup, store: store, options: options)
         var watcher = Watcher(
             client: client, store: store, sink: sink, settings: WatchSettings(config: config), logger: Logger(label: "tamwatch.watch"))
         if !config.rules.isEmpty { watcher.router = setup.engine }
@@ -75,6 +77,6 @@ public struct Assembly: Sendable {
         let reloader = Reloader(
             file: config.file, current: config, adjust: options.adjust, transport: transport, policy: watcher.policy,
             dispatcher: dispatcher, observe: options.reloaded)
-        return Assembly(config: config, setup: setup, dispatcher: dispatcher, watcher: watcher, reloader: reloader)
+        return Assembly(config: config, dispatcher: dispatcher, watcher: watcher, reloader: reloader)
     }
 }

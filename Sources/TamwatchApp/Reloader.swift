@@ -92,13 +92,11 @@ public actor Reloader {
         )
 
         Redaction.install(Redaction.current.adding(Redactor(config: next).secretValues))
-        var settings = WatchSettings(config: next)
         // A restart-only key keeps its running value (the poll schedule is not one of them).
-        settings.creditGuard.minBalance = current.guard.minBalance
-        policy.replace(router: next.rules.isEmpty ? nil : setup.engine, settings: settings)
-        dispatcher?.replace(channels: setup.channels)
         var kept = next
-        Self.keepRestartOnly(from: current, into: &kept)
+        for key in Self.restartOnlyKeys { key.keep(&kept, current) }
+        policy.replace(router: next.rules.isEmpty ? nil : setup.engine, settings: WatchSettings(config: kept))
+        dispatcher?.replace(channels: setup.channels)
         current = kept
         hash = report.hash
         return report
@@ -130,38 +128,35 @@ public actor Reloader {
         return changed
     }
 
-    /// Keys that changed but are read only at start.
-    static func restartOnly(from old: TamwatchConfig, to new: TamwatchConfig) -> [String] {
-        var keys: [String] = []
-        if old.api.baseURL != new.api.baseURL { keys.append("api.base_url") }
-        if old.api.key != new.api.key { keys.append("api.key") }
-        if old.api.timeout != new.api.timeout { keys.append("api.timeout") }
-        if old.statePath != new.statePath || old.stateDatabase != new.stateDatabase { keys.append("state") }
-        if old.retention != new.retention { keys.append("state.retention") }
-        if old.results.dir != new.results.dir || old.results.format != new.results.format { keys.append("results") }
-        if old.guard.minBalance != new.guard.minBalance { keys.append("guard.min_balance") }
-        let (a, b) = (old.serve, new.serve)
-        if a.listen != b.listen { keys.append("serve.listen") }
-        if a.tokens != b.tokens { keys.append("serve.tokens") }
-        if a.externalURL != b.externalURL { keys.append("serve.external_url") }
-        if a.allowedOrigins != b.allowedOrigins { keys.append("serve.allowed_origins") }
-        if a.maxConnections != b.maxConnections { keys.append("serve.max_connections") }
-        if a.maxWatches != b.maxWatches { keys.append("serve.max_watches") }
-        return keys
+    /// A key read only at start: its name, whether it changed, and how its running value is
+    /// kept (so that the next reload still reports it, until a restart).
+    struct RestartOnlyKey {
+        let name: String
+        let differs: (TamwatchConfig, TamwatchConfig) -> Bool
+        let keep: (inout TamwatchConfig, TamwatchConfig) -> Void
+
+        init<T: Equatable>(_ name: String, _ path: WritableKeyPath<TamwatchConfig, T>) {
+            self.name = name
+            differs = { $0[keyPath: path] != $1[keyPath: path] }
+            keep = { $0[keyPath: path] = $1[keyPath: path] }
+        }
     }
 
-    /// The running values of the keys a reload does not apply, so that the next reload still
-    /// reports them until a restart.
-    static func keepRestartOnly(from old: TamwatchConfig, into new: inout TamwatchConfig) {
-        new.api.baseURL = old.api.baseURL
-        new.api.key = old.api.key
-        new.api.timeout = old.api.timeout
-        new.statePath = old.statePath
-        new.stateDatabase = old.stateDatabase
-        new.retention = old.retention
-        new.results.dir = old.results.dir
-        new.results.format = old.results.format
-        new.guard.minBalance = old.guard.minBalance
-        new.serve = old.serve
+    static var restartOnlyKeys: [RestartOnlyKey] {
+        [
+            .init("api.base_url", \.api.baseURL), .init("api.key", \.api.key), .init("api.timeout", \.api.timeout),
+            .init("state", \.statePath), .init("state", \.stateDatabase), .init("state.retention", \.retention),
+            .init("results", \.results.dir), .init("results", \.results.format), .init("guard.min_balance", \.guard.minBalance),
+            .init("serve.listen", \.serve.listen), .init("serve.tokens", \.serve.tokens),
+            .init("serve.external_url", \.serve.externalURL), .init("serve.allowed_origins", \.serve.allowedOrigins),
+            .init("serve.max_connections", \.serve.maxConnections), .init("serve.max_watches", \.serve.maxWatches),
+        ]
+    }
+
+    /// Keys that changed but are read only at start, each named once.
+    static func restartOnly(from old: TamwatchConfig, to new: TamwatchConfig) -> [String] {
+        var names: [String] = []
+        for key in restartOnlyKeys where key.differs(old, new) && !names.contains(key.name) { names.append(key.name) }
+        return names
     }
 }

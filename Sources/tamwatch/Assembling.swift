@@ -26,7 +26,7 @@ func assemble(
 /// The dispatcher alone (`replay`): templates and channels loaded, this replay's batch only.
 func assembleDispatcher(config: TamwatchConfig, store: any Outbox, transport: any Transport, batch: String) throws -> Dispatcher {
     do {
-        return try Assembly.dispatcher(config: config, store: store, transport: transport, options: Assembly.Options(), batch: batch).1
+        return try Assembly.dispatcher(config: config, store: store, transport: transport, batch: batch)
     } catch {
         printConfigErrors(error)
         throw Exit.configuration
