@@ -23,9 +23,7 @@ public final class ChildProcess: Sendable {
         var errText = ""
         var openPipes = 2
         var status: Int32?
-        var waiters: [(id: UInt64, check: @Sendable (State) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
         var finished: Bool { status != nil && openPipes == 0 }
-        var nextWaiter: UInt64 = 0
     }
 
     /// The `tamwatch` binary next to the test bundle (or `$TAMWATCH_BIN`).
@@ -120,16 +118,9 @@ public final class ChildProcess: Sendable {
         }
     }
 
-    /// Changes the state, then wakes every waiter whose condition now holds.
+    /// Changes the state, then wakes whoever waits on `changes`.
     private func update(_ change: (inout State) -> Void) {
-        let ready = state.withLock { s -> [CheckedContinuation<Void, Never>] in
-            change(&s)
-            let current = s
-            let done = s.waiters.filter { $0.check(current) }
-            s.waiters.removeAll { w in done.contains { $0.id == w.id } }
-            return done.map(\.continuation)
-        }
-        ready.forEach { $0.resume() }
+        state.withLock { change(&$0) }
         changes.signal()
     }
 
@@ -137,30 +128,10 @@ public final class ChildProcess: Sendable {
     public var stderr: String { state.withLock { $0.errText } }
     private var finished: Bool { state.withLock { $0.finished } }
 
-    /// Suspends until `condition` holds (checked on every change: a line, stderr text, the exit),
-    /// or the timeout passes; returns whether it holds.
+    /// Suspends until `condition` holds (looked at on every change: a line, stderr text, the
+    /// exit), or the timeout passes; returns whether it holds.
     private func wait(timeout: Duration, _ condition: @escaping @Sendable (State) -> Bool) async -> Bool {
-        let id = state.withLock { s -> UInt64 in
-            s.nextWaiter += 1; return s.nextWaiter
-        }
-        let timer = Task { [self] in
-            try? await Task.sleep(for: timeout)
-            let stale = state.withLock { s -> CheckedContinuation<Void, Never>? in
-                guard let i = s.waiters.firstIndex(where: { $0.id == id }) else { return nil }
-                return s.waiters.remove(at: i).continuation
-            }
-            stale?.resume()
-        }
-        defer { timer.cancel() }
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            let now = state.withLock { s -> Bool in
-                if condition(s) { return true }
-                s.waiters.append((id, condition, c))
-                return false
-            }
-            if now { c.resume() }
-        }
-        return state.withLock { condition($0) }
+        (try? await eventually("", on: changes, timeout: timeout) { state.withLock { condition($0) } }) != nil
     }
 
     /// Waits until a condition on stdout holds (or the process has ended and its output is read).
