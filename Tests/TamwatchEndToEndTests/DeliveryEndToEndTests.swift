@@ -79,6 +79,9 @@ struct PythonReceiver {
 @Suite("Webhook delivery, end to end", .serialized, .timeLimit(.minutes(5)), .reapsChildren)
 struct DeliveryEndToEndTests {
     static let secret = "whsec_" + Data((0..<32).map { UInt8($0 * 7 % 256) }).base64EncodedString()
+    /// What a `tamwatch` process of these tests reads from its environment: the simulator's key
+    /// and the receiver's signing secret (the configs name `${E2E_WEBHOOK_SECRET}`).
+    static let environment = ["OPENFUNNEL_API_KEY": SimulatorProcess.key, "E2E_WEBHOOK_SECRET": secret]
 
     /// A config with one webhook channel and a rule for every event.
     static func writeConfig(
@@ -409,7 +412,7 @@ struct TemplateCommandLineTests {
                 "watch", job, "--config", config.path, "--api-url", sim.url, "--poll-interval", "50ms",
                 "--label", "team=sales", "--label", "owner=ana@example.com", "--no-progress",
             ],
-            environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key, "E2E_WEBHOOK_SECRET": DeliveryEndToEndTests.secret],
+            environment: DeliveryEndToEndTests.environment,
             directory: elsewhere)
         #expect(try await watch.exitCode() == 0, "\(watch.stderr)")
         let entries = try receiver.entries()

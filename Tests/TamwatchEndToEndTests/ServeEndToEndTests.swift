@@ -349,7 +349,7 @@ struct ReplayDoorsTests {
 
         // One listing for both doors: the same page (newest first, the same fields) and the same
         // cursor to the next one, from the CLI on the same state file.
-        let env = ["OPENFUNNEL_API_KEY": SimulatorProcess.key, "E2E_WEBHOOK_SECRET": DeliveryEndToEndTests.secret]
+        let env = DeliveryEndToEndTests.environment
         let page = try await serve.call("GET", "/api/v1/deliveries?limit=3", transport: http)
         let listed = try ChildProcess(["deliveries", "--config", config, "--limit", "3", "--output", "ndjson"], environment: env)
         #expect(try await listed.exitCode() == 0, "\(listed.stderr)")
@@ -371,7 +371,7 @@ struct ReplayDoorsTests {
         let receiver = try await Self.goneThenBack(dir)
         defer { receiver.child.stop() }
         let config = try ServeEndToEndTests.writeConfig(in: dir, receiver: receiver.url)
-        let env = ["OPENFUNNEL_API_KEY": SimulatorProcess.key, "E2E_WEBHOOK_SECRET": DeliveryEndToEndTests.secret]
+        let env = DeliveryEndToEndTests.environment
         let job = try await sim.submit(nil)
         let watch = try ChildProcess(
             ["watch", job, "--config", config, "--api-url", sim.url, "--poll-interval", "50ms", "--no-progress"], environment: env)

@@ -22,7 +22,7 @@ struct ServeProcess {
         let child = try ChildProcess(
             ["serve", "--listen", "127.0.0.1:0", "--config", config, "--api-url", sim.url]
                 + (extra.contains("--poll-interval") ? [] : ["--poll-interval", "50ms"]) + extra,
-            environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key, "E2E_WEBHOOK_SECRET": DeliveryEndToEndTests.secret].merging(
+            environment: DeliveryEndToEndTests.environment.merging(
                 environment
             ) { _, new in new }, changes: changes)
         try await child.waitFor(timeout: .seconds(30)) { $0.contains { $0.hasPrefix("http://") } }
