@@ -25,6 +25,9 @@ extension Dispatcher {
         var blockedUntil: [String: Duration] = [:]
         var disabled: [String: DisabledChannel] = [:]
         var toDisable: [DisabledChannel] = []
+        /// Attempts recorded this turn, logged once their records are committed (a log line
+        /// that says "delivered" is then true of the outbox too).
+        var toLog: [(Finished, AttemptRecord)] = []
         /// When the loop next looks without being woken (a retry or rate limit falls due), as an uptime.
         var wakeAt: Duration?
         var lastRenewal: Duration?
@@ -100,6 +103,8 @@ extension Dispatcher {
             let exchange = try await store.exchange(
                 records: records, claims: wanted, deadLetter: deadLetter, renew: renew, now: now,
                 lease: dispatcher.lease, batch: dispatcher.batch, limits: plan.limits)
+            for (f, record) in toLog { dispatcher.log(f, record) }
+            toLog.removeAll(keepingCapacity: true)
             var drained = exchange.deadLettered > 0 || records.contains { $0.result == .dead }
             // A removed channel whose queue is empty and that has nothing in flight is done with.
             if exchange.deadLettered == 0 {
@@ -160,7 +165,7 @@ extension Dispatcher {
                             since: f.at))
                     disabled[config.name] = toDisable.last
                 }
-                dispatcher.log(f, record)
+                toLog.append((f, record))
             }
             return records
         }
