@@ -47,10 +47,14 @@ let package = Package(
         ),
         // Typed, non-variadic wrappers: Swift cannot call curl_easy_setopt and friends.
         .target(name: "CCurlShims", dependencies: ["CCurl"]),
+        // The commit, date and Swift version a release build was made from (scripts/package).
+        .target(name: "CBuildInfo"),
 
         // The data every stage passes on: JSON, events, the API's snapshots, watch state,
         // deliveries, clocks, redaction. No dependencies.
         .target(name: "TamwatchModel"),
+        // The shipped templates and scenarios, carried in the binary (scripts/embed-shipped).
+        .target(name: "TamwatchShipped"),
         // Every request and mail leaves through one libcurl multi handle.
         .target(name: "TamwatchHTTP", dependencies: ["CCurl", "CCurlShims", "TamwatchModel"]),
         // The YAML configuration, read and checked with file, line and key.
@@ -113,7 +117,7 @@ let package = Package(
             name: "TamwatchApp",
             dependencies: [
                 "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchOpenFunnel", "TamwatchStore", "TamwatchRules",
-                "TamwatchWatch", "TamwatchDelivery", "TamwatchResults", "TamwatchChannels", log,
+                "TamwatchWatch", "TamwatchDelivery", "TamwatchResults", "TamwatchChannels", "TamwatchShipped", log,
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]),
@@ -125,7 +129,7 @@ let package = Package(
         .target(
             name: "TamwatchSimulator",
             dependencies: [
-                "TamwatchModel", "TamwatchHTTPServer", "Yams", hummingbird, httpTypes, nioCore, log,
+                "TamwatchModel", "TamwatchShipped", "TamwatchHTTPServer", "Yams", hummingbird, httpTypes, nioCore, log,
             ]),
         // A webhook receiver that checks signatures (`tamwatch receive`, the demo, benchmarks).
         .target(
@@ -167,7 +171,7 @@ let package = Package(
                 "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchOpenFunnel", "TamwatchStore", "TamwatchRules",
                 "TamwatchSQLite", "TamwatchWatch", "TamwatchDelivery", "TamwatchConsole", "TamwatchSimulator",
                 "TamwatchReceiver", "TamwatchHTTPServer", "TamwatchServe", "TamwatchResults", "TamwatchPostgres", "TamwatchApp",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"), log,
+                "CBuildInfo", .product(name: "ArgumentParser", package: "swift-argument-parser"), log,
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -199,7 +203,7 @@ let package = Package(
         .testTarget(
             name: "TamwatchChannelsTests",
             dependencies: [
-                "TamwatchChannels", "TamwatchConfig", "TamwatchDelivery", "TamwatchHTTP", "TamwatchModel", "TamwatchRules",
+                "TamwatchChannels", "TamwatchConfig", "TamwatchDelivery", "TamwatchHTTP", "TamwatchModel", "TamwatchRules", "TamwatchShipped",
                 "TamwatchTesting",
             ]),
         .testTarget(name: "TamwatchRulesTests", dependencies: ["TamwatchConfig", "TamwatchModel", "TamwatchRules", "TamwatchTesting"]),
@@ -226,7 +230,7 @@ let package = Package(
             name: "TamwatchAppTests",
             dependencies: [
                 "TamwatchApp", "TamwatchConfig", "TamwatchHTTP", "TamwatchModel", "TamwatchOpenFunnel", "TamwatchSQLite",
-                "TamwatchSimulator", "TamwatchTesting", "TamwatchWatch",
+                "TamwatchRules", "TamwatchShipped", "TamwatchSimulator", "TamwatchTesting", "TamwatchWatch",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         .testTarget(name: "TamwatchSimulatorTests", dependencies: ["TamwatchModel", "TamwatchSimulator", "TamwatchTesting"]),

@@ -5,6 +5,7 @@ import TamwatchDelivery
 import TamwatchHTTP
 import TamwatchModel
 import TamwatchRules
+import TamwatchShipped
 
 /// Templates, rules and channels, loaded and checked together from a configuration.
 public struct DeliverySetup: Sendable {
@@ -12,39 +13,35 @@ public struct DeliverySetup: Sendable {
     public var engine: RuleEngine
     public var channels: [any DeliveryChannel]
 
-    /// The template folders: the config's `templates:` folder first, then the shipped `templates/`.
-    public static func templateFolders(_ config: TamwatchConfig, environment: [String: String] = ProcessInfo.processInfo.environment)
-        -> [String]
-    {
-        var folders: [String] = []
-        if let own = config.templatesPath { folders.append(own) }
-        if let shipped = ResourceLocator.directory("templates", environment: environment) { folders.append(shipped) }
-        return folders
+    /// The template folders, before the built-in templates: the config's `templates:` folder.
+    public static func templateFolders(_ config: TamwatchConfig) -> [String] {
+        config.templatesPath.map { [$0] } ?? []
     }
 
     /// Loads every template and checks that each rule's `template:` exists for the kinds of its
     /// channels. Every problem is reported at once, located.
-    public static func load(
-        _ config: TamwatchConfig, transport: any Transport,
-        environment: [String: String] = ProcessInfo.processInfo.environment
-    ) throws(ConfigErrors) -> DeliverySetup {
+    public static func load(_ config: TamwatchConfig, transport: any Transport) throws(ConfigErrors) -> DeliverySetup {
         var errors: [ConfigError] = []
         if let own = config.templatesPath, !FileManager.default.fileExists(atPath: own) {
             errors.append(ConfigError(file: config.file ?? "config", line: nil, key: "templates", message: "folder \(own) does not exist"))
         }
         var templates = TemplateSet()
-        do { templates = try TemplateSet.load(folders: templateFolders(config, environment: environment)) } catch { errors += error.errors }
+        do { templates = try TemplateSet.load(folders: templateFolders(config), builtIn: Shipped.templates) } catch {
+            errors += error.errors
+        }
 
         let byName = Dictionary(config.channels.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         for rule in config.rules {
             guard let name = rule.template else { continue }
-            for kind in Set(rule.to.compactMap { byName[$0]?.type }).sorted(by: { $0.rawValue < $1.rawValue })
-            where !templates.has(kind: kind, name: name) {
+            let targets = rule.to.compactMap { byName[$0] }
+            for kind in Set(targets.map(\.type)).sorted(by: { $0.rawValue < $1.rawValue }) where !templates.has(kind: kind, name: name) {
+                let names = targets.filter { $0.type == kind }.map(\.name).joined(separator: ", ")
+                let searched = (templateFolders(config) + [TemplateSet.builtInName]).joined(separator: ", ")
                 errors.append(
                     ConfigError(
                         file: config.file ?? "config", line: rule.line, key: "rules.\(rule.name).template",
                         message:
-                            "no template '\(name)' for \(kind.rawValue) channels (looked for \(kind.rawValue)/\(name).* in \(templateFolders(config, environment: environment).joined(separator: ", ")))"
+                            "no template '\(name)' for channel \(names) (\(kind.rawValue)): looked for \(kind.rawValue)/\(name).* in \(searched)"
                     ))
             }
         }

@@ -85,7 +85,7 @@ public actor Reloader {
         var next = try ConfigLoader(environment: environment).load(path: file)
         adjust(&next)
         // Every fallible step before anything is replaced.
-        let setup = try DeliverySetup.load(next, transport: transport, environment: environment)
+        let setup = try DeliverySetup.load(next, transport: transport)
         let report = Report(
             changed: Self.changes(from: current, to: next), needsRestart: Self.restartOnly(from: current, to: next),
             hash: StableHash.fnv1a64(bytes)

@@ -1,11 +1,16 @@
 import Foundation
 import TamwatchModel
+import TamwatchShipped
 
-/// The scenarios shipped in `config/scenarios/`, found from any working directory.
+/// The scenarios shipped in `config/scenarios/`, carried in the binary.
 public enum ScenarioCatalog {
     public static func bundled() throws(ScenarioError) -> [String: Scenario] {
-        guard let dir = ResourceLocator.directory("config/scenarios") else { return [:] }
-        return try Scenario.loadAll(directory: dir)
+        var out: [String: Scenario] = [:]
+        for (file, text) in Shipped.scenarios.sorted(by: { $0.key < $1.key }) {
+            let scenario = try Scenario.parse(text, file: file)
+            out[scenario.name] = scenario
+        }
+        return out
     }
 
     /// A scenario by file path (anything with a `/` or a `.yaml` ending) or by name; nil gives `normal`.
@@ -17,7 +22,7 @@ public enum ScenarioCatalog {
         guard let scenario = catalog[nameOrPath] else {
             let known = catalog.keys.sorted().joined(separator: ", ")
             throw ScenarioError(
-                file: nameOrPath, message: "no such scenario (known: \(known.isEmpty ? "none found; set TAMWATCH_HOME" : known))")
+                file: nameOrPath, message: "no such scenario (known: \(known))")
         }
         return scenario
     }

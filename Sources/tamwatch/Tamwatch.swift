@@ -15,11 +15,11 @@ struct Tamwatch: AsyncParsableCommand {
             OpenFunnel has no webhook for TAM builds; tamwatch polls them, diffs each response \
             against the last, and emits typed events. Try it with no setup: tamwatch demo
             """,
-        version: TamwatchVersion.current,
+        version: BuildInfo.short,
         subcommands: [
             WatchCommand.self, DemoCommand.self, CheckCommand.self, RenderCommand.self, TestSendCommand.self,
             DeliveriesCommand.self, ReplayCommand.self, PruneCommand.self, SimulateCommand.self, ReceiveCommand.self,
-            SubmitCommand.self, ServeCommand.self, TokenCommand.self, ExportCommand.self, MigrateCommand.self,
+            SubmitCommand.self, ServeCommand.self, TokenCommand.self, ExportCommand.self, MigrateCommand.self, VersionCommand.self,
         ]
     )
 

@@ -28,7 +28,8 @@ struct ConfigTests {
 
     @Test("the documented example in config/tamwatch.yaml loads")
     func documentedExample() throws {
-        let path = try #require(ResourceLocator.directory("config")) + "/tamwatch.yaml"
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let path = root.appendingPathComponent("config/tamwatch.yaml").path
         let env = [
             "OPENFUNNEL_API_KEY": "of_x", "SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T/B/X",
             "WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "SMTP_PASSWORD": "pw",

@@ -390,7 +390,7 @@ struct SignalsAndPipesTests {
 
 @Suite("Templates from the command line", .timeLimit(.minutes(5)), .reapsChildren)
 struct TemplateCommandLineTests {
-    @Test("a rule's template is found in the shipped templates/ from any working directory, rendered, signed")
+    @Test("a rule's shipped template is carried in the binary: found from any working directory, rendered, signed")
     func shippedTemplateFromAnyDirectory() async throws {
         let dir = temporaryDirectory()
         let sim = try await SimulatorProcess.start()
@@ -452,7 +452,9 @@ struct TemplateCommandLineTests {
         #expect(watch.stderr.contains("mytemplates/webhook/broken.json:"), "\(watch.stderr)")
         #expect(watch.stderr.contains("template syntax error: a section is not closed"), "\(watch.stderr)")
         #expect(
-            watch.stderr.contains("tamwatch.yaml:5: rules.done.template: no template 'nothere' for webhook channels"), "\(watch.stderr)")
+            watch.stderr.contains(
+                "tamwatch.yaml:5: rules.done.template: no template 'nothere' for channel crm (webhook): looked for webhook/nothere.* in "),
+            "\(watch.stderr)")
     }
 }
 

@@ -16,11 +16,28 @@ public struct TemplateSet: Sendable {
 
     public init() {}
 
-    /// Loads the folders in order (earlier ones override later ones, file by file).
-    public static func load(folders: [String]) throws(ConfigErrors) -> TemplateSet {
+    /// What `folders` lists for the templates carried in the binary.
+    public static let builtInName = "(built in)"
+
+    /// Loads the folders in order (earlier ones override later ones, file by file), over the
+    /// built-in templates (`kind/name.ext` to text), which every folder overrides.
+    public static func load(folders: [String], builtIn: [String: String] = [:]) throws(ConfigErrors) -> TemplateSet {
         registerContentTypes
         var set = TemplateSet()
         var errors: [ConfigError] = []
+        if !builtIn.isEmpty { set.folders.append(builtInName) }
+        for (key, text) in builtIn.sorted(by: { $0.key < $1.key }) {
+            let parts = key.split(separator: "/")
+            guard parts.count == 2, ChannelType(rawValue: String(parts[0])) != nil,
+                let format = TemplateFormat(rawValue: (key as NSString).pathExtension)
+            else { continue }
+            do throws(ConfigError) {
+                let file = try parse(text, path: "\(builtInName) \(key)", key: key, format: format)
+                set.files[file.key] = file
+            } catch {
+                errors.append(error)
+            }
+        }
         for folder in folders.reversed() {
             set.folders.insert(folder, at: 0)
             let root = URL(fileURLWithPath: folder)

@@ -1,4 +1,5 @@
 import Foundation
+import TamwatchShipped
 import Testing
 
 @testable import TamwatchChannels
@@ -14,12 +15,7 @@ import Testing
 /// oversized content shortened visibly. The helpers here serve the providers' suites too.
 @Suite("Chat channels", .timeLimit(.minutes(5)))
 struct ChatChannelTests {
-    static let shipped: TemplateSet = {
-        guard let folder = ResourceLocator.directory("templates"), let set = try? TemplateSet.load(folders: [folder]) else {
-            return TemplateSet()
-        }
-        return set
-    }()
+    static let shipped: TemplateSet = (try? TemplateSet.load(folders: [], builtIn: Shipped.templates)) ?? TemplateSet()
 
     static let chatKinds: [ChannelType] = [.slack, .mattermost, .discord, .teams, .googlechat]
 
