@@ -203,7 +203,8 @@ let package = Package(
         .testTarget(
             name: "TamwatchChannelsTests",
             dependencies: [
-                "TamwatchChannels", "TamwatchConfig", "TamwatchDelivery", "TamwatchHTTP", "TamwatchModel", "TamwatchRules", "TamwatchShipped",
+                "TamwatchChannels", "TamwatchConfig", "TamwatchDelivery", "TamwatchHTTP", "TamwatchModel", "TamwatchRules",
+                "TamwatchShipped",
                 "TamwatchTesting",
             ]),
         .testTarget(name: "TamwatchRulesTests", dependencies: ["TamwatchConfig", "TamwatchModel", "TamwatchRules", "TamwatchTesting"]),

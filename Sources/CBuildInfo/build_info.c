@@ -1,5 +1,11 @@
 #include "CBuildInfo.h"
 
+// scripts/package writes build-info.h (ignored by git) before a release build and removes it
+// after; a developer's build has none, and says so.
+#if __has_include("build-info.h")
+#include "build-info.h"
+#endif
+
 #ifndef TAMWATCH_COMMIT
 #define TAMWATCH_COMMIT ""
 #endif

@@ -15,9 +15,14 @@ struct WatchCommand: AsyncParsableCommand {
         commandName: "watch",
         abstract: "Watch TAM builds until each one ends.",
         discussion: """
+            The API key comes from the environment variable OPENFUNNEL_API_KEY (or api.key in the \
+            config, usually as ${OPENFUNNEL_API_KEY}); it is never logged.
+
             Exit status: 0 every job completed; 1 a job failed; 2 a job was cancelled; 3 a job could \
-            not be watched (unauthorized, not found, unreachable); 64 usage; 78 configuration. With \
-            several jobs the worst wins (3 > 1 > 2 > 0). Ctrl-C stops with the state saved (130).
+            not be watched (unauthorized, not found, unreachable); 64 usage; 74 the state file could \
+            not be written or stdout failed (disk full, I/O error); 75 another tamwatch is writing to \
+            the state file (try again, or --wait); 78 configuration. With several jobs the worst wins \
+            (3 > 1 > 2 > 0). Ctrl-C stops with the state saved (130).
 
             Deliveries chosen by the config's rules are queued in the state file with the events and \
             sent as they fall due. Once every job has ended, watch waits up to --drain-timeout for \

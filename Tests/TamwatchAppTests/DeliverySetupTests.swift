@@ -19,7 +19,9 @@ struct DeliverySetupTests {
         return try ConfigLoader(environment: [:]).load(path: path)
     }
 
-    @Test("with no template folder, every built-in template is parsed and each message kind has its default (a webhook sends the event itself)")
+    @Test(
+        "with no template folder, every built-in template is parsed and each message kind has its default (a webhook sends the event itself)"
+    )
     func builtIn() throws {
         let setup = try DeliverySetup.load(TamwatchConfig(), transport: CurlTransport())
         #expect(setup.templates.folders == [TemplateSet.builtInName])
