@@ -21,6 +21,8 @@ public struct ChannelConfig: Sendable {
     public var rateLimit: RateLimit?
     /// Per attempt, connect included.
     public var timeout: Duration?
+    /// Each job's deliveries one at a time, in the order they were queued (`ordered:`).
+    public var ordered: Bool?
     /// 4xx statuses retried rather than dead-lettered at once (`retry_statuses: [404, 409]`).
     public var retryStatuses: Set<Int> = []
     public var line: Int?
@@ -58,6 +60,11 @@ public struct ChannelConfig: Sendable {
     }
 
     public var effectiveTimeout: Duration { timeout ?? .seconds(30) }
+
+    /// People read chat and email in the order it arrives: one delivery in flight per job, in
+    /// sequence (a failing one holds the later ones until it is sent or dead). A webhook keeps its
+    /// concurrency; its receiver orders by `sequence`.
+    public var isOrdered: Bool { ordered ?? (type != .webhook) }
 
     /// Changes when the channel's URL does: a disabled channel whose URL was fixed is enabled again.
     public var fingerprint: String { StableHash.hex128("\(type.rawValue)|\(url)") }

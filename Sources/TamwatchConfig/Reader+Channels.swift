@@ -7,7 +7,7 @@ extension Reader {
         var out: [ChannelConfig] = []
         for (name, keyNode, value) in mapping(node, "channels", allowed: []) {
             let key = "channels.\(name)"
-            let common: Set<String> = ["type", "url", "retry", "ca_file", "concurrency", "rate_limit", "timeout"]
+            let common: Set<String> = ["type", "url", "retry", "ca_file", "concurrency", "rate_limit", "timeout", "ordered"]
             let pairs = mapping(value, key, allowed: [])
             guard let typeNode = pairs.first(where: { $0.0 == "type" })?.2 else {
                 fail(value, "\(key).type", "missing (one of: \(ChannelType.allCases.map(\.rawValue).joined(separator: ", ")))")
@@ -52,6 +52,7 @@ extension Reader {
                     let resolved = file.hasPrefix("/") ? file : URL(fileURLWithPath: baseDirectory).appendingPathComponent(file).path
                     if let problem = CertificateFile.problem(resolved) { fail(v, path, problem) } else { channel.caFile = resolved }
                 case "concurrency": channel.concurrency = positiveInt(v, path)
+                case "ordered": channel.ordered = bool(v, path)
                 case "rate_limit":
                     guard let text = string(v, path) else { continue }
                     if let limit = RateLimit.parse(text) {

@@ -91,6 +91,18 @@ struct Reader {
         return d
     }
 
+    /// `true` or `false` (YAML's yes/no/on/off are refused: they surprise more than they help).
+    mutating func bool(_ node: Node, _ key: String) -> Bool? {
+        guard let text = string(node, key) else { return nil }
+        switch text {
+        case "true": return true
+        case "false": return false
+        default:
+            fail(node, key, "'\(text)' is not true or false")
+            return nil
+        }
+    }
+
     /// A whole number from 1 to `max` (by default a billion: every count a config holds is far
     /// below it, and nothing computed from it can overflow).
     mutating func positiveInt(_ node: Node, _ key: String, max: Int = 1_000_000_000) -> Int? {

@@ -102,7 +102,8 @@ extension Dispatcher {
             }
             let exchange = try await store.exchange(
                 records: records, claims: wanted, deadLetter: deadLetter, renew: renew, now: now,
-                lease: dispatcher.lease, batch: dispatcher.batch, limits: plan.limits)
+                lease: dispatcher.lease, batch: dispatcher.batch, limits: plan.limits,
+                ordered: Set(channels.values.filter(\.config.isOrdered).map(\.config.name)))
             for (f, record) in toLog { dispatcher.log(f, record) }
             toLog.removeAll(keepingCapacity: true)
             var drained = exchange.deadLettered > 0 || records.contains { $0.result == .dead }

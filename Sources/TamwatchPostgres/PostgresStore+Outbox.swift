@@ -10,7 +10,7 @@ extension PostgresStore: Outbox {
     public func exchange(
         records: [AttemptRecord], claims: [(channel: String, limit: Int)],
         deadLetter: [(channel: String, reason: String)], renew: [String], now: Date,
-        lease: ClaimLease, batch: String?, limits: [String: ChannelLimits]
+        lease: ClaimLease, batch: String?, limits: [String: ChannelLimits], ordered: Set<String>
     ) async throws(StoreError) -> OutboxExchange {
         if records.isEmpty && claims.isEmpty && deadLetter.isEmpty && renew.isEmpty { return OutboxExchange(claimed: [:], nextDue: nil) }
         // On the database's clock, like every time this store keeps.
@@ -28,6 +28,7 @@ extension PostgresStore: Outbox {
             var claimed: [String: [StoredDelivery]] = [:]
             var earliest: Double?
             for (channel, wanted) in claims {
+                let isOrdered = ordered.contains(channel)
                 // Across every replica: the channel's free slots and tokens, unless it is paused.
                 var gate = ChannelGate.open
                 if let channelLimits = limits[channel] { gate = try await Self.gate(channel, channelLimits, now: t, db) }
@@ -35,13 +36,16 @@ extension PostgresStore: Outbox {
                 var got: [StoredDelivery] = []
                 if limit > 0 {
                     // Due rows of the channel, oldest first, claimed in one statement; rows another
-                    // transaction holds are skipped. (RETURNING keeps no order: sorted here.)
+                    // transaction holds are skipped. (RETURNING keeps no order: sorted here.) For an
+                    // ordered channel, each job's first pending one only: a later one waits while
+                    // an earlier one is pending, claimed or not, on any replica.
                     let rows = try await db.rows(
                         """
                         WITH due AS (
-                            SELECT id AS due_id FROM deliveries
+                            SELECT id AS due_id FROM deliveries d
                             WHERE status = 'pending' AND channel = \(channel) AND next_at <= \(t)
                                 AND (claim_owner IS NULL OR claim_until <= \(t)) AND (\(batch)::text IS NULL OR batch = \(batch))
+                                AND (NOT \(isOrdered) OR NOT \(unescaped: Self.earlierPending))
                             ORDER BY next_at, created_at, seq LIMIT \(limit) FOR UPDATE SKIP LOCKED)
                         UPDATE deliveries SET claim_owner = \(lease.owner), claim_until = \(t + lease.duration)
                         FROM due WHERE id = due.due_id
@@ -63,7 +67,7 @@ extension PostgresStore: Outbox {
                 // that is paused or out of tokens, when that ends.
                 let openAt = gate.openAt(now: t, spent: got.count)
                 if got.count < limit || openAt != nil,
-                    let next = try await Self.nextUnclaimed(channel: channel, now: t, batch: batch, db)
+                    let next = try await Self.nextUnclaimed(channel: channel, now: t, batch: batch, ordered: isOrdered, db)
                 {
                     let open = max(next, openAt ?? next)
                     earliest = min(earliest ?? open, open)
@@ -85,12 +89,20 @@ extension PostgresStore: Outbox {
             """)
     }
 
-    private static func nextUnclaimed(channel: String, now: Double, batch: String?, _ db: Statements) async throws -> Double? {
+    /// A delivery `d` queued after another of its job and channel that is still pending.
+    static let earlierPending = """
+        EXISTS (SELECT 1 FROM deliveries e
+            WHERE e.job_id = d.job_id AND e.channel = d.channel AND e.status = 'pending' AND e.seq < d.seq)
+        """
+
+    private static func nextUnclaimed(channel: String, now: Double, batch: String?, ordered: Bool, _ db: Statements) async throws
+        -> Double?
+    {
         let rows = try await db.rows(
             """
-            SELECT MIN(next_at) FROM deliveries
+            SELECT MIN(next_at) FROM deliveries d
             WHERE status = 'pending' AND channel = \(channel) AND (claim_owner IS NULL OR claim_until <= \(now))
-                AND (\(batch)::text IS NULL OR batch = \(batch))
+                AND (\(batch)::text IS NULL OR batch = \(batch)) AND (NOT \(ordered) OR NOT \(unescaped: Self.earlierPending))
             """)
         return try rows.first?.decode(Double?.self) ?? nil
     }

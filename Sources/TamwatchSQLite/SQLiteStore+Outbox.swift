@@ -48,7 +48,7 @@ extension SQLiteStore {
     public func exchange(
         records: [AttemptRecord], claims: [(channel: String, limit: Int)],
         deadLetter: [(channel: String, reason: String)] = [], renew: [String] = [], now: Date,
-        lease: ClaimLease, batch: String? = nil, limits: [String: ChannelLimits] = [:]
+        lease: ClaimLease, batch: String? = nil, limits: [String: ChannelLimits] = [:], ordered: Set<String> = []
     ) async throws(StoreError) -> OutboxExchange {
         if records.isEmpty && claims.isEmpty && deadLetter.isEmpty && renew.isEmpty { return OutboxExchange(claimed: [:], nextDue: nil) }
         let t = now.timeIntervalSince1970
@@ -60,15 +60,17 @@ extension SQLiteStore {
             var claimed: [String: [StoredDelivery]] = [:]
             var earliest: Double?
             for claim in claims where claim.limit > 0 {
-                // The due rows of the channel, in index order (with a batch: those of the batch).
+                // The due rows of the channel, in index order (with a batch: those of the batch);
+                // for an ordered channel, each job's first pending one only.
+                let isOrdered = ordered.contains(claim.channel)
                 let rows = try Row.fetchAll(
                     db.cachedStatement(
                         sql: """
-                            SELECT \(Self.columns) FROM deliveries
+                            SELECT \(Self.columns) FROM deliveries d
                             WHERE status = 'pending' AND channel = ? AND next_at <= ? AND (claim_owner IS NULL OR claim_until <= ?)
-                                AND (? IS NULL OR batch = ?)
-                            ORDER BY next_at, created_at LIMIT ?
-                            """), arguments: [claim.channel, t, t, batch, batch, claim.limit])
+                                AND (? IS NULL OR batch = ?) AND (NOT ? OR NOT \(Self.earlierPending))
+                            ORDER BY next_at, created_at, rowid LIMIT ?
+                            """), arguments: [claim.channel, t, t, batch, batch, isOrdered, claim.limit])
                 var got: [StoredDelivery] = []
                 for row in rows {
                     guard let d = Self.stored(row) else {
@@ -81,7 +83,9 @@ extension SQLiteStore {
                     got.append(d)
                 }
                 claimed[claim.channel] = got
-                if got.count < claim.limit, let next = try Self.nextUnclaimed(channel: claim.channel, now: t, batch: batch, db) {
+                if got.count < claim.limit,
+                    let next = try Self.nextUnclaimed(channel: claim.channel, now: t, batch: batch, ordered: isOrdered, db)
+                {
                     earliest = min(earliest ?? next, next)
                 }
             }
@@ -102,23 +106,32 @@ extension SQLiteStore {
                 """, arguments: ["this version of tamwatch cannot read the delivery (\(reason)); dead-lettered", id])
     }
 
+    /// A delivery `d` queued after another of its job and channel that is still pending.
+    static let earlierPending = """
+        EXISTS (SELECT 1 FROM deliveries e
+            WHERE e.job_id = d.job_id AND e.channel = d.channel AND e.status = 'pending' AND e.rowid < d.rowid)
+        """
+
     /// When the first claimable delivery of the channel (of the batch, when given) falls due.
-    private static func nextUnclaimed(channel: String, now: Double, batch: String?, _ db: Database) throws -> Double? {
+    private static func nextUnclaimed(channel: String, now: Double, batch: String?, ordered: Bool, _ db: Database) throws -> Double? {
         guard let batch else {
             // In index order, so the scan stops at the first claimable row.
             return try Double.fetchOne(
                 db.cachedStatement(
                     sql: """
-                        SELECT next_at FROM deliveries
-                        WHERE status = 'pending' AND channel = ? AND (claim_owner IS NULL OR claim_until <= ?) ORDER BY next_at LIMIT 1
-                        """), arguments: [channel, now])
+                        SELECT next_at FROM deliveries d
+                        WHERE status = 'pending' AND channel = ? AND (claim_owner IS NULL OR claim_until <= ?)
+                            AND (NOT ? OR NOT \(earlierPending))
+                        ORDER BY next_at LIMIT 1
+                        """), arguments: [channel, now, ordered])
         }
         return try Double.fetchOne(
             db.cachedStatement(
                 sql: """
-                    SELECT MIN(next_at) FROM deliveries
+                    SELECT MIN(next_at) FROM deliveries d
                     WHERE batch = ? AND status = 'pending' AND channel = ? AND (claim_owner IS NULL OR claim_until <= ?)
-                    """), arguments: [batch, channel, now])
+                        AND (NOT ? OR NOT \(earlierPending))
+                    """), arguments: [batch, channel, now, ordered])
     }
 
     /// Extends this owner's claims on deliveries still being sent.

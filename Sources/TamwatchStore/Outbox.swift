@@ -12,11 +12,13 @@ public protocol Outbox: Sendable {
     /// channel's limit of due deliveries under `lease`, oldest first (with `batch`, among that
     /// replay's alone). A row that cannot be read is dead-lettered with the reason, never left
     /// to fall due forever. A store that `sharesChannelLimits` also holds each channel in `limits`
-    /// to them across every dispatcher, and to the pauses their attempts asked for.
+    /// to them across every dispatcher, and to the pauses their attempts asked for. For a
+    /// channel in `ordered`, only each job's first pending delivery can be claimed: the next
+    /// once that one is sent or dead (one in flight per job and channel, in the order queued).
     func exchange(
         records: [AttemptRecord], claims: [(channel: String, limit: Int)],
         deadLetter: [(channel: String, reason: String)], renew: [String], now: Date,
-        lease: ClaimLease, batch: String?, limits: [String: ChannelLimits]
+        lease: ClaimLease, batch: String?, limits: [String: ChannelLimits], ordered: Set<String>
     ) async throws(StoreError) -> OutboxExchange
 
     /// True when several dispatchers (replicas) share this store: channels' concurrency, rate
@@ -65,4 +67,17 @@ public protocol Outbox: Sendable {
 
 extension Outbox {
     public var sharesChannelLimits: Bool { false }
+}
+
+extension Outbox {
+    /// A turn with no ordered channel.
+    public func exchange(
+        records: [AttemptRecord], claims: [(channel: String, limit: Int)],
+        deadLetter: [(channel: String, reason: String)], renew: [String], now: Date,
+        lease: ClaimLease, batch: String?, limits: [String: ChannelLimits]
+    ) async throws(StoreError) -> OutboxExchange {
+        try await exchange(
+            records: records, claims: claims, deadLetter: deadLetter, renew: renew, now: now, lease: lease, batch: batch,
+            limits: limits, ordered: [])
+    }
 }

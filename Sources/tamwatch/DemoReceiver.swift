@@ -24,6 +24,8 @@ enum DemoReceiver {
         var channel = ChannelConfig(name: "receiver", type: .webhook, url: receiverURL)
         channel.secrets = [secret]
         channel.retry = [.milliseconds(500), .seconds(1), .seconds(2)]
+        // A person reads the receiver's lines: in the build's order, as a chat channel sends them.
+        channel.ordered = true
         config.channels = [channel]
         let milestones = EventType.allCases.filter { $0 != .progress }.map(\.rawValue)
         config.rules = [

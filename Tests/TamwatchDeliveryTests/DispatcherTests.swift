@@ -257,6 +257,31 @@ struct DispatcherTests {
         #expect(slow.server.mostConcurrent >= 2, "deliveries do go out side by side")
     }
 
+    @Test("an ordered channel sends each job's deliveries one at a time, in sequence, through a slow answer and a failing one")
+    func orderedDelivery() async throws {
+        // The first answer is slow, the second a 503 (retried), the rest quick and uneven.
+        let rig = try Rig(
+            .script { n in
+                switch n {
+                case 0: return .after(milliseconds: 200, RawHTTPServer.status(200))
+                case 1: return RawHTTPServer.status(503)
+                default: return .after(milliseconds: (n * 7) % 30, RawHTTPServer.status(200))
+                }
+            })
+        try await rig.queue(6)
+        let config = rig.channel {
+            $0.concurrency = 4
+            $0.ordered = true
+        }
+        let all = try await rig.run(try rig.dispatcher([config]), until: Self.allSettled)
+        #expect(all.allSatisfy { $0.status == .sent })
+        #expect(rig.server.mostConcurrent == 1, "one in flight for the job, though the channel allows four")
+        let sequences = (0..<rig.server.requests).map { i in
+            (try? JSONValue.parse(String(decoding: rig.requestBody(i), as: UTF8.self)))?["sequence"]?.intValue
+        }
+        #expect(sequences == [1, 2, 2, 3, 4, 5, 6], "in order; the failed one again before any later one")
+    }
+
     @Test("claims of a process that died mid-send are taken back by the next holder of the lock; a sent delivery is never sent again")
     func staleClaims() async throws {
         let rig = try Rig(RawHTTPServer.status(200))

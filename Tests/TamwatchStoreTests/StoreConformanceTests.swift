@@ -174,6 +174,37 @@ struct StoreConformanceTests {
         #expect(try await claim(store, at: later, lease: lease("c")) == ["dlv_hook_2"], "every claim given back")
     }
 
+    @Test(
+        "an ordered channel: one delivery per job at a time, in the order queued; a failing one holds the later ones until sent or dead; other jobs go on",
+        arguments: StoreKind.allCases)
+    func orderedChannel(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        // Queued in one commit, at the same time: the order is the order queued.
+        try await queue(store, (1...3).map { delivery($0, channel: "chat") })
+        var other = delivery(9, channel: "chat")
+        other.jobId = "job-2"
+        try await queue(store, [other], sequence: 2, jobId: "job-2")
+        func turn(_ owner: String, at now: Date) async throws -> (ids: [String], nextDue: Date?) {
+            let turn = try await store.exchange(
+                records: [], claims: [("chat", 10)], deadLetter: [], renew: [], now: now, lease: lease(owner), batch: nil,
+                limits: [:], ordered: ["chat"])
+            return (turn.claimed["chat"]?.map(\.id) ?? [], turn.nextDue)
+        }
+        #expect(try await turn("a", at: Self.t0).ids == ["dlv_chat_1", "dlv_chat_9"], "each job's first")
+        #expect(try await turn("b", at: Self.t0).ids.isEmpty, "the later ones wait while the first is in flight")
+        let retryAt = Self.t0.addingTimeInterval(30)
+        try await store.record(
+            [AttemptRecord(id: "dlv_chat_1", result: .retry(at: retryAt), at: Self.t0, failures: 1, error: "HTTP 503")], owner: "a")
+        let held = try await turn("b", at: Self.t0)
+        #expect(held.ids.isEmpty, "a failing one holds the later ones")
+        #expect(held.nextDue == retryAt, "the next moment anything can go is the retry, not the held ones")
+        #expect(try await turn("b", at: retryAt).ids == ["dlv_chat_1"])
+        try await store.record([AttemptRecord(id: "dlv_chat_1", result: .dead, at: retryAt, failures: 2)], owner: "b")
+        #expect(try await turn("b", at: retryAt).ids == ["dlv_chat_2"], "dead, it lets the next go")
+        try await store.record([AttemptRecord(id: "dlv_chat_2", result: .sent, at: retryAt, failures: 0)], owner: "b")
+        #expect(try await turn("b", at: retryAt).ids == ["dlv_chat_3"])
+    }
+
     @Test("a disabled channel dead-letters what it has queued until enabled", arguments: StoreKind.allCases)
     func disabledChannels(kind: StoreKind) async throws {
         let store = try await kind.make()
