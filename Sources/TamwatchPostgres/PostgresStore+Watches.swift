@@ -89,7 +89,8 @@ extension PostgresStore: WatchRegistry {
     static let watchSelect = """
         SELECT w.cursor, w.job_id, w.active, w.labels, w.created_at, w.stopped_at, COALESCE(j.finished_at, w.finished_at),
             w.error, w.max_credits, w.guard_action, j.state,
-            (SELECT occurred_at FROM events e WHERE e.job_id = w.job_id ORDER BY e.sequence DESC LIMIT 1)
+            (SELECT occurred_at FROM events e WHERE e.job_id = w.job_id ORDER BY e.sequence DESC LIMIT 1),
+            (SELECT type FROM events e WHERE e.job_id = w.job_id ORDER BY e.sequence DESC LIMIT 1)
         FROM watches w LEFT JOIN jobs j ON j.job_id = w.job_id
         """
 
@@ -98,12 +99,16 @@ extension PostgresStore: WatchRegistry {
     }
 
     static func watchRecord(_ row: PostgresRow) throws -> WatchRecord {
-        let (cursor, jobId, active, labels, createdAt, stoppedAt, finishedAt, error, maxCredits, guardAction, state, lastEventAt) =
-            try row.decode((Int64, String, Bool, String, Double, Double?, Double?, String?, Int?, String?, String?, Double?).self)
+        let (
+            cursor, jobId, active, labels, createdAt, stoppedAt, finishedAt, error, maxCredits, guardAction, state, lastEventAt,
+            lastEventType
+        ) =
+            try row.decode((Int64, String, Bool, String, Double, Double?, Double?, String?, Int?, String?, String?, Double?, String?).self)
         return WatchRecord(
             jobId: jobId, active: active, labels: decode([String: String].self, labels) ?? [:],
             createdAt: Date(timeIntervalSince1970: createdAt), cursor: cursor, stoppedAt: stoppedAt.map(Date.init(timeIntervalSince1970:)),
             finishedAt: finishedAt.map(Date.init(timeIntervalSince1970:)), error: error, maxCredits: maxCredits, guardAction: guardAction,
-            state: decode(WatchState.self, state), lastEventAt: lastEventAt.map(Date.init(timeIntervalSince1970:)))
+            state: decode(WatchState.self, state), lastEventAt: lastEventAt.map(Date.init(timeIntervalSince1970:)),
+            lastEventType: lastEventType)
     }
 }

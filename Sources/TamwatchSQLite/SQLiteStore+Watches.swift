@@ -94,7 +94,8 @@ extension SQLiteStore: WatchRegistry {
     static let watchSelect = """
         SELECT w.cursor, w.job_id, w.active, w.labels, w.created_at, w.stopped_at, COALESCE(j.finished_at, w.finished_at),
             w.error, w.max_credits, w.guard_action, j.state,
-            (SELECT occurred_at FROM events e WHERE e.job_id = w.job_id ORDER BY e.sequence DESC LIMIT 1)
+            (SELECT occurred_at FROM events e WHERE e.job_id = w.job_id ORDER BY e.sequence DESC LIMIT 1),
+            (SELECT type FROM events e WHERE e.job_id = w.job_id ORDER BY e.sequence DESC LIMIT 1)
         FROM watches w LEFT JOIN jobs j ON j.job_id = w.job_id
         """
 
@@ -111,6 +112,6 @@ extension SQLiteStore: WatchRegistry {
         return WatchRecord(
             jobId: row[1], active: row[2], labels: labels, createdAt: date(4) ?? Date(timeIntervalSince1970: 0), cursor: row[0],
             stoppedAt: date(5), finishedAt: date(6), error: row[7], maxCredits: row[8], guardAction: row[9], state: state,
-            lastEventAt: date(11))
+            lastEventAt: date(11), lastEventType: row[12])
     }
 }

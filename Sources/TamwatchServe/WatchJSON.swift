@@ -21,6 +21,7 @@ enum WatchJSON {
             ("created_at", JSONBody.date(w.createdAt)),
             ("last_polled_at", JSONBody.date(lastPolledAt)),
             ("last_event_at", JSONBody.date(w.lastEventAt)),
+            ("last_event_type", JSONBody.string(w.lastEventType)),
             ("finished_at", JSONBody.date(w.finishedAt)),
             ("stopped_at", JSONBody.date(w.stoppedAt)),
             ("error", JSONBody.string(w.error)),

@@ -13,7 +13,7 @@ extension Shipped {
     "description": "**{{summary}}**{{#progress}}\n`{{bar}}` {{percent}}% · {{bands}} bands{{/progress}}{{#rate_text}} · {{rate_text}}{{/rate_text}}{{#budget_text}} · {{budget_text}}{{/budget_text}}{{#job.progress_message}}\n*{{job.progress_message}}*{{/job.progress_message}}{{#error_text}}\n> {{error_text}}{{/error_text}}",
     "color": {{color_int}},
     "fields": [
-      {"name": "Status", "value": "{{job.status}}", "inline": true},
+      {"name": "Status", "value": "{{#job.status}}{{job.status}}{{/job.status}}{{^job.status}}unknown{{/job.status}}", "inline": true},
       {"name": "Companies", "value": "{{#unique_text}}{{unique_text}}{{/unique_text}}{{^unique_text}}{{#processed_text}}{{processed_text}} so far{{/processed_text}}{{^processed_text}}—{{/processed_text}}{{/unique_text}}", "inline": true},
       {"name": "Credits", "value": "{{#credits_text}}{{credits_text}}{{/credits_text}}{{^credits_text}}—{{/credits_text}}", "inline": true},
       {{#top_heading}}{"name": "{{top_heading}}", "value": "{{#top_companies}}{{rank}}. **{{name}}**{{#domain}} ({{domain}}){{/domain}}{{#score}} · {{score}}{{/score}}{{#band}} · {{band}}{{/band}}\n{{/top_companies}}"},{{/top_heading}}
@@ -127,9 +127,9 @@ tamwatch, watching OpenFunnel TAM builds
   "text": "{{emoji}} {{headline}}",
   "blocks": [
     {"type": "header", "text": {"type": "plain_text", "text": "{{emoji}} {{title}}", "emoji": true}},
-    {"type": "section", "text": {"type": "mrkdwn", "text": "*{{summary}}*{{#progress}}\n`{{bar}}` {{percent}}% · {{bands}} bands{{/progress}}{{#processed_text}} · {{processed_text}} processed{{/processed_text}}{{#rate_text}} · {{rate_text}}{{/rate_text}}{{#budget_text}} · {{budget_text}}{{/budget_text}}{{#job.progress_message}}\n_{{job.progress_message}}_{{/job.progress_message}}"}},
+    {"type": "section", "text": {"type": "mrkdwn", "text": "*{{summary}}*{{#progress}}\n`{{bar}}` {{percent}}% · {{bands}} bands{{/progress}}{{#rate_text}} · {{rate_text}}{{/rate_text}}{{#budget_text}} · {{budget_text}}{{/budget_text}}{{#job.progress_message}}\n_{{job.progress_message}}_{{/job.progress_message}}"}},
     {"type": "section", "fields": [
-      {"type": "mrkdwn", "text": "*Status*\n{{job.status}}"},
+      {"type": "mrkdwn", "text": "*Status*\n{{#job.status}}{{job.status}}{{/job.status}}{{^job.status}}unknown{{/job.status}}"},
       {"type": "mrkdwn", "text": "*Build*\n{{#short_job_id}}`{{short_job_id}}`{{/short_job_id}}{{^short_job_id}}— (the account){{/short_job_id}}"},
       {"type": "mrkdwn", "text": "*Companies*\n{{#unique_text}}{{unique_text}}{{/unique_text}}{{^unique_text}}{{#processed_text}}{{processed_text}} so far{{/processed_text}}{{^processed_text}}—{{/processed_text}}{{/unique_text}}"},
       {"type": "mrkdwn", "text": "*Credits*\n{{#credits_text}}{{credits_text}}{{/credits_text}}{{^credits_text}}—{{/credits_text}}"}
@@ -148,7 +148,7 @@ tamwatch, watching OpenFunnel TAM builds
     {"type": "section", "fields": [
       {"type": "mrkdwn", "text": "*Companies*\n{{#unique_text}}{{unique_text}}{{/unique_text}}{{^unique_text}}—{{/unique_text}}"},
       {"type": "mrkdwn", "text": "*Credits*\n{{#credits_text}}{{credits_text}}{{/credits_text}}{{^credits_text}}—{{/credits_text}}"},
-      {"type": "mrkdwn", "text": "*Pages*\n{{#job.manifest.pages}}{{job.manifest.pages}} of {{job.manifest.page_size}}{{/job.manifest.pages}}{{^job.manifest.pages}}—{{/job.manifest.pages}}"},
+      {"type": "mrkdwn", "text": "*List*\n{{#job.manifest.pages}}{{job.manifest.pages}} pages of {{job.manifest.page_size}} rows{{/job.manifest.pages}}{{^job.manifest.pages}}—{{/job.manifest.pages}}"},
       {"type": "mrkdwn", "text": "*Build*\n`{{job_id}}`"}
     ]},
     {{#top_heading}}{"type": "section", "text": {"type": "mrkdwn", "text": "*{{top_heading}}*{{#top_companies}}\n{{rank}}. *{{name}}*{{#domain}} ({{domain}}){{/domain}}{{#score}} · score {{score}}{{/score}}{{#band}} · {{band}} employees{{/band}}{{/top_companies}}"}},{{/top_heading}}
@@ -172,7 +172,7 @@ tamwatch, watching OpenFunnel TAM builds
         {"type": "TextBlock", "wrap": true, "weight": "Bolder", "text": "{{summary}}"},
         {"type": "TextBlock", "wrap": true, "fontType": "Monospace", "text": "{{#progress}}{{bar}} {{percent}}% · {{bands}} bands{{/progress}}{{^progress}}—{{/progress}}{{#rate_text}} · {{rate_text}}{{/rate_text}}{{#budget_text}} · {{budget_text}}{{/budget_text}}"},
         {"type": "FactSet", "facts": [
-          {"title": "Status", "value": "{{job.status}}"},
+          {"title": "Status", "value": "{{#job.status}}{{job.status}}{{/job.status}}{{^job.status}}unknown{{/job.status}}"},
           {"title": "Companies", "value": "{{#unique_text}}{{unique_text}}{{/unique_text}}{{^unique_text}}{{#processed_text}}{{processed_text}} so far{{/processed_text}}{{^processed_text}}—{{/processed_text}}{{/unique_text}}"},
           {"title": "Credits", "value": "{{#credits_text}}{{credits_text}}{{/credits_text}}{{^credits_text}}—{{/credits_text}}"},
           {"title": "Build", "value": "{{#job_id}}{{job_id}}{{/job_id}}{{^job_id}}— (the account){{/job_id}}"}

@@ -19,13 +19,15 @@ public struct WatchRecord: Sendable, Equatable {
     /// The watcher's state of the job; nil before its first stored poll.
     public var state: WatchState?
     public var lastEventAt: Date?
+    /// The type of the last event, beside its time.
+    public var lastEventType: String?
     /// Where this watch sits in the newest-first list (a larger cursor is newer).
     public var cursor: Int64
 
     public init(
         jobId: String, active: Bool, labels: [String: String], createdAt: Date, cursor: Int64, stoppedAt: Date? = nil,
         finishedAt: Date? = nil, error: String? = nil, maxCredits: Int? = nil, guardAction: String? = nil,
-        state: WatchState? = nil, lastEventAt: Date? = nil
+        state: WatchState? = nil, lastEventAt: Date? = nil, lastEventType: String? = nil
     ) {
         self.jobId = jobId
         self.active = active
@@ -39,6 +41,7 @@ public struct WatchRecord: Sendable, Equatable {
         self.guardAction = guardAction
         self.state = state
         self.lastEventAt = lastEventAt
+        self.lastEventType = lastEventType
     }
 
     /// The build's last seen status (`pending` before the first poll).

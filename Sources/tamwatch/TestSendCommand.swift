@@ -12,7 +12,7 @@ struct TestSendCommand: AsyncParsableCommand {
         abstract: "Send one test message through a configured channel and report the provider's answer.",
         discussion: """
             Renders a sample event (job.terminal unless --event says otherwise) through the channel's \
-            templates, sends it once, now, and prints what the provider answered and what tamwatch \
+            templates, marked as a test in its title and footer, sends it once, now, and prints what the provider answered and what tamwatch \
             would make of it (delivered, retry, dead, channel disabled). Nothing is stored. Exit 0 \
             when it was delivered, 1 otherwise.
             """
@@ -60,7 +60,7 @@ struct TestSendCommand: AsyncParsableCommand {
         sample.id = "evt_test_" + StableHash.hex128(UUID().uuidString)
         let rendered = setup.engine.renderer.render(
             sample, channel: pair.channel, rule: pair.rule ?? "test-send",
-            template: pair.template, folded: 0)
+            template: pair.template, folded: 0, test: true)
         if let error = rendered.error { printError("tamwatch test-send: \(error)") }
         let delivery = Delivery(
             id: Delivery.makeID(eventId: sample.id, channel: channel), eventId: sample.id, jobId: sample.jobId,
@@ -70,7 +70,12 @@ struct TestSendCommand: AsyncParsableCommand {
         let result = await target.send(delivery, now: Date())
         let took = ContinuousClock.now - started
         var answer = result.httpStatus.map { DeliveryText.answer($0, kind: pair.channel.type) } ?? "no response"
-        if let text = result.answer { answer += " \(text)" }
+        if let text = result.answer {
+            // An SMTP answer repeats its code ("250 message accepted"): said once.
+            let code = result.httpStatus.map(String.init) ?? ""
+            let rest = !code.isEmpty && text.hasPrefix(code) ? text.dropFirst(code.count).trimmingCharacters(in: .whitespaces) : text
+            if !rest.isEmpty { answer += " \(rest)" }
+        }
         let verdict: String
         switch result.outcome {
         case .delivered: verdict = "delivered"

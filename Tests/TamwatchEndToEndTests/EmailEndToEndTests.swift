@@ -77,7 +77,9 @@ struct EmailEndToEndTests {
         #expect(message["mail_from"]?.stringValue == "tam@example.com")
         #expect(
             message["rcpt_tos"] == .array([.string("ana@example.com"), .string("ops@example.com")]), "recipients templated from labels")
-        #expect(message["subject"]?.stringValue == "✅ TAM build completed · build 8a8e8a97 · 21,815 companies")
+        #expect(message["subject"]?.stringValue == "✅ Test: TAM build completed · build 8a8e8a97 · 21,815 companies")
+        let line = sent.stdoutLines.first ?? ""
+        #expect(line.hasPrefix("owner (email): SMTP 250 ") && !line.contains("250 250"), "the code said once: \(line)")
         #expect(message["raw_subject"]?.stringValue?.hasPrefix("=?UTF-8?B?") == true, "encoded on the wire")
         let headers = message["headers"]?.serialized() ?? ""
         for header in ["date", "message-id", "from", "to", "subject", "mime-version"] {
@@ -86,7 +88,9 @@ struct EmailEndToEndTests {
         #expect(
             message["parts"] == .array(["multipart/alternative", "text/plain", "text/html"].map(JSONValue.string)),
             "the message is multipart/alternative, plain text first: \(message["parts"]?.serialized() ?? "")")
-        #expect(message["texts"]?["text/plain"]?.stringValue?.contains("Next: The ranked list is ready") == true)
+        #expect(
+            message["texts"]?["text/plain"]?.stringValue?.contains("Next: This is a test message from tamwatch test-send") == true,
+            "marked as a test")
         #expect(message["texts"]?["text/html"]?.stringValue?.contains("<h2") == true)
         #expect(message["crlf"] == .bool(true))
         #expect(message["message_id"]?.stringValue?.hasSuffix("@tamwatch>") == true)

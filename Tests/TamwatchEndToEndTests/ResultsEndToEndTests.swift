@@ -89,7 +89,9 @@ struct ResultsEndToEndTests {
         let received = try Data(contentsOf: URL(fileURLWithPath: try #require(attachment["path"]?.stringValue)))
         #expect(received == (try Data(contentsOf: URL(fileURLWithPath: path))))
         #expect(owner["parts"]?[0]?.stringValue == "multipart/mixed")
-        #expect(owner["texts"]?["text/plain"]?.stringValue?.contains("21,815 rows") == true, "\(owner)")
+        let ownerText = owner["texts"]?["text/plain"]?.stringValue ?? ""
+        #expect(ownerText.contains("The whole list is attached: \(job).csv (21,815 rows, "), "\(owner)")
+        #expect(!ownerText.contains(path), "no server path when the file is attached: \(ownerText)")
         let small = try #require(messages.first { $0["rcpt_tos"] == .array([.string("bo@example.com")]) })
         #expect(small["attachments"] == .array([]))
         #expect(small["texts"]?["text/plain"]?.stringValue?.contains("so it is not attached; it is at \(path)") == true, "\(small)")

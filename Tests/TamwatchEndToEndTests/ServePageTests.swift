@@ -51,6 +51,10 @@ struct ServePageTests {
         #expect(seen["done_bars"]?.intValue == 6)
         #expect(seen["reloaded"]?.boolValue == false)
         #expect((seen["timeline"]?.intValue ?? 0) > 5)
+        #expect(seen["stop_shown"]?.boolValue == false, "a completed watch offers no Stop watching")
+        #expect(
+            seen["last_event_after_reload"]?.stringValue?.hasPrefix("job.") == true,
+            "after a reload the last event keeps its type: \(seen["last_event_after_reload"] ?? .null)")
         #expect(seen["channels"]?.stringValue?.contains("127.0.0.1:\(receiver.port)") == true)
         #expect(seen["channels"]?.stringValue?.contains("/tam") == false, "the page shows a channel's host, not its URL")
         #expect((seen["phone_overflow"]?.intValue ?? 1) <= 0, "nothing wider than a phone")

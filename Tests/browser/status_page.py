@@ -68,6 +68,8 @@ try:
     driver.execute_script("document.querySelector(arguments[0]).click()", row)
     wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#timeline li")) > 5)
     seen["timeline"] = len(driver.find_elements(By.CSS_SELECTOR, "#timeline li"))
+    # The build ended: nothing to stop.
+    seen["stop_shown"] = driver.execute_script("return !document.getElementById('stop').hidden")
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#deliveries tr[data-delivery] .status.sent"))
     first = driver.find_element(By.CSS_SELECTOR, "#deliveries tr[data-delivery]")
     seen["replayed"] = first.get_attribute("data-delivery")
@@ -83,6 +85,8 @@ try:
     driver.set_window_size(390, 844)
     driver.get(args.url + "/")
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, row))
+    # Loaded afresh (no event seen yet): the last event still has its type.
+    seen["last_event_after_reload"] = cell(driver, ".last-event")
     seen["phone_overflow"] = driver.execute_script(
         "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
     driver.save_screenshot(args.phone_screenshot)

@@ -46,7 +46,9 @@ public enum EventText {
         case .resultsReady:
             let r = d["results"]
             if let error = r?["error"]?.stringValue { return "results not exported: \(error)" }
-            return "\(count(r?["rows"]?.intValue ?? 0)) rows exported to \(r?["path"]?.stringValue ?? "?")"
+            // The file's name: where it is on the server is the next step's to say (or not, when attached).
+            let name = r?["path"]?.stringValue.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "?"
+            return "\(count(r?["rows"]?.intValue ?? 0)) rows exported to \(name)"
         case .budgetWarning:
             return "\(count(d["processed"]?.intValue ?? 0)) of a \(count(d["max_credits"]?.intValue ?? 0))-credit budget spent"
         case .budgetExceeded:

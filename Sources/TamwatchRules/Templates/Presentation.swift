@@ -46,7 +46,7 @@ enum Presentation {
             case "completed":
                 title = "TAM build completed"
                 tone = .good
-                next = "The ranked list is ready: page through GET /api/v1/tam/build/\(event.jobId) with cursor."
+                next = "The ranked list is ready: tamwatch export \(event.jobId) writes all of it to a CSV file."
             case "failed":
                 title = "TAM build failed"
                 tone = .bad

@@ -28,6 +28,17 @@ extension Renderer {
         }
     }
 
+    /// What an email that carries the list says instead of a path on the server: the file's
+    /// name, rows and size. Nil when it is not attached (another event, too large).
+    static func attachedNote(_ event: Event, channel: ChannelConfig) -> String? {
+        guard channel.attachResults, event.type == .resultsReady, let results = event.data["results"],
+            let path = results["path"]?.stringValue, let bytes = results["bytes"]?.intValue, bytes <= channel.maxAttachment
+        else { return nil }
+        let name = URL(fileURLWithPath: path).lastPathComponent
+        let rows = results["rows"]?.intValue.map { "\(EventText.count($0)) rows, " } ?? ""
+        return "The whole list is attached: \(name) (\(rows)\(size(bytes)))."
+    }
+
     /// `6.6 MB`, `512 KB`, `900 bytes`.
     static func size(_ bytes: Int) -> String {
         if bytes >= 1 << 20 { return String(format: "%.1f MB", Double(bytes) / Double(1 << 20)) }

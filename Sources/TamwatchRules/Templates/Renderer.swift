@@ -42,13 +42,21 @@ public struct Renderer: Sendable {
         public var error: String?
     }
 
-    public func render(_ event: Event, channel: ChannelConfig, rule: String, template: String?, folded: Int) -> Output {
-        render(event, envelope: event.json, channel: channel, rule: rule, template: template, folded: folded)
+    /// `test`: a message `tamwatch test-send` sends, marked as a test in its title, headline and
+    /// footer (the build and companies in it are made up).
+    public func render(_ event: Event, channel: ChannelConfig, rule: String, template: String?, folded: Int, test: Bool = false) -> Output {
+        render(event, envelope: event.json, channel: channel, rule: rule, template: template, folded: folded, test: test)
     }
 
     /// As above, with the event's envelope already built.
-    func render(_ event: Event, envelope: JSONValue, channel: ChannelConfig, rule: String, template: String?, folded: Int) -> Output {
-        let context = { Self.context(event, envelope: envelope, channel: channel.name, rule: rule, folded: folded) }
+    func render(
+        _ event: Event, envelope: JSONValue, channel: ChannelConfig, rule: String, template: String?, folded: Int, test: Bool = false
+    ) -> Output {
+        let context = {
+            var context = Self.context(event, envelope: envelope, channel: channel.name, rule: rule, folded: folded)
+            if test { Self.markAsTest(&context) }
+            return context
+        }
         switch channel.type {
         case .email:
             return renderEmail(event, channel: channel, template: template, context: context())
@@ -71,6 +79,8 @@ public struct Renderer: Sendable {
     }
 
     func renderEmail(_ event: Event, channel: ChannelConfig, template: String?, context: [String: Any]) -> Output {
+        var context = context
+        if let note = Self.attachedNote(event, channel: channel) { context["next_step"] = note }
         func part(_ suffix: String) -> String? {
             templates.find(kind: .email, templateName: template, eventType: event.type, suffix: suffix)?.render(context)
         }
@@ -139,6 +149,13 @@ public struct Renderer: Sendable {
         if let p = event.job["processed"]?.intValue { context["processed_text"] = EventText.count(p) }
         for (key, value) in Presentation.of(event) { context[key] = value }
         return context
+    }
+
+    /// What marks a test message in every template: its title, headline and footer.
+    static func markAsTest(_ context: inout [String: Any]) {
+        if let title = context["title"] as? String { context["title"] = "Test: \(title)" }
+        if let headline = context["headline"] as? String { context["headline"] = "[test] \(headline)" }
+        context["next_step"] = "This is a test message from tamwatch test-send: the build and its companies are made up."
     }
 
     /// JSON as the values swift-mustache walks: dictionaries, arrays, strings, numbers, bools;

@@ -121,6 +121,21 @@ struct ChatChannelTests {
         #expect(!without.serialized().contains("Top "), "\(kind)")
     }
 
+    @Test("a test-send message is marked as a test in its title and footer, in every kind")
+    func testSendMarked() throws {
+        for kind in Self.chatKinds + [.email] {
+            var channel = ChannelConfig(name: kind.rawValue, type: kind, url: "https://example.invalid/")
+            channel.to = ["ana@example.com"]
+            let event = SampleEvents.make(.terminal)
+            let marked = Renderer(templates: Self.shipped).render(event, channel: channel, rule: "r", template: nil, folded: 0, test: true)
+            let plain = Renderer(templates: Self.shipped).render(event, channel: channel, rule: "r", template: nil, folded: 0)
+            let text = marked.message.body + (marked.message.subject ?? "") + (marked.message.html ?? "")
+            #expect(text.contains("Test: "), "\(kind): the title says test")
+            #expect(text.contains("tamwatch test-send"), "\(kind): the footer says where it came from")
+            #expect(!(plain.message.body + (plain.message.subject ?? "")).contains("Test: "), "\(kind): a real message is not marked")
+        }
+    }
+
     @Test("oversized content is shortened visibly, never left for the provider to reject", arguments: ChatChannelTests.chatKinds)
     func oversized(_ kind: ChannelType) throws {
         let huge = String(repeating: "grid cell skipped; ", count: 3000)  // 57,000 characters
