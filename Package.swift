@@ -199,7 +199,7 @@ let package = Package(
             name: "TamwatchConfigTests",
             dependencies: ["TamwatchApp", "TamwatchConfig", "TamwatchDelivery", "TamwatchHTTP", "TamwatchModel", "TamwatchTesting"]),
         .testTarget(name: "TamwatchOpenFunnelTests", dependencies: ["TamwatchHTTP", "TamwatchModel", "TamwatchOpenFunnel"]),
-        .testTarget(name: "TamwatchSigningTests", dependencies: ["TamwatchSigning"]),
+        .testTarget(name: "TamwatchSigningTests", dependencies: ["TamwatchModel", "TamwatchSigning"]),
         .testTarget(
             name: "TamwatchChannelsTests",
             dependencies: [

@@ -89,6 +89,12 @@ struct ExportFile {
         try? FileManager.default.removeItem(atPath: Exporter.domainsPath(path))
     }
 
+    /// Nothing was exported: the file, its checkpoint and the domains go.
+    func discard() {
+        finish()
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
     func close() {
         try? output.close()
         try? domains.close()

@@ -36,6 +36,21 @@ public struct Exporter: Sendable {
         defer { file.close() }
         let resumed = file.checkpoint.rows > 0 ? file.checkpoint.rows : nil
         if let resumed { logger.info("carrying on with \(path): \(resumed) rows of \(file.checkpoint.pages) pages already there") }
+        do throws(ExportError) {
+            return try await walk(jobId: jobId, format: format, file: &file, resumed: resumed)
+        } catch {
+            // Not one page read (a missing build, a refused key): nothing is left behind.
+            if file.checkpoint.pages == 0 {
+                file.close()
+                file.discard()
+            }
+            throw error
+        }
+    }
+
+    private func walk(jobId: String, format: ResultFormat, file: inout ExportFile, resumed: Int?) async throws(ExportError)
+        -> ExportSummary
+    {
         while true {
             let cursor = file.checkpoint.pages == 0 ? nil : file.checkpoint.nextCursor
             let page = try await read(jobId: jobId, cursor: cursor)

@@ -131,13 +131,18 @@ extension Watcher {
                 return try await giveUp(&job, kind: "unauthorized", status: status, error: error)
             case .notFound:
                 let since = job.notFoundSince ?? now
+                if job.notFoundSince == nil {
+                    logger.info("job \(jobId): not found yet (HTTP 404); retrying for up to \(DurationText.format(settings.notFoundGrace))")
+                }
                 job.notFoundSince = since
                 if now - since >= settings.notFoundGrace {
                     return try await giveUp(&job, kind: "not_found", status: 404, error: error)
                 }
                 job.failures += 1
-                logger.info("job \(jobId): not found yet (HTTP 404); retrying for up to \(DurationText.format(settings.notFoundGrace))")
-                delay = settings.schedule.afterFailure(failures: job.failures, retryAfter: nil, jitter: jitter())
+                // The last look is when the grace ends, not a backoff step past it.
+                delay = min(
+                    settings.schedule.afterFailure(failures: job.failures, retryAfter: nil, jitter: jitter()),
+                    since + settings.notFoundGrace - now)
             case _ where error.isTransient:
                 let since = job.faultsSince ?? now
                 job.faultsSince = since

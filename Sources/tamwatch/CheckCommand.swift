@@ -28,13 +28,16 @@ struct CheckCommand: AsyncParsableCommand {
         let transport = CurlTransport()
         defer { transport.shutdown() }
         do { setup = try DeliverySetup.load(checked, transport: transport) } catch {
-            errors += error.errors.filter { e in !errors.contains(e) }
+            // What the reader already said of a key (a bad secret of channels.x) is not said again of its parent.
+            errors += error.errors.filter { e in !errors.contains { $0 == e || ($0.message == e.message && $0.key.hasPrefix(e.key + ".")) }
+            }
         }
         if !errors.isEmpty {
             printConfigErrors(ConfigErrors(errors))
             throw Exit.configuration
         }
         guard let config = loaded, let setup else { throw Exit.configuration }
+        for warning in config.warnings { printError("tamwatch check: warning: \(warning)") }
         let channels = config.channels.map { "\($0.name) (\($0.type.rawValue))" }.joined(separator: ", ")
         var lines = ["\(path): ok"]
         lines.append("  channels: \(config.channels.isEmpty ? "none" : channels)")

@@ -6,7 +6,7 @@ import TamwatchConsole
 
 /// Options every command that logs shares.
 struct LoggingOptions: ParsableArguments {
-    @Option(name: .long, help: "Log level on stderr: trace, debug, info, warning, error.")
+    @Option(name: .long, help: "Log level on stderr: trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
 
     func bootstrap() {

@@ -19,7 +19,8 @@ struct Tamwatch: AsyncParsableCommand {
         subcommands: [
             WatchCommand.self, DemoCommand.self, CheckCommand.self, RenderCommand.self, TestSendCommand.self,
             DeliveriesCommand.self, ReplayCommand.self, PruneCommand.self, SimulateCommand.self, ReceiveCommand.self,
-            SubmitCommand.self, ServeCommand.self, TokenCommand.self, ExportCommand.self, MigrateCommand.self, VersionCommand.self,
+            SubmitCommand.self, ServeCommand.self, TokenCommand.self, ExportCommand.self, MigrateCommand.self, SecretCommand.self,
+            VersionCommand.self,
         ]
     )
 

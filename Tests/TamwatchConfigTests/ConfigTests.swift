@@ -38,9 +38,10 @@ struct ConfigTests {
         #expect(config.api.key == "of_x")
         #expect(config.api.pollInterval == .seconds(10))
         #expect(config.channels.map(\.name).sorted() == ["ops", "owner", "pipeline"])
-        #expect(config.rules.map(\.name) == ["finished", "the-list", "sales-progress", "everything-to-pipeline"])
-        #expect(config.rules[0].matchers.map(\.op) == [.equal, .greaterOrEqual])
-        #expect(config.rules[2].throttle == .seconds(600))
+        #expect(config.rules.map(\.name) == ["finished", "owner-told", "the-list", "sales-progress", "everything-to-pipeline"])
+        #expect(config.rules[0].matchers.isEmpty, "every build's end reaches the team, failed ones too")
+        #expect(config.rules[1].matchers.map(\.op) == [.equal, .greaterOrEqual])
+        #expect(config.rules[3].throttle == .seconds(600))
         #expect(config.results.dir?.hasSuffix("config/results") == true && config.guard.budget()?.maxCredits == 50000)
         #expect(config.channels.first { $0.name == "owner" }?.attachResults == true)
         let pipeline = try #require(config.channels.first { $0.name == "pipeline" })
@@ -83,6 +84,21 @@ struct ConfigTests {
         #expect(try parse("api:\n  key: \"a$${B}c${EMPTY:-d}\"\n").api.key == "a${B}cd")
         let empty = try parse("")
         #expect(empty.api.pollInterval == .seconds(10) && empty.statePath == "/etc/tw/tamwatch.sqlite")
+    }
+
+    @Test("a throttle on a rule that never receives job.progress is a warning naming it; on one that does, none")
+    func throttleWarning() throws {
+        let config = try parse(
+            """
+            channels:
+              ops: { type: slack, url: "https://hooks.slack.com/x" }
+            rules:
+              - { name: ends, on: [job.terminal], to: [ops], throttle: 10m }
+              - { name: pace, on: ["job.*"], to: [ops], throttle: 10m }
+            """)
+        #expect(config.warnings.map(\.key) == ["rules.ends.throttle"])
+        #expect(config.warnings.first?.line == 4)
+        #expect(config.warnings.first?.message.contains("job.progress only") == true)
     }
 
     @Test("an unknown key names file, line and key")

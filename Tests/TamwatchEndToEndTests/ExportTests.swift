@@ -154,6 +154,23 @@ struct ExportTests {
         #expect(parsed.count > 1)
     }
 
+    @Test("a missing build, or a refused key: exit non-zero, and no file, checkpoint or domains left behind")
+    func nothingExported() async throws {
+        let sim = try await SimulatorProcess.start()
+        defer { sim.child.stop() }
+        let job = try await sim.submit(nil)
+        for (what, id, key) in [
+            ("a missing build", "00000000-0000-4000-8000-000000000000", SimulatorProcess.key), ("a wrong key", job, "of_wrong"),
+        ] {
+            let dir = temporaryDirectory()
+            let export = try ChildProcess(
+                ["export", id, "--api-url", sim.url, "--no-progress"], environment: ["OPENFUNNEL_API_KEY": key], directory: dir)
+            #expect(try await export.exitCode() != 0, "\(what)")
+            let left = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+            #expect(left.isEmpty, "\(what): \(left) left behind; \(export.stderr)")
+        }
+    }
+
     @Test(
         "files: a planted link at the output or its checkpoint is replaced, never written through; lists and state are 0600, folders 0700")
     func plantedLinks() async throws {

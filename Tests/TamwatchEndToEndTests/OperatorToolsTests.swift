@@ -22,6 +22,19 @@ struct OperatorToolsTests {
         #expect(try await ok.exitCode() == 0, "\(ok.stderr)")
         #expect(ok.stdoutLines.first?.hasSuffix("tamwatch.yaml: ok") == true)
         #expect(ok.stdoutLines.contains { $0.contains("channels: ops (slack), pipeline (webhook), owner (email)") })
+        #expect(!ok.stderr.contains("warning"), "the example has nothing to warn about: \(ok.stderr)")
+
+        // A throttle that can hold nothing back: a warning, and still exit 0.
+        let warned = temporaryDirectory().appendingPathComponent("tamwatch.yaml")
+        try """
+        channels:
+          ops: { type: slack, url: "https://hooks.slack.com/services/T/B/X" }
+        rules:
+          - { name: ends, on: [job.terminal], to: [ops], throttle: 10m }
+        """.write(to: warned, atomically: true, encoding: .utf8)
+        let warning = try ChildProcess(["check", "--config", warned.path])
+        #expect(try await warning.exitCode() == 0, "\(warning.stderr)")
+        #expect(warning.stderr.contains("warning: \(warned.path):4: rules.ends.throttle: has no effect"), "\(warning.stderr)")
 
         let dir = temporaryDirectory()
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("own/slack"), withIntermediateDirectories: true)
@@ -33,16 +46,19 @@ struct OperatorToolsTests {
         api: { poll_interval: soon }
         channels:
           ops: { type: slack, url: "https://hooks.slack.com/services/T/B/X" }
+          hook: { type: webhook, url: "https://hooks.example.com/x", secret: "nope" }
         rules:
           - name: done
             on: [job.terminal]
             where: ["data.unique_count >= 1000"]
             to: [ops, nowhere]
+          - { name: ends, on: [job.terminal], to: [hook], throttle: 5m }
         """.write(to: config, atomically: true, encoding: .utf8)
         let bad = try ChildProcess(["check", "--config", config.path])
         #expect(try await bad.exitCode() == 78)
         let err = bad.stderr
-        #expect(err.contains("4 configuration errors"), "\(err)")
+        #expect(err.contains("5 configuration errors"), "\(err)")
+        #expect(err.components(separatedBy: "a signing secret starts with whsec_").count == 2, "the bad secret said once: \(err)")
         #expect(err.contains("tamwatch.yaml:2:23: api.poll_interval: 'soon' is not a duration"), "\(err)")
         #expect(
             err.contains(

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+@testable import TamwatchModel
 @testable import TamwatchSigning
 
 @Suite("Signing", .timeLimit(.minutes(5)))
@@ -21,6 +22,16 @@ struct SigningTests {
         #expect(parts.count == 2 && parts.allSatisfy { $0.hasPrefix("v1,") })
         #expect(
             String(parts[1]) == (try StandardWebhookSigner(secrets: [old])).signature(id: "evt_1", timestamp: 1, body: Array("{}".utf8)))
+    }
+
+    @Test("a generated secret (tamwatch secret) is whsec_ and 32 bytes, signs, and is new each time")
+    func generated() throws {
+        let secrets = (0..<3).map { _ in WebhookSecret.generate() }
+        for secret in secrets {
+            #expect(try WebhookSecret.key(secret).count == 32)
+            _ = try StandardWebhookSigner(secrets: [secret])
+        }
+        #expect(Set(secrets).count == 3)
     }
 
     @Test("bad secrets are refused without echoing them")

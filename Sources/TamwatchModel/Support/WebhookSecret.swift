@@ -14,6 +14,13 @@ public enum WebhookSecret {
         }
     }
 
+    /// A new secret: `whsec_` and base64 of 32 bytes from the system's random source.
+    public static func generate() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        return "whsec_" + Data(bytes).base64EncodedString()
+    }
+
     /// The key bytes; the error never repeats the secret itself.
     public static func key(_ secret: String) throws(Error) -> [UInt8] {
         guard secret.hasPrefix("whsec_") else { throw .missingPrefix }

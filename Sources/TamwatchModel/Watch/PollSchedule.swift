@@ -1,5 +1,3 @@
-import TamwatchModel
-
 /// When to poll a job next. Pure: the caller passes the jitter draw.
 public struct PollSchedule: Sendable, Equatable {
     public var interval: Duration
