@@ -68,6 +68,70 @@ struct OperatorToolsTests {
         #expect(err.contains("own/slack/default.json:1:"), "\(err)")
     }
 
+    @Test("every configuration in the README and the docs passes check, its secrets set as a reader sets them")
+    func documentedConfigs() async throws {
+        let root = ServePageTests.root
+        let docs = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("docs").path)
+            .filter { $0.hasSuffix(".md") }.sorted().map { "docs/\($0)" }
+        let sections: Set<String> = ["api", "state", "watch", "results", "guard", "serve", "templates", "channels", "rules"]
+        var checked: [String] = []
+        for name in ["README.md"] + docs {
+            let text = try String(contentsOf: root.appendingPathComponent(name), encoding: .utf8)
+            for (index, block) in Self.yamlBlocks(text).enumerated() {
+                let keys = block.split(separator: "\n").compactMap { line -> String? in
+                    guard let first = line.first, first.isLetter, let colon = line.firstIndex(of: ":") else { return nil }
+                    return String(line[..<colon])
+                }
+                // Another tool's YAML (a Prometheus rule) is not a tamwatch configuration.
+                guard !keys.isEmpty, Set(keys).isSubset(of: sections) else { continue }
+                let file = temporaryDirectory().appendingPathComponent("tamwatch.yaml")
+                try block.write(to: file, atomically: true, encoding: .utf8)
+                var env: [String: String] = [:]
+                for variable in Self.variables(block) {
+                    env[variable] =
+                        variable.hasSuffix("URL")
+                        ? "https://hooks.slack.com/services/T/B/X"
+                        : variable.contains("SECRET")
+                            ? DeliveryEndToEndTests.secret : variable.contains("TOKEN") ? "tw_" + String(repeating: "a", count: 40) : "x"
+                }
+                let check = try ChildProcess(["check", "--config", file.path], environment: env)
+                #expect(try await check.exitCode() == 0, "\(name), YAML block \(index + 1): \(check.stderr)")
+                checked.append(name)
+            }
+        }
+        #expect(Set(checked).isSuperset(of: ["README.md", "docs/delivery.md", "docs/serve.md", "docs/using.md"]), "\(checked)")
+    }
+
+    /// The ```yaml blocks of a Markdown text.
+    static func yamlBlocks(_ text: String) -> [String] {
+        var blocks: [String] = []
+        var current: [Substring]?
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if current == nil, line.hasPrefix("```yaml") {
+                current = []
+            } else if let lines = current, line.hasPrefix("```") {
+                blocks.append(lines.joined(separator: "\n") + "\n")
+                current = nil
+            } else {
+                current?.append(line)
+            }
+        }
+        return blocks
+    }
+
+    /// The `${VAR}` names a configuration reads.
+    static func variables(_ text: String) -> Set<String> {
+        var out: Set<String> = []
+        var rest = text[...]
+        while let start = rest.range(of: "${") {
+            let tail = rest[start.upperBound...]
+            let name = tail.prefix { $0.isUppercase || $0.isNumber || $0 == "_" }
+            if !name.isEmpty { out.insert(String(name)) }
+            rest = tail
+        }
+        return out
+    }
+
     @Test("render prints exactly the bytes the channel would send: the shipped templates, or a rule's own")
     func render() async throws {
         let slack = try ChildProcess(["render", "--event", "job.terminal", "--channel", "slack"])
