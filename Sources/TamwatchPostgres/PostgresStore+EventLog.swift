@@ -77,7 +77,8 @@ extension PostgresStore: EventLog {
                     ).map { try $0.decode(String.self) })
             }
             let inserted = events.filter { newIDs.contains($0.id) }
-            let queued = try await Self.insert(deliveries.filter { newIDs.contains($0.eventId) } + flushed, at: due, db)
+            // What a throttle held (older events) first: queue order is the order an ordered channel sends in.
+            let queued = try await Self.insert(flushed + deliveries.filter { newIDs.contains($0.eventId) }, at: due, db)
             // Every replica hears of it: the feed's tails, and dispatchers with free slots.
             try await Self.notify((inserted.isEmpty ? [] : [.feed]) + (queued ? [.outbox] : []), db)
             return inserted

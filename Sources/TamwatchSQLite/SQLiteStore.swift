@@ -276,10 +276,12 @@ public final class SQLiteStore: EventLog, Outbox, Sendable {
                     newIDs.insert(event.id)
                 }
             }
+            // What a throttle held (older events) is queued before this commit's own: an ordered
+            // channel sends in queue order, and a final event's flush must not overtake it.
+            for d in flushed { try Self.insert(d, at: now, db) }
             for d in deliveries where newIDs.contains(d.eventId) {
                 try Self.insert(d, at: now, db)
             }
-            for d in flushed { try Self.insert(d, at: now, db) }
             return inserted
         }
     }

@@ -203,6 +203,23 @@ struct StoreConformanceTests {
         #expect(try await turn("b", at: retryAt).ids == ["dlv_chat_2"], "dead, it lets the next go")
         try await store.record([AttemptRecord(id: "dlv_chat_2", result: .sent, at: retryAt, failures: 0)], owner: "b")
         #expect(try await turn("b", at: retryAt).ids == ["dlv_chat_3"])
+        try await store.record([AttemptRecord(id: "dlv_chat_3", result: .sent, at: retryAt, failures: 0)], owner: "b")
+        try await store.record([AttemptRecord(id: "dlv_chat_9", result: .sent, at: retryAt, failures: 0)], owner: "a")
+
+        // A final event flushes the progress a throttle held, in the same commit: the held one
+        // (an older event) is queued first, so "completed" never arrives before "95 %".
+        let terminal = sampleEvent(.terminal, at: 40, sequence: 50)
+        var final = delivery(31, channel: "chat", event: terminal)
+        final.jobId = "job-3"
+        var throttled = delivery(30, channel: "chat")
+        throttled.jobId = "job-3"
+        _ = try await store.commit(
+            jobId: "job-3", state: WatchState(lastProgressAt: Self.t0), labels: [:], events: [terminal], deliveries: [final],
+            flushed: [throttled], throttle: nil, at: Self.t0)
+        let later = Self.t0.addingTimeInterval(300)
+        #expect(try await turn("c", at: later).ids == ["dlv_chat_30"], "the held progress goes first")
+        try await store.record([AttemptRecord(id: "dlv_chat_30", result: .sent, at: later, failures: 0)], owner: "c")
+        #expect(try await turn("c", at: later).ids == ["dlv_chat_31"])
     }
 
     @Test("a disabled channel dead-letters what it has queued until enabled", arguments: StoreKind.allCases)
