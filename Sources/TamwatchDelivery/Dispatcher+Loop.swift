@@ -33,10 +33,12 @@ extension Dispatcher {
         var lastRenewal: Duration?
         /// The dispatcher's channels as this turn sees them (a reload replaces them between turns).
         var channels: [String: any DeliveryChannel]
+        /// Those of `channels` that send each job's deliveries one at a time, in order.
+        var ordered: Set<String>
 
         init(dispatcher: Dispatcher) {
             self.dispatcher = dispatcher
-            channels = dispatcher.channels
+            (channels, ordered) = dispatcher.turnChannels
         }
 
         var store: any Outbox { dispatcher.store }
@@ -46,7 +48,7 @@ extension Dispatcher {
         /// round ahead of each channel's concurrency; starts what fits, and sets the time for the
         /// next moment something can be sent.
         mutating func step(_ group: inout DiscardingTaskGroup) async throws(StoreError) {
-            channels = dispatcher.channels
+            (channels, ordered) = dispatcher.turnChannels
             let records = takeFinished()
             for name in dispatcher.takeEnabled() { disabled[name] = nil }
             // Claimed ahead for a channel a reload removed: given back, then dead-lettered below.
@@ -103,7 +105,7 @@ extension Dispatcher {
             let exchange = try await store.exchange(
                 records: records, claims: wanted, deadLetter: deadLetter, renew: renew, now: now,
                 lease: dispatcher.lease, batch: dispatcher.batch, limits: plan.limits,
-                ordered: Set(channels.values.filter(\.config.isOrdered).map(\.config.name)))
+                ordered: ordered)
             for (f, record) in toLog { dispatcher.log(f, record) }
             toLog.removeAll(keepingCapacity: true)
             var drained = exchange.deadLettered > 0 || records.contains { $0.result == .dead }

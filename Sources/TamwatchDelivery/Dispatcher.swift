@@ -16,9 +16,25 @@ public final class Dispatcher: Sendable {
     public let store: any Outbox
     /// The channels it sends to by name; a reload replaces them (`replace(channels:)`).
     var channels: [String: any DeliveryChannel] { configured.withLock { $0.channels } }
+    /// The channels and which of them are ordered, as one turn sees them.
+    var turnChannels: (channels: [String: any DeliveryChannel], ordered: Set<String>) {
+        configured.withLock { ($0.channels, $0.ordered) }
+    }
     /// Channels a reload took away, with why: what they still have queued is dead-lettered.
     var retired: [String: String] { configured.withLock { $0.retired } }
-    private let configured: Mutex<(channels: [String: any DeliveryChannel], retired: [String: String])>
+    private let configured: Mutex<Configured>
+
+    /// The configuration-scoped part a reload replaces; `ordered` is worked out once per set.
+    private struct Configured {
+        var channels: [String: any DeliveryChannel]
+        var ordered: Set<String>
+        var retired: [String: String] = [:]
+
+        init(_ list: [any DeliveryChannel]) {
+            channels = Dictionary(list.map { ($0.config.name, $0) }, uniquingKeysWith: { first, _ in first })
+            ordered = Set(channels.values.filter(\.config.isOrdered).map(\.config.name))
+        }
+    }
     /// Channels enabled again in the store (a replay) since the loop last looked.
     private let enabledAgain = Mutex<Set<String>>([])
     let clock: any WatchClock
@@ -77,7 +93,7 @@ public final class Dispatcher: Sendable {
         let longest = channels.map(\.config.effectiveTimeout).max() ?? .seconds(30)
         lease = ClaimLease(owner: owner, duration: longest.seconds + max(1, claimGrace.seconds))
         self.store = store
-        configured = Mutex((Dictionary(channels.map { ($0.config.name, $0) }, uniquingKeysWith: { first, _ in first }), [:]))
+        configured = Mutex(Configured(channels))
         self.clock = clock
         self.logger = logger
         self.jitter = jitter
@@ -108,11 +124,13 @@ public final class Dispatcher: Sendable {
     /// new URL, secret and limits (attempts in flight finish as they started), and what a removed
     /// channel still has queued is dead-lettered with that reason.
     public func replace(channels new: [any DeliveryChannel]) {
-        let byName = Dictionary(new.map { ($0.config.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let next = Configured(new)
         configured.withLock { c in
-            for name in c.channels.keys where byName[name] == nil { c.retired[name] = "channel removed from the configuration" }
-            for name in byName.keys { c.retired[name] = nil }
-            c.channels = byName
+            var retired = c.retired
+            for name in c.channels.keys where next.channels[name] == nil { retired[name] = "channel removed from the configuration" }
+            for name in next.channels.keys { retired[name] = nil }
+            c = next
+            c.retired = retired
         }
         wake()
     }

@@ -101,6 +101,22 @@ struct ConfigTests {
         #expect(config.warnings.first?.message.contains("job.progress only") == true)
     }
 
+    @Test("ordered: chat and email by default, webhooks not; true or false overrides; anything else names line and key")
+    func ordered() throws {
+        let config = try parse(
+            """
+            channels:
+              ops: { type: slack, url: "https://hooks.slack.com/x" }
+              hook: { type: webhook, url: "https://hooks.example.com/x" }
+              fast: { type: slack, url: "https://hooks.slack.com/y", ordered: false }
+              seq: { type: webhook, url: "https://hooks.example.com/y", ordered: true }
+            """)
+        let byName = Dictionary(uniqueKeysWithValues: config.channels.map { ($0.name, $0.isOrdered) })
+        #expect(byName == ["ops": true, "hook": false, "fast": false, "seq": true])
+        let e = error("channels:\n  ops: { type: slack, url: \"https://hooks.slack.com/x\", ordered: yes }\n")
+        #expect(e?.line == 2 && e?.key == "channels.ops.ordered" && e?.message == "'yes' is not true or false")
+    }
+
     @Test("an unknown key names file, line and key")
     func unknownKey() throws {
         let e = try #require(error("api:\n  poll_intervall: 10s\n"))
