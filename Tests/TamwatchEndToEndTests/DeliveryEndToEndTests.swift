@@ -346,7 +346,11 @@ struct SignalsAndPipesTests {
         defer { sim.child.stop() }
         let receiver = try await PythonReceiver.start(secret: DeliveryEndToEndTests.secret, in: dir, then: "503")
         defer { receiver.child.stop() }
-        let config = try DeliveryEndToEndTests.writeConfig(in: dir, receiver: receiver.url, retry: "[200ms, 200ms, 200ms, 1h]")
+        // Twenty one-second retries keep the drain busy for ~20 s after the last event, far longer
+        // than a loaded machine takes between printing `job.terminal` and the signal; with a few
+        // short ones, every delivery could reach its hour-long wait first and the watch exit 0.
+        let retry = "[" + Array(repeating: "1s", count: 20).joined(separator: ", ") + ", 1h]"
+        let config = try DeliveryEndToEndTests.writeConfig(in: dir, receiver: receiver.url, retry: retry)
         let job = try await sim.submit("normal")
         let watch = try DeliveryEndToEndTests.watch(job, sim: sim, config: config, extra: ["--drain-timeout", "60s"])
         try await watch.waitFor { $0.contains { $0.contains("\"job.terminal\"") } }
