@@ -12,6 +12,11 @@ public enum DeliveryListing {
         public var deliveries: [StoredDelivery]
         /// The cursor of the next (older) page; nil on the last one.
         public var next: String?
+        /// The query of each build on the page, where known.
+        public var queries: [String: String]
+
+        /// The page's deliveries as JSON, each with its build's query.
+        public var json: [JSONValue] { deliveries.map { $0.json(query: queries[$0.delivery.jobId]) } }
     }
 
     /// One page, older than `before` (a cursor from the page before). `limit` is taken into
@@ -23,6 +28,7 @@ public enum DeliveryListing {
         let rows = try await store.deliveryPage(status: status, jobId: jobId, channel: channel, before: before, limit: limit + 1)
         let page = Array(rows.prefix(limit))
         let next = rows.count > limit ? page.last.map { Cursor.encode($0.cursor) } : nil
-        return Page(deliveries: page.map(\.delivery), next: next)
+        let jobIds = Array(Set(page.map(\.delivery.delivery.jobId)))
+        return Page(deliveries: page.map(\.delivery), next: next, queries: try await store.queries(jobIds: jobIds))
     }
 }

@@ -24,10 +24,13 @@ extension Assembly {
     /// `tamwatch watch`'s work: watches the jobs to their ends (the credit balance looked at
     /// meanwhile), then waits for their deliveries to settle, at most `drainTimeout`. Stopped by
     /// cancellation (a signal), it says so in `interrupted`.
-    public func watch(jobs: [String], labels: [String: String], budget: CreditBudget?, drainTimeout: Duration) async -> WatchRun {
+    public func watch(
+        jobs: [String], labels: [String: String], budget: CreditBudget?, queries: [String: String] = [:], drainTimeout: Duration
+    ) async -> WatchRun {
         var run: WatchRun
         do throws(StoreError) {
-            run = WatchRun(outcomes: try await watcher.watchWithBalance(jobs: jobs, labels: labels, budget: budget, config: config))
+            run = WatchRun(
+                outcomes: try await watcher.watchWithBalance(jobs: jobs, labels: labels, budget: budget, queries: queries, config: config))
         } catch {
             return WatchRun(error: error)
         }
@@ -47,13 +50,15 @@ extension Assembly {
 extension Watcher {
     /// Watches the jobs to their ends while, with `guard.min_balance`, reading the account's
     /// balance once a minute.
-    func watchWithBalance(jobs: [String], labels: [String: String], budget: CreditBudget?, config: TamwatchConfig)
-        async throws(StoreError) -> [String: WatchOutcome]
-    {
-        guard let floor = config.guard.minBalance else { return try await watch(jobs: jobs, labels: labels, budget: budget) }
+    func watchWithBalance(
+        jobs: [String], labels: [String: String], budget: CreditBudget?, queries: [String: String], config: TamwatchConfig
+    ) async throws(StoreError) -> [String: WatchOutcome] {
+        guard let floor = config.guard.minBalance else {
+            return try await watch(jobs: jobs, labels: labels, budget: budget, queries: queries)
+        }
         let balance = Task { try await watchBalance(threshold: floor) }
         defer { balance.cancel() }
-        let outcomes = try await watch(jobs: jobs, labels: labels, budget: budget)
+        let outcomes = try await watch(jobs: jobs, labels: labels, budget: budget, queries: queries)
         balance.cancel()
         if case .failure(let error as StoreError) = await balance.result { throw error }
         return outcomes

@@ -47,16 +47,29 @@ public struct OpenFunnelClient: Sendable {
 
     /// As `pollSnapshot(jobId:)`, adding to `warnings` the values that were implausible and read as null.
     /// Once the build has ended, the page's first `topRows` rows (the highest ranked) come with
-    /// the snapshot as `top`, from the same response.
-    public func pollSnapshot(jobId: String, warnings: inout [String], topRows: Int = 0) async throws(OpenFunnelError) -> JobSnapshot {
+    /// the snapshot as `top`, from the same response; with `sourceQuery`, the first row's
+    /// `source_query` as `sourceQuery` (the rows are read only while that is asked and unknown).
+    public func pollSnapshot(
+        jobId: String, warnings: inout [String], topRows: Int = 0, sourceQuery: Bool = false
+    ) async throws(OpenFunnelError) -> JobSnapshot {
         let response = try await send("GET", "/api/v1/tam/build/\(try Self.escape(jobId))")
         let json = try interpret(response, jobId: jobId, skipping: ["rows"])
         var snapshot: JobSnapshot
         do { snapshot = try JobSnapshot(json: json, warnings: &warnings) } catch { throw .invalidResponse(error.reason) }
-        if topRows > 0, snapshot.status.isTerminal {
-            // Once per build: the whole page is read only for the poll that sees its end.
-            let rows = (try? JSONValue.parse(bytes: response.body))?["rows"]
-            if case .array(let items)? = rows { snapshot.top = Array(items.prefix(topRows)) }
+        let wantsTop = topRows > 0 && snapshot.status.isTerminal
+        // The whole page is read once per build for the poll that sees its end, and while the
+        // query is unknown only when the page has rows (an empty page's body is short).
+        if wantsTop || (sourceQuery && (snapshot.processed ?? 1) > 0),
+            case .array(let items)? = (try? JSONValue.parse(bytes: response.body))?["rows"]
+        {
+            if wantsTop { snapshot.top = Array(items.prefix(topRows)) }
+            if sourceQuery, let text = items.first?["source_query"]?.stringValue {
+                // One line, as a submitted query is: a control character could break a header.
+                let line = String(
+                    String.UnicodeScalarView(text.unicodeScalars.prefix(500).map { $0.properties.generalCategory == .control ? " " : $0 }))
+                let query = line.trimmingCharacters(in: .whitespaces)
+                if !query.isEmpty { snapshot.sourceQuery = query }
+            }
         }
         return snapshot
     }

@@ -112,6 +112,8 @@ enum PostgresSchema {
         );
         CREATE INDEX deliveries_claimed ON deliveries(channel, claim_until) WHERE status = 'pending' AND claim_owner IS NOT NULL
         """,
+        // The query of a build submitted through the API, for whichever replica polls it.
+        "ALTER TABLE watches ADD COLUMN query TEXT",
     ]
 
     /// Brings the database to the newest version; returns it.

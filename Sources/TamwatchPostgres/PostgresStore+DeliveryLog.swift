@@ -30,6 +30,25 @@ extension PostgresStore: DeliveryLog {
         }
     }
 
+    public func queries(jobIds: [String]) async throws(StoreError) -> [String: String] {
+        guard !jobIds.isEmpty else { return [:] }
+        return try await transaction { db in
+            var out: [String: String] = [:]
+            for row in try await db.rows(
+                """
+                SELECT w.job_id, COALESCE(j.state::jsonb ->> 'query', w.query) FROM watches w
+                    LEFT JOIN jobs j ON j.job_id = w.job_id WHERE w.job_id = ANY(\(jobIds))
+                UNION ALL
+                SELECT job_id, state::jsonb ->> 'query' FROM jobs WHERE job_id = ANY(\(jobIds))
+                """)
+            {
+                let (jobId, query) = try row.decode((String, String?).self)
+                if let query, out[jobId] == nil { out[jobId] = query }
+            }
+            return out
+        }
+    }
+
     public func attempts(deliveryId: String) async throws(StoreError) -> [AttemptLogEntry] {
         try await transaction { db in
             try await db.rows(

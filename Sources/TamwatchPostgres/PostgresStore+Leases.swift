@@ -20,13 +20,14 @@ extension PostgresStore: WatchLeases {
                 UPDATE watches w SET owner = \(owner), lease_epoch = w.lease_epoch + 1,
                     lease_until = now() + \(ttl) * interval '1 second'
                 FROM free WHERE w.job_id = free.job_id
-                RETURNING w.job_id, w.lease_epoch, w.labels, w.max_credits, w.guard_action
+                RETURNING w.job_id, w.lease_epoch, w.labels, w.max_credits, w.guard_action, w.query
                 """
             ).map { row in
-                let (jobId, epoch, labels, maxCredits, guardAction) = try row.decode((String, Int64, String, Int?, String?).self)
+                let (jobId, epoch, labels, maxCredits, guardAction, query) = try row.decode(
+                    (String, Int64, String, Int?, String?, String?).self)
                 return HeldWatch(
                     jobId: jobId, epoch: epoch, labels: Self.decode([String: String].self, labels) ?? [:], maxCredits: maxCredits,
-                    guardAction: guardAction)
+                    guardAction: guardAction, query: query)
             }
         }
         fence.withLock { f in

@@ -6,15 +6,15 @@ import TamwatchStore
 /// The watches `tamwatch serve` follows, read together with what the watcher stored of each job.
 extension PostgresStore: WatchRegistry {
     public func register(
-        jobId: String, labels: [String: String], maxCredits: Int?, guardAction: String?, at now: Date
+        jobId: String, labels: [String: String], maxCredits: Int?, guardAction: String?, query: String?, at now: Date
     ) async throws(StoreError) -> (watch: WatchRecord, created: Bool) {
         let labelsText = Self.text(labels)
         let t = now.timeIntervalSince1970
         return try await transaction { db in
             let created = try await !db.rows(
                 """
-                INSERT INTO watches (job_id, active, labels, created_at, max_credits, guard_action)
-                VALUES (\(jobId), TRUE, \(labelsText), \(t), \(maxCredits), \(guardAction))
+                INSERT INTO watches (job_id, active, labels, created_at, max_credits, guard_action, query)
+                VALUES (\(jobId), TRUE, \(labelsText), \(t), \(maxCredits), \(guardAction), \(query))
                 ON CONFLICT (job_id) DO NOTHING RETURNING cursor
                 """
             ).isEmpty
@@ -90,7 +90,7 @@ extension PostgresStore: WatchRegistry {
         SELECT w.cursor, w.job_id, w.active, w.labels, w.created_at, w.stopped_at, COALESCE(j.finished_at, w.finished_at),
             w.error, w.max_credits, w.guard_action, j.state,
             (SELECT occurred_at FROM events e WHERE e.job_id = w.job_id ORDER BY e.sequence DESC LIMIT 1),
-            (SELECT type FROM events e WHERE e.job_id = w.job_id ORDER BY e.sequence DESC LIMIT 1)
+            (SELECT type FROM events e WHERE e.job_id = w.job_id ORDER BY e.sequence DESC LIMIT 1), w.query
         FROM watches w LEFT JOIN jobs j ON j.job_id = w.job_id
         """
 
@@ -101,14 +101,15 @@ extension PostgresStore: WatchRegistry {
     static func watchRecord(_ row: PostgresRow) throws -> WatchRecord {
         let (
             cursor, jobId, active, labels, createdAt, stoppedAt, finishedAt, error, maxCredits, guardAction, state, lastEventAt,
-            lastEventType
+            lastEventType, query
         ) =
-            try row.decode((Int64, String, Bool, String, Double, Double?, Double?, String?, Int?, String?, String?, Double?, String?).self)
+            try row.decode(
+                (Int64, String, Bool, String, Double, Double?, Double?, String?, Int?, String?, String?, Double?, String?, String?).self)
         return WatchRecord(
             jobId: jobId, active: active, labels: decode([String: String].self, labels) ?? [:],
             createdAt: Date(timeIntervalSince1970: createdAt), cursor: cursor, stoppedAt: stoppedAt.map(Date.init(timeIntervalSince1970:)),
             finishedAt: finishedAt.map(Date.init(timeIntervalSince1970:)), error: error, maxCredits: maxCredits, guardAction: guardAction,
             state: decode(WatchState.self, state), lastEventAt: lastEventAt.map(Date.init(timeIntervalSince1970:)),
-            lastEventType: lastEventType)
+            lastEventType: lastEventType, query: query)
     }
 }

@@ -78,7 +78,7 @@ public struct LeaseKeeper: Service {
             try await shared.giveBack(shed)
             logger.info("handed \(shed.count) watch(es) to other replicas (more than this one's share)")
         }
-        for w in gained { control.add(jobId: w.jobId, labels: w.labels, budget: budget(w)) }
+        for w in gained { control.add(jobId: w.jobId, labels: w.labels, budget: budget(w), query: w.query) }
         turned(census, shared.count)
         return Holding(held: shared.count, active: census.activeWatches, live: census.liveOwners)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import TamwatchModel
 import TamwatchStore
 
 /// The delivery log `serve` shows: pages of deliveries, attempts, channel health.
@@ -20,6 +21,24 @@ extension SQLiteStore: DeliveryLog {
     public func delivery(id: String) async throws(StoreError) -> StoredDelivery? {
         try await read { db in
             try Row.fetchOne(db, sql: "SELECT \(Self.columns) FROM deliveries WHERE id = ?", arguments: [id]).flatMap(Self.stored)
+        }
+    }
+
+    public func queries(jobIds: [String]) async throws(StoreError) -> [String: String] {
+        guard !jobIds.isEmpty else { return [:] }
+        let ids = JSONValue.array(jobIds.map(JSONValue.string)).serialized()
+        return try await read { db in
+            var out: [String: String] = [:]
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT w.job_id, COALESCE(json_extract(j.state, '$.query'), w.query) FROM watches w
+                        LEFT JOIN jobs j ON j.job_id = w.job_id WHERE w.job_id IN (SELECT value FROM json_each(?1))
+                    UNION ALL
+                    SELECT job_id, json_extract(state, '$.query') FROM jobs WHERE job_id IN (SELECT value FROM json_each(?1))
+                    """, arguments: [ids])
+            for row in rows { if let query: String = row[1], out[row[0]] == nil { out[row[0]] = query } }
+            return out
         }
     }
 

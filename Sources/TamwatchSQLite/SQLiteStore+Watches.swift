@@ -6,16 +6,17 @@ import TamwatchStore
 /// The watches `tamwatch serve` follows, read together with what the watcher stored of each job.
 extension SQLiteStore: WatchRegistry {
     public func register(
-        jobId: String, labels: [String: String], maxCredits: Int?, guardAction: String?, at now: Date
+        jobId: String, labels: [String: String], maxCredits: Int?, guardAction: String?, query: String?, at now: Date
     ) async throws(StoreError) -> (watch: WatchRecord, created: Bool) {
         let labelsText = Self.text(labels)
         return try await write { db in
             try db.cachedStatement(
                 sql: """
-                    INSERT INTO watches (job_id, active, labels, created_at, max_credits, guard_action) VALUES (?, 1, ?, ?, ?, ?)
+                    INSERT INTO watches (job_id, active, labels, created_at, max_credits, guard_action, query)
+                    VALUES (?, 1, ?, ?, ?, ?, ?)
                     ON CONFLICT(job_id) DO NOTHING
                     """
-            ).execute(arguments: [jobId, labelsText, now.timeIntervalSince1970, maxCredits, guardAction])
+            ).execute(arguments: [jobId, labelsText, now.timeIntervalSince1970, maxCredits, guardAction, query])
             let created = db.changesCount > 0
             guard let watch = try Self.watch(jobId, db) else {
                 throw StoreError(path: "", message: "the watch of \(jobId) was not stored")
@@ -95,7 +96,7 @@ extension SQLiteStore: WatchRegistry {
         SELECT w.cursor, w.job_id, w.active, w.labels, w.created_at, w.stopped_at, COALESCE(j.finished_at, w.finished_at),
             w.error, w.max_credits, w.guard_action, j.state,
             (SELECT occurred_at FROM events e WHERE e.job_id = w.job_id ORDER BY e.sequence DESC LIMIT 1),
-            (SELECT type FROM events e WHERE e.job_id = w.job_id ORDER BY e.sequence DESC LIMIT 1)
+            (SELECT type FROM events e WHERE e.job_id = w.job_id ORDER BY e.sequence DESC LIMIT 1), w.query
         FROM watches w LEFT JOIN jobs j ON j.job_id = w.job_id
         """
 
@@ -112,6 +113,6 @@ extension SQLiteStore: WatchRegistry {
         return WatchRecord(
             jobId: row[1], active: row[2], labels: labels, createdAt: date(4) ?? Date(timeIntervalSince1970: 0), cursor: row[0],
             stoppedAt: date(5), finishedAt: date(6), error: row[7], maxCredits: row[8], guardAction: row[9], state: state,
-            lastEventAt: date(11), lastEventType: row[12])
+            lastEventAt: date(11), lastEventType: row[12], query: row[13])
     }
 }

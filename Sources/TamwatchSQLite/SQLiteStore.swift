@@ -220,6 +220,10 @@ public final class SQLiteStore: EventLog, Outbox, Sendable {
                     CREATE INDEX attempts_by_delivery ON attempts(delivery_id, at);
                     """)
         }
+        migrator.registerMigration("v7-watch-query") { db in
+            // The query of a build submitted through the API, for whichever run polls it.
+            try db.execute(sql: "ALTER TABLE watches ADD COLUMN query TEXT")
+        }
         return migrator
     }
 

@@ -19,13 +19,14 @@ extension TamwatchServer {
         }
         let page = try await DeliveryListing.page(
             store, status: status, jobId: q.string("job_id"), channel: q.string("channel"), before: try q.cursor(), limit: limit)
-        return JSONBody.page(page.deliveries.map { $0.json() }, next: page.next)
+        return JSONBody.page(page.json, next: page.next)
     }
 
     func getDelivery(_ context: some RequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         guard let delivery = try await store.delivery(id: id) else { throw Problem.notFound("no delivery \(id)") }
-        return JSONBody.response(delivery.json(attempts: try await store.attempts(deliveryId: id)))
+        let query = try await store.queries(jobIds: [delivery.delivery.jobId]).values.first
+        return JSONBody.response(delivery.json(query: query, attempts: try await store.attempts(deliveryId: id)))
     }
 
     /// Queues a delivery again as `Replay` says (its channel enabled again if it was disabled):
@@ -46,6 +47,7 @@ extension TamwatchServer {
         dispatcher.wake()
         logger.info("delivery \(id) queued again (replay through the API)")
         guard let delivery = try await store.delivery(id: id) else { throw Problem.notFound("no delivery \(id)") }
-        return JSONBody.response(delivery.json(), status: .accepted)
+        let query = try await store.queries(jobIds: [delivery.delivery.jobId]).values.first
+        return JSONBody.response(delivery.json(query: query), status: .accepted)
     }
 }

@@ -62,7 +62,9 @@ extension TamwatchServer {
                     wakes: .init(outbox: { dispatcher.wake() }, feed: { hub.notify() }, release: { shared.wakeUp.signal() }),
                     clock: clock, logger: self.logger))
         }
-        add(WatcherRunner(server: self, resume: resume.map { WatchRequest(jobId: $0.jobId, labels: $0.labels, budget: budget($0)) }))
+        add(
+            WatcherRunner(
+                server: self, resume: resume.map { WatchRequest(jobId: $0.jobId, labels: $0.labels, budget: budget($0), query: $0.query) }))
         add(app)
         // Last, so that it is the first to hear of a shutdown.
         add(StreamRunner(server: self))

@@ -144,17 +144,20 @@ extension TamwatchServer {
         return watcher.settings.creditGuard.budget(maxCredits: maxCredits, action: guardAction.flatMap(CreditBudget.Action.init(rawValue:)))
     }
 
-    private func register(_ jobId: String, _ fields: WatchFields) async throws -> Response {
+    private func register(_ jobId: String, _ fields: WatchFields, query: String? = nil) async throws -> Response {
         let (watch, created) = try await store.register(
-            jobId: jobId, labels: fields.labels, maxCredits: fields.maxCredits, guardAction: fields.guardAction, at: clock.now())
+            jobId: jobId, labels: fields.labels, maxCredits: fields.maxCredits, guardAction: fields.guardAction, query: query,
+            at: clock.now())
         board.registered(watch)
         if watch.active {
             // With replicas the watch is polled by the one that takes its lease: this one, when
             // it can (else another at its next turn).
             if let shared = options.shared {
-                if try await shared.take(jobId) != nil { control.add(jobId: jobId, labels: watch.labels, budget: budget(watch)) }
+                if try await shared.take(jobId) != nil {
+                    control.add(jobId: jobId, labels: watch.labels, budget: budget(watch), query: watch.query)
+                }
             } else {
-                control.add(jobId: jobId, labels: watch.labels, budget: budget(watch))
+                control.add(jobId: jobId, labels: watch.labels, budget: budget(watch), query: watch.query)
             }
         }
         if created { logger.info("watching job \(jobId) (registered through the API)") }
@@ -172,7 +175,7 @@ extension TamwatchServer {
         let answer: JobActionResponse
         do { answer = try await client.submit(query: query) } catch { throw Self.upstream(error, what: "submitting the build") }
         logger.info("submitted a build to OpenFunnel: job \(answer.jobId)")
-        var response = try await register(answer.jobId, fields)
+        var response = try await register(answer.jobId, fields, query: query)
         response.status = .created
         return response
     }

@@ -11,6 +11,7 @@ enum WatchJSON {
             ("job_id", .string(w.jobId)),
             ("active", .bool(w.active)),
             ("status", .string(w.status)),
+            ("query", JSONBody.string(w.query)),
             ("labels", JSONBody.labels(w.labels)),
             ("processed", JSONBody.int(s?.processed)),
             ("bands_done", JSONBody.int(s?.bandsDone)),

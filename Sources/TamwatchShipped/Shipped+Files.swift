@@ -112,13 +112,13 @@ tamwatch, watching OpenFunnel TAM builds
 """#,
         "googlechat/default.json": #"""
 {
-  "text": "{{emoji}} *{{title}}*\n{{summary}}{{#progress}}\n`{{bar}}` {{percent}}% · {{bands}} bands{{/progress}}{{#processed_text}} · {{processed_text}} processed{{/processed_text}}{{#rate_text}} · {{rate_text}}{{/rate_text}}{{#budget_text}} · {{budget_text}}{{/budget_text}}{{#unique_text}} · {{unique_text}} companies{{/unique_text}}{{#credits_text}} · {{credits_text}} credits{{/credits_text}}{{#error_text}}\n{{error_text}}{{/error_text}}{{#top_heading}}\n*{{top_heading}}*{{/top_heading}}{{#top_companies}}\n{{rank}}. {{name}}{{#domain}} ({{domain}}){{/domain}}{{#score}} · {{score}}{{/score}}{{#band}} · {{band}}{{/band}}{{/top_companies}}\n_{{next_step}}_{{#short_job_id}} · build {{short_job_id}}{{/short_job_id}}{{#folded}} · {{folded}} earlier updates folded in{{/folded}}"
+  "text": "{{emoji}} *{{title}}*\n{{summary}}{{#progress}}\n`{{bar}}` {{percent}}% · {{bands}} bands{{/progress}}{{#rate_text}} · {{rate_text}}{{/rate_text}}{{#budget_text}} · {{budget_text}}{{/budget_text}}{{#unique_text}} · {{unique_text}} companies{{/unique_text}}{{#credits_text}} · {{credits_text}} credits{{/credits_text}}{{#error_text}}\n{{error_text}}{{/error_text}}{{#top_heading}}\n*{{top_heading}}*{{/top_heading}}{{#top_companies}}\n{{rank}}. {{name}}{{#domain}} ({{domain}}){{/domain}}{{#score}} · {{score}}{{/score}}{{#band}} · {{band}}{{/band}}{{/top_companies}}\n_{{next_step}}_{{#short_job_id}} · build {{short_job_id}}{{/short_job_id}}{{#folded}} · {{folded}} earlier updates folded in{{/folded}}"
 }
 
 """#,
         "mattermost/default.json": #"""
 {
-  "text": "#### {{emoji}} {{title}}\n**{{summary}}**{{#progress}}\n`{{bar}}` {{percent}}% · {{bands}} bands{{/progress}}{{#processed_text}} · {{processed_text}} processed{{/processed_text}}{{#rate_text}} · {{rate_text}}{{/rate_text}}{{#budget_text}} · {{budget_text}}{{/budget_text}}{{#unique_text}} · {{unique_text}} companies{{/unique_text}}{{#credits_text}} · {{credits_text}} credits{{/credits_text}}{{#error_text}}\n> {{error_text}}{{/error_text}}{{#top_heading}}\n**{{top_heading}}**{{/top_heading}}{{#top_companies}}\n{{rank}}. **{{name}}**{{#domain}} ({{domain}}){{/domain}}{{#score}} · {{score}}{{/score}}{{#band}} · {{band}}{{/band}}{{/top_companies}}\n_{{next_step}}_{{#short_job_id}} · build `{{short_job_id}}`{{/short_job_id}}{{#folded}} · {{folded}} earlier updates folded in{{/folded}}"
+  "text": "#### {{emoji}} {{title}}\n**{{summary}}**{{#progress}}\n`{{bar}}` {{percent}}% · {{bands}} bands{{/progress}}{{#rate_text}} · {{rate_text}}{{/rate_text}}{{#budget_text}} · {{budget_text}}{{/budget_text}}{{#unique_text}} · {{unique_text}} companies{{/unique_text}}{{#credits_text}} · {{credits_text}} credits{{/credits_text}}{{#error_text}}\n> {{error_text}}{{/error_text}}{{#top_heading}}\n**{{top_heading}}**{{/top_heading}}{{#top_companies}}\n{{rank}}. **{{name}}**{{#domain}} ({{domain}}){{/domain}}{{#score}} · {{score}}{{/score}}{{#band}} · {{band}}{{/band}}{{/top_companies}}\n_{{next_step}}_{{#short_job_id}} · build `{{short_job_id}}`{{/short_job_id}}{{#folded}} · {{folded}} earlier updates folded in{{/folded}}"
 }
 
 """#,
@@ -193,6 +193,7 @@ tamwatch, watching OpenFunnel TAM builds
   "job_id": "{{job_id}}",
   "occurred_at": "{{occurred_at}}",
   "summary": "{{headline}}",
+  "query": "{{data.query}}",
   "status": "{{job.status}}",
   "processed": "{{job.processed}}",
   "bands": "{{progress.bands}}",

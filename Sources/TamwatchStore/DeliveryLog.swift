@@ -10,6 +10,10 @@ public protocol DeliveryLog: Sendable {
 
     func delivery(id: String) async throws(StoreError) -> StoredDelivery?
 
+    /// The queries of these builds, where known: as the watcher keeps it, else as a build
+    /// submitted through the API was registered.
+    func queries(jobIds: [String]) async throws(StoreError) -> [String: String]
+
     /// Every recorded attempt of a delivery, oldest first.
     func attempts(deliveryId: String) async throws(StoreError) -> [AttemptLogEntry]
 

@@ -9,8 +9,14 @@ public struct HeldWatch: Sendable, Equatable {
     public var labels: [String: String]
     public var maxCredits: Int?
     public var guardAction: String?
+    /// The build's query, when it was submitted through the API.
+    public var query: String?
 
-    public init(jobId: String, epoch: Int64, labels: [String: String] = [:], maxCredits: Int? = nil, guardAction: String? = nil) {
+    public init(
+        jobId: String, epoch: Int64, labels: [String: String] = [:], maxCredits: Int? = nil, guardAction: String? = nil,
+        query: String? = nil
+    ) {
+        self.query = query
         self.jobId = jobId
         self.epoch = epoch
         self.labels = labels

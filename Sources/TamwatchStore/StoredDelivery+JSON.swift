@@ -4,13 +4,15 @@ import TamwatchModel
 extension StoredDelivery {
     /// The one way a delivery is shown as JSON: `deliveries --output ndjson`, `replay`'s output
     /// and the API (`/api/v1/deliveries`, described in its OpenAPI document) use these names.
-    /// `attempts` is there when the attempts were read (one delivery's view), never a count.
-    public func json(attempts log: [AttemptLogEntry]? = nil) -> JSONValue {
+    /// `attempts` is there when the attempts were read (one delivery's view), never a count;
+    /// `query` is the build's, where known.
+    public func json(query: String?, attempts log: [AttemptLogEntry]? = nil) -> JSONValue {
         func date(_ d: Date?) -> JSONValue { d.map { .string(Timestamp.format($0)) } ?? .null }
         var members: [(String, JSONValue)] = [
             ("id", .string(id)),
             ("event_id", .string(delivery.eventId)),
             ("job_id", .string(delivery.jobId)),
+            ("query", .optional(query)),
             ("event_type", .string(delivery.eventType.rawValue)),
             ("channel", .string(delivery.channel)),
             ("rule", .string(delivery.rule)),

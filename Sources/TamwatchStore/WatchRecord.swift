@@ -16,6 +16,8 @@ public struct WatchRecord: Sendable, Equatable {
     public var error: String?
     public var maxCredits: Int?
     public var guardAction: String?
+    /// The build's query: as submitted through the API, else as the watcher learnt it.
+    public var query: String?
     /// The watcher's state of the job; nil before its first stored poll.
     public var state: WatchState?
     public var lastEventAt: Date?
@@ -27,8 +29,9 @@ public struct WatchRecord: Sendable, Equatable {
     public init(
         jobId: String, active: Bool, labels: [String: String], createdAt: Date, cursor: Int64, stoppedAt: Date? = nil,
         finishedAt: Date? = nil, error: String? = nil, maxCredits: Int? = nil, guardAction: String? = nil,
-        state: WatchState? = nil, lastEventAt: Date? = nil, lastEventType: String? = nil
+        state: WatchState? = nil, lastEventAt: Date? = nil, lastEventType: String? = nil, query: String? = nil
     ) {
+        self.query = query ?? state?.query
         self.jobId = jobId
         self.active = active
         self.labels = labels

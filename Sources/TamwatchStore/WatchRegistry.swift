@@ -4,9 +4,10 @@ import Foundation
 /// active one.
 public protocol WatchRegistry: Sendable {
     /// Watches a job, or returns its existing watch (`created` false); a stopped watch is made
-    /// active again, with these labels added to its own.
+    /// active again, with these labels added to its own. `query` is the build's, when this
+    /// service submitted it.
     func register(
-        jobId: String, labels: [String: String], maxCredits: Int?, guardAction: String?, at now: Date
+        jobId: String, labels: [String: String], maxCredits: Int?, guardAction: String?, query: String?, at now: Date
     ) async throws(StoreError) -> (watch: WatchRecord, created: Bool)
 
     /// Stops following a job (its history stays); nil when it was never watched.
@@ -27,4 +28,13 @@ public protocol WatchRegistry: Sendable {
 
     /// Throws when the store cannot take a write now (the service's readiness check).
     func checkWritable() async throws(StoreError)
+}
+
+extension WatchRegistry {
+    /// Watches a build this service did not submit.
+    public func register(
+        jobId: String, labels: [String: String], maxCredits: Int?, guardAction: String?, at now: Date
+    ) async throws(StoreError) -> (watch: WatchRecord, created: Bool) {
+        try await register(jobId: jobId, labels: labels, maxCredits: maxCredits, guardAction: guardAction, query: nil, at: now)
+    }
 }

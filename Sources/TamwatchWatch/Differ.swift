@@ -8,9 +8,10 @@ public enum Differ {
 
     public static func diff(
         previous: WatchState?, current: JobSnapshot, at now: Date,
-        settings: DiffSettings, labels: [String: String] = [:]
+        settings: DiffSettings, labels: [String: String] = [:], query: String? = nil
     ) -> DiffResult {
-        var b = EventBuilder(state: previous ?? WatchState(lastProgressAt: now), current: current, now: now, labels: labels)
+        var b = EventBuilder(
+            state: previous ?? WatchState(lastProgressAt: now), current: current, now: now, labels: labels, query: query)
 
         guard let last = b.state.snapshot else {
             // First observation: the baseline. Work done before the watch began is not announced.
@@ -111,18 +112,18 @@ public enum Differ {
     /// The `watch.error` event for a job that can no longer be watched.
     public static func watchError(
         previous: WatchState?, jobId: String, kind: String, httpStatus: Int?,
-        message: String, at now: Date, labels: [String: String] = [:]
+        message: String, at now: Date, labels: [String: String] = [:], query: String? = nil
     ) -> DiffResult {
         var state = previous ?? WatchState(lastProgressAt: now)
+        if state.query == nil { state.query = query }
         state.sequence += 1
         state.watchErrors += 1
         let event = Event(
             id: Event.makeID(jobId: jobId, type: .watchError, key: "error:\(state.watchErrors)"),
             type: .watchError, jobId: jobId, sequence: state.sequence, occurredAt: now,
-            data: .object([
-                ("kind", .string(kind)), ("http_status", .optional(httpStatus)),
-                ("message", .string(message)),
-            ]),
+            data: Event.data(
+                [("kind", .string(kind)), ("http_status", .optional(httpStatus)), ("message", .string(message))],
+                query: state.query),
             job: Event.jobSummary(state.snapshot), labels: labels)
         return DiffResult(state: state, events: [event])
     }

@@ -15,8 +15,11 @@ struct EventBuilder {
     /// Built on the first event only: most polls change nothing and need no summary.
     lazy var job: JSONValue = Event.jobSummary(current)
 
-    init(state: WatchState, current: JobSnapshot, now: Date, labels: [String: String]) {
+    /// `query` is the build's query when the watch was given it (a submit); the state keeps the
+    /// first one known, else takes the page's `source_query`.
+    init(state: WatchState, current: JobSnapshot, now: Date, labels: [String: String], query: String? = nil) {
         self.state = state
+        if self.state.query == nil { self.state.query = query ?? current.sourceQuery }
         self.current = current
         self.now = now
         self.labels = labels
@@ -34,7 +37,7 @@ struct EventBuilder {
             Event(
                 id: Event.makeID(jobId: current.jobId, type: type, key: key), type: type,
                 jobId: current.jobId, sequence: state.sequence, occurredAt: now,
-                data: .object(data), job: job, labels: labels))
+                data: Event.data(data, query: state.query), job: job, labels: labels))
     }
 
     /// The job is degraded while either flag says so; only the change from not degraded to

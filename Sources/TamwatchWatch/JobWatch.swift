@@ -9,6 +9,10 @@ struct JobWatch: Sendable {
     var throttle: ThrottleState
     var labels: [String: String]
     var budget: CreditBudget?
+    /// The query the watch was given, until the state keeps one.
+    var query: String?
+    /// Set once a page with rows was read for the query.
+    var queryLooked = false
     var unchangedPolls = 0
     var failures = 0
     /// Intervals on the monotonic clock: a wall clock set back cannot stretch the budgets.
@@ -28,6 +32,9 @@ struct JobWatch: Sendable {
         self.labels = labels
         self.pollAt = pollAt
     }
+
+    /// Whether the next poll reads the page's rows for the build's query.
+    var readsQuery: Bool { !queryLooked && query == nil && state?.query == nil }
 
     /// When the scheduler next wakes this job.
     var wakeAt: Duration { min(pollAt, flushAt ?? pollAt) }

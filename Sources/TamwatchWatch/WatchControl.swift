@@ -23,8 +23,8 @@ public final class WatchControl: Sendable {
     }
 
     /// Watches the job (again, if it was stopped); a job already watched is left as it is.
-    public func add(jobId: String, labels: [String: String] = [:], budget: CreditBudget? = nil) {
-        changes.withLock { $0.append(.add(WatchRequest(jobId: jobId, labels: labels, budget: budget))) }
+    public func add(jobId: String, labels: [String: String] = [:], budget: CreditBudget? = nil, query: String? = nil) {
+        changes.withLock { $0.append(.add(WatchRequest(jobId: jobId, labels: labels, budget: budget, query: query))) }
         wake.signal()
     }
 

@@ -29,7 +29,8 @@ extension Watcher {
         let guardEvents = extra.map { type, data in
             Event(
                 id: Event.makeID(jobId: snapshot.jobId, type: type, key: type.rawValue), type: type, jobId: snapshot.jobId,
-                sequence: 0, occurredAt: clock.now(), data: .object(data), job: job, labels: labels)
+                sequence: 0, occurredAt: clock.now(), data: Event.data(data, query: result.state.query), job: job,
+                labels: labels)
         }
         var events = result.events.filter { $0.type != .terminal }
         events += guardEvents
@@ -74,7 +75,7 @@ extension Watcher {
         state.resultsReported = true
         let event = Event(
             id: Event.makeID(jobId: job.jobId, type: .resultsReady, key: "results"), type: .resultsReady, jobId: job.jobId,
-            sequence: state.sequence, occurredAt: clock.now(), data: .object([("results", results)]),
+            sequence: state.sequence, occurredAt: clock.now(), data: Event.data([("results", results)], query: state.query),
             job: Event.jobSummary(state.snapshot), labels: job.labels)
         let written = try await record(
             jobId: job.jobId, result: DiffResult(state: state, events: [event]), labels: job.labels, throttle: &job.throttle)

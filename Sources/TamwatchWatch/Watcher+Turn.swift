@@ -21,6 +21,7 @@ extension Watcher {
                 jobId: jobId, state: stored?.state, throttle: stored?.throttle ?? ThrottleState(), labels: jobLabels,
                 pollAt: clock.uptime())
             job.budget = request.budget ?? stored?.state.budget ?? settings.budget
+            job.query = request.query
             if let snapshot = stored?.state.snapshot, snapshot.status.isTerminal, stored?.state.terminalAnnounced == true {
                 logger.info("job \(jobId) already ended as \(snapshot.status) (from the state file)")
                 if sink.followsProgress { await sink.observed(snapshot) }
@@ -90,7 +91,9 @@ extension Watcher {
             let started = clock.uptime()
             let polled: JobSnapshot
             do {
-                polled = try await client.pollSnapshot(jobId: jobId, warnings: &warnings, topRows: settings.topRows)
+                polled = try await client.pollSnapshot(
+                    jobId: jobId, warnings: &warnings, topRows: settings.topRows,
+                    sourceQuery: job.readsQuery)
                 onPoll(.ok, clock.uptime() - started)
             } catch {
                 if error != .transport(.cancelled) { onPoll(PollResult(error), clock.uptime() - started) }
@@ -100,13 +103,17 @@ extension Watcher {
             if snapshot.jobId != jobId {
                 throw OpenFunnelError.invalidResponse("asked for job \(jobId), the response is for \(snapshot.jobId)")
             }
+            // One page with rows says it, or nothing will: the rows are read for it once.
+            if (snapshot.processed ?? 0) > 0 { job.queryLooked = true }
             job.failures = 0
             job.faultsSince = nil
             job.notFoundSince = nil
 
             var previous = job.state
             previous?.budget = job.budget
-            var result = Differ.diff(previous: previous, current: snapshot, at: clock.now(), settings: settings.diff, labels: job.labels)
+            var result = Differ.diff(
+                previous: previous, current: snapshot, at: clock.now(), settings: settings.diff, labels: job.labels,
+                query: job.query)
             result.state.budget = job.budget
             if job.budget != nil { await applyBudget(&result, snapshot: snapshot, labels: job.labels) }
             if job.warned.count > 256 { job.warned.removeAll() }
@@ -200,7 +207,7 @@ extension Watcher {
         logger.error("job \(job.jobId): cannot be watched: \(message)")
         let result = Differ.watchError(
             previous: job.state, jobId: job.jobId, kind: kind, httpStatus: status,
-            message: message, at: clock.now(), labels: job.labels)
+            message: message, at: clock.now(), labels: job.labels, query: job.query)
         try await record(jobId: job.jobId, result: result, labels: job.labels, throttle: &job.throttle)
         return .unwatchable(kind: kind)
     }

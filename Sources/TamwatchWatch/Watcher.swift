@@ -69,13 +69,14 @@ public struct Watcher: Sendable {
     /// Watches every job until it is terminal or cannot be watched; returns each job's outcome.
     /// A state store failure of one job does not stop the others; it is thrown at the end.
     /// When the task is cancelled, polls in flight are cut short and every job not yet ended
-    /// is `.interrupted`, its state saved.
-    public func watch(jobs: [String], labels: [String: String] = [:], budget: CreditBudget? = nil) async throws(StoreError)
-        -> [String: WatchOutcome]
-    {
+    /// is `.interrupted`, its state saved. `queries` holds the query of each build the caller
+    /// submitted itself.
+    public func watch(
+        jobs: [String], labels: [String: String] = [:], budget: CreditBudget? = nil, queries: [String: String] = [:]
+    ) async throws(StoreError) -> [String: WatchOutcome] {
         var seen = Set<String>()
         let ids = jobs.filter { seen.insert($0).inserted }
-        let requests = ids.map { WatchRequest(jobId: $0, labels: labels, budget: budget) }
+        let requests = ids.map { WatchRequest(jobId: $0, labels: labels, budget: budget, query: queries[$0]) }
         let (outcomes, failure) = await schedule(initial: requests, control: nil)
         if let failure { throw failure }
         var all = outcomes

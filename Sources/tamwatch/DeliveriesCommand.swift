@@ -51,13 +51,13 @@ struct DeliveriesCommand: AsyncParsableCommand {
         switch output {
         case .ndjson:
             var out = ""
-            for d in list { d.json().write(into: &out); out += "\n" }
+            for d in page.json { d.write(into: &out); out += "\n" }
             StandardStream.output.write(out)
         case .text:
             if list.isEmpty {
                 printError("no deliveries\(status.map { " with status \($0.rawValue)" } ?? "")\(job.map { " for job \($0)" } ?? "")")
             } else {
-                StandardStream.output.write(DeliveryText.table(list, now: Date(), kinds: DeliveryText.kinds(config)))
+                StandardStream.output.write(DeliveryText.table(list, now: Date(), kinds: DeliveryText.kinds(config), queries: page.queries))
             }
             if let note = PruneText.note(try await store.pruned(), retention: config.retention) { printError(note) }
         }

@@ -31,8 +31,12 @@ enum DeliveryText {
         return out
     }
 
-    static func table(_ list: [StoredDelivery], now: Date, kinds: [String: ChannelType] = [:]) -> String {
-        var rows = [["ID", "STATUS", "TRIES", "CHANNEL", "EVENT", "JOB", "NEXT", "LAST"]]
+    /// One line per delivery; a build is shown by its id's first 8 characters and, where
+    /// `queries` knows it, its query cut to 24 characters.
+    static func table(
+        _ list: [StoredDelivery], now: Date, kinds: [String: ChannelType] = [:], queries: [String: String] = [:]
+    ) -> String {
+        var rows = [["ID", "STATUS", "TRIES", "CHANNEL", "EVENT", "BUILD", "NEXT", "LAST"]]
         for d in list {
             let x = d.delivery
             let status = d.lastStatus.map { answer($0, kind: kinds[x.channel]) }
@@ -51,7 +55,7 @@ enum DeliveryText {
             }
             rows.append([
                 String(x.id.prefix(12)), d.status.rawValue, String(d.attempts), x.channel, x.eventType.rawValue,
-                EventText.shortID(x.jobId), next, last,
+                build(x.jobId, query: queries[x.jobId]), next, last,
             ])
         }
         let widths = (0..<rows[0].count - 1).map { c in rows.map { $0[c].count }.max() ?? 0 }
@@ -62,5 +66,12 @@ enum DeliveryText {
             }
             return line
         }.joined(separator: "\n") + "\n"
+    }
+
+    /// `8a8e8a97 "cloud observability an…"`
+    static func build(_ jobId: String, query: String?) -> String {
+        guard let query else { return EventText.shortID(jobId) }
+        let cut = query.count > 24 ? String(query.prefix(23)) + "…" : query
+        return "\(EventText.shortID(jobId)) \"\(TerminalText.safe(cut))\""
     }
 }

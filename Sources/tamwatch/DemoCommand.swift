@@ -99,7 +99,8 @@ struct DemoCommand: AsyncParsableCommand {
         let app = try assemble(config: config, store: store, transport: transport, client: client, sink: console)
         let dispatching = DispatcherService(app.dispatcher)
         let finished = await CommandLifecycle.run(services: [dispatching], stop: stop) {
-            await app.watch(jobs: [jobId], labels: ["owner": "demo@example.com"], budget: nil, drainTimeout: .seconds(10))
+            await app.watch(
+                jobs: [jobId], labels: ["owner": "demo@example.com"], budget: nil, queries: [jobId: query], drainTimeout: .seconds(10))
         }
         let outcome = finished.map { $0.outcomes[jobId] ?? ($0.error != nil ? .unwatchable(kind: "state") : .interrupted) } ?? .interrupted
         await running.stop()

@@ -334,6 +334,8 @@ struct DeliveryEndToEndTests {
         let rows = pending.stdoutLines.compactMap { try? JSONValue.parse($0) }
         #expect(rows.count == Self.eventIDs(watch.stdoutLines).count)
         #expect(rows.allSatisfy { $0["attempt_count"]?.intValue == 2 && $0["last_status"]?.intValue == 503 })
+        // Each delivery names its build's query, as the watch learnt it from the build's rows.
+        #expect(rows.allSatisfy { $0["query"]?.stringValue == "cloud observability tools" }, "\(rows)")
     }
 }
 
@@ -425,7 +427,11 @@ struct TemplateCommandLineTests {
         let body = try JSONValue.parse(try #require(entries.first).body)
         #expect(body["type"]?.stringValue == "job.terminal")
         #expect(body["id"]?.stringValue == entries.first?.id, "webhook-id is the event id")
-        #expect(body["summary"]?.stringValue?.hasPrefix("TAM build \(job.prefix(8)): completed") == true, "\(body)")
+        // Watched by id, the build's query comes from its first rows (`source_query`).
+        #expect(
+            body["summary"]?.stringValue?.hasPrefix("TAM build \(job.prefix(8)) \"cloud observability tools\": completed") == true,
+            "\(body)")
+        #expect(body["query"]?.stringValue == "cloud observability tools")
         #expect(body["status"]?.stringValue == "completed")
         #expect(body["bands"]?.stringValue == "6/6")
         #expect(body["owner"]?.stringValue == "ana@example.com")

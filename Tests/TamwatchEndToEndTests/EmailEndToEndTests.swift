@@ -77,7 +77,9 @@ struct EmailEndToEndTests {
         #expect(message["mail_from"]?.stringValue == "tam@example.com")
         #expect(
             message["rcpt_tos"] == .array([.string("ana@example.com"), .string("ops@example.com")]), "recipients templated from labels")
-        #expect(message["subject"]?.stringValue == "✅ Test: TAM build completed · build 8a8e8a97 · 21,815 companies")
+        #expect(
+            message["subject"]?.stringValue
+                == "✅ Test: TAM build completed · cloud observability and monitoring tools · build 8a8e8a97 · 21,815 companies")
         let line = sent.stdoutLines.first ?? ""
         #expect(line.hasPrefix("owner (email): SMTP 250 ") && !line.contains("250 250"), "the code said once: \(line)")
         #expect(message["raw_subject"]?.stringValue?.hasPrefix("=?UTF-8?B?") == true, "encoded on the wire")

@@ -16,21 +16,21 @@ struct MigrateTests {
         for _ in 0..<2 {
             let run = try ChildProcess(["migrate", "--state", url])
             #expect(try await run.exitCode() == 0, "\(run.stderr)")
-            #expect(run.stdoutLines == ["\(masked): schema version 3"])
+            #expect(run.stdoutLines == ["\(masked): schema version 4"])
             outputs += run.stdoutLines + [run.stderr]
             // A password in argv is there for every user to read: said, without the password.
             #expect(run.stderr.contains("can be read by every user of this machine (ps, /proc); set TAMWATCH_STATE_URL"), "\(run.stderr)")
         }
         let viaEnvironment = try ChildProcess(["migrate"], environment: ["TAMWATCH_STATE_URL": url])
         #expect(try await viaEnvironment.exitCode() == 0, "\(viaEnvironment.stderr)")
-        #expect(viaEnvironment.stdoutLines == ["\(masked): schema version 3"] && viaEnvironment.stderr.isEmpty, "\(viaEnvironment.stderr)")
+        #expect(viaEnvironment.stdoutLines == ["\(masked): schema version 4"] && viaEnvironment.stderr.isEmpty, "\(viaEnvironment.stderr)")
 
         let dir = temporaryDirectory()
         let config = dir.appendingPathComponent("tamwatch.yaml")
         try "state: { url: \"${DB_URL}\" }\n".write(to: config, atomically: true, encoding: .utf8)
         let viaConfig = try ChildProcess(["migrate", "--config", config.path], environment: ["DB_URL": url])
         #expect(try await viaConfig.exitCode() == 0, "\(viaConfig.stderr)")
-        #expect(viaConfig.stdoutLines == ["\(masked): schema version 3"])
+        #expect(viaConfig.stdoutLines == ["\(masked): schema version 4"])
 
         let watch = try ChildProcess(
             ["watch", "some-job", "--config", config.path], environment: ["DB_URL": url, "OPENFUNNEL_API_KEY": "k"])

@@ -137,7 +137,9 @@ struct OperatorToolsTests {
         let slack = try ChildProcess(["render", "--event", "job.terminal", "--channel", "slack"])
         #expect(try await slack.exitCode() == 0, "\(slack.stderr)")
         let body = try JSONValue.parse(slack.stdoutLines.joined(separator: "\n"))
-        #expect(body["text"]?.stringValue?.contains("TAM build 8a8e8a97: completed · 21,815 companies") == true)
+        #expect(
+            body["text"]?.stringValue?.contains(
+                "TAM build 8a8e8a97 \"cloud observability and monitoring tools\": completed · 21,815 companies") == true)
         #expect(body["blocks"]?[0]?["type"]?.stringValue == "header")
 
         let viaRule = try ChildProcess(
@@ -150,7 +152,11 @@ struct OperatorToolsTests {
 
         let email = try ChildProcess(["render", "--event", "job.terminal", "--channel", "email"])
         #expect(try await email.exitCode() == 0)
-        #expect(email.stdoutLines.contains { $0.hasPrefix("Subject: ✅ TAM build completed · build 8a8e8a97 · 21,815 companies") })
+        #expect(
+            email.stdoutLines.contains {
+                $0.hasPrefix(
+                    "Subject: ✅ TAM build completed · cloud observability and monitoring tools · build 8a8e8a97 · 21,815 companies")
+            })
         #expect(email.stdoutLines.contains("--- text/html"))
 
         let unknown = try ChildProcess(["render", "--event", "job.done"])

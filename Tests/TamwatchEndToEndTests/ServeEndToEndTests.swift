@@ -53,11 +53,14 @@ struct ServeEndToEndTests {
         let jobId = try #require(created.json?["job_id"]?.stringValue)
         #expect(created.header("location") == "/api/v1/watches/\(jobId)")
         #expect(created.json?["labels"]?["team"]?.stringValue == "growth")
+        #expect(created.json?["query"]?.stringValue == "cloud observability tools", "the watch knows its query before any poll")
 
         // The stream carries every event up to the end, in order, ids increasing.
         #expect(await stream.wait { $0.events.contains { $0.event == "job.terminal" } }, "stream: \(stream.events.map(\.event))")
         let streamed = stream.envelopes
         #expect(streamed.allSatisfy { $0["job_id"]?.stringValue == jobId })
+        // From the first event (the pending build has no rows yet): the query it was submitted with.
+        #expect(streamed.allSatisfy { $0["data"]?["query"]?.stringValue == "cloud observability tools" })
         #expect(streamed.compactMap { $0["sequence"]?.intValue } == Array(1...streamed.count))
         let ids = stream.events.compactMap { $0.id.flatMap { Int($0) } }
         #expect(ids == ids.sorted() && Set(ids).count == ids.count)

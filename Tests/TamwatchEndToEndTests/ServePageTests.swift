@@ -48,6 +48,7 @@ struct ServePageTests {
         #expect(progress.last == "6/6")
         #expect(seen["status"]?.stringValue == "completed")
         #expect(seen["processed"]?.stringValue == "21,815")
+        #expect(seen["query"]?.stringValue == "cloud observability tools", "a build is shown by its query")
         #expect(seen["done_bars"]?.intValue == 6)
         #expect(seen["reloaded"]?.boolValue == false)
         #expect((seen["timeline"]?.intValue ?? 0) > 5)

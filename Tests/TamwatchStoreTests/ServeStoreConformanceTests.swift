@@ -30,6 +30,30 @@ struct ServeStoreConformanceTests {
     }
 
     @Test(
+        "a build's query: registered with its watch, then as the watcher keeps it; for a job without a watch, its state's",
+        arguments: StoreKind.allCases)
+    func queries(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let (watch, _) = try await store.register(
+            jobId: "j1", labels: [:], maxCredits: nil, guardAction: nil, query: "neobanks worldwide", at: Self.t0)
+        #expect(watch.query == "neobanks worldwide" && watch.state == nil)
+        _ = try await store.register(jobId: "j2", labels: [:], maxCredits: nil, guardAction: nil, at: Self.t0)
+        #expect(try await store.queries(jobIds: ["j1", "j2", "nope"]) == ["j1": "neobanks worldwide"])
+
+        var state = WatchState(lastProgressAt: Self.t0)
+        state.query = "from the rows"
+        for job in ["j2", "cli-only"] {
+            _ = try await store.commit(
+                jobId: job, state: state, labels: [:], events: [], deliveries: [], flushed: [], throttle: nil, at: Self.t0)
+        }
+        #expect(try await store.watch("j2")?.query == "from the rows")
+        #expect(
+            try await store.queries(jobIds: ["j1", "j2", "cli-only"])
+                == ["j1": "neobanks worldwide", "j2": "from the rows", "cli-only": "from the rows"])
+        #expect(try await store.queries(jobIds: []) == [:])
+    }
+
+    @Test(
         "register is idempotent, stop and finish end a watch, a stopped one comes back with its labels merged",
         arguments: StoreKind.allCases)
     func watchLifecycle(kind: StoreKind) async throws {

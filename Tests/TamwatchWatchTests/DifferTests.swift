@@ -44,6 +44,30 @@ struct DifferTests {
         #expect(events[0].sequence == 1)
     }
 
+    @Test("data.query: the given query, else the page's source_query; the first one known is kept; never kept in the snapshot")
+    func query() throws {
+        let given = Differ.diff(previous: nil, current: snap(), at: t0, settings: settings, query: "neobanks worldwide")
+        #expect(given.events.map { $0.data["query"] } == [.string("neobanks worldwide")])
+
+        var rows = snap(processed: 100, done: 1)
+        rows.sourceQuery = "from the rows"
+        let (state, events) = run([snap(processed: 0, done: 0), rows, snap(processed: 200, done: 2)])
+        #expect(events.first?.data["query"] == .null)
+        #expect(events.dropFirst().allSatisfy { $0.data["query"] == .string("from the rows") })
+        #expect(state?.query == "from the rows" && state?.snapshot?.sourceQuery == nil)
+
+        var other = snap(processed: 300, done: 3)
+        other.sourceQuery = "something else"
+        let later = Differ.diff(previous: state, current: other, at: t0, settings: settings, query: "given late")
+        #expect(later.events.allSatisfy { $0.data["query"] == .string("from the rows") } && !later.events.isEmpty)
+
+        let decoded = try JSONDecoder().decode(WatchState.self, from: JSONEncoder().encode(try #require(state)))
+        #expect(decoded.query == "from the rows")
+        let error = Differ.watchError(
+            previous: nil, jobId: "job-1", kind: "not_found", httpStatus: 404, message: "gone", at: t0, query: "given")
+        #expect(error.events.first?.data["query"] == .string("given"))
+    }
+
     @Test("baseline announces degraded, credits and terminal where they already hold")
     func baselineTerminal() {
         let m = Manifest(uniqueCount: 21815, degraded: true, creditsConsumed: 21815)

@@ -98,6 +98,26 @@ struct WatcherTests {
         }
     }
 
+    @Test("the build's query is every event's data.query: given by the submitter from the first event, else from the first rows on")
+    func query() async throws {
+        try await with(try await Harness()) { h async throws in
+            let given = try await h.submit()
+            #expect(try await h.watcher.watch(jobs: [given], queries: [given: "B2B payments startups in Europe"])[given] == .completed)
+            let told = await h.sink.events.filter { $0.jobId == given }
+            #expect(!told.isEmpty && told.allSatisfy { $0.data["query"] == .string("B2B payments startups in Europe") })
+
+            // Watched by id: unknown while the build has no rows (pending), then its rows' source_query.
+            let byId = try await h.submit()
+            #expect(try await h.watcher.watch(job: byId) == .completed)
+            let read = await h.sink.events.filter { $0.jobId == byId }
+            let first = try #require(read.firstIndex { $0.data["query"] != .null })
+            #expect(read[0].data["query"] == .null, "the simulator's build has no rows at its first poll")
+            #expect(read[first...].allSatisfy { $0.data["query"] == .string("cloud observability tools") })
+            #expect(read.last?.type == .terminal && first < read.count - 1)
+            #expect(try await h.store.job(byId)?.state.query == "cloud observability tools", "kept with the state")
+        }
+    }
+
     @Test("transient 429, 5xx and malformed bodies change nothing a reader sees, and Retry-After is honoured")
     func flakyEqualsNormal() async throws {
         try await with(try await Harness()) { normal async throws in

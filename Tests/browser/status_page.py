@@ -61,6 +61,7 @@ try:
     seen["bands_progress"] = progress
     seen["status"] = cell(driver, ".status")
     seen["processed"] = cell(driver, ".processed")
+    seen["query"] = cell(driver, ".job .query")
     seen["done_bars"] = driver.execute_script("return document.querySelectorAll(arguments[0]).length", row + " .bar i.done")
     seen["reloaded"] = driver.execute_script("return window.__loaded !== performance.timeOrigin")
 

@@ -59,6 +59,12 @@ public struct Event: Sendable, Equatable {
             data: json["data"] ?? .object([]), job: json["job"] ?? .null, labels: labels)
     }
 
+    /// A build's event `data`: the event's own members, then the build's `query` (null until
+    /// the watch knows it).
+    public static func data(_ members: [(String, JSONValue)], query: String?) -> JSONValue {
+        .object(members + [("query", .optional(query))])
+    }
+
     /// The `job` member of an envelope for a snapshot.
     public static func jobSummary(_ s: JobSnapshot?) -> JSONValue {
         guard let s else { return .null }

@@ -14,6 +14,9 @@ public struct JobSnapshot: Sendable, Equatable {
     /// The first rows of this poll's page (the highest ranked), read only once the build has
     /// ended, for `job.terminal`'s `data.top`. Never stored with the watch state.
     public var top: [JSONValue]? = nil
+    /// The page's first row's `source_query`: the build's query in OpenFunnel's words, read
+    /// only while the watch does not know it yet. Never stored with the watch state.
+    public var sourceQuery: String? = nil
 
     public init(
         jobId: String, status: JobStatus, processed: Int? = nil, bandsDone: Int? = nil, bandsTotal: Int? = nil,
@@ -30,10 +33,11 @@ public struct JobSnapshot: Sendable, Equatable {
         self.manifest = manifest
     }
 
-    /// The snapshot as the watch state keeps it: without the rows read for `data.top`.
+    /// The snapshot as the watch state keeps it: without what was read from the rows.
     public var withoutRows: JobSnapshot {
         var s = self
         s.top = nil
+        s.sourceQuery = nil
         return s
     }
 

@@ -44,6 +44,7 @@ public struct Redactor: Sendable {
         out.errorMessage = redact(s.errorMessage)
         out.manifest?.stopReason = redact(s.manifest?.stopReason)
         out.top = s.top?.map(redact)
+        out.sourceQuery = redact(s.sourceQuery)
         return out
     }
 

@@ -4,7 +4,7 @@ import Foundation
 /// not have reads as its starting value; `last_progress_at` is seconds since 1970.
 extension WatchState: Codable {
     enum CodingKeys: String, CodingKey {
-        case snapshot, sequence, statusChanges = "status_changes", bandsAnnounced = "bands_announced"
+        case query, snapshot, sequence, statusChanges = "status_changes", bandsAnnounced = "bands_announced"
         case processedHighWater = "processed_high_water", degradedEvents = "degraded_events", creditEvents = "credit_events"
         case lastCredits = "last_credits", stalls, stallAnnounced = "stall_announced", lastProgressAt = "last_progress_at"
         case terminalAnnounced = "terminal_announced", watchErrors = "watch_errors", pace
@@ -15,6 +15,7 @@ extension WatchState: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(lastProgressAt: Date(timeIntervalSince1970: try c.decode(Double.self, forKey: .lastProgressAt)))
+        query = try c.decodeIfPresent(String.self, forKey: .query)
         // A snapshot this version cannot read is a first observation again, not a lost state.
         snapshot = (try? c.decodeIfPresent(JobSnapshot.self, forKey: .snapshot)) ?? nil
         sequence = try c.decodeIfPresent(Int.self, forKey: .sequence) ?? 0
@@ -38,6 +39,7 @@ extension WatchState: Codable {
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(query, forKey: .query)
         try c.encodeIfPresent(snapshot, forKey: .snapshot)
         try c.encode(sequence, forKey: .sequence)
         try c.encode(statusChanges, forKey: .statusChanges)

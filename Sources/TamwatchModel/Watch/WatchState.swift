@@ -5,6 +5,9 @@ import Foundation
 /// The counters make event ids deterministic (the nth status change, the nth stall) and the
 /// high-water marks keep each band and milestone to one announcement even when `processed` dips.
 public struct WatchState: Sendable, Equatable {
+    /// The build's query ("B2B payments startups in Europe"), as submitted or as its first rows
+    /// give it; nil until known. Every event of the job carries it as `data.query`.
+    public var query: String?
     /// The last snapshot diffed; nil until the first successful poll (errors may come first).
     public var snapshot: JobSnapshot?
     /// The sequence number of the last event of this job.

@@ -94,6 +94,13 @@ public enum EventText {
 
     public static func shortID(_ id: String) -> String { String(id.prefix(8)) }
 
+    /// The build's query (`data.query`) for a title or a headline: at most `limit` characters,
+    /// cut with an ellipsis; nil while the watch does not know it.
+    public static func query(_ event: Event, limit: Int = 60) -> String? {
+        guard let query = event.data["query"]?.stringValue, !query.isEmpty else { return nil }
+        return query.count > limit ? String(query.prefix(limit - 1)) + "…" : query
+    }
+
     public static func count(_ n: Int) -> String {
         let digits = String(abs(n))
         var out = ""

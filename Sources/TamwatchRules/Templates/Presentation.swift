@@ -88,7 +88,9 @@ enum Presentation {
             next = "Top up the account before the next builds run out of credits."
         }
         var out: [String: Any] = [
-            "title": title, "next_step": next, "emoji": emoji(tone), "color_hex": hex(tone),
+            // The build's query names it for a person: "TAM build completed · B2B payments startups".
+            "title": EventText.query(event).map { "\(title) · \($0)" } ?? title, "next_step": next, "emoji": emoji(tone),
+            "color_hex": hex(tone),
             "color_int": Int(hex(tone).dropFirst(), radix: 16) ?? 0, "teams_style": teamsStyle(tone),
         ]
         let manifest = event.job["manifest"]

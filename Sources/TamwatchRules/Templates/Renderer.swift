@@ -119,10 +119,12 @@ public struct Renderer: Sendable {
         }
     }
 
-    /// `TAM build 8a8e8a97: band 3/6 completed · 9,120 processed`
+    /// `TAM build 8a8e8a97 "cloud observability tools": band 3/6 completed · 9,120 processed`
+    /// (without the quoted query while the watch does not know it).
     public static func headline(_ event: Event) -> String {
-        event.jobId.isEmpty
-            ? "OpenFunnel account: \(EventText.summary(event))" : "TAM build \(EventText.shortID(event.jobId)): \(EventText.summary(event))"
+        if event.jobId.isEmpty { return "OpenFunnel account: \(EventText.summary(event))" }
+        let query = EventText.query(event).map { " \"\($0)\"" } ?? ""
+        return "TAM build \(EventText.shortID(event.jobId))\(query): \(EventText.summary(event))"
     }
 
     /// The template context: the event envelope plus `rule`, `channel`, `folded`, `summary`,

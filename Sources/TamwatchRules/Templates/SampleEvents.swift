@@ -5,6 +5,8 @@ import TamwatchModel
 /// build of about 21,800 companies, seen at the moment each event would occur.
 public enum SampleEvents {
     public static let jobId = "8a8e8a97-8192-48ff-849a-d8a96e949732"
+    /// The sample build's query, as its events carry it in `data.query`.
+    public static let query = "cloud observability and monitoring tools"
 
     /// The five highest-ranked companies of the sample build, as the API gives its rows.
     static let topRows: [JSONValue] = [
@@ -15,7 +17,7 @@ public enum SampleEvents {
         .object([
             ("name", .string(name)), ("domain", .string(domain)), ("linkedin_url", .string("https://www.linkedin.com/company/\(domain)")),
             ("match_score", .int(Int64(score))), ("source_band", .string(band)),
-            ("source_query", .string("cloud observability and monitoring tools")),
+            ("source_query", .string(query)),
         ])
     }
 
@@ -26,7 +28,7 @@ public enum SampleEvents {
         var snapshot = JobSnapshot(
             jobId: jobId, status: .running, processed: 9120, bandsDone: 3, bandsTotal: 6,
             progressMessage: "band 201-1000: validating 5000", degraded: false)
-        let data: JSONValue
+        var data: JSONValue
         var sequence = 9
         switch type {
         case .statusChanged:
@@ -98,6 +100,7 @@ public enum SampleEvents {
                 ]),
                 job: .null, labels: [:])
         }
+        if case .object(let members) = data { data = Event.data(members, query: query) }
         return Event(
             id: Event.makeID(jobId: jobId, type: type, key: "sample"), type: type, jobId: jobId, sequence: sequence,
             occurredAt: now, data: data, job: Event.jobSummary(snapshot), labels: labels)
