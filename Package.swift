@@ -171,7 +171,7 @@ let package = Package(
                 "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchOpenFunnel", "TamwatchStore", "TamwatchRules",
                 "TamwatchSQLite", "TamwatchWatch", "TamwatchDelivery", "TamwatchConsole", "TamwatchSimulator",
                 "TamwatchReceiver", "TamwatchHTTPServer", "TamwatchServe", "TamwatchResults", "TamwatchPostgres", "TamwatchApp",
-                "CBuildInfo", .product(name: "ArgumentParser", package: "swift-argument-parser"), log,
+                "TamwatchShipped", "CBuildInfo", .product(name: "ArgumentParser", package: "swift-argument-parser"), log,
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -197,7 +197,9 @@ let package = Package(
             ]),
         .testTarget(
             name: "TamwatchConfigTests",
-            dependencies: ["TamwatchApp", "TamwatchConfig", "TamwatchDelivery", "TamwatchHTTP", "TamwatchModel", "TamwatchTesting"]),
+            dependencies: [
+                "TamwatchApp", "TamwatchConfig", "TamwatchDelivery", "TamwatchHTTP", "TamwatchModel", "TamwatchShipped", "TamwatchTesting",
+            ]),
         .testTarget(name: "TamwatchOpenFunnelTests", dependencies: ["TamwatchHTTP", "TamwatchModel", "TamwatchOpenFunnel"]),
         .testTarget(name: "TamwatchSigningTests", dependencies: ["TamwatchModel", "TamwatchSigning"]),
         .testTarget(

@@ -20,7 +20,7 @@ struct Tamwatch: AsyncParsableCommand {
             WatchCommand.self, DemoCommand.self, CheckCommand.self, RenderCommand.self, TestSendCommand.self,
             DeliveriesCommand.self, ReplayCommand.self, PruneCommand.self, SimulateCommand.self, ReceiveCommand.self,
             SubmitCommand.self, ServeCommand.self, TokenCommand.self, ExportCommand.self, MigrateCommand.self, SecretCommand.self,
-            VersionCommand.self,
+            SchemaCommand.self, VersionCommand.self,
         ]
     )
 

@@ -307,13 +307,6 @@ struct ServeEndToEndTests {
     }
 }
 
-extension JSONValue {
-    var arrayItems: [JSONValue] {
-        if case .array(let items) = self { return items }
-        return []
-    }
-}
-
 @Suite("replay: one rule through both doors", .serialized, .timeLimit(.minutes(5)), .reapsChildren)
 struct ReplayDoorsTests {
     /// A receiver that answers 410 Gone (the channel is disabled, every later delivery dead-

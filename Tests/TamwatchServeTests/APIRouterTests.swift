@@ -132,10 +132,3 @@ struct APIRouterTests {
         }
     }
 }
-
-extension JSONValue {
-    var arrayItems: [JSONValue] {
-        if case .array(let items) = self { return items }
-        return []
-    }
-}

@@ -63,6 +63,12 @@ public enum JSONValue: Sendable, Equatable {
         return nil
     }
 
+    /// The items of an array; empty for anything else.
+    public var arrayItems: [JSONValue] {
+        if case .array(let items) = self { return items }
+        return []
+    }
+
     public var isNull: Bool { if case .null = self { return true } else { return false } }
 
     /// A number that prints as an integer when it has no fraction.
