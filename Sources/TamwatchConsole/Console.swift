@@ -19,6 +19,8 @@ public actor Console: EventSink {
     private var order: [String] = []
     private var lines: [String: String] = [:]
     private var drawn = 0
+    /// The builds whose query the text output has named.
+    private var named = Set<String>()
     private var lastDraw = ContinuousClock.now
     private static let maxBoardLines = 10
 
@@ -42,7 +44,12 @@ public actor Console: EventSink {
         for event in events {
             switch format {
             case .ndjson: event.json.write(into: &out)
-            case .text: out += EventText.line(event)
+            case .text:
+                if !named.contains(event.jobId), let line = EventText.queryLine(event) {
+                    named.insert(event.jobId)
+                    out += line + "\n"
+                }
+                out += EventText.line(event)
             }
             out += "\n"
         }

@@ -11,10 +11,12 @@ import Testing
 @Suite("The docs cannot drift", .serialized, .timeLimit(.minutes(5)), .reapsChildren)
 struct DocsTests {
     static let root = ServePageTests.root
-    static let pages =
-        ["README.md"]
-        + ((try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("docs").path)) ?? [])
-        .filter { $0.hasSuffix(".md") }.sorted().map { "docs/\($0)" }
+    /// README.md and every page of the manual (docs/, its folders included).
+    static let pages: [String] = {
+        let docs = root.appendingPathComponent("docs")
+        let found = FileManager.default.enumerator(atPath: docs.path)?.compactMap { $0 as? String } ?? []
+        return ["README.md"] + found.filter { $0.hasSuffix(".md") }.sorted().map { "docs/\($0)" }
+    }()
 
     static func text(_ page: String) throws -> String {
         try String(contentsOf: root.appendingPathComponent(page), encoding: .utf8)
@@ -84,6 +86,45 @@ struct DocsTests {
         #expect(parsed > 60, "found only \(parsed) command lines")
     }
 
+    @Test("scripts/draw-messages draws every provider's message in headless Chromium, as the channel pages show them")
+    func pictures() async throws {
+        let dir = temporaryDirectory()
+        let draw = try ChildProcess(
+            [
+                "python3", Self.root.appendingPathComponent("scripts/draw-messages").path, "--tamwatch", ChildProcess.binary, "--out",
+                dir.path,
+            ],
+            executable: "/usr/bin/env")
+        #expect(try await draw.exitCode(timeout: .seconds(120)) == 0, "\(draw.stderr)")
+        for kind in ["slack", "mattermost", "discord", "teams", "googlechat", "email"] {
+            let png = try Data(contentsOf: dir.appendingPathComponent("\(kind).png"))
+            #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 10_000, "\(kind).png: \(png.count) bytes")
+            #expect(FileManager.default.fileExists(atPath: Self.root.appendingPathComponent("docs/channels/\(kind).png").path))
+        }
+    }
+
+    @Test("every link between the docs leads to a file that exists, and to a heading it has")
+    func links() throws {
+        var checked = 0
+        for page in Self.pages + ["CONTRIBUTING.md", "SECURITY.md", "CHANGELOG.md", "templates/README.md"] {
+            let base = Self.root.appendingPathComponent(page).deletingLastPathComponent()
+            for target in CommandLines.links(try Self.text(page)) where !target.contains("://") && !target.hasPrefix("mailto:") {
+                let parts = target.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+                let file = parts[0].isEmpty ? Self.root.appendingPathComponent(page) : base.appendingPathComponent(parts[0])
+                guard FileManager.default.fileExists(atPath: file.standardizedFileURL.path) else {
+                    Issue.record("\(page): \(target): no such file")
+                    continue
+                }
+                if parts.count == 2, file.pathExtension == "md" {
+                    let headings = CommandLines.anchors(try String(contentsOf: file, encoding: .utf8))
+                    if !headings.contains(parts[1]) { Issue.record("\(page): \(target): no such heading (\(headings.sorted()))") }
+                }
+                checked += 1
+            }
+        }
+        #expect(checked > 40, "found only \(checked) links")
+    }
+
     @Test("the configuration reference lists exactly the keys of tamwatch schema config (which are the reader's)")
     func configurationReference() async throws {
         let printed = try ChildProcess(["schema", "config"])
@@ -140,11 +181,7 @@ enum CommandLines {
             if inFence {
                 if let range = line.range(of: #"(^|\$ |&& |\$\(|sudo (-u \w+ )?)tamwatch "#, options: .regularExpression) {
                     let start = line.range(of: "tamwatch ", range: range)?.lowerBound ?? range.lowerBound
-                    var command = String(line[start...])
-                    for stop in [" #", " |", ")", " 2>", " >", " &", ";"] {
-                        if let cut = command.range(of: stop) { command = String(command[..<cut.lowerBound]) }
-                    }
-                    candidates.append(command)
+                    candidates.append(String(line[start...]))
                 }
             } else {
                 prose += line + "\n"
@@ -155,7 +192,12 @@ enum CommandLines {
         for (_, span) in spans where span.hasPrefix("tamwatch ") {
             candidates.append(span.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "  ", with: " "))
         }
-        return candidates.compactMap { text in
+        return candidates.compactMap { candidate in
+            // The command, without a comment, a pipe or a redirection after it.
+            var text = candidate
+            for stop in [" #", " |", ")", " 2>", " >", " &", ";"] {
+                if let cut = text.range(of: stop) { text = String(text[..<cut.lowerBound]) }
+            }
             let words = words(text.trimmingCharacters(in: .whitespaces))
             guard words.first == "tamwatch", words.count > 1 else { return nil }
             // `tamwatch export` alone names the command: it must exist.
@@ -211,6 +253,33 @@ enum CommandLines {
             case "--state": out.append("state.sqlite")
             default: out.append(word.hasPrefix("$") || word.contains("JOB") ? "8a8e8a97-8192-48ff-849a-d8a96e949732" : "x")
             }
+        }
+        return out
+    }
+
+    /// The targets of a page's Markdown links and images, outside code.
+    static func links(_ text: String) -> [String] {
+        var prose = ""
+        var inFence = false
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("```") { inFence.toggle() } else if !inFence { prose += line + "\n" }
+        }
+        let unquoted = prose.split(separator: "`", omittingEmptySubsequences: false).enumerated()
+            .filter { $0.offset % 2 == 0 }.map(\.element).joined(separator: " ")
+        return unquoted.matches(of: /\]\(([^)\s]+)\)/).map { String($0.output.1) }
+    }
+
+    /// GitHub's anchors for a page's headings: lower case, punctuation dropped, spaces as dashes.
+    static func anchors(_ text: String) -> Set<String> {
+        var out: Set<String> = []
+        var inFence = false
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("```") { inFence.toggle() }
+            guard !inFence, line.hasPrefix("#") else { continue }
+            let title = line.drop { $0 == "#" }.trimmingCharacters(in: .whitespaces).lowercased()
+            out.insert(
+                String(
+                    title.compactMap { c -> Character? in c == " " ? "-" : (c.isLetter || c.isNumber || c == "-" || c == "_") ? c : nil }))
         }
         return out
     }

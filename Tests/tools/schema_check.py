@@ -1,7 +1,7 @@
 """Validates what people copy from the docs against tamwatch's own JSON Schemas, with Python's
 jsonschema (Draft 2020-12), an implementation independent of tamwatch:
 
-- every tamwatch configuration in README.md and docs/*.md (a ```yaml block whose top-level keys
+- every tamwatch configuration in README.md and docs/ (a ```yaml block whose top-level keys
   are configuration sections), and the shipped example files, against `tamwatch schema config`;
 - every event shown in them (a JSON object with `occurred_at`, in a ```json block or one per
   line), and every event in the given NDJSON files (a real watch's output), against
@@ -74,7 +74,8 @@ def main():
     config, event = validator(args.config_schema), validator(args.event_schema)
     report = {"configs": [], "events": 0, "event_types": [], "problems": []}
 
-    docs = ["README.md"] + sorted(os.path.relpath(p, args.root) for p in glob.glob(os.path.join(args.root, "docs", "*.md")))
+    docs = ["README.md"] + sorted(
+        os.path.relpath(p, args.root) for p in glob.glob(os.path.join(args.root, "docs", "**", "*.md"), recursive=True))
     for name in ["config/tamwatch.yaml", "config/packaging/tamwatch.yaml"]:
         with open(os.path.join(args.root, name), encoding="utf-8") as f:
             report["problems"] += problems(config, yaml.load(f, Loader=Loader), name)

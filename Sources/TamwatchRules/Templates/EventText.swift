@@ -73,6 +73,14 @@ public enum EventText {
         return "\(clock(event.occurredAt))  \(TerminalText.safe(shortID(event.jobId)))  \(type)\(TerminalText.safe(summary(event)))"
     }
 
+    /// The text output's line naming a build by its query, written before the first of its
+    /// events that carries one: `17:14:31  cdab2a73  build "cloud observability tools"`.
+    public static func queryLine(_ event: Event) -> String? {
+        guard let query = event.data["query"]?.stringValue, !query.isEmpty else { return nil }
+        let label = "build".padding(toLength: 24, withPad: " ", startingAt: 0)
+        return "\(clock(event.occurredAt))  \(TerminalText.safe(shortID(event.jobId)))  \(label)\"\(TerminalText.safe(query))\""
+    }
+
     /// A live progress line: status, a band bar, processed and the stage; safe for a terminal.
     public static func progress(_ s: JobSnapshot) -> String {
         TerminalText.safe(progressLine(s))
