@@ -7,8 +7,11 @@ import Testing
 @Suite("Crash recovery, end to end", .serialized, .timeLimit(.minutes(5)), .reapsChildren)
 struct CrashRecoveryTests {
     /// A simulator with one normal build, and a way to start `tamwatch watch` on it, always on the same state file.
+    /// A step of 1 s a poll makes the build last five times as many polls as the default: long enough that
+    /// a kill meant for its middle lands there even when the machine is busy with other tests
+    /// (with 5 s a step, a loaded run once saw the whole build end before the first kill).
     static func normalBuild() async throws -> (SimulatorProcess, () throws -> ChildProcess) {
-        let sim = try await SimulatorProcess.start()
+        let sim = try await SimulatorProcess.start(step: "1s")
         let job = try await sim.submit("normal")
         let state = temporaryDirectory().appendingPathComponent("state.sqlite").path
         let args = ["watch", job, "--api-url", sim.url, "--poll-interval", "50ms", "--state", state, "--output", "ndjson", "--no-progress"]
