@@ -42,6 +42,7 @@ extension TamwatchServer {
             body: ResponseBody { writer in
                 let sub = hub.subscribe(wanted)
                 defer { hub.unsubscribe(sub.id) }
+                logger.debug("an event stream client connected")
                 let box = WriterBox(writer)
                 let done = Atomic<Bool>(false)
                 // The writes run in a task of their own: a client that stops reading blocks a

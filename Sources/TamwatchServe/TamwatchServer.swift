@@ -96,7 +96,10 @@ public final class TamwatchServer: Sendable {
                 let last = try? await store.events(jobId: jobId).last { $0.type == .watchError }
                 error = last?.data["message"]?.stringValue ?? "cannot be watched (\(kind))"
             }
-            do { try await store.finishWatch(jobId: jobId, error: error, at: clock.now()) } catch {
+            do {
+                try await store.finishWatch(jobId: jobId, error: error, at: clock.now())
+                logger.info("job \(jobId): the watch ended: \(error ?? "\(outcome)")")
+            } catch {
                 logger.error("job \(jobId): its end could not be stored: \(error)")
             }
         case .failure(let error) where error.kind == .fenced:

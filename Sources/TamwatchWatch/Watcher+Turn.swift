@@ -103,8 +103,10 @@ extension Watcher {
             if snapshot.jobId != jobId {
                 throw OpenFunnelError.invalidResponse("asked for job \(jobId), the response is for \(snapshot.jobId)")
             }
-            // One page with rows says it, or nothing will: the rows are read for it once.
-            if (snapshot.processed ?? 0) > 0 { job.queryLooked = true }
+            // One page with rows says it, or nothing will: the rows are read for it once (the
+            // client reads them when `processed` is above 0 or missing).
+            if (snapshot.processed ?? 1) > 0 { job.queryLooked = true }
+            logger.trace("job \(jobId): polled, \(snapshot.status.rawValue)")
             job.failures = 0
             job.faultsSince = nil
             job.notFoundSince = nil
@@ -194,7 +196,8 @@ extension Watcher {
             deliveries: deliveries, flushed: flushed, throttle: newThrottle, at: clock.now())
         if let newThrottle { throttle = newThrottle }
         if (!deliveries.isEmpty && !inserted.isEmpty) || !flushed.isEmpty { deliveriesQueued() }
-        guard !inserted.isEmpty else { return true }
+        guard let last = inserted.last else { return true }
+        logger.debug("job \(jobId): \(inserted.count) event(s) stored, up to sequence \(last.sequence)")
         guard await sink.emit(inserted) else { return false }
         try await store.markEmitted(inserted.map(\.id))
         return true

@@ -78,8 +78,10 @@ struct ServeHardeningTests {
         // Slow builds: every watch stays active for the whole test.
         let sim = try await SimulatorProcess.start(step: "100ms")
         defer { sim.child.stop() }
+        // At trace level every poll is logged: the wait for "another poll" below follows them.
         let serve = try await ServeProcess.start(
-            config: try Self.config(in: dir, serve: "  listen: 127.0.0.1:9477\n  max_watches: 2"), sim: sim)
+            config: try Self.config(in: dir, serve: "  listen: 127.0.0.1:9477\n  max_watches: 2"), sim: sim,
+            extra: ["--log-level", "trace"])
         defer { serve.child.stop() }
         let http = CurlTransport()
         defer { http.shutdown() }

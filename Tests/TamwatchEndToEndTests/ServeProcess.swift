@@ -21,7 +21,8 @@ struct ServeProcess {
     ) async throws -> ServeProcess {
         let child = try ChildProcess(
             ["serve", "--listen", "127.0.0.1:0", "--config", config, "--api-url", sim.url]
-                + (extra.contains("--poll-interval") ? [] : ["--poll-interval", "50ms"]) + extra,
+                + (extra.contains("--poll-interval") ? [] : ["--poll-interval", "50ms"])
+                + (extra.contains("--log-level") ? [] : ["--log-level", "debug"]) + extra,
             environment: DeliveryEndToEndTests.environment.merging(
                 environment
             ) { _, new in new }, changes: changes)
@@ -53,21 +54,26 @@ struct ServeProcess {
         return Answer(status: response.status, headers: response.headers, text: response.bodyText)
     }
 
-    /// Calls until `condition` holds on the answer (a state in another process: no notification
-    /// to wait on), at most `timeout`.
+    /// Calls until `condition` holds on the answer, at most `timeout`: now, and again each time
+    /// the process writes a line. serve runs at debug level here, so whatever changes what the
+    /// API answers says so in its log first (an event stored, an attempt recorded, a watch
+    /// ended, a stream client come; with trace, every poll): the wait follows the process, on
+    /// no timer.
     func until(
         _ path: String, transport: CurlTransport, timeout: Duration = .seconds(60), _ condition: (Answer) -> Bool
     ) async throws -> Answer {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            let answer = try await call("GET", path, transport: transport)
-            if condition(answer) { return answer }
-            guard ContinuousClock.now < deadline else {
-                Issue.record("timed out waiting on \(path): \(answer.status) \(answer.text.prefix(300))")
-                return answer
+        var last: Answer?
+        do {
+            try await eventually("GET \(path)", on: child.changes, timeout: timeout) {
+                let answer = try await call("GET", path, transport: transport)
+                last = answer
+                return condition(answer)
             }
-            try await Task.sleep(for: .milliseconds(50))
+        } catch is NeverHappened {
+            Issue.record("timed out waiting on \(path): \(last.map { "\($0.status) \($0.text.prefix(300))" } ?? "no answer")")
         }
+        guard let last else { throw ChildError.timeout("no answer from \(path)") }
+        return last
     }
 
     func sse(_ path: String = "/api/v1/events", headers: [String] = [], reading: Bool = true, receiveBuffer: Int32? = nil) throws
