@@ -242,7 +242,7 @@ let package = Package(
             name: "TamwatchServeTests",
             dependencies: [
                 "TamwatchConfig", "TamwatchHTTP", "TamwatchHub", "TamwatchModel", "TamwatchOpenFunnel", "TamwatchSQLite", "TamwatchServe",
-                "TamwatchSimulator", "TamwatchTesting", httpTypes, hummingbird,
+                "TamwatchSimulator", "TamwatchStore", "TamwatchTesting", httpTypes, hummingbird,
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),
         .testTarget(

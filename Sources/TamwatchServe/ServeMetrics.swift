@@ -17,7 +17,7 @@ private typealias FloatingPointCounter = CoreMetrics.FloatingPointCounter
 /// contract; every label set of a known value exists from the start, at zero.
 public final class ServeMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
-    private let factory: PrometheusMetricsFactory
+    private let factory: DescribedMetricsFactory
     private let polls: [PollResult: Counter]
     private let pollDuration: Timer
     private let events: [EventType: Counter]
@@ -43,13 +43,38 @@ public final class ServeMetrics: Sendable {
 
     static let knownStatuses = ["pending", "running", "pausing", "paused", "cancelling", "completed", "failed", "cancelled"]
 
+    /// Every metric's `# HELP` text.
+    static let help = [
+        "tamwatch_build_info": "Always 1; the version label says which tamwatch runs.",
+        "tamwatch_watches": "Watches by their build's last seen status.",
+        "tamwatch_polls_total": "Polls of OpenFunnel's API, by result.",
+        "tamwatch_poll_duration_seconds": "How long one poll of OpenFunnel's API took.",
+        "tamwatch_events_total": "Events stored, by type.",
+        "tamwatch_deliveries_total": "Delivery attempts, by channel and result (sent, retry, dead).",
+        "tamwatch_delivery_attempt_duration_seconds": "How long one delivery attempt took, by channel.",
+        "tamwatch_delivery_latency_seconds": "From a delivery queued with its event to its acknowledgement, retries included, by channel.",
+        "tamwatch_outbox_pending": "Deliveries waiting to be sent, by channel.",
+        "tamwatch_outbox_dead": "Dead deliveries (refused, or out of retries), by channel.",
+        "tamwatch_outbox_oldest_pending_age_seconds": "Age of the oldest delivery waiting to be sent.",
+        "tamwatch_credits_consumed_total": "OpenFunnel credits the watched builds consumed.",
+        "tamwatch_sse_clients": "Clients connected to the event stream.",
+        "tamwatch_config_last_reload_successful": "1 when the last configuration reload succeeded, else 0.",
+        "tamwatch_config_last_reload_success_timestamp_seconds": "When the configuration was last loaded successfully (Unix time).",
+        "tamwatch_config_hash": "A hash of the configuration in use: it changes when a reload applies a change.",
+        "tamwatch_replicas_live": "Replicas on the shared database, as the last lease turn counted them.",
+        "tamwatch_watches_held": "Watches this replica polls.",
+        "tamwatch_shared_watches_active": "Active watches across every replica.",
+        "tamwatch_shared_watches_unheld": "Active watches no live replica holds (non-zero only during a takeover).",
+        "tamwatch_http_requests_total": "HTTP requests answered, by method, route and status.",
+        "tamwatch_http_request_duration_seconds": "How long answering one HTTP request took, by method, route and status.",
+    ]
+
     public init(channels: [String]) {
-        var factory = PrometheusMetricsFactory(registry: registry)
         let seconds: [Duration] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30].map { .milliseconds(Int64($0 * 1000)) }
-        factory.defaultDurationHistogramBuckets = seconds
         // Committed to acknowledged includes retries: up to hours.
-        factory.durationHistogramBuckets["tamwatch_delivery_latency_seconds"] = [0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 1800, 3600, 14400]
-            .map { .milliseconds(Int64($0 * 1000)) }
+        let latency: [Duration] = [0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 1800, 3600, 14400].map { .milliseconds(Int64($0 * 1000)) }
+        let factory = DescribedMetricsFactory(
+            registry: registry, help: Self.help, buckets: ["tamwatch_delivery_latency_seconds": latency], defaultBuckets: seconds)
         self.factory = factory
         Gauge(label: "tamwatch_build_info", dimensions: [("version", TamwatchVersion.current)], factory: factory).record(1)
         polls = Dictionary(

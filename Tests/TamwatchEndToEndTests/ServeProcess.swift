@@ -85,10 +85,16 @@ struct ServeProcess {
     }
 
     /// `/metrics` parsed: `name{labels}` to value.
+    /// `/metrics` as numbers by series, after Prometheus's own `promtool check metrics` found
+    /// nothing to say about it (names, types, HELP texts, units).
     func metrics(transport: CurlTransport) async throws -> [String: Double] {
         let answer = try await call("GET", "/metrics", transport: transport)
         #expect(answer.status == 200)
         #expect(answer.header("content-type")?.hasPrefix("text/plain; version=0.0.4") == true)
+        let scrape = temporaryDirectory().appendingPathComponent("metrics.txt")
+        try answer.text.write(to: scrape, atomically: true, encoding: .utf8)
+        let lint = try ChildProcess(["sh", "-c", "promtool check metrics < '\(scrape.path)'"], executable: "/usr/bin/env")
+        #expect(try await lint.exitCode() == 0 && lint.stdoutLines.isEmpty, "promtool: \(lint.stdoutLines) \(lint.stderr)")
         var values: [String: Double] = [:]
         for line in answer.text.split(separator: "\n") where !line.hasPrefix("#") {
             guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else {

@@ -7,6 +7,7 @@ import Testing
 @testable import TamwatchHub
 @testable import TamwatchModel
 @testable import TamwatchServe
+@testable import TamwatchStore
 
 extension Int64 {
     /// 36^12: one past the largest twelve-digit base-36 number.
@@ -245,5 +246,27 @@ struct ServeUnitTests {
         #expect(host("https://user:secret@example.com:8443/hook?token=abc#x") == "example.com:8443")
         #expect(host("smtps://bot:pw@smtp.example.com:465", .email) == "smtp.example.com:465")
         #expect(host("http://127.0.0.1:9/tam?secret=s") == "127.0.0.1:9")
+    }
+}
+
+@Suite("serve: /metrics", .timeLimit(.minutes(5)))
+struct MetricsTests {
+    @Test("every metric family has a HELP text, per-channel, HTTP and replica ones included, and each is the documented one")
+    func helpTexts() throws {
+        let metrics = ServeMetrics(channels: ["pipeline"])
+        metrics.request(method: "GET", route: "/metrics", status: 200, duration: .milliseconds(2))
+        metrics.leases(LeaseCensus(activeWatches: 3, liveOwners: 2, unheldWatches: 0), held: 1)
+        let text = String(decoding: metrics.scrape(watchCounts: ["running": 1], outbox: [], now: Date()), as: UTF8.self)
+        let lines = text.split(separator: "\n")
+        let typed = Set(lines.filter { $0.hasPrefix("# TYPE ") }.map { String($0.split(separator: " ")[2]) })
+        let helped = Dictionary(
+            lines.filter { $0.hasPrefix("# HELP ") }.map { line -> (String, String) in
+                let parts = line.split(separator: " ", maxSplits: 3)
+                return (String(parts[2]), parts.count > 3 ? String(parts[3]) : "")
+            }, uniquingKeysWith: { a, _ in a })
+        #expect(typed.count >= 20, "\(typed.sorted())")
+        #expect(typed == Set(helped.keys), "without HELP: \(typed.subtracting(helped.keys).sorted())")
+        #expect(typed == Set(ServeMetrics.help.keys), "named but never made, or made but not named")
+        for (name, help) in helped { #expect(help == ServeMetrics.help[name], "\(name)") }
     }
 }
