@@ -87,7 +87,20 @@ extension SQLiteStore: WatchRegistry {
         try await read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM watches WHERE active = 1") ?? 0 }
     }
 
+    /// The least free space the state's filesystem must have to take writes: an empty write
+    /// transaction still succeeds on a full disk (SQLite reuses its log's pages), so readiness
+    /// and a build's submission also look at the disk.
+    static let minimumFreeBytes: UInt64 = 1 << 20
+
     public func checkWritable() async throws(StoreError) {
+        var disk = statvfs()
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        if statvfs(folder, &disk) == 0 {
+            let free = UInt64(disk.f_bavail) * UInt64(disk.f_frsize)
+            if free < Self.minimumFreeBytes {
+                throw StoreError(path: path, message: "database or disk is full (\(free / 1024) KB free on its filesystem)")
+            }
+        }
         // An empty write transaction: it takes (and gives back) the write lock.
         try await write { _ in }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import TamwatchStore
 
 /// Every request's checks, in order: its `Host` (not for the probes, `/-/healthy` and
 /// `/-/ready`, reached by any name), a change's origin and body type, then the token (everything
@@ -67,6 +68,13 @@ struct ServeMiddleware<Context: RequestContext>: RouterMiddleware {
                 throw problem
             }
             throw error
+        } catch let error as StoreError {
+            // The state cannot take this now (a full disk, a lost database): try again later.
+            status = 503
+            var problem = Problem(
+                .serviceUnavailable, "Service Unavailable", detail: "the state store cannot take this now: \(error.message)")
+            problem.headers[.retryAfter] = "30"
+            throw problem
         }
     }
 }

@@ -170,8 +170,10 @@ extension TamwatchServer {
         var errors: [Problem.FieldError] = []
         let (query, fields) = Self.watchFields(try await JSONBody.object(request, context: context), required: "query", errors: &errors)
         guard let query, errors.isEmpty else { throw Problem.invalid(errors) }
-        // Before any credit is spent: a build that could not be watched is not started.
+        // Before any credit is spent: a build that could not be watched is not started (too
+        // many watches, or a state that cannot take a write: a 503).
         try await checkCapacity()
+        try await store.checkWritable()
         let answer: JobActionResponse
         do { answer = try await client.submit(query: query) } catch { throw Self.upstream(error, what: "submitting the build") }
         logger.info("submitted a build to OpenFunnel: job \(answer.jobId)")

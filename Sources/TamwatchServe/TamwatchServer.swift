@@ -57,10 +57,17 @@ public final class TamwatchServer: Sendable {
         let store = self.store
         let logger = self.logger
         let shared = options.shared
+        let retry = WatchRetry(store: store, clock: clock, logger: logger)
         control = WatchControl { jobId, result in
             shared?.drop(jobId)
             await Self.ended(jobId, result, store: store, board: board, clock: clock, logger: logger)
+            // A store failure (a full disk) ends one turn, not the watch: it is taken up again,
+            // from its last stored state, once the store may take writes. With replicas the
+            // lease keeper takes it up instead.
+            if case .failure(let error) = result, error.kind != .fenced, shared == nil { retry.schedule(jobId) }
         }
+        let made = control
+        retry.control.withLock { $0 = made }
         var watcher = watcher
         watcher.sink = ServeSink(hub: hub, board: board, metrics: metrics, clock: clock)
         watcher.onPoll = { [metrics] result, duration in metrics.polled(result, duration) }
@@ -105,7 +112,7 @@ public final class TamwatchServer: Sendable {
         case .failure(let error) where error.kind == .fenced:
             logger.info("job \(jobId): another replica holds its watch now; this one stored nothing more of it")
         case .failure(let error):
-            logger.error("job \(jobId): the state store failed; the watch resumes when tamwatch serve restarts: \(error)")
+            logger.error("job \(jobId): the state store failed (\(error)); watching it again once the store takes writes")
         }
     }
 }

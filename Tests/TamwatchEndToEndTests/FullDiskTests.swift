@@ -1,4 +1,5 @@
 import Foundation
+import TamwatchHTTP
 import TamwatchModel
 import TamwatchTesting
 import Testing
@@ -44,5 +45,67 @@ struct FullDiskTests {
         #expect(
             Set(byID.values.filter { $0.sequence <= first.count }.map(\.id)) == Set(first.map(\.id)),
             "the first run's events kept their ids")
+    }
+}
+
+/// `tamwatch serve` with its state on a 4 MB tmpfs in a mount namespace of its own; the test
+/// fills and frees that disk from inside the namespace (`nsenter`).
+@Suite("serve on a full disk", .serialized, .timeLimit(.minutes(5)), .reapsChildren)
+struct ServeFullDiskTests {
+    @Test(
+        "a full disk: not ready, writes answer 503 (no build submitted), reads answer; space back: ready, and the interrupted watch carries on by itself, nothing skipped"
+    )
+    func fullDisk() async throws {
+        let sim = try await SimulatorProcess.start(step: "1s")
+        defer { sim.child.stop() }
+        let dir = temporaryDirectory()
+        let disk = dir.appendingPathComponent("disk")
+        try FileManager.default.createDirectory(at: disk, withIntermediateDirectories: true)
+        let config = dir.appendingPathComponent("tamwatch.yaml")
+        try "state: { path: \"\(disk.path)/state.sqlite\" }\n".write(to: config, atomically: true, encoding: .utf8)
+        let serveArgs = [
+            ChildProcess.binary, "serve", "--listen", "127.0.0.1:0", "--config", config.path, "--api-url", sim.url, "--poll-interval",
+            "50ms", "--log-level", "debug",
+        ].map { "'\($0)'" }.joined(separator: " ")
+        let child = try ChildProcess(
+            [
+                "unshare", "--mount", "--propagation", "private", "sh", "-c",
+                "mount -t tmpfs -o size=4m tmpfs '\(disk.path)' && exec \(serveArgs)",
+            ],
+            environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key], executable: "/usr/bin/env")
+        defer { child.stop() }
+        try await child.waitFor(timeout: .seconds(30)) { $0.contains { $0.hasPrefix("http://") } }
+        let line = try #require(child.stdoutLines.first { $0.hasPrefix("http://") }, "serve did not start: \(child.stderr)")
+        let serve = ServeProcess(child: child, port: try #require(line.split(separator: ":").last.flatMap { Int($0) }), token: nil)
+        let http = CurlTransport()
+        defer { http.shutdown() }
+        func inside(_ command: [String]) async throws -> Int32 {
+            try await ChildProcess(["nsenter", "--mount", "--target", "\(child.pid)"] + command, executable: "/usr/bin/env").exitCode()
+        }
+
+        let created = try await serve.call("POST", "/api/v1/builds", body: #"{"query": "a"}"#, transport: http)
+        let job = try #require(created.json?["job_id"]?.stringValue, "\(created.text)")
+        _ = try await serve.until("/api/v1/watches/\(job)/events", transport: http) { ($0.json?["data"]?.arrayItems.count ?? 0) >= 3 }
+
+        #expect(try await inside(["dd", "if=/dev/zero", "of=\(disk.path)/fill", "bs=16k"]) != 0, "the disk filled up")
+        let ready = try await serve.call("GET", "/-/ready", transport: http)
+        #expect(ready.status == 503 && ready.text.contains("database or disk is full"), "\(ready.text)")
+        let refused = try await serve.call("POST", "/api/v1/builds", body: #"{"query": "b"}"#, transport: http)
+        #expect(refused.status == 503 && refused.header("retry-after") == "30", "\(refused.text)")
+        #expect(child.stderr.components(separatedBy: "submitted a build to OpenFunnel").count == 2, "the second build was never submitted")
+        #expect(try await serve.call("GET", "/api/v1/watches", transport: http).status == 200)
+        // The watch's next commit fails (its turn ends) before space comes back.
+        try await child.waitForStderr(timeout: .seconds(30)) { $0.contains("job \(job): the state store failed") }
+
+        #expect(try await inside(["rm", "\(disk.path)/fill"]) == 0)
+        #expect(try await serve.call("GET", "/-/ready", transport: http).status == 200)
+        let done = try await serve.until("/api/v1/watches/\(job)", transport: http, timeout: .seconds(90)) {
+            $0.json?["active"]?.boolValue == false
+        }
+        #expect(done.json?["status"]?.stringValue == "completed", "\(done.text)")
+        let events = try await serve.call("GET", "/api/v1/watches/\(job)/events?limit=500", transport: http)
+        let sequences = events.json?["data"]?.arrayItems.compactMap { $0["sequence"]?.intValue } ?? []
+        #expect(!sequences.isEmpty && sequences == Array(1...sequences.count), "\(sequences)")
+        #expect(events.json?["data"]?.arrayItems.last?["type"]?.stringValue == "job.terminal")
     }
 }
