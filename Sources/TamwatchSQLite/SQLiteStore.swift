@@ -64,13 +64,28 @@ public final class SQLiteStore: EventLog, Outbox, Sendable {
         var config = Configuration()
         config.readonly = true
         let tables: [String]
+        let unknown: [String]
         do {
             let queue = try DatabaseQueue(path: path, configuration: config)
-            tables = try queue.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") }
+            (tables, unknown) = try queue.read { db in
+                (
+                    try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'"),
+                    try migrator.appliedIdentifiers(db).subtracting(migrator.migrations).sorted()
+                )
+            }
             try queue.close()
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
             throw StoreError(
                 path: path, message: "it is not an SQLite database; is --state (or state.path) the right file?", kind: .notTamwatch)
+        }
+        // A newer tamwatch's state (a rollback, or two versions on one file): refused before
+        // anything is written, never half-understood.
+        if !unknown.isEmpty {
+            throw StoreError(
+                path: path,
+                message: "it was written by a newer tamwatch (its schema has \(unknown.joined(separator: ", ")), which tamwatch "
+                    + "\(TamwatchVersion.current) does not know); run that version or a newer one, or restore a backup from before it",
+                kind: .newer)
         }
         let foreign = tables.filter { !knownTables.contains($0) }.sorted()
         if !foreign.isEmpty {

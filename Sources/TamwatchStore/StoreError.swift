@@ -8,6 +8,9 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case notTamwatch
         /// Written by an older tamwatch, and opened read-only, so it cannot be upgraded.
         case outdated
+        /// Written by a newer tamwatch: its schema has changes this one does not know, so this one
+        /// writes nothing to it.
+        case newer
         /// A commit for a watch this replica no longer holds (its lease expired and another
         /// replica took it): nothing was stored; the watch is the other replica's now.
         case fenced

@@ -16,7 +16,7 @@ public struct WatchRecord: Sendable, Equatable {
     public var error: String?
     public var maxCredits: Int?
     public var guardAction: String?
-    /// The build's query: as submitted through the API, else as the watcher learnt it.
+    /// The build's query: as the watcher keeps it, else as submitted through the API.
     public var query: String?
     /// The watcher's state of the job; nil before its first stored poll.
     public var state: WatchState?
@@ -31,7 +31,8 @@ public struct WatchRecord: Sendable, Equatable {
         finishedAt: Date? = nil, error: String? = nil, maxCredits: Int? = nil, guardAction: String? = nil,
         state: WatchState? = nil, lastEventAt: Date? = nil, lastEventType: String? = nil, query: String? = nil
     ) {
-        self.query = query ?? state?.query
+        // The watcher's, when it has one (what the events carry), else the registered one.
+        self.query = state?.query ?? query
         self.jobId = jobId
         self.active = active
         self.labels = labels

@@ -54,7 +54,14 @@ struct MigrateTests {
         let down = try ChildProcess(["migrate", "--state", "postgres://tamwatch:s3cret-pw@127.0.0.1:\(closed.port)/db?sslmode=disable"])
         #expect(try await down.exitCode() == 74, "\(down.stderr)")
         #expect(down.stderr.contains("state database postgres://tamwatch:***@127.0.0.1:\(closed.port)/db"), "\(down.stderr)")
-        outputs += [viaConfig.stderr, watch.stderr, bad.stderr, conflict.stderr, down.stderr]
+        // A database a newer tamwatch migrated: refused before anything is written (a rolling
+        // upgrade's older replica, or a rollback), its schema left as it was.
+        _ = try PostgresServer.query(plain, "INSERT INTO tamwatch_schema (version) VALUES (99)")
+        let older = try ChildProcess(["migrate", "--state", url])
+        #expect(try await older.exitCode() == 74, "\(older.stderr)")
+        #expect(older.stderr.contains("newer than this tamwatch knows"), "\(older.stderr)")
+        #expect(try PostgresServer.query(plain, "SELECT max(version) FROM tamwatch_schema") == ["99"])
+        outputs += [viaConfig.stderr, watch.stderr, bad.stderr, conflict.stderr, down.stderr, older.stderr]
         #expect(!outputs.joined().contains("s3cret-pw"), "the password was printed")
     }
 }

@@ -81,6 +81,57 @@ struct StateStoreTests {
         #expect(error.description.contains("is corrupt"))
     }
 
+    @Test("a state file left at each migration's step is upgraded and carries on: a commit, its events and its watch")
+    func upgradeFromEveryStep() async throws {
+        let steps = SQLiteStore.migrator.migrations
+        #expect(steps.count >= 7)
+        for step in steps {
+            let path = temporaryPath("at-\(step).sqlite")
+            do {
+                let queue = try DatabaseQueue(path: path)
+                try SQLiteStore.migrator.migrate(queue, upTo: step)
+                try queue.close()
+            }
+            let store = try SQLiteStore(path: path)
+            var state = WatchState(lastProgressAt: Date(timeIntervalSince1970: 1_800_000_000))
+            state.sequence = 1
+            state.query = "neobanks worldwide"
+            let stored = try await store.commit(
+                jobId: "job-1", state: state, labels: [:], events: [sampleEvent(.statusChanged, sequence: 1)], deliveries: [],
+                flushed: [], throttle: nil, at: Date())
+            #expect(stored.count == 1, "from \(step)")
+            #expect(try await store.job("job-1")?.state.query == "neobanks worldwide", "from \(step)")
+            _ = try await store.register(jobId: "job-1", labels: [:], maxCredits: nil, guardAction: nil, query: "q", at: Date())
+            #expect(try await store.watch("job-1")?.query == "neobanks worldwide", "from \(step): the state's query wins")
+        }
+    }
+
+    @Test("a state file written by a newer tamwatch is refused, naming what it does not know, and left as it was")
+    func newerState() throws {
+        let path = temporaryPath("newer.sqlite")
+        _ = try SQLiteStore(path: path)
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try queue.write { try $0.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99-from-the-future')") }
+            try queue.close()
+        }
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        do {
+            _ = try SQLiteStore(path: path)
+            Issue.record("a newer state file was opened")
+        } catch {
+            #expect(error.kind == .newer)
+            #expect(error.message.contains("written by a newer tamwatch") && error.message.contains("v99-from-the-future"), "\(error)")
+        }
+        do {
+            _ = try SQLiteStore(path: path, readOnly: true)
+            Issue.record("a newer state file was opened to read")
+        } catch {
+            #expect(error.kind == .newer)
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before, "nothing was written to it")
+    }
+
     @Test("a state file of the first released schema, with data, is upgraded and keeps its data")
     func upgradeFromFirstSchema() async throws {
         let path = temporaryPath("old.sqlite")
