@@ -19,6 +19,8 @@ public struct EmailAddress: Sendable, Equatable, CustomStringConvertible {
             guard Self.isAddrSpec(inner), Self.isDisplayName(display) else { return nil }
             var name = display
             if name.count >= 2, name.hasPrefix("\""), name.hasSuffix("\"") { name = String(name.dropFirst().dropLast()) }
+            // Blanks around a quoted name say nothing: `" " <a@b.c>` has no name.
+            name = name.trimmingCharacters(in: .whitespaces)
             self.name = name.isEmpty ? nil : name
             address = inner
         } else {
