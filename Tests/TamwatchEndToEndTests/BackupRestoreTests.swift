@@ -27,7 +27,8 @@ struct BackupRestoreTests {
         let dir = temporaryDirectory()
         let state = dir.appendingPathComponent("tamwatch.sqlite").path
         let backup = dir.appendingPathComponent("backup.sqlite").path
-        let sim = try await SimulatorProcess.start()
+        // 1 s a poll: the build is still running when the backup is taken, even on a busy machine.
+        let sim = try await SimulatorProcess.start(step: "1s")
         defer { sim.child.stop() }
         let job = try await sim.submit("normal")
 

@@ -10,7 +10,8 @@ struct ServeLifecycleTests {
     @Test("a stream client that drops and resumes with Last-Event-ID gets the rest exactly once, the gap included")
     func resumeWithLastEventID() async throws {
         let dir = temporaryDirectory()
-        let sim = try await SimulatorProcess.start()
+        // 1 s a poll: the build outlasts the first client's three events even on a busy machine.
+        let sim = try await SimulatorProcess.start(step: "1s")
         defer { sim.child.stop() }
         let config = try ServeEndToEndTests.writeConfig(in: dir, receiver: "http://127.0.0.1:9/hook")
         let serve = try await ServeProcess.start(config: config, sim: sim, extra: ["--sse-ping", "100ms"])
@@ -128,7 +129,9 @@ struct ServeLifecycleTests {
     @Test("a stream client that stops reading is dropped; the watcher does not wait for it")
     func slowClientIsDropped() async throws {
         let dir = temporaryDirectory()
-        let sim = try await SimulatorProcess.start()
+        // 1 s a poll: each build makes some 150 events whatever the machine's load (with 5 s, a
+        // busy run made too few to overflow the stalled client's buffers).
+        let sim = try await SimulatorProcess.start(step: "1s")
         defer { sim.child.stop() }
         let config = try ServeEndToEndTests.writeConfig(in: dir, receiver: "http://127.0.0.1:9/hook")
         let serve = try await ServeProcess.start(config: config, sim: sim, extra: ["--sse-buffer", "200"])
