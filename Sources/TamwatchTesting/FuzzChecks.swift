@@ -1,7 +1,7 @@
 import Foundation
 import TamwatchModel
 
-/// What the fuzz targets (FuzzTesting/, `scripts/fuzz`) hold of tamwatch's parsers for any
+/// What the fuzz targets (Tests/Fuzz/, `scripts/fuzz`) hold of tamwatch's parsers for any
 /// input: no crash, no hang, and the properties below; each returns the broken one, or nil.
 /// The fuzz entries stop the process on one (that is how libFuzzer hears of it); the unit
 /// tests replay every saved input through these.

@@ -4,13 +4,13 @@ import Testing
 @testable import TamwatchModel
 @testable import TamwatchTesting
 
-/// Every input the fuzzers start from (FuzzTesting/Corpus) and every one that once broke a
-/// check (FuzzTesting/Crashes: a six-digit year, a year overflowing the clock, four digits of
+/// Every input the fuzzers start from (Tests/Fuzz/Corpus) and every one that once broke a
+/// check (Tests/Fuzz/Crashes: a six-digit year, a year overflowing the clock, four digits of
 /// a second, a blank quoted display name), through the same checks, without sanitizers.
 @Suite("Fuzz inputs, replayed", .timeLimit(.minutes(5)))
 struct FuzzReplayTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("FuzzTesting")
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fuzz")
 
     static func inputs(_ target: String) -> [URL] {
         ["Corpus", "Crashes"].flatMap { folder -> [URL] in
