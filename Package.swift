@@ -165,6 +165,13 @@ let package = Package(
             ],
             // Compiled into the binary, so an installed tamwatch needs no files beside it.
             resources: [.embedInCode("Resources/status-page.html"), .embedInCode("Resources/openapi.yaml")]),
+        // What the fuzz targets hold of every parser from outside (`scripts/fuzz`, libFuzzer).
+        .target(
+            name: "TamwatchFuzz",
+            dependencies: [
+                "TamwatchModel", "TamwatchHTTP", "TamwatchConfig", "TamwatchChannels", "TamwatchRules", "TamwatchShipped",
+                "TamwatchWatch", "TamwatchResults",
+            ]),
         .executableTarget(
             name: "tamwatch",
             dependencies: [
@@ -175,6 +182,9 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // libFuzzer's driver around the fuzz targets (built with -sanitize=fuzzer by scripts/fuzz),
+        // or, built as usual, a replay of saved inputs.
+        .executableTarget(name: "tamwatch-fuzz", dependencies: ["TamwatchFuzz"]),
         .executableTarget(
             name: "tamwatch-bench",
             dependencies: [
@@ -189,6 +199,7 @@ let package = Package(
         .target(name: "TamwatchTesting", dependencies: ["TamwatchModel", "TamwatchWatch", "TamwatchHTTPServer"]),
         // One test target per module, named after it; the end-to-end tests run the built binary.
         .testTarget(name: "TamwatchModelTests", dependencies: ["TamwatchModel", "TamwatchTesting", "TamwatchWatch"]),
+        .testTarget(name: "TamwatchFuzzTests", dependencies: ["TamwatchFuzz", "TamwatchModel"]),
         .testTarget(
             name: "TamwatchHTTPTests",
             dependencies: [

@@ -37,7 +37,8 @@ public struct ConfigLoader {
         return parseCollecting(text, file: path, baseDirectory: folder)
     }
 
-    func parseCollecting(_ text: String, file: String, baseDirectory: String) -> (TamwatchConfig?, [ConfigError]) {
+    /// As `parse`, but returns what could be read beside every problem.
+    public func parseCollecting(_ text: String, file: String, baseDirectory: String) -> (TamwatchConfig?, [ConfigError]) {
         var reader = Reader(file: file, environment: environment)
         let root: Node?
         do {
@@ -57,6 +58,14 @@ public struct ConfigLoader {
         let sorted = reader.errors.enumerated().sorted {
             ($0.element.line ?? 0, $0.element.column ?? 0, $0.offset) < ($1.element.line ?? 0, $1.element.column ?? 0, $1.offset)
         }
-        return (config, sorted.map(\.element))
+        return (
+            config,
+            sorted.map {
+                var problem = $0.element
+                problem.message = reader.masked(problem.message)
+                problem.key = reader.masked(problem.key)
+                return problem
+            }
+        )
     }
 }

@@ -7,6 +7,9 @@ struct Reader {
     let file: String
     let environment: [String: String]
     var errors: [ConfigError] = []
+    /// Every value `${VAR}` took from the environment, by name: a problem shows the variable's
+    /// name instead of its value, which may be a secret (`masked`).
+    var substituted: [String: String] = [:]
 
     init(file: String, environment: [String: String]) {
         self.file = file
@@ -15,6 +18,17 @@ struct Reader {
 
     mutating func fail(_ node: Node?, _ key: String, _ message: String) {
         errors.append(ConfigError(file: file, line: node?.mark?.line, column: node?.mark?.column, key: key, message: message))
+    }
+
+    /// A problem's message or key (a rule's name may come from the environment) with every value the environment gave shown as `${NAME}` (longest
+    /// first; values under four characters would blank out ordinary words).
+    func masked(_ message: String) -> String {
+        var out = message
+        for (name, value) in substituted.filter({ $0.value.count >= 4 }).sorted(by: { $0.value.count > $1.value.count })
+        where out.contains(value) {
+            out = out.replacingOccurrences(of: value, with: "${\(name)}")
+        }
+        return out
     }
 
     /// The problem and where it is; never the file's text, which may hold literal secrets
@@ -146,6 +160,7 @@ struct Reader {
             }
             if let value = environment[String(name)], !(value.isEmpty && fallback != nil) {
                 out += value
+                substituted[String(name)] = value
             } else if let fallback {
                 out += fallback
             } else {

@@ -124,6 +124,19 @@ struct ConfigTests {
         #expect(e.description.hasPrefix("conf/tamwatch.yaml:2:3: api.poll_intervall: unknown key"))
     }
 
+    @Test("a value from the environment shows in a problem as its variable, never as itself (it may be a secret)")
+    func environmentValueMasked() throws {
+        let secret = "s3cr3t-from-env"
+        let text =
+            "api:\n  key: k\nwatch:\n  stall_after: ${STALL}\nchannels:\n  mail:\n    type: email\n    url: smtp://m.example.com\n    from: tw@example.com\n    to: [\"${OWNER}\"]\n"
+        var errors: [ConfigError] = []
+        do { _ = try parse(text, env: ["STALL": secret, "OWNER": "\(secret)-owner"]) } catch { errors = error.errors }
+        #expect(errors.count == 2)
+        #expect(errors.allSatisfy { !$0.description.contains(secret) }, "\(errors)")
+        #expect(errors.first?.message.contains("'${STALL}'") == true, "\(errors)")
+        #expect(errors.last?.message.contains("'${OWNER}'") == true, "\(errors)")
+    }
+
     @Test("a bad duration names file, line and key")
     func badDuration() throws {
         let e = try #require(error("api:\n  key: k\nwatch:\n  stall_after: 30 minutes\n"))

@@ -1,12 +1,11 @@
 import Foundation
 import Testing
 
+@testable import TamwatchFuzz
 @testable import TamwatchModel
-@testable import TamwatchTesting
 
 /// Every input the fuzzers start from (Tests/Fuzz/Corpus) and every one that once broke a
-/// check (Tests/Fuzz/Crashes: a six-digit year, a year overflowing the clock, four digits of
-/// a second, a blank quoted display name), through the same checks, without sanitizers.
+/// check (Tests/Fuzz/Crashes), through the same checks, without sanitizers.
 @Suite("Fuzz inputs, replayed", .timeLimit(.minutes(5)))
 struct FuzzReplayTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -19,13 +18,14 @@ struct FuzzReplayTests {
         }
     }
 
-    @Test("every saved input keeps every check", arguments: ["json", "text"])
+    @Test("every saved input keeps every check", arguments: FuzzChecks.targets.map(\.name))
     func replay(_ target: String) throws {
+        defer { if target == "csv" { PythonCSV.shared.stop() } }
         let files = Self.inputs(target)
         #expect(files.count >= 5, "\(target): \(files.count) inputs")
+        let check = try #require(FuzzChecks.check(target))
         for file in files {
-            let bytes = [UInt8](try Data(contentsOf: file))
-            let problem = target == "json" ? FuzzChecks.json(bytes) : FuzzChecks.text(bytes)
+            let problem = check([UInt8](try Data(contentsOf: file)))
             #expect(problem == nil, "\(file.lastPathComponent): \(problem ?? "")")
         }
     }

@@ -1,11 +1,20 @@
 import Foundation
 import TamwatchModel
 
-/// What the fuzz targets (Tests/Fuzz/, `scripts/fuzz`) hold of tamwatch's parsers for any
-/// input: no crash, no hang, and the properties below; each returns the broken one, or nil.
-/// The fuzz entries stop the process on one (that is how libFuzzer hears of it); the unit
-/// tests replay every saved input through these.
+/// What the fuzz targets (`scripts/fuzz`, the `tamwatch-fuzz` executable) hold of tamwatch's
+/// parsers for any input: no crash, no hang, and the properties below; each returns the broken
+/// one, or nil. Under libFuzzer a broken property stops the process (that is how libFuzzer
+/// hears of it); the unit tests replay every saved input (Tests/Fuzz/) through the same checks.
 public enum FuzzChecks {
+    /// Every target by name, as `scripts/fuzz` and the replay tests call them.
+    public static let targets: [(name: String, check: @Sendable ([UInt8]) -> String?)] = [
+        ("json", json), ("text", text), ("http", http), ("csv", csv), ("config", config), ("render", render), ("differ", differ),
+    ]
+
+    public static var names: String { targets.map(\.name).joined(separator: ", ") }
+
+    public static func check(_ name: String) -> (@Sendable ([UInt8]) -> String?)? { targets.first { $0.name == name }?.check }
+
     /// A JSON body from outside (an API answer, an event a receiver got): a value that parses
     /// serializes to text that parses to the same value; a snapshot or an event read from it
     /// reads back the same from its own JSON.
@@ -43,12 +52,5 @@ public enum FuzzChecks {
             return "a Subject holds a control character: \(subject.debugDescription.prefix(200))"
         }
         return nil
-    }
-
-    /// For the fuzz entries: a broken property stops the process, which libFuzzer reports.
-    public static func stop(on problem: String?) {
-        guard let problem else { return }
-        FileHandle.standardError.write(Data("fuzz check failed: \(problem)\n".utf8))
-        abort()
     }
 }
