@@ -31,6 +31,16 @@ public struct LeaseKeeper: Service {
 
     public func run() async throws {
         let keeper = self
+        // The trust window holds even while a turn hangs (the database's packets dropped, not
+        // refused: nothing fails until TCP gives up, many minutes later): a watchdog stops polling
+        // the watches whose leases run out before they could be renewed.
+        let watchdog = Task {
+            while !Task.isCancelled {
+                keeper.lapse()
+                try? await keeper.clock.sleep(until: keeper.clock.uptime() + min(keeper.shared.sweep, keeper.shared.ttl / 4))
+            }
+        }
+        defer { watchdog.cancel() }
         await cancelWhenGracefulShutdown {
             // What the log last said this replica holds: said again only when it changes.
             var reported: Holding?
@@ -85,6 +95,11 @@ public struct LeaseKeeper: Service {
 
     private func renewalFailed(_ error: StoreError) {
         logger.error("the watch leases could not be renewed: \(error); trying again")
+        lapse()
+    }
+
+    /// Stops polling what this replica can no longer trust it holds (`SharedWatches.lapsed`).
+    private func lapse() {
         let lapsed = shared.lapsed(now: clock.uptime())
         for id in lapsed { control.stop(jobId: id) }
         if !lapsed.isEmpty {

@@ -56,7 +56,7 @@ extension TamwatchServer {
         if ready {
             reason = readiness.reason
             if reason == nil {
-                do { try await store.checkWritable() } catch { reason = "the state store is not writable: \(error)" }
+                reason = await storeProbe.reason(within: .seconds(2), clock: clock)
             }
         }
         if let reason, readiness.shouldLog(reason) { logger.warning("not ready: \(reason)") }

@@ -13,8 +13,9 @@ extension TamwatchServer {
     /// cancellation). Stopping goes in this order: the event stream says `shutdown`, the
     /// listener stops accepting and finishes the requests in flight, the watcher stops polling
     /// (a commit in flight completes), and deliveries in flight get `shutdownGrace` to finish.
-    /// `onListening` gets the bound port. A failure of the state store stops the service and
-    /// is thrown.
+    /// `onListening` gets the bound port. A failure of the state store makes the service not
+    /// ready until the store answers again; the dispatcher and the watches start again by
+    /// themselves.
     public func run(
         signals: [UnixSignal] = [.sigterm, .sigint], retention: (any Service)? = nil, services extra: [any Service] = [],
         onListening: @escaping @Sendable (Int) -> Void = { _ in }
@@ -75,6 +76,5 @@ extension TamwatchServer {
         config.maximumCancellationDuration = .seconds(10)
         if !resume.isEmpty { self.logger.info("resuming \(resume.count) active watch(es)") }
         try await ServiceGroup(configuration: config).run()
-        if let failure = failure.withLock({ $0 }) { throw failure }
     }
 }

@@ -27,10 +27,10 @@ public final class TamwatchServer: Sendable {
     let logger: Logger
     let startedAt: Date
     let readiness = Readiness()
+    /// The store's part of readiness, with a deadline.
+    let storeProbe: StoreProbe
     /// Every open connection, at most `options.maxConnections`.
     let connections: ConnectionLimiter
-    /// Set when the state store failed under the dispatcher: `run` throws it once stopped.
-    let failure = Mutex<StoreError?>(nil)
 
     /// `watcher` is configured as for `watch` (rules, settings, `deliveriesQueued`); the server
     /// gives it its sink and metrics. `metrics` is the one the dispatcher reports attempts to.
@@ -45,6 +45,12 @@ public final class TamwatchServer: Sendable {
         self.metrics = metrics
         self.clock = clock
         self.logger = logger
+        storeProbe = StoreProbe {
+            do {
+                try await store.checkWritable()
+                return nil
+            } catch { return "the state store is not writable: \(error)" }
+        }
         auth = Auth(tokens: options.tokens, secureCookie: options.externalURL.flatMap(WebOrigin.init)?.scheme == "https")
         connections = ConnectionLimiter(
             limit: options.maxConnections ?? ConnectionLimiter.defaultLimit(descriptors: ConnectionLimiter.raiseDescriptorLimit()))

@@ -9,6 +9,8 @@ public final class PostgresServer: Sendable {
     public let port: Int
     let folder: URL
     let bin: String
+    /// `pg_ctl start`'s options, for starting it again after a stop.
+    let options: String
 
     private static let started = Mutex<Result<PostgresServer, PostgresServerError>?>(nil)
 
@@ -26,12 +28,43 @@ public final class PostgresServer: Sendable {
 
     /// A new empty database on the shared server: its URL (no TLS on loopback).
     public static func database() throws(PostgresServerError) -> String {
-        let server = try shared()
+        try shared().database()
+    }
+
+    /// A server of the caller's own (to stop and start again); `remove()` when done (at exit
+    /// it is stopped in any case).
+    public static func dedicated() throws(PostgresServerError) -> PostgresServer { try PostgresServer() }
+
+    /// A new empty database on this server: its URL.
+    public func database() throws(PostgresServerError) -> String {
         let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        try server.run(
-            server.bin + "/psql",
-            ["-h", "127.0.0.1", "-p", "\(server.port)", "-U", "tamwatch", "-d", "postgres", "-qc", "CREATE DATABASE \(name)"])
-        return "postgres://tamwatch@127.0.0.1:\(server.port)/\(name)?sslmode=disable"
+        try run(bin + "/psql", ["-h", "127.0.0.1", "-p", "\(port)", "-U", "tamwatch", "-d", "postgres", "-qc", "CREATE DATABASE \(name)"])
+        return "postgres://tamwatch@127.0.0.1:\(port)/\(name)?sslmode=disable"
+    }
+
+    /// `pg_ctl stop -m fast` (clients told, sessions ended) or `-m immediate` (as a crash).
+    public func stop(immediate: Bool) throws(PostgresServerError) {
+        try run(
+            bin + "/pg_ctl", ["-D", folder.appendingPathComponent("data").path, "-m", immediate ? "immediate" : "fast", "-w", "stop"],
+            asPostgres: true)
+    }
+
+    /// Starts it again on its port, after `stop`.
+    public func start() throws(PostgresServerError) {
+        try run(
+            bin + "/pg_ctl",
+            [
+                "-D", folder.appendingPathComponent("data").path, "-l", folder.appendingPathComponent("log").path, "-w", "-t", "30", "-o",
+                options, "start",
+            ],
+            asPostgres: true)
+    }
+
+    /// Stops it and removes its folder.
+    public func remove() {
+        _ = try? stop(immediate: true)
+        postgresStopCommands.withLock { $0[folder.path] = nil }
+        try? FileManager.default.removeItem(at: folder)
     }
 
     /// Runs SQL with psql on a database of the shared server; its rows, one per line, columns
@@ -47,7 +80,7 @@ public final class PostgresServer: Sendable {
             throw PostgresServerError("PostgreSQL is not installed (/usr/lib/postgresql/*/bin): run scripts/ensure-deps")
         }
         bin = "/usr/lib/postgresql/\(version)/bin"
-        folder = temporaryDirectory().appendingPathComponent("postgres")
+        folder = temporaryDirectory().appendingPathComponent("postgres-\(UUID().uuidString.prefix(8))")
         do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
             throw PostgresServerError("cannot create \(folder.path): \(error)")
         }
@@ -70,10 +103,11 @@ public final class PostgresServer: Sendable {
         // the server stops at once, and starts again on another.
         var attempt = 0
         var chosen = 0
+        var options = ""
         while true {
             attempt += 1
             chosen = Self.freePort()
-            let options =
+            options =
                 "-c listen_addresses=127.0.0.1 -p \(chosen) -c unix_socket_directories='\(folder.path)' -c fsync=off "
                 + "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
             let log = folder.appendingPathComponent("log").path
@@ -89,11 +123,15 @@ public final class PostgresServer: Sendable {
             }
         }
         port = chosen
+        self.options = options
         let stop =
             (getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--"] : []) + [bin + "/pg_ctl", "-D", data, "-m", "immediate", "stop"]
-        postgresStopCommand.withLock { $0 = stop }
+        let first = postgresStopCommands.withLock { commands in
+            defer { commands[folder.path] = stop }
+            return commands.isEmpty
+        }
         // Registered after the tests' temporary root: it runs first, before the folder goes.
-        atexit { stopPostgres() }
+        if first { atexit { stopPostgres() } }
     }
 
     /// Runs a program to its end (as the postgres user when the tests run as root: initdb refuses
@@ -151,11 +189,12 @@ public final class PostgresServer: Sendable {
     }
 }
 
-/// How to stop the tests' server when the process exits.
-private let postgresStopCommand = Mutex<[String]?>(nil)
+/// How to stop each of the tests' servers when the process exits, by folder.
+private let postgresStopCommands = Mutex<[String: [String]]>([:])
 
 private func stopPostgres() {
     // Stopped at once: there is nothing to keep.
-    guard let command = postgresStopCommand.withLock({ $0 }) else { return }
-    _ = PostgresServer.spawnAndWait(command, output: "/dev/null")
+    for command in postgresStopCommands.withLock({ Array($0.values) }) {
+        _ = PostgresServer.spawnAndWait(command, output: "/dev/null")
+    }
 }

@@ -63,10 +63,8 @@ struct ServeFullDiskTests {
         try FileManager.default.createDirectory(at: disk, withIntermediateDirectories: true)
         let config = dir.appendingPathComponent("tamwatch.yaml")
         try "state: { path: \"\(disk.path)/state.sqlite\" }\n".write(to: config, atomically: true, encoding: .utf8)
-        let serveArgs = [
-            ChildProcess.binary, "serve", "--listen", "127.0.0.1:0", "--config", config.path, "--api-url", sim.url, "--poll-interval",
-            "50ms", "--log-level", "debug",
-        ].map { "'\($0)'" }.joined(separator: " ")
+        let serveArgs = ([ChildProcess.binary] + ServeProcess.arguments(config: config.path, apiURL: sim.url)).map { "'\($0)'" }
+            .joined(separator: " ")
         let child = try ChildProcess(
             [
                 "unshare", "--mount", "--propagation", "private", "sh", "-c",
@@ -74,9 +72,7 @@ struct ServeFullDiskTests {
             ],
             environment: ["OPENFUNNEL_API_KEY": SimulatorProcess.key], executable: "/usr/bin/env")
         defer { child.stop() }
-        try await child.waitFor(timeout: .seconds(30)) { $0.contains { $0.hasPrefix("http://") } }
-        let line = try #require(child.stdoutLines.first { $0.hasPrefix("http://") }, "serve did not start: \(child.stderr)")
-        let serve = ServeProcess(child: child, port: try #require(line.split(separator: ":").last.flatMap { Int($0) }), token: nil)
+        let serve = try await ServeProcess.attach(child)
         let http = CurlTransport()
         defer { http.shutdown() }
         func inside(_ command: [String]) async throws -> Int32 {

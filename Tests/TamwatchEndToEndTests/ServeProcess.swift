@@ -10,6 +10,8 @@ struct ServeProcess {
     let child: ChildProcess
     let port: Int
     var token: String?
+    /// Where it listens (another host's address when it runs in a network namespace).
+    var host = "127.0.0.1"
 
     static let token = "e2e-serve-token-0123456789abcdef"
 
@@ -20,19 +22,33 @@ struct ServeProcess {
         changes: Changes = Changes()
     ) async throws -> ServeProcess {
         let child = try ChildProcess(
-            ["serve", "--listen", "127.0.0.1:0", "--config", config, "--api-url", sim.url]
-                + (extra.contains("--poll-interval") ? [] : ["--poll-interval", "50ms"])
-                + (extra.contains("--log-level") ? [] : ["--log-level", "debug"]) + extra,
-            environment: DeliveryEndToEndTests.environment.merging(
-                environment
-            ) { _, new in new }, changes: changes)
-        try await child.waitFor(timeout: .seconds(30)) { $0.contains { $0.hasPrefix("http://") } }
-        let line = try #require(child.stdoutLines.first { $0.hasPrefix("http://") }, "serve did not start: \(child.stderr)")
-        let port = try #require(line.split(separator: ":").last.flatMap { Int($0) })
-        return ServeProcess(child: child, port: port, token: token)
+            arguments(config: config, apiURL: sim.url, extra: extra), environment: Self.environment(environment), changes: changes)
+        return try await attach(child, token: token)
     }
 
-    var url: String { "http://127.0.0.1:\(port)" }
+    /// `serve`'s arguments: polls every 50 ms and logs at debug level unless `extra` says otherwise.
+    static func arguments(config: String, apiURL: String, listen: String = "127.0.0.1:0", extra: [String] = []) -> [String] {
+        ["serve", "--listen", listen, "--config", config, "--api-url", apiURL]
+            + (extra.contains("--poll-interval") ? [] : ["--poll-interval", "50ms"])
+            + (extra.contains("--log-level") ? [] : ["--log-level", "debug"]) + extra
+    }
+
+    static func environment(_ more: [String: String]) -> [String: String] {
+        DeliveryEndToEndTests.environment.merging(more) { _, new in new }
+    }
+
+    /// A serve process started some other way (in a namespace of its own, say): ready once it
+    /// prints the address it listens on.
+    static func attach(_ child: ChildProcess, token: String? = nil) async throws -> ServeProcess {
+        try await child.waitFor(timeout: .seconds(30)) { $0.contains { $0.hasPrefix("http://") } }
+        let line = try #require(child.stdoutLines.first { $0.hasPrefix("http://") }, "serve did not start: \(child.stderr)")
+        let address = line.dropFirst("http://".count)
+        let port = try #require(address.split(separator: ":").last.flatMap { Int($0) }, "no port in \(line)")
+        let host = address.split(separator: ":").dropLast().joined(separator: ":")
+        return ServeProcess(child: child, port: port, token: token, host: host.isEmpty ? "127.0.0.1" : host)
+    }
+
+    var url: String { "http://\(host):\(port)" }
 
     struct Answer {
         var status: Int
