@@ -13,7 +13,9 @@ struct NginxReceiver {
     }
 
     /// Starts nginx in `folder` on a free loopback port; nil when nginx is not installed.
-    static func start(in folder: URL) throws -> NginxReceiver? {
+    /// `failing`: answer 503 to about 1.2 % of requests (those whose random request id ends in
+    /// 00, 01 or 02), for a sender's retries.
+    static func start(in folder: URL, failing: Bool = false) throws -> NginxReceiver? {
         guard let binary else { return nil }
         let root = folder.appendingPathComponent("nginx")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
@@ -36,9 +38,13 @@ struct NginxReceiver {
             keepalive_requests 10000000;
             keepalive_timeout 60s;
             client_body_buffer_size 64k;
+            map $request_id $fail { "~(00|01|02)$" 1; default 0; }
             server {
                 listen 127.0.0.1:\(port);
-                location / { return 204; }
+                location / {
+                    \(failing ? "if ($fail) { return 503; }" : "")
+                    return 204;
+                }
             }
         }
         """.write(to: conf, atomically: true, encoding: .utf8)

@@ -21,6 +21,7 @@ import TamwatchWatch
 //   swift run -c release tamwatch-bench replicas-load [--replicas 3] [--watches 10000] [--interval 10s] [--seconds 30]
 //   swift run -c release tamwatch-bench replicas-deliver [--count 5000]
 //   swift run -c release tamwatch-bench replicas-takeover [--watches 3000]
+//   swift run -c release tamwatch-bench soak [--minutes 60] [--watches 1000] [--interval 1s] [--sample 60s] [--csv soak.csv]
 
 func cpuSeconds() -> Double {
     var usage = rusage()
@@ -157,9 +158,10 @@ case "export": try await benchExport()
 case "replicas-load": try await benchReplicasLoad()
 case "replicas-deliver": try await benchReplicasDeliver()
 case "replicas-takeover": try await benchReplicasTakeover()
+case "soak": try await benchSoak()
 default:
     print(
-        "usage: tamwatch-bench differ | watch-load [--jobs N] [--interval 1s] [--seconds 30] | route | deliver [--count N] [--concurrency N] | latency | bodies | replay [--counts 10000,30000] | serve-load [--watches N] [--interval 10s] | sse-fanout [--clients N] | export [--rows N] | replicas-load [--replicas N] [--watches N] | replicas-deliver [--count N] | replicas-takeover [--watches N]"
+        "usage: tamwatch-bench differ | watch-load [--jobs N] [--interval 1s] [--seconds 30] | route | deliver [--count N] [--concurrency N] | latency | bodies | replay [--counts 10000,30000] | serve-load [--watches N] [--interval 10s] | sse-fanout [--clients N] | export [--rows N] | replicas-load [--replicas N] [--watches N] | replicas-deliver [--count N] | replicas-takeover [--watches N] | soak [--minutes 60] [--watches 1000] [--csv soak.csv]"
     )
     exit(64)
 }
