@@ -80,7 +80,8 @@ public final class PostgresServer: Sendable {
             throw PostgresServerError("PostgreSQL is not installed (/usr/lib/postgresql/*/bin): run scripts/ensure-deps")
         }
         bin = "/usr/lib/postgresql/\(version)/bin"
-        folder = temporaryDirectory().appendingPathComponent("postgres-\(UUID().uuidString.prefix(8))")
+        // Short: the server's Unix socket path (this folder and .s.PGSQL.PORT) must fit in 107 bytes.
+        folder = temporaryDirectory().appendingPathComponent("postgres")
         do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
             throw PostgresServerError("cannot create \(folder.path): \(error)")
         }
