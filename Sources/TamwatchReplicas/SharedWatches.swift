@@ -53,19 +53,26 @@ public final class SharedWatches: Sendable {
         renewedAt.withLock { $0 = now }
         let lost = mine.map(\.jobId).filter { !kept.contains($0) }
         held.withLock { h in for id in lost { h[id] = nil } }
+        // Renewed after the watchdog let them go (this turn was slow, not lost): held, and
+        // polled, again.
+        let regained = held.withLock { h -> [HeldWatch] in
+            let back = mine.filter { kept.contains($0.jobId) && h[$0.jobId] == nil }
+            for w in back { h[w.jobId] = w }
+            return back
+        }
         let census = try await leases.leaseCensus(owner: owner, within: ttl.seconds)
         let fair = LeaseBalance.fairShare(census)
         share.withLock { $0 = fair }
         switch LeaseBalance.step(held: held.withLock { Array($0.keys) }, fair: fair) {
         case .keep:
-            return ([], lost, [], census)
+            return (regained, lost, [], census)
         case .shed(let shed):
             held.withLock { h in for id in shed { h[id] = nil } }
-            return ([], lost, shed, census)
+            return (regained.filter { !shed.contains($0.jobId) }, lost, shed, census)
         case .take(let room):
             let gained = try await leases.acquireWatches(owner: owner, limit: room, ttl: ttl.seconds, jobId: nil)
             held.withLock { h in for w in gained { h[w.jobId] = w } }
-            return (gained, lost, [], census)
+            return (regained + gained, lost, [], census)
         }
     }
 

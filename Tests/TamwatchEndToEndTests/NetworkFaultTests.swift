@@ -157,7 +157,7 @@ struct NetworkFaultTests {
     @Test("both replicas 200 ms from PostgreSQL each way: leases still renew (none lapses or moves), every event once, in order, received")
     func slowLink() async throws {
         // Every statement waits 400 ms for its answer, and commits that add events go one at a
-        // time: two short builds (about sixteen polls each).
+        // time: two short builds (about sixteen polls each), one registered through each replica.
         let network = try await ReplicaNetwork.start(hosts: 2, delay: .milliseconds(200), step: "8s")
         defer { network.stop() }
         let transport = CurlTransport()
