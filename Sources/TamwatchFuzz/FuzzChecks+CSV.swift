@@ -84,7 +84,9 @@ final class PythonCSV: @unchecked Sendable {
         var data = Data(count: count)
         var got = 0
         while got < count {
-            let n = data.withUnsafeMutableBytes { Glibc.read(handle.fileDescriptor, $0.baseAddress! + got, count - got) }
+            let n = data.withUnsafeMutableBytes { buffer in
+                buffer.baseAddress.map { Glibc.read(handle.fileDescriptor, $0 + got, count - got) } ?? 0
+            }
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else { throw Failure(description: "python3 ended (is it installed?)") }
             got += n
@@ -95,7 +97,9 @@ final class PythonCSV: @unchecked Sendable {
     private func write(_ data: Data, to handle: FileHandle) throws {
         var sent = 0
         while sent < data.count {
-            let n = data.withUnsafeBytes { Glibc.write(handle.fileDescriptor, $0.baseAddress! + sent, data.count - sent) }
+            let n = data.withUnsafeBytes { buffer in
+                buffer.baseAddress.map { Glibc.write(handle.fileDescriptor, $0 + sent, data.count - sent) } ?? 0
+            }
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else { throw Failure(description: "python3 stopped reading") }
             sent += n

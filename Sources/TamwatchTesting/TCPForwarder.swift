@@ -18,7 +18,6 @@ public final class TCPForwarder: Sendable {
         var sockets: Set<Int32> = []
         var stopped = false
         var fromClients = 0
-        var connections = 0
     }
 
     public init(listenOn address: String, to target: Int, delay: Duration = .zero) throws {
@@ -53,7 +52,6 @@ public final class TCPForwarder: Sendable {
 
     /// Bytes clients sent through so far.
     public var bytesFromClients: Int { state.withLock { $0.fromClients } }
-    public var connections: Int { state.withLock { $0.connections } }
 
     /// Closes the listener and every connection, and waits for their threads.
     public func stop() {
@@ -91,7 +89,6 @@ public final class TCPForwarder: Sendable {
             let admitted = state.withLock { s -> Bool in
                 guard !s.stopped, upstream >= 0 else { return false }
                 s.sockets.formUnion([client, upstream])
-                s.connections += 1
                 return true
             }
             guard admitted else {
