@@ -5,9 +5,14 @@ import TamwatchStore
 
 /// Shared watches: leases with a fencing epoch, on the database's clock.
 extension PostgresStore: WatchLeases {
+    /// A lease turn's transaction may take as long as the lease (at least 5 s): later, what
+    /// it renews has run out in any case, and the replica had better try again on another
+    /// connection.
+    static func turnWithin(_ ttl: TimeInterval) -> Duration { .milliseconds(Int64(max(ttl, 5) * 1000)) }
+
     public func acquireWatches(owner: String, limit: Int, ttl: TimeInterval, jobId: String?) async throws(StoreError) -> [HeldWatch] {
         guard limit > 0 else { return [] }
-        let taken = try await transaction { db in
+        let taken = try await transaction(within: Self.turnWithin(ttl)) { db in
             // Free watches, oldest first; rows another transaction holds are skipped. The epoch
             // goes up with every acquisition: it is the fencing token.
             try await db.rows(
@@ -41,7 +46,7 @@ extension PostgresStore: WatchLeases {
         guard !held.isEmpty else { return [] }
         let ids = held.map(\.jobId)
         let epochs = held.map(\.epoch)
-        let kept = try await transaction { db in
+        let kept = try await transaction(within: Self.turnWithin(ttl)) { db in
             Set(
                 try await db.rows(
                     """
@@ -78,7 +83,7 @@ extension PostgresStore: WatchLeases {
     }
 
     public func leaseCensus(owner: String, within: TimeInterval) async throws(StoreError) -> LeaseCensus {
-        let (census, skew) = try await transaction { db in
+        let (census, skew) = try await transaction(within: Self.turnWithin(within)) { db in
             // The clocks compared again, at every turn.
             let skew = try await Self.measureSkew { try await db.rows($0) }
             try await db.rows(

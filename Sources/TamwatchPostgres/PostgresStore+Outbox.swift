@@ -17,7 +17,8 @@ extension PostgresStore: Outbox {
         let t = databaseTime(now)
         let skew = t - now.timeIntervalSince1970
         let claims = claims.filter { $0.limit > 0 }.map { ($0.channel, $0.limit) }
-        return try await transaction { db in
+        // Within the claims' lease: past it, what it claims would have run out.
+        return try await transaction(within: Self.turnWithin(lease.duration)) { db in
             if try await Self.record(records, owner: lease.owner, skew: skew, db) { try await Self.notify(.outbox, db) }
             if !renew.isEmpty {
                 try await db.rows(

@@ -115,15 +115,128 @@ public final class PostgresStore: Sendable {
 
     // MARK: - Plumbing
 
+    /// How long a transaction may take unless its caller says otherwise.
+    static let answerWithin = Duration.seconds(30)
+
+    /// Runs `body` in a transaction on a connection of the pool, within `limit`: past it, the
+    /// connection is closed (whatever it waits for fails at once) and the call throws. A
+    /// connection whose packets are dropped (the network cut, not refused) would otherwise hang
+    /// its caller until TCP gives up, many minutes later, and a healed network would find this
+    /// replica still waiting on it.
     @discardableResult
-    func transaction<T: Sendable>(_ body: @escaping @Sendable (Statements) async throws -> T) async throws(StoreError) -> T {
-        do {
-            let logger = self.logger
-            return try await client.withTransaction(logger: logger) { connection in
-                try await body(Statements(connection: connection, logger: logger))
+    func transaction<T: Sendable>(within limit: Duration = answerWithin, _ body: @escaping @Sendable (Statements) async throws -> T)
+        async throws(StoreError) -> T
+    {
+        let logger = self.logger
+        let client = self.client
+        // The connection the transaction runs on, once the pool gave it one.
+        let used = Mutex<PostgresConnection?>(nil)
+        let work: @Sendable () async throws -> T = {
+            try await client.withConnection { connection in
+                used.withLock { $0 = connection }
+                return try await connection.withTransaction(logger: logger) { connection in
+                    try await body(Statements(connection: connection, logger: logger))
+                }
             }
+        }
+        do {
+            return try await Self.within(limit, work) {
+                let closing: EventLoopFuture<Void>? = used.withLock { $0 }?.close()
+                _ = closing
+            }
+        } catch let late as Late {
+            throw StoreError(
+                path: location.description,
+                message: "PostgreSQL did not answer within \(DurationText.format(late.limit)); its connection was closed")
         } catch {
             throw Self.storeError(location, error)
+        }
+    }
+
+    /// A transaction that ran past its time.
+    struct Late: Error {
+        var limit: Duration
+    }
+
+    /// `within`'s two tasks, the work and its timer: the first to end resumes the caller and
+    /// cancels the other.
+    final class Race<T: Sendable>: Sendable {
+        private struct State {
+            var continuation: CheckedContinuation<T, any Error>?
+            var tasks: [Task<Void, Never>] = []
+            /// How it ended, if it did before `start` (then `start` resumes the caller).
+            var result: Result<T, any Error>?
+            /// The caller was cancelled: so is the work, as if it ran in the caller's task.
+            var cancelled = false
+        }
+        private let state = Mutex(State())
+
+        func start(_ continuation: CheckedContinuation<T, any Error>, work: Task<Void, Never>, timer: Task<Void, Never>) {
+            let (result, cancelled) = state.withLock { s -> (Result<T, any Error>?, Bool) in
+                if s.result == nil {
+                    s.continuation = continuation
+                    s.tasks = [work, timer]
+                }
+                return (s.result, s.cancelled)
+            }
+            if let result {
+                work.cancel()
+                timer.cancel()
+                continuation.resume(with: result)
+            } else if cancelled {
+                work.cancel()
+            }
+        }
+
+        func cancel() {
+            let work = state.withLock { s -> Task<Void, Never>? in
+                s.cancelled = true
+                return s.tasks.first
+            }
+            work?.cancel()
+        }
+
+        /// True for the first to end.
+        @discardableResult
+        func end(with result: Result<T, any Error>) -> Bool {
+            let won = state.withLock { s -> (continuation: CheckedContinuation<T, any Error>?, tasks: [Task<Void, Never>])? in
+                guard s.result == nil else { return nil }
+                s.result = result
+                defer {
+                    s.continuation = nil
+                    s.tasks = []
+                }
+                return (s.continuation, s.tasks)
+            }
+            guard let won else { return false }
+            for task in won.tasks { task.cancel() }
+            won.continuation?.resume(with: result)
+            return true
+        }
+    }
+
+    /// Runs `work` in a task of its own, at most `limit`: past it, calls `late` (which makes
+    /// `work` end: it closes its connection) and throws `Late` at once, without waiting for
+    /// `work` to return (a request the driver lost on a connection the server ended would never
+    /// return). Cancelling the caller cancels `work`, which ends as it would have in the caller.
+    static func within<T: Sendable>(
+        _ limit: Duration, _ work: @escaping @Sendable () async throws -> T, late: @escaping @Sendable () -> Void
+    ) async throws -> T {
+        let race = Race<T>()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                race.start(
+                    continuation,
+                    work: Task {
+                        do { race.end(with: .success(try await work())) } catch { race.end(with: .failure(error)) }
+                    },
+                    timer: Task {
+                        guard (try? await Task.sleep(for: limit)) != nil else { return }
+                        if race.end(with: .failure(Late(limit: limit))) { late() }
+                    })
+            }
+        } onCancel: {
+            race.cancel()
         }
     }
 

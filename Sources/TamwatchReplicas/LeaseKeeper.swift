@@ -78,6 +78,9 @@ public struct LeaseKeeper: Service {
     /// One turn; what it reports (the metrics) is up to date when it returns.
     private func turn() async throws(StoreError) -> Holding {
         let (gained, lost, shed, census) = try await shared.turn(now: clock.uptime())
+        logger.debug(
+            "lease turn: \(census.activeWatches) active, \(census.unheldWatches) unheld, \(census.liveOwners) replica(s) live; took \(gained.count), lost \(lost.count), handing back \(shed.count); holding \(shared.count)"
+        )
         for id in lost {
             logger.info("job \(id): another replica holds its watch now; stopped polling it here")
             control.stop(jobId: id)

@@ -122,4 +122,18 @@ struct PostgresLeaseTests {
         #expect(
             try await stores[1].leaseCensus(owner: "b", within: 60) == LeaseCensus(activeWatches: 8, liveOwners: 2, unheldWatches: given))
     }
+
+    @Test("a transaction past its time: the call fails at once with how long it waited, its connection is closed, the next one works")
+    func transactionPastItsTime() async throws {
+        let store = try await Self.replicas(1)[0]
+        defer { store.close() }
+        let began = ContinuousClock.now
+        // The server answers in 5 s; the caller waits 300 ms.
+        let error = await #expect(throws: StoreError.self) {
+            try await store.transaction(within: .milliseconds(300)) { db in try await db.rows("SELECT pg_sleep(5)") }
+        }
+        #expect(ContinuousClock.now - began < .seconds(4), "it did not wait for the server's answer")
+        #expect(error?.message == "PostgreSQL did not answer within 300ms; its connection was closed", "\(error?.message ?? "")")
+        #expect(try await store.schemaVersion() > 0, "the pool hands out a connection that works")
+    }
 }
