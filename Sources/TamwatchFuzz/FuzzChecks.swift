@@ -9,6 +9,7 @@ public enum FuzzChecks {
     /// Every target by name, as `scripts/fuzz` and the replay tests call them.
     public static let targets: [(name: String, check: @Sendable ([UInt8]) -> String?)] = [
         ("json", json), ("text", text), ("http", http), ("csv", csv), ("config", config), ("render", render), ("differ", differ),
+        ("api", api),
     ]
 
     public static var names: String { targets.map(\.name).joined(separator: ", ") }

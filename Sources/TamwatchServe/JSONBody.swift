@@ -22,19 +22,7 @@ enum JSONBody {
         do { buffer = try await request.body.collect(upTo: 64 * 1024) } catch {
             throw Problem(.contentTooLarge, "Request body too large", detail: "a request body is at most 64 KiB")
         }
-        // Invalid UTF-8 is refused, not read as U+FFFD: a label or a query must be what was sent.
-        guard let text = String(validating: buffer.readableBytesView, as: UTF8.self) else {
-            throw Problem.badRequest("body", "not UTF-8 text")
-        }
-        if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            throw Problem.badRequest("body", "expected a JSON object, got an empty body")
-        }
-        let value: JSONValue
-        do { value = try JSONValue.parse(text) } catch {
-            throw Problem.badRequest("body", "not valid JSON: \(error)")
-        }
-        guard case .object(let members) = value else { throw Problem.badRequest("body", "expected a JSON object") }
-        return members
+        do throws(FieldProblem) { return try APIBody.object(buffer.readableBytesView) } catch { throw Problem.badRequest(error) }
     }
 
     static func date(_ date: Date?) -> JSONValue { date.map { .string(Timestamp.format($0)) } ?? .null }

@@ -6,14 +6,8 @@ import TamwatchModel
 /// An error answer as RFC 9457 describes it (`application/problem+json`): what went wrong, for
 /// people (`title`, `detail`) and for programs (`type`, `status`, `errors` naming each field).
 public struct Problem: HTTPResponseError, Equatable {
-    public struct FieldError: Sendable, Equatable {
-        public var field: String
-        public var message: String
-        public init(_ field: String, _ message: String) {
-            self.field = field
-            self.message = message
-        }
-    }
+    /// One field's problem: the request part it names, and why.
+    public typealias FieldError = FieldProblem
 
     public var status: HTTPResponse.Status
     public var title: String
@@ -28,8 +22,10 @@ public struct Problem: HTTPResponseError, Equatable {
         self.errors = errors
     }
 
-    static func badRequest(_ field: String, _ message: String) -> Problem {
-        Problem(.badRequest, "Bad request", detail: "\(field): \(message)", errors: [FieldError(field, message)])
+    static func badRequest(_ field: String, _ message: String) -> Problem { badRequest(FieldError(field, message)) }
+
+    static func badRequest(_ problem: FieldError) -> Problem {
+        Problem(.badRequest, "Bad request", detail: "\(problem.field): \(problem.message)", errors: [problem])
     }
 
     static func invalid(_ errors: [FieldError]) -> Problem {

@@ -16,19 +16,11 @@ extension TamwatchServer {
         let q = ListQuery(request: request)
         var filter = EventFilter(jobId: q.string("job_id"), labels: try q.labels())
         if let jobId = filter.jobId, let problem = JobID.problem(jobId) { throw Problem.badRequest("job_id", problem) }
-        filter.types = request.uri.queryParameters.getAll("type").flatMap { $0.split(separator: ",").map(String.init) }
+        filter.types = q.all("type").flatMap { $0.split(separator: ",").map(String.init) }
         if let bad = filter.types.first(where: { EventFields.selected(by: [$0]).isEmpty }) {
             throw Problem.badRequest("type", "'\(bad)' is not an event type or a glob like job.*")
         }
-        var after: Int64?
-        let header = request.headers[HTTPField.Name("Last-Event-ID")!].flatMap { $0.isEmpty ? nil : $0 }
-        let lastEventID = header ?? q.given("since")
-        if let text = lastEventID {
-            guard let n = Int64(text), n >= 0 else {
-                throw Problem.badRequest("Last-Event-ID", "expected an event cursor (a whole number)")
-            }
-            after = n
-        }
+        let after = try q.resumeAfter(lastEventID: request.headers[HTTPField.Name("Last-Event-ID")!])
         let hub = self.hub
         let store = self.store
         let (wanted, resumeAfter) = (filter, after)

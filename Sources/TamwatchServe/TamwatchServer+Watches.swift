@@ -6,81 +6,9 @@ import TamwatchOpenFunnel
 import TamwatchStore
 
 extension TamwatchServer {
-    /// What a register or submit body may carry beside the job id or query.
-    struct WatchFields {
-        var labels: [String: String] = [:]
-        var maxCredits: Int?
-        var guardAction: String?
-    }
-
-    static func watchFields(_ members: [(String, JSONValue)], required: String, errors: inout [Problem.FieldError]) -> (
-        String?, WatchFields
-    ) {
-        var fields = WatchFields()
-        var main: String?
-        for (key, value) in members {
-            switch key {
-            case required:
-                guard let text = value.stringValue?.trimmingCharacters(in: .whitespaces), !text.isEmpty else {
-                    errors.append(.init(key, "expected a non-empty string"))
-                    continue
-                }
-                if required == "query" {
-                    // One line of text, counted as OpenAPI counts it (code points).
-                    if text.unicodeScalars.count > 500 {
-                        errors.append(.init(key, "at most 500 characters"))
-                        continue
-                    }
-                    if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-                        errors.append(.init(key, "a query must not contain control characters (newlines, tabs, escapes)"))
-                        continue
-                    }
-                }
-                if required == "job_id", let problem = JobID.problem(text) {
-                    errors.append(.init(key, problem))
-                    continue
-                }
-                main = text
-            case "labels":
-                guard case .object(let pairs) = value else {
-                    errors.append(.init(key, "expected an object of string values"))
-                    continue
-                }
-                if pairs.count > Label.maxCount { errors.append(.init(key, "at most \(Label.maxCount) labels")) }
-                for (k, v) in pairs {
-                    guard let s = v.stringValue else {
-                        errors.append(.init("labels.\(k)", "expected a string"))
-                        continue
-                    }
-                    // The rule `--label` follows too: a control character could smuggle a header
-                    // or an SMTP command into a delivery.
-                    if let problem = Label.problem(key: k, value: s) { errors.append(.init("labels.\(k)", problem)) }
-                    fields.labels[k] = s
-                }
-            case "max_credits":
-                guard let n = value.intValue, (1...CreditBudget.largestBudget).contains(n) else {
-                    errors.append(.init(key, "expected a whole number from 1 to \(CreditBudget.largestBudget)"))
-                    continue
-                }
-                fields.maxCredits = n
-            case "guard_action":
-                guard let a = value.stringValue, ["pause", "cancel", "notify"].contains(a) else {
-                    errors.append(.init(key, "expected one of pause, cancel, notify"))
-                    continue
-                }
-                fields.guardAction = a
-            default:
-                errors.append(.init(key, "unknown field (expected \(required), labels, max_credits, guard_action)"))
-            }
-        }
-        if main == nil && !errors.contains(where: { $0.field == required }) { errors.append(.init(required, "is required")) }
-        return (main, fields)
-    }
-
     func registerWatch(_ request: Request, _ context: some RequestContext) async throws -> Response {
-        var errors: [Problem.FieldError] = []
-        let (jobId, fields) = Self.watchFields(try await JSONBody.object(request, context: context), required: "job_id", errors: &errors)
-        guard let jobId, errors.isEmpty else { throw Problem.invalid(errors) }
+        let (fields, problems) = WatchBody.read(try await JSONBody.object(request, context: context), required: "job_id")
+        guard let jobId = fields.main, problems.isEmpty else { throw Problem.invalid(problems) }
         if try await store.watch(jobId)?.active != true {
             try await checkCapacity()
             try await probe(jobId)
@@ -144,7 +72,7 @@ extension TamwatchServer {
         return watcher.settings.creditGuard.budget(maxCredits: maxCredits, action: guardAction.flatMap(CreditBudget.Action.init(rawValue:)))
     }
 
-    private func register(_ jobId: String, _ fields: WatchFields, query: String? = nil) async throws -> Response {
+    private func register(_ jobId: String, _ fields: WatchBody, query: String? = nil) async throws -> Response {
         let (watch, created) = try await store.register(
             jobId: jobId, labels: fields.labels, maxCredits: fields.maxCredits, guardAction: fields.guardAction, query: query,
             at: clock.now())
@@ -167,9 +95,8 @@ extension TamwatchServer {
     }
 
     func submitBuild(_ request: Request, _ context: some RequestContext) async throws -> Response {
-        var errors: [Problem.FieldError] = []
-        let (query, fields) = Self.watchFields(try await JSONBody.object(request, context: context), required: "query", errors: &errors)
-        guard let query, errors.isEmpty else { throw Problem.invalid(errors) }
+        let (fields, problems) = WatchBody.read(try await JSONBody.object(request, context: context), required: "query")
+        guard let query = fields.main, problems.isEmpty else { throw Problem.invalid(problems) }
         // Before any credit is spent: a build that could not be watched is not started (too
         // many watches, or a state that cannot take a write: a 503).
         try await checkCapacity()
@@ -254,11 +181,7 @@ extension TamwatchServer {
         let watch = try await existingWatch(context)
         let q = ListQuery(request: request)
         let limit = try q.limit()
-        var after = 0
-        if let text = q.given("after") {
-            guard let n = Int(text), n >= 0 else { throw Problem.badRequest("after", "expected a sequence number (0 or more)") }
-            after = n
-        }
+        var after = try q.after()
         if let cursor = try q.cursor() { after = Int(cursor) }
         let events = try await store.events(jobId: watch.jobId, afterSequence: after, limit: limit + 1)
         let page = Array(events.prefix(limit))
