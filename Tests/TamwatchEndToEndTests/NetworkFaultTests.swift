@@ -161,9 +161,9 @@ struct NetworkFaultTests {
         try network.net.heal(0, link: ReplicaNetwork.db)
         // Healed: what A still waited for on the cut link ends at its deadline (the connection
         // closed), and A's next lease turn takes its share again: about a second after the heal
-        // in 9 of 10 runs here. Once, in CI, A still held nothing 30 s later; not yet explained,
+        // in 7 of 8 runs so far. Once, in CI, A still held nothing 30 s later; not yet explained,
         // so recorded as an intermittent known issue whose message quotes both replicas' lease
-        // turns (it fails the test the day it is fixed and never happens).
+        // turns.
         let evened: @Sendable ([Double]) -> Bool = { $0.count == 2 && $0[0] > 0 && abs($0[0] - $0[1]) <= 1 }
         try? await eventually("A takes its share again", on: network.heard, timeout: .seconds(30)) {
             evened(try await network.held([a, b], transport: transport))
