@@ -141,8 +141,7 @@ public final class PostgresStore: Sendable {
         }
         do {
             return try await Self.within(limit, work) {
-                let closing: EventLoopFuture<Void>? = used.withLock { $0 }?.close()
-                _ = closing
+                _ = used.withLock { $0 }?.close() as EventLoopFuture<Void>?
             }
         } catch let late as Late {
             throw StoreError(

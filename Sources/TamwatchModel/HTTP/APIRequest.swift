@@ -37,8 +37,6 @@ public struct WatchBody: Sendable, Equatable {
     public var maxCredits: Int?
     public var guardAction: String?
 
-    public static let guardActions = ["pause", "cancel", "notify"]
-
     public init(main: String? = nil, labels: [String: String] = [:], maxCredits: Int? = nil, guardAction: String? = nil) {
         self.main = main
         self.labels = labels
@@ -84,11 +82,11 @@ public struct WatchBody: Sendable, Equatable {
                 }
                 body.maxCredits = n
             case "guard_action":
-                guard let a = value.stringValue, guardActions.contains(a) else {
-                    problems.append(.init(key, "expected one of \(guardActions.joined(separator: ", "))"))
+                guard let a = value.stringValue.flatMap(CreditBudget.Action.init(rawValue:)) else {
+                    problems.append(.init(key, "expected one of \(CreditBudget.Action.allCases.map(\.rawValue).joined(separator: ", "))"))
                     continue
                 }
-                body.guardAction = a
+                body.guardAction = a.rawValue
             default:
                 problems.append(.init(key, "unknown field (expected \(required), labels, max_credits, guard_action)"))
             }
